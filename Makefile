@@ -1,0 +1,42 @@
+# The two commands a newcomer needs (see README):
+#   make serve   set up and run the dashboard on the bundled sample data
+#   make test    set up (including Chromium for the browser tests) and run every check
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: serve test check setup system-deps lint bench clean
+
+serve: $(STAMP)
+	$(BIN)/mcred serve
+
+test: setup system-deps
+	$(BIN)/ruff check etl dashboard mcred tests benchmarks
+	$(BIN)/lint-imports
+	$(BIN)/pytest
+
+check: test
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+# Debian's Chromium and its driver, for the dash_duo browser tests.
+system-deps:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	else \
+		echo "the browser tests need Debian's chromium and chromium-driver: sudo apt-get install chromium chromium-driver"; exit 2; \
+	fi
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) benchmarks/work

@@ -1,0 +1,41 @@
+"""ETL settings: one typed, frozen object. The only module that reads the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_DB = Path("data") / "microcredentials.duckdb"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path
+    data_dir: Path = DEFAULT_DATA_DIR
+
+    @property
+    def institutions_csv(self) -> Path:
+        return self.data_dir / "institutions.csv"
+
+    @property
+    def targets_toml(self) -> Path:
+        return self.data_dir / "targets.toml"
+
+    @property
+    def sample_dir(self) -> Path:
+        return self.data_dir / "sample"
+
+
+def default_db_path() -> Path:
+    """--db default: $MCRED_DB, else data/microcredentials.duckdb."""
+    return Path(os.environ.get("MCRED_DB") or DEFAULT_DB)
+
+
+def settings(db_path: str | os.PathLike | None = None, data_dir: str | os.PathLike | None = None) -> Settings:
+    return Settings(
+        db_path=Path(db_path) if db_path else default_db_path(),
+        data_dir=Path(data_dir or os.environ.get("MCRED_DATA_DIR") or DEFAULT_DATA_DIR),
+    )

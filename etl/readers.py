@@ -1,0 +1,442 @@
+"""Read submission files (CSV, XLSX) into a table of raw text cells.
+
+A reader finds the header row, maps header cells to canonical columns (through
+``etl.spec``), and returns every data row as text with the row number a person
+sees in the file. It does not judge values: that is ``etl.validate``'s job.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from etl import spec
+from etl.spec import SEVERITY_ERROR, SEVERITY_WARNING, Issue
+
+SUPPORTED_SUFFIXES = (".csv", ".xlsx")
+DELIMITERS = (",", ";", "\t")
+HEADER_SEARCH_ROWS = 30
+ROW_COLUMN = "_row"
+
+# An .xlsx is a zip of XML: refuse archives that would unpack to something absurd
+# before any XML is parsed (defusedxml guards the XML itself).
+XLSX_MAX_MEMBERS = 10_000
+XLSX_MAX_UNPACKED_BYTES = 2_000_000_000
+XLSX_MAX_RATIO = 200
+
+
+class UnreadableFile(Exception):
+    """The file cannot be read as a submission at all."""
+
+    def __init__(self, message: str, column: str | None = None, row: int | None = None, sheet: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.column = column
+        self.row = row
+        self.sheet = sheet
+
+
+@dataclass
+class RawSubmissionTable:
+    """The data rows of one file, as text, keyed by canonical column name."""
+
+    path: Path
+    file_name: str
+    sha256: str
+    sheet: str | None
+    header_row: int
+    table: pa.Table  # ROW_COLUMN (int64) + one string column per recognised column
+    headers: dict[str, str]  # canonical column -> header text as written
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def columns(self) -> list[str]:
+        return [c for c in self.table.column_names if c != ROW_COLUMN]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_submission_file(path: Path) -> RawSubmissionTable:
+    """Read one submission file; raise UnreadableFile with a message a person can act on."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnreadableFile(f"unsupported file type {suffix or '(none)'}: submissions are .csv or .xlsx files")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read the file: {exc.strerror or exc}") from exc
+    if size == 0:
+        raise UnreadableFile("the file is empty")
+    if suffix == ".csv":
+        return _read_csv(path)
+    return _read_xlsx(path)
+
+
+# --- header detection ---------------------------------------------------------
+
+
+@dataclass
+class _Header:
+    index: int  # 0-based record index in the file
+    cells: list[str]
+    mapping: dict[int, str]  # cell position -> canonical column
+    issues: list[Issue]
+
+
+def _match_header_row(cells: list[object]) -> dict[int, str]:
+    mapping = {}
+    for pos, cell in enumerate(cells):
+        name = spec.match_header(cell)
+        if name is not None:
+            mapping[pos] = name
+    return mapping
+
+
+def _header_issues(file_name: str, sheet: str | None, row_number: int, cells: list, mapping: dict[int, str],
+                   column_has_data: dict[int, bool]) -> list[Issue]:
+    issues: list[Issue] = []
+    seen: dict[str, int] = {}
+    for pos, name in sorted(mapping.items()):
+        if name in seen:
+            first = seen[name]
+            issues.append(Issue(
+                SEVERITY_ERROR,
+                f"columns {_col_letter(first)} ({_text(cells[first])!r}) and {_col_letter(pos)} "
+                f"({_text(cells[pos])!r}) both name {name}; keep one of them",
+                file_name, sheet, row_number, name, _text(cells[pos]),
+                "each column once", rule="duplicate_column"))
+        else:
+            seen[name] = pos
+    for pos, cell in enumerate(cells):
+        text = _text(cell)
+        if pos in mapping:
+            continue
+        if text:
+            issues.append(Issue(
+                SEVERITY_WARNING,
+                f"column {_col_letter(pos)} {text!r} is not a known column and was not loaded",
+                file_name, sheet, row_number, text, None,
+                "one of the columns of the submission format", rule="unknown_column"))
+        elif column_has_data.get(pos):
+            issues.append(Issue(
+                SEVERITY_WARNING,
+                f"column {_col_letter(pos)} has data but no header and was not loaded",
+                file_name, sheet, row_number, _col_letter(pos), None,
+                "a header naming one of the submission format's columns", rule="unknown_column"))
+    missing = [c for c in spec.REQUIRED_COLUMNS if c not in seen]
+    for name in missing:
+        col = spec.COLUMNS_BY_NAME[name]
+        issues.append(Issue(
+            SEVERITY_ERROR,
+            f"required column {name} is missing (accepted headers: {', '.join((name, *col.aliases))})",
+            file_name, sheet, row_number, name, None, col.accepted, rule="missing_column"))
+    return issues
+
+
+def _col_letter(pos: int) -> str:
+    letters = ""
+    pos += 1
+    while pos:
+        pos, rem = divmod(pos - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _text(cell: object) -> str:
+    return "" if cell is None else str(cell).strip()
+
+
+# --- CSV ----------------------------------------------------------------------
+
+
+def _check_text_encoding(path: Path) -> tuple[str, str]:
+    """Return (sha256, encoding) where encoding is 'utf-8' or 'cp1252'."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    first = True
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+            if first:
+                first = False
+                if b"\x00" in chunk[:4096] and not chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                    raise UnreadableFile("the file is not text (it contains NUL bytes): save it as CSV or .xlsx")
+                if chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                    raise UnreadableFile("the file is UTF-16 text: save it as CSV UTF-8 (or Windows-1252)")
+                if chunk.startswith(b"PK\x03\x04"):
+                    raise UnreadableFile("the file is a zip archive (perhaps an .xlsx) named .csv: rename it to .xlsx")
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    return digest.hexdigest(), ("utf-8" if utf8 else "cp1252")
+
+
+def _transcode_to_utf8(path: Path, encoding: str) -> Path:
+    fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="mcred-")
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    try:
+        with open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
+            for chunk in iter(lambda: src.read(1 << 20), b""):
+                try:
+                    dst.write(decoder.decode(chunk).encode("utf-8"))
+                except UnicodeDecodeError as exc:
+                    bad = chunk[exc.start:exc.start + 1]
+                    raise UnreadableFile(
+                        f"the file is neither UTF-8 nor Windows-1252 text (byte 0x{bad.hex()} at offset "
+                        f"{offset + exc.start}): save it as CSV UTF-8") from exc
+                offset += len(chunk)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return Path(tmp)
+
+
+def _head_records(text_path: Path, delimiter: str) -> list[list[str]]:
+    with open(text_path, encoding="utf-8-sig", newline="") as fh:
+        head = fh.read(256 * 1024)
+    reader = csv.reader(io.StringIO(head), delimiter=delimiter)
+    records = []
+    try:
+        for record in reader:
+            records.append(record)
+            if len(records) >= HEADER_SEARCH_ROWS + 1:
+                break
+    except csv.Error:
+        pass
+    return records[:HEADER_SEARCH_ROWS]
+
+
+def _find_csv_header(text_path: Path, file_name: str) -> tuple[str, int, list[str], dict[int, str]]:
+    best: tuple[int, int, str, list[str], dict[int, str]] | None = None  # (-index, matches, delim, ...)
+    for delimiter in DELIMITERS:
+        for index, record in enumerate(_head_records(text_path, delimiter)):
+            mapping = _match_header_row(record)
+            if len(set(mapping.values())) >= spec.MIN_HEADER_MATCHES:
+                candidate = (-index, len(mapping), delimiter, record, mapping)
+                if best is None or candidate[:2] > best[:2]:
+                    best = candidate
+                break
+    if best is None:
+        raise UnreadableFile(
+            f"no header row found in the first {HEADER_SEARCH_ROWS} rows: the header row must name at least "
+            f"{spec.MIN_HEADER_MATCHES} columns of the submission format (e.g. institution_code, "
+            "reporting_period, offering_id, title), separated by commas, semicolons or tabs")
+    neg_index, _, delimiter, record, mapping = best
+    return delimiter, -neg_index, record, mapping
+
+
+def _read_csv(path: Path) -> RawSubmissionTable:
+    file_name = path.name
+    sha, encoding = _check_text_encoding(path)
+    text_path = path if encoding == "utf-8" else _transcode_to_utf8(path, encoding)
+    try:
+        delimiter, header_index, header_cells, mapping = _find_csv_header(text_path, file_name)
+        table = _parse_csv_fast(text_path, delimiter, header_index, len(header_cells))
+        if table is None:
+            table = _parse_csv_tolerant(text_path, delimiter, header_index, len(header_cells))
+    finally:
+        if text_path != path:
+            os.unlink(text_path)
+    header_row = header_index + 1
+    return _assemble(path, file_name, sha, None, header_row, header_cells, mapping, table)
+
+
+def _parse_csv_fast(text_path: Path, delimiter: str, header_index: int, width: int) -> pa.Table | None:
+    """pyarrow's multi-threaded parser; None when some row has the wrong number of fields."""
+    names = [f"c{i}" for i in range(width)]
+    ragged = []
+
+    def on_invalid(row):
+        ragged.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            text_path,
+            read_options=pacsv.ReadOptions(skip_rows=header_index + 1, column_names=names,
+                                           block_size=16 << 20),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False,
+                                             newlines_in_values=True, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if ragged:
+        return None
+    return table
+
+
+def _parse_csv_tolerant(text_path: Path, delimiter: str, header_index: int, width: int) -> pa.Table:
+    """The csv module, row by row: pads short rows and keeps extra cells (flagged later)."""
+    with open(text_path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
+        rows = []
+        try:
+            for index, record in enumerate(reader):
+                if index <= header_index:
+                    continue
+                rows.append(record)
+        except csv.Error as exc:
+            raise UnreadableFile(f"the CSV cannot be parsed near row {header_index + len(rows) + 2}: {exc}") from exc
+    width = max([width, *(len(r) for r in rows)]) if rows else width
+    columns = [[(r[i] if i < len(r) else "") for r in rows] for i in range(width)]
+    return pa.table({f"c{i}": pa.array(col, type=pa.string()) for i, col in enumerate(columns)})
+
+
+# --- XLSX ---------------------------------------------------------------------
+
+
+def _check_zip(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except zipfile.BadZipFile as exc:
+        raise UnreadableFile("the file is not a valid .xlsx workbook (not a zip archive): "
+                             "open it in Excel and save it as .xlsx") from exc
+    if len(infos) > XLSX_MAX_MEMBERS:
+        raise UnreadableFile(f"the workbook has {len(infos)} parts, more than {XLSX_MAX_MEMBERS}: refused as unsafe")
+    unpacked = sum(i.file_size for i in infos)
+    packed = max(1, sum(i.compress_size for i in infos))
+    if unpacked > XLSX_MAX_UNPACKED_BYTES or unpacked / packed > XLSX_MAX_RATIO:
+        raise UnreadableFile("the workbook unpacks to an implausible size (a zip bomb?): refused as unsafe")
+    names = {i.filename for i in infos}
+    if "xl/workbook.xml" not in names:
+        raise UnreadableFile("the file is a zip archive but not an .xlsx workbook")
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_xlsx(path: Path) -> RawSubmissionTable:
+    import openpyxl  # imported here: only .xlsx loads pay for it
+
+    sha = sha256_of(path)
+    _check_zip(path)
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        raise UnreadableFile(f"the .xlsx workbook cannot be opened ({type(exc).__name__}: {exc}): "
+                             "open it in Excel and save it again") from exc
+    try:
+        names = workbook.sheetnames
+        if not names:
+            raise UnreadableFile("the workbook has no sheets")
+        chosen = next((n for n in names if n.strip().lower() == "offerings"), names[0])
+        sheet = workbook[chosen]
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()  # some writers record wrong dimensions
+        rows_iter = sheet.iter_rows(values_only=True)
+        header_index = None
+        header_cells: list = []
+        mapping: dict[int, str] = {}
+        index = -1
+        for index, row in enumerate(rows_iter):
+            cells = [_cell_text(v) for v in row]
+            found = _match_header_row(cells)
+            if len(set(found.values())) >= spec.MIN_HEADER_MATCHES:
+                header_index, header_cells, mapping = index, cells, found
+                break
+            if index + 1 >= HEADER_SEARCH_ROWS:
+                break
+        if header_index is None:
+            raise UnreadableFile(
+                f"no header row found in the first {HEADER_SEARCH_ROWS} rows of sheet {chosen!r}: the header row "
+                f"must name at least {spec.MIN_HEADER_MATCHES} columns of the submission format", sheet=chosen)
+        data: list[list] = []
+        width = len(header_cells)
+        for row in rows_iter:
+            cells = [_cell_text(v) for v in row]
+            if len(cells) > width:
+                width = len(cells)
+            data.append(cells)
+    finally:
+        workbook.close()
+    columns = {f"c{i}": pa.array([(r[i] if i < len(r) and r[i] is not None else "") for r in data],
+                                 type=pa.string()) for i in range(width)}
+    table = pa.table(columns) if columns else pa.table({"c0": pa.array([], type=pa.string())})
+    return _assemble(path, path.name, sha, chosen, header_index + 1, header_cells, mapping, table)
+
+
+# --- common -------------------------------------------------------------------
+
+
+def _assemble(path: Path, file_name: str, sha: str, sheet: str | None, header_row: int,
+              header_cells: list, mapping: dict[int, str], table: pa.Table) -> RawSubmissionTable:
+    """Keep recognised columns under canonical names and number the rows."""
+    width = table.num_columns
+    has_data = {}
+    for pos in range(width):
+        if pos in mapping or _text(header_cells[pos] if pos < len(header_cells) else None):
+            continue
+        col = table.column(pos)
+        has_data[pos] = bool(len(col)) and bool(pc.any(pc.not_equal(pc.utf8_trim_whitespace(col), "")).as_py())
+    cells = list(header_cells) + [None] * max(0, width - len(header_cells))
+    issues = _header_issues(file_name, sheet, header_row, cells, mapping, has_data)
+    chosen: dict[str, int] = {}
+    for pos, name in sorted(mapping.items()):
+        chosen.setdefault(name, pos)
+    rows = pa.array(range(header_row + 1, header_row + 1 + table.num_rows), type=pa.int64())
+    arrays = [rows] + [table.column(pos) for pos in chosen.values() if pos < width]
+    names = [ROW_COLUMN] + [name for name, pos in chosen.items() if pos < width]
+    headers = {name: _text(cells[pos]) for name, pos in chosen.items()}
+    return RawSubmissionTable(path, file_name, sha, sheet, header_row, pa.table(arrays, names=names), headers, issues)
+
+
+def find_submission_files(paths: list[Path]) -> list[Path]:
+    """Expand folders to the .csv and .xlsx files in them (sorted); keep files as given."""
+    found: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            found.extend(sorted(f for f in p.rglob("*")
+                                if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES
+                                and not f.name.startswith(("~$", "."))))
+        else:
+            found.append(p)
+    return found

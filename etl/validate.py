@@ -1,0 +1,464 @@
+"""Check and normalise a submission table column-wise, in DuckDB.
+
+The raw text table from ``etl.readers`` becomes two temporary tables on the given
+connection:
+
+- ``typed``: one row per data row, each column both as cleaned text (``raw_<c>``)
+  and as its typed, canonical value (``<c>``, NULL when missing or invalid), plus
+  ``_sub``, the submission (institution, period pair) the row belongs to;
+- ``issues``: every problem, with the row number a person sees in the file.
+
+Coded values (types, booleans, periods, institutions...) are few, so each distinct
+spelling is matched once in Python by the same normaliser as the headers; numbers,
+dates and texts are checked in SQL. No per-cell Python loop touches a million rows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+
+from etl import spec
+from etl.readers import ROW_COLUMN, RawSubmissionTable
+from etl.spec import COLUMNS, SEVERITY_ERROR, SEVERITY_WARNING, Column, Issue, normalize_key
+
+MAX_ISSUE_VALUE_CHARS = 500
+
+_PERIOD = re.compile(r"^(?:fy\s*)?(\d{4})\s*[/\-]\s*(\d{2}|\d{4})$", re.IGNORECASE)
+
+
+def parse_period(text: str) -> str | None:
+    """'2024-2025', 'FY2024/25' ... -> '2024/25'; None when malformed or not consecutive."""
+    m = _PERIOD.match(text.strip())
+    if not m:
+        return None
+    first, second = int(m.group(1)), m.group(2)
+    if len(second) == 4:
+        ok = int(second) == first + 1
+    else:
+        ok = int(second) == (first + 1) % 100
+    return f"{first}/{(first + 1) % 100:02d}" if ok else None
+
+
+def institution_matcher(institutions: list[spec.Institution]):
+    table = {}
+    for inst in institutions:
+        table[normalize_key(inst.code)] = inst.code
+        table[normalize_key(inst.name)] = inst.code
+    return lambda text: table.get(normalize_key(text))
+
+
+def partner_codes(text: str) -> tuple[list[str] | None, str | None]:
+    """Split and match a partner cell: (codes, None) or (None, problem)."""
+    lookup = spec.CODE_LISTS["partner_category"].lookup()
+    order = {c: i for i, c in enumerate(spec.CODE_LISTS["partner_category"].values)}
+    parts = [p.strip() for p in re.split(r"[;,|]", text) if p.strip()]
+    if not parts:
+        return None, "missing"
+    codes, unknown = [], []
+    for part in parts:
+        code = lookup.get(normalize_key(part))
+        if code is None:
+            unknown.append(part)
+        elif code not in codes:
+            codes.append(code)
+    if unknown:
+        return None, "unknown:" + ", ".join(repr(u) for u in unknown)
+    if "none" in codes and len(codes) > 1:
+        return None, "none_combined"
+    return sorted(codes, key=order.__getitem__), None
+
+
+@dataclass
+class SubmissionGroup:
+    key: int
+    institution_code: str | None
+    institution_given: str | None
+    reporting_period: str | None
+    period_given: str | None
+    rows_total: int = 0
+    rows_with_errors: int = 0
+    errors: int = 0
+    warnings: int = 0
+
+
+@dataclass
+class ValidatedFile:
+    raw: RawSubmissionTable
+    groups: list[SubmissionGroup]
+    file_issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def file_rejected(self) -> bool:
+        return any(i.severity == SEVERITY_ERROR for i in self.file_issues)
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise ValueError(f"not an allowed identifier: {name!r}")
+    return '"' + name + '"'
+
+
+# Whitespace trimmed from every cell: ASCII white space and the no-break space that
+# spreadsheets like to leave behind.
+_TRIM_CHARS = " \t\r\n\u00a0"
+_NUMBER_RE = r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?([eE][+-]?\d+)?$|^[+-]?\.\d+$"
+_HOURS_UNIT_RE = r"(?i)\s*(h|hr|hrs|hour|hours)\.?$"
+_DATE_RE = r"^\d{4}-\d{2}-\d{2}([ T]00:00(:00)?)?$"
+
+
+def _clean_expr(source: str) -> str:
+    """Trim, drop the export's formula-guard apostrophe, empty -> NULL."""
+    trimmed = f"trim({source}, {_q(_TRIM_CHARS)})"
+    unguarded = f"CASE WHEN regexp_matches({trimmed}, '^''[=+\\-@\\t\\r]') THEN substr({trimmed}, 2) ELSE {trimmed} END"
+    return f"nullif({unguarded}, '')"
+
+
+def _display(expr: str) -> str:
+    return (f"CASE WHEN length({expr}) > {MAX_ISSUE_VALUE_CHARS} THEN left({expr}, {MAX_ISSUE_VALUE_CHARS}) "
+            f"|| '... (' || length({expr}) || ' characters)' ELSE {expr} END")
+
+
+def _short(expr: str) -> str:
+    # The value quoted for a message, cut to a readable length.
+    return f"'''' || CASE WHEN length({expr}) > 60 THEN left({expr}, 57) || '...' ELSE {expr} END || ''''"
+
+
+class _Mapper:
+    """Distinct spellings of a coded column, matched once in Python, joined back in SQL."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, institutions: list[spec.Institution]):
+        self.con = con
+        self.match_institution = institution_matcher(institutions)
+
+    def build(self, column: Column) -> str | None:
+        """Create temp table map_<column>(raw, value, problem); return its name."""
+        name = f"map_{column.name}"
+        distinct = [r[0] for r in self.con.execute(
+            f"SELECT DISTINCT {_ident('raw_' + column.name)} FROM clean "
+            f"WHERE {_ident('raw_' + column.name)} IS NOT NULL").fetchall()]
+        values, problems = [], []
+        for text in distinct:
+            value, problem = self.match(column, text)
+            values.append(value)
+            problems.append(problem)
+        value_type = pa.list_(pa.string()) if column.kind == spec.CODES else (
+            pa.bool_() if column.kind == spec.BOOLEAN else pa.string())
+        table = pa.table({"raw": pa.array(distinct, type=pa.string()),
+                          "value": pa.array(values, type=value_type),
+                          "problem": pa.array(problems, type=pa.string())})
+        self.con.register(f"{name}_arrow", table)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+        self.con.unregister(f"{name}_arrow")
+        return name
+
+    def match(self, column: Column, text: str):
+        kind = column.kind
+        if kind == spec.INSTITUTION:
+            code = self.match_institution(text)
+            return code, (None if code else "unknown_institution")
+        if kind == spec.PERIOD:
+            period = parse_period(text)
+            return period, (None if period else "invalid_period")
+        if kind == spec.BOOLEAN:
+            code = spec.CODE_LISTS["boolean"].lookup().get(normalize_key(text))
+            return (None, "invalid_boolean") if code is None else (code == "yes", None)
+        if kind == spec.CODES:
+            codes, problem = partner_codes(text)
+            return codes, problem
+        code = spec.CODE_LISTS[column.code_list].lookup().get(normalize_key(text))
+        return code, (None if code else "invalid_code")
+
+
+def _typed_expr(column: Column, raw: str) -> str:
+    """SQL for the typed value of a column that is checked in SQL (NULL when invalid)."""
+    kind = column.kind
+    if kind in (spec.NUMBER, spec.INTEGER):
+        stripped = f"regexp_replace({raw}, {_q(_HOURS_UNIT_RE)}, '')" if column.name == "duration_hours" else raw
+        number = (f"CASE WHEN regexp_full_match({stripped}, {_q(_NUMBER_RE)}) "
+                  f"THEN TRY_CAST(replace({stripped}, ',', '') AS DOUBLE) END")
+        if kind == spec.INTEGER:
+            return f"CASE WHEN {number} = floor({number}) AND abs({number}) < 1e15 THEN CAST({number} AS BIGINT) END"
+        return number
+    if kind == spec.DATE:
+        return f"CASE WHEN regexp_full_match({raw}, {_q(_DATE_RE)}) THEN TRY_CAST(left({raw}, 10) AS DATE) END"
+    if kind == spec.NOC_LIST:
+        parts = f"list_transform(string_split_regex({raw}, '[;,]'), lambda x: trim(x))"
+        return (f"CASE WHEN len(list_filter({parts}, lambda x: x <> '')) BETWEEN 1 AND 3 AND "
+                f"list_bool_and(list_transform(list_filter({parts}, lambda x: x <> ''), "
+                f"lambda x: regexp_full_match(x, '\\d{{5}}'))) "
+                f"THEN array_to_string(list_filter({parts}, lambda x: x <> ''), ';') END")
+    if kind == spec.TEXT_LIST:
+        return (f"nullif(array_to_string(list_filter(list_transform(string_split({raw}, ';'), lambda x: trim(x)), "
+                f"lambda x: x <> ''), ';'), '')")
+    return raw  # TEXT
+
+
+MAPPED_KINDS = (spec.INSTITUTION, spec.PERIOD, spec.BOOLEAN, spec.CODES, spec.CODE)
+
+
+@dataclass(frozen=True)
+class _Check:
+    rule: str
+    severity: str
+    column: str
+    condition: str  # SQL over typed
+    message: str  # SQL expression
+    expected: str
+    value: str | None = None  # SQL expression for the value shown; default raw_<column>
+
+
+def _checks(present: set[str]) -> list[_Check]:
+    checks: list[_Check] = []
+    for col in COLUMNS:
+        c = col.name
+        raw = _ident("raw_" + c)
+        val = _ident(c)
+        shown = _short(raw)
+        if c not in present:
+            continue
+        if col.required:
+            checks.append(_Check("missing_value", SEVERITY_ERROR, c, f"{raw} IS NULL",
+                                 _q(f"{c} is required but empty (expected {col.accepted})"), col.accepted))
+        if col.kind in MAPPED_KINDS:
+            if col.kind == spec.INSTITUTION:
+                msg = f"{shown} || ' is not a known institution code or name (see the institutions reference)'"
+                rule = "unknown_institution"
+            elif col.kind == spec.PERIOD:
+                msg = f"{shown} || ' is not a fiscal year: write it as 2024/25 (two consecutive years)'"
+                rule = "invalid_period"
+            elif col.kind == spec.BOOLEAN:
+                msg = f"{shown} || ' is not a yes/no value for {c} (expected {col.accepted})'"
+                rule = "invalid_boolean"
+            elif col.kind == spec.CODES:
+                continue  # partner problems come with their own wording below
+            else:
+                label = spec.CODE_LISTS[col.code_list].label.lower()
+                msg = f"{shown} || ' is not a {label} (expected {col.accepted})'"
+                rule = "invalid_code"
+            checks.append(_Check(rule, SEVERITY_ERROR, c, f"{raw} IS NOT NULL AND {val} IS NULL", msg, col.accepted))
+        elif col.kind in (spec.NUMBER, spec.INTEGER):
+            what = "a whole number" if col.kind == spec.INTEGER else "a number"
+            checks.append(_Check("invalid_number", SEVERITY_ERROR, c, f"{raw} IS NOT NULL AND {val} IS NULL",
+                                 f"{shown} || ' is not {what} (expected {col.accepted})'", col.accepted))
+            if col.minimum is not None:
+                op, words = ("<=", "greater than") if col.minimum_exclusive else ("<", "at least")
+                checks.append(_Check("out_of_range", SEVERITY_ERROR, c, f"{val} {op} {col.minimum}",
+                                     f"{shown} || ' is out of range: {c} must be {words} {col.minimum:g}'",
+                                     col.accepted))
+            if col.maximum is not None:
+                checks.append(_Check("out_of_range", SEVERITY_ERROR, c, f"{val} > {col.maximum}",
+                                     f"{shown} || ' is out of range: {c} must be at most {col.maximum:g}'",
+                                     col.accepted))
+        elif col.kind == spec.DATE:
+            checks.append(_Check("invalid_date", SEVERITY_ERROR, c, f"{raw} IS NOT NULL AND {val} IS NULL",
+                                 f"{shown} || ' is not a date (expected {col.accepted})'", col.accepted))
+        elif col.kind == spec.NOC_LIST:
+            checks.append(_Check("invalid_noc", SEVERITY_ERROR, c, f"{raw} IS NOT NULL AND {val} IS NULL",
+                                 f"{shown} || ' is not a list of NOC 2021 codes (expected {col.accepted})'",
+                                 col.accepted))
+        if col.max_length:
+            checks.append(_Check("too_long", SEVERITY_ERROR, c, f"length({raw}) > {col.max_length}",
+                                 f"'{c} has ' || length({raw}) || ' characters, more than {col.max_length}'",
+                                 col.accepted))
+    if "partner_categories" in present:
+        accepted = spec.COLUMNS_BY_NAME["partner_categories"].accepted
+        raw = _ident("raw_partner_categories")
+        checks.append(_Check(
+            "invalid_code", SEVERITY_ERROR, "partner_categories", "_partner_problem LIKE 'unknown:%'",
+            f"'unknown partner category ' || substr(_partner_problem, 9) || ' (expected {accepted})'", accepted))
+        checks.append(_Check(
+            "none_combined", SEVERITY_ERROR, "partner_categories", "_partner_problem = 'none_combined'",
+            "'none cannot be combined with another partner category: ' || " + _short(raw), accepted))
+    if {"completions", "enrolments"} <= present:
+        checks.append(_Check(
+            "completions_over_enrolments", SEVERITY_ERROR, "completions", "completions > enrolments",
+            "'completions (' || completions || ') are more than enrolments (' || enrolments || ')'",
+            "a whole number not more than enrolments"))
+    if {"credits", "credit_status"} <= present:
+        checks.append(_Check(
+            "credits_without_credit", SEVERITY_ERROR, "credits", "credits IS NOT NULL AND credit_status = 'non_credit'",
+            "'credits are given for a non-credit offering: leave credits empty or set credit_status to credit'",
+            "empty unless credit_status is credit"))
+    if {"start_date", "end_date"} <= present:
+        checks.append(_Check(
+            "end_before_start", SEVERITY_ERROR, "end_date", "end_date < start_date",
+            "'end_date ' || end_date || ' is before start_date ' || start_date",
+            "a date not before start_date"))
+    if "offering_id" in present:
+        checks.append(_Check(
+            "duplicate_offering_id", SEVERITY_ERROR, "offering_id", "_offering_first_row IS NOT NULL",
+            "'offering_id ' || " + _short('"raw_offering_id"') + " || ' repeats the one in row ' || _offering_first_row"
+            " || ' (must be unique within institution and period)'",
+            "an offering_id unique within the institution and period"))
+    # Warnings: the three framework compliance flags, then repeated titles.
+    if "duration_hours" in present:
+        checks.append(_Check(
+            "over_duration", SEVERITY_WARNING, "duration_hours", f"duration_hours >= {spec.MAX_MICRO_HOURS}",
+            f"'duration ' || raw_duration_hours || ' is not under {spec.MAX_MICRO_HOURS}: the B.C. framework "
+            f"sets micro-credentials under {spec.MAX_MICRO_HOURS} hours'",
+            f"under {spec.MAX_MICRO_HOURS} hours"))
+    if "assessment" in present:
+        checks.append(_Check(
+            "no_assessment", SEVERITY_WARNING, "assessment", "assessment = false",
+            "'no assessment: the B.C. framework makes assessment necessary'", "yes"))
+    if "partner_categories" in present:
+        checks.append(_Check(
+            "no_partner", SEVERITY_WARNING, "partner_categories", "partner_categories = ['none']",
+            "'no partner: the B.C. framework asks for alignment with industry, employer, community and/or "
+            "Indigenous community needs'", "a partner category other than none"))
+    if "title" in present:
+        checks.append(_Check(
+            "duplicate_title", SEVERITY_WARNING, "title", "_title_first_row IS NOT NULL",
+            "'title repeats the one in row ' || _title_first_row", "a title not used by another offering"))
+    return checks
+
+
+def validate(con: duckdb.DuckDBPyConnection, raw: RawSubmissionTable,
+             institutions: list[spec.Institution]) -> ValidatedFile:
+    """Build the temp tables ``typed`` and ``issues`` for one file; return its submission groups."""
+    present = set(raw.columns)
+    con.register("raw_in", raw.table)
+    try:
+        selects = [f"{_ident(ROW_COLUMN)} AS _row"]
+        for col in COLUMNS:
+            source = _ident(col.name) if col.name in present else "NULL::VARCHAR"
+            selects.append(f"{_clean_expr(source)} AS {_ident('raw_' + col.name)}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE clean_all AS SELECT {', '.join(selects)} FROM raw_in")
+    finally:
+        con.unregister("raw_in")
+    not_blank = " OR ".join(f"{_ident('raw_' + c)} IS NOT NULL" for c in spec.COLUMN_NAMES)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE clean AS SELECT * FROM clean_all WHERE {not_blank}")
+    con.execute("DROP TABLE clean_all")
+
+    mapper = _Mapper(con, institutions)
+    joins, typed = [], ["c._row"]
+    for col in COLUMNS:
+        raw_col = _ident("raw_" + col.name)
+        typed.append(f"c.{raw_col}")
+        if col.kind in MAPPED_KINDS and col.name in present:
+            table = mapper.build(col)
+            alias = f"m_{col.name}"
+            joins.append(f"LEFT JOIN {table} {alias} ON {alias}.raw = c.{raw_col}")
+            typed.append(f"{alias}.value AS {_ident(col.name)}")
+            if col.kind == spec.CODES:
+                typed.append(f"{alias}.problem AS _partner_problem")
+        elif col.kind in MAPPED_KINDS:
+            typed.append(f"NULL::{col.sql_type} AS {_ident(col.name)}")
+            if col.kind == spec.CODES:
+                typed.append("NULL::VARCHAR AS _partner_problem")
+        else:
+            typed.append(f"CAST({_typed_expr(col, 'c.' + raw_col)} AS {col.sql_type}) AS {_ident(col.name)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE typed_0 AS SELECT {', '.join(typed)} FROM clean c {' '.join(joins)}")
+    con.execute("DROP TABLE clean")
+
+    groups = _assign_submissions(con)
+
+    # Repeats within a submission point back at the first occurrence.
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE typed AS
+        SELECT t.*,
+               CASE WHEN raw_offering_id IS NOT NULL AND _row <> min(_row) OVER w_id
+                    THEN min(_row) OVER w_id END AS _offering_first_row,
+               CASE WHEN raw_title IS NOT NULL AND _row <> min(_row) OVER w_title
+                    THEN min(_row) OVER w_title END AS _title_first_row
+        FROM typed_1 t
+        WINDOW w_id AS (PARTITION BY _sub, raw_offering_id),
+               w_title AS (PARTITION BY _sub, lower(raw_title))
+    """)
+    con.execute("DROP TABLE typed_1")
+
+    checks = _checks(present)
+    parts = []
+    for chk in checks:
+        value = chk.value or _ident("raw_" + chk.column)
+        parts.append(
+            f"SELECT _sub, _row, {_q(chk.severity)} AS severity, {_q(chk.rule)} AS rule, "
+            f"{_q(chk.column)} AS column_name, {_display(value)} AS value, {_q(chk.expected)} AS expected, "
+            f"{chk.message} AS message FROM typed WHERE {chk.condition}")
+    if parts:
+        con.execute("CREATE OR REPLACE TEMP TABLE issues AS " + " UNION ALL ".join(parts))
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE issues (_sub INTEGER, _row BIGINT, severity VARCHAR, rule VARCHAR, "
+                    "column_name VARCHAR, value VARCHAR, expected VARCHAR, message VARCHAR)")
+
+    counts = {r[0]: r[1:] for r in con.execute("""
+        SELECT t._sub, count(*) AS rows_total,
+               count(*) FILTER (WHERE e._row IS NOT NULL) AS rows_with_errors
+        FROM typed t
+        LEFT JOIN (SELECT DISTINCT _sub, _row FROM issues WHERE severity = 'error') e
+          ON e._sub = t._sub AND e._row = t._row
+        GROUP BY t._sub
+    """).fetchall()}
+    issue_counts = {(r[0], r[1]): r[2] for r in con.execute(
+        "SELECT _sub, severity, count(*) FROM issues GROUP BY ALL").fetchall()}
+    for g in groups:
+        g.rows_total, g.rows_with_errors = counts.get(g.key, (0, 0))
+        g.errors = issue_counts.get((g.key, SEVERITY_ERROR), 0)
+        g.warnings = issue_counts.get((g.key, SEVERITY_WARNING), 0)
+    file_issues = list(raw.issues)
+    if not groups:
+        file_issues.append(Issue(SEVERITY_ERROR, "the file has a header row but no data rows",
+                                 raw.file_name, raw.sheet, raw.header_row, None, None,
+                                 "at least one offering", rule="no_rows"))
+    return ValidatedFile(raw, groups, file_issues)
+
+
+def _assign_submissions(con: duckdb.DuckDBPyConnection) -> list[SubmissionGroup]:
+    """Give every row a submission key. A row whose institution or period is missing or
+    invalid joins the file's only valid one when there is exactly one (its error still
+    counts there); otherwise it forms a submission of its own, which is rejected."""
+    combos = con.execute("""
+        SELECT DISTINCT institution_code, raw_institution_code, reporting_period, raw_reporting_period
+        FROM typed_0
+    """).fetchall()
+    valid_insts = sorted({c[0] for c in combos if c[0] is not None})
+    valid_periods = sorted({c[2] for c in combos if c[2] is not None})
+    keys: dict[tuple, SubmissionGroup] = {}
+    mapping = []
+    for inst, inst_raw, period, period_raw in combos:
+        if inst is None and len(valid_insts) == 1:
+            g_inst, g_inst_raw = valid_insts[0], None
+        elif inst is None:
+            g_inst, g_inst_raw = None, inst_raw
+        else:
+            g_inst, g_inst_raw = inst, None
+        if period is None and len(valid_periods) == 1:
+            g_period, g_period_raw = valid_periods[0], None
+        elif period is None:
+            g_period, g_period_raw = None, period_raw
+        else:
+            g_period, g_period_raw = period, None
+        key = (g_inst, g_inst_raw, g_period, g_period_raw)
+        if key not in keys:
+            keys[key] = SubmissionGroup(len(keys) + 1, g_inst, inst_raw if g_inst is None else inst_raw or g_inst,
+                                        g_period, period_raw if g_period is None else period_raw or g_period)
+        mapping.append((inst, inst_raw, period, period_raw, keys[key].key))
+    table = pa.table({
+        "i": pa.array([m[0] for m in mapping], type=pa.string()),
+        "ir": pa.array([m[1] for m in mapping], type=pa.string()),
+        "p": pa.array([m[2] for m in mapping], type=pa.string()),
+        "pr": pa.array([m[3] for m in mapping], type=pa.string()),
+        "k": pa.array([m[4] for m in mapping], type=pa.int32()),
+    })
+    con.register("sub_map_arrow", table)
+    try:
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE typed_1 AS
+            SELECT t.*, m.k AS _sub
+            FROM typed_0 t
+            JOIN sub_map_arrow m
+              ON m.i IS NOT DISTINCT FROM t.institution_code AND m.ir IS NOT DISTINCT FROM t.raw_institution_code
+             AND m.p IS NOT DISTINCT FROM t.reporting_period AND m.pr IS NOT DISTINCT FROM t.raw_reporting_period
+        """)
+    finally:
+        con.unregister("sub_map_arrow")
+    con.execute("DROP TABLE typed_0")
+    return sorted(keys.values(), key=lambda g: g.key)

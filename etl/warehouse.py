@@ -1,0 +1,256 @@
+"""The warehouse file: migrations, and the hand-over between one writer and many readers.
+
+DuckDB lets one read-write process exclude every other process, so the loader never
+opens the live file for writing. Instead (see docs in the README):
+
+1. it takes ``<db>.lock`` (an OS file lock, released even when the process is killed),
+   so one loader runs at a time;
+2. copies the live file to ``.<db>.next-<pid>`` in the same directory and opens that
+   copy read-write; migrations, reference data and one transaction per submission
+   go there;
+3. publishes: CHECKPOINT, close, ``os.replace(copy, live)`` (atomic on POSIX).
+
+Readers open the live file read-only per request (an in-memory connection that
+ATTACHes it READ_ONLY, which always sees the file as it is now). A reader never
+blocks the loader and the loader never blocks a reader; a load killed at any point
+leaves the live file as it was after the last publish.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import shutil
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+LOCK_WAIT_SECONDS = 600
+
+
+class WarehouseError(Exception):
+    """The database cannot be used; the message says what to do."""
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def migration_files() -> list[tuple[int, str, Path]]:
+    out = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        version, _, name = path.stem.partition("_")
+        out.append((int(version), name, path))
+    return out
+
+
+def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply, in order and each in its own transaction, the migrations not yet recorded."""
+    con.execute("""
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)
+    """)
+    done = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = []
+    for version, name, path in migration_files():
+        if version in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(path.read_text(encoding="utf-8"))
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                        [version, name, datetime.now(timezone.utc)])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    latest = max((v for v, _, _ in migration_files()), default=0)
+    newer = [v for v in done if v > latest]
+    if newer:
+        raise WarehouseError(f"the database was written by a newer mcred (schema version {max(newer)}): "
+                             "upgrade mcred to use it")
+    return applied
+
+
+def describe_duckdb_error(path: Path, exc: Exception) -> str:
+    text = str(exc)
+    if "lock" in text.lower():
+        return (f"the database {path} is locked by another program that has it open for writing: "
+                "close that program (or wait for it) and try again")
+    if "not a valid DuckDB database" in text or "Catalog" in text or "corrupt" in text.lower() \
+            or "WAL" in text or "Serialization" in text or "database file" in text:
+        return (f"the database {path} cannot be opened ({text.splitlines()[0]}): it is damaged or not a DuckDB "
+                "file; move it aside and load the submissions again")
+    return f"the database {path} cannot be opened: {text.splitlines()[0] if text else type(exc).__name__}"
+
+
+@contextlib.contextmanager
+def read_only(path: Path):
+    """A connection that sees the live file as it is now, read-only."""
+    path = Path(path)
+    if not path.exists():
+        raise WarehouseError(f"the database {path} does not exist: load submissions first (mcred load PATH)")
+    con = duckdb.connect(":memory:")
+    try:
+        try:
+            con.execute(f"ATTACH {_sql_literal(path)} AS wh (READ_ONLY)")
+            con.execute("USE wh")
+            con.execute("SELECT 1 FROM schema_migrations LIMIT 1").fetchall()
+        except duckdb.Error as exc:
+            raise WarehouseError(describe_duckdb_error(path, exc)) from exc
+        yield con
+    finally:
+        con.close()
+
+
+class Writer:
+    """The one writer: a locked, private copy of the warehouse that is published atomically."""
+
+    def __init__(self, path: Path, lock_wait: float = LOCK_WAIT_SECONDS, on_wait=None):
+        self.path = Path(path)
+        self.lock_wait = lock_wait
+        self.on_wait = on_wait
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self._lock_fd: int | None = None
+        self._staging: Path | None = None
+
+    # -- lifecycle ----------------------------------------------------------
+
+    def __enter__(self) -> Writer:
+        directory = self.path.parent if str(self.path.parent) else Path(".")
+        if not directory.exists():
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise WarehouseError(f"cannot create the folder {directory} for the database: {exc.strerror}") from exc
+        self._acquire_lock()
+        try:
+            self._clear_stale_staging()
+            self._check_live()
+            self._open_staging()
+        except BaseException:
+            self._release()
+            raise
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self._release()
+
+    # -- lock ---------------------------------------------------------------
+
+    def _acquire_lock(self) -> None:
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise WarehouseError(f"cannot write beside the database ({lock_path}): {exc.strerror}") from exc
+        deadline = time.monotonic() + self.lock_wait
+        told = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    os.close(fd)
+                    raise
+                if time.monotonic() > deadline:
+                    os.close(fd)
+                    raise WarehouseError(f"another load into {self.path} has been running for over "
+                                         f"{self.lock_wait:.0f} s: wait for it to finish and try again") from None
+                if not told and self.on_wait:
+                    self.on_wait(f"waiting for another load into {self.path} to finish")
+                    told = True
+                time.sleep(0.05)
+        self._lock_fd = fd
+
+    def _release(self) -> None:
+        if self.con is not None:
+            with contextlib.suppress(Exception):
+                self.con.close()
+            self.con = None
+        if self._staging is not None:
+            for p in (self._staging, self._staging.with_name(self._staging.name + ".wal")):
+                with contextlib.suppress(FileNotFoundError):
+                    p.unlink()
+            self._staging = None
+        if self._lock_fd is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def _clear_stale_staging(self) -> None:
+        # Left by a killed loader; safe to remove while we hold the lock.
+        for stale in self.path.parent.glob(f".{self.path.name}.next-*"):
+            with contextlib.suppress(FileNotFoundError):
+                stale.unlink()
+
+    # -- staging and publishing -----------------------------------------------
+
+    def _check_live(self) -> None:
+        """Refuse a live file that is locked by another writer or is not a DuckDB database."""
+        if not self.path.exists():
+            return
+        wal = self.path.with_name(self.path.name + ".wal")
+        if wal.exists():
+            # A writer outside mcred crashed: fold its log into the file before copying it.
+            try:
+                con = duckdb.connect(str(self.path))
+                con.execute("CHECKPOINT")
+                con.close()
+            except duckdb.Error as exc:
+                raise WarehouseError(describe_duckdb_error(self.path, exc)) from exc
+        try:
+            con = duckdb.connect(":memory:")
+            try:
+                con.execute(f"ATTACH {_sql_literal(self.path)} AS live (READ_ONLY)")
+                tables = {r[0] for r in con.execute(
+                    "SELECT table_name FROM duckdb_tables() WHERE database_name = 'live'").fetchall()}
+            finally:
+                con.close()
+        except duckdb.Error as exc:
+            raise WarehouseError(describe_duckdb_error(self.path, exc)) from exc
+        if tables and "schema_migrations" not in tables:
+            raise WarehouseError(f"{self.path} is a DuckDB database but not an mcred warehouse: "
+                                 "choose another --db path")
+
+    def _open_staging(self) -> None:
+        self._staging = self.path.with_name(f".{self.path.name}.next-{os.getpid()}")
+        if self.path.exists():
+            shutil.copyfile(self.path, self._staging)
+        try:
+            self.con = duckdb.connect(str(self._staging))
+        except duckdb.Error as exc:
+            raise WarehouseError(describe_duckdb_error(self.path, exc)) from exc
+
+    def publish(self, note: str = "") -> None:
+        """Make everything committed so far the live warehouse, atomically; keep writing after."""
+        assert self.con is not None and self._staging is not None
+        version = self.con.execute("SELECT coalesce(max(version), 0) + 1 FROM data_version").fetchone()[0]
+        self.con.execute("INSERT INTO data_version VALUES (?, ?, ?)", [version, datetime.now(timezone.utc), note])
+        self.con.execute("CHECKPOINT")
+        self.con.close()
+        self.con = None
+        fd = os.open(self._staging, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(self._staging, self.path)
+        dir_fd = os.open(self.path.parent if str(self.path.parent) else ".", os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        self._staging = None
+
+    def reopen(self) -> None:
+        """Start the next batch on a fresh copy of the live file."""
+        self._open_staging()

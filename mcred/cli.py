@@ -1,0 +1,299 @@
+"""The ``mcred`` command: a thin wrapper over ``etl`` (load, status, template, sample)
+and ``dashboard`` (serve, export). The one module that may reach both packages."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A user's mistake: printed as one line, exit 2."""
+
+
+def _fail(message: str) -> int:
+    print(f"mcred: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _is_tty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class _Progress:
+    """A one-line progress indicator on stderr, only when stderr is a terminal."""
+
+    def __init__(self):
+        self.enabled = _is_tty(sys.stderr)
+        self.width = 0
+
+    def show(self, text: str) -> None:
+        if self.enabled:
+            line = text[:100]
+            sys.stderr.write("\r" + line.ljust(self.width))
+            sys.stderr.flush()
+            self.width = len(line)
+
+    def clear(self) -> None:
+        if self.enabled and self.width:
+            sys.stderr.write("\r" + " " * self.width + "\r")
+            sys.stderr.flush()
+            self.width = 0
+
+
+# --- commands -------------------------------------------------------------------
+
+
+def cmd_load(args) -> int:
+    from etl.load import load_files
+
+    progress = _Progress()
+    json_out = args.json
+
+    def on_progress(n, total, name):
+        progress.show(f"[{n}/{total}] loading {name}")
+
+    def on_outcome(o):
+        if json_out:
+            return
+        progress.clear()
+        print(_outcome_line(o))
+        if o.status not in ("already_loaded",):
+            shown = [i for i in o.issues if i["severity"] == "error"][: args.show_issues]
+            for issue in shown:
+                where = f"row {issue['row']}" if issue["row"] is not None else "file"
+                col = f", {issue['column']}" if issue["column"] else ""
+                print(f"    {where}{col}: {issue['message']}")
+            if o.errors > len(shown):
+                print(f"    ... {o.errors - len(shown)} more errors; all issues: mcred status --issues "
+                      f"{o.submission_id}")
+
+    outcomes = load_files(args.paths, _settings(args), allow_partial=args.allow_partial,
+                          issue_limit=None if json_out else max(args.show_issues, 0) * 4 + 1,
+                          on_outcome=on_outcome, on_progress=on_progress,
+                          on_wait=lambda msg: print(f"mcred: {msg}", file=sys.stderr))
+    progress.clear()
+    if json_out:
+        json.dump({"submissions": [o.as_dict() for o in outcomes]}, sys.stdout, default=str)
+        sys.stdout.write("\n")
+    else:
+        counts = {}
+        for o in outcomes:
+            counts[o.status] = counts.get(o.status, 0) + 1
+        summary = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(counts.items()))
+        print(f"{len(outcomes)} submissions: {summary or 'none'}")
+    return EXIT_REJECTED if any(o.status == "rejected" for o in outcomes) else EXIT_OK
+
+
+def _outcome_line(o) -> str:
+    who = f"{o.institution_code or '?'} {o.reporting_period or '?'}"
+    sheet = f" [{o.sheet}]" if o.sheet else ""
+    text = (f"{o.status.upper().replace('_', ' '):<15} {who:<14} {o.file}{sheet}: "
+            f"{o.rows_accepted:,} rows accepted, {o.rows_rejected:,} rejected, "
+            f"{o.errors:,} errors, {o.warnings:,} warnings")
+    if o.superseded:
+        text += f" (supersedes submission {o.superseded})"
+    return text
+
+
+def cmd_status(args) -> int:
+    from etl.status import reporting_status, submission_issues
+
+    settings = _settings(args)
+    if args.issues is not None:
+        issues = submission_issues(settings.db_path, args.issues)
+        if args.json:
+            json.dump({"submission_id": args.issues, "issues": issues}, sys.stdout, default=str)
+            sys.stdout.write("\n")
+        else:
+            for i in issues:
+                print(f"{i['severity']:<8} row {i['row'] if i['row'] is not None else '-':<7} "
+                      f"{i['column'] or '-':<22} {i['message']}")
+            print(f"{len(issues)} issues")
+        return EXIT_OK
+    status = reporting_status(settings.db_path)
+    if args.json:
+        json.dump(status, sys.stdout, default=str)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    periods = status["periods"]
+    if not periods:
+        print("no submissions loaded yet")
+        return EXIT_OK
+    marks = {"accepted": "ok", "partial": "part", "rejected": "REJ", "missing": "--"}
+    print(f"{'institution':<8} " + " ".join(f"{p:>8}" for p in periods))
+    for inst in status["institutions"]:
+        cells = [marks[inst["periods"][p]["status"]] for p in periods]
+        print(f"{inst['code']:<8} " + " ".join(f"{c:>8}" for c in cells))
+    print("ok accepted, part partial, REJ rejected (no accepted submission), -- missing")
+    for p in periods:
+        t = status["totals"][p]
+        print(f"{p}: {t['accepted']} accepted, {t['partial']} partial, {t['rejected']} rejected, "
+              f"{t['missing']} missing")
+    return EXIT_OK
+
+
+def cmd_template(args) -> int:
+    from etl.template import write_template
+
+    out = Path(args.out)
+    write_template(out)
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
+def cmd_sample(args) -> int:
+    from etl.sample import write_sample
+
+    progress = _Progress()
+    files = write_sample(Path(args.out), seed=args.seed, offerings=args.offerings,
+                         on_progress=lambda n, total, name: progress.show(f"[{n}/{total}] writing {name}"))
+    progress.clear()
+    print(f"wrote {len(files)} submission files to {args.out}")
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    from dashboard.exports import EXPORT_FORMATS, export_to_file
+    from dashboard.filters import FilterError, Filters
+
+    raw = {name: getattr(args, name) for name in Filters.parameter_names() if getattr(args, name, None)}
+    try:
+        filters = Filters.from_query({k: [v] for k, v in raw.items()}, strict=True,
+                                     db_path=_settings(args).db_path)
+    except FilterError as exc:
+        raise UsageError(str(exc)) from exc
+    fmt = args.format
+    if fmt not in EXPORT_FORMATS:
+        raise UsageError(f"unknown format {fmt}: use one of {', '.join(EXPORT_FORMATS)}")
+    out = args.out
+    if out in (None, "-"):
+        if fmt != "csv" and _is_tty(sys.stdout):
+            raise UsageError(f"refusing to write {fmt} to a terminal: give --out FILE")
+        rows = export_to_file(_settings(args).db_path, filters, fmt, sys.stdout.buffer)
+    else:
+        with open(out, "wb") as fh:
+            rows = export_to_file(_settings(args).db_path, filters, fmt, fh)
+        print(f"wrote {rows:,} offerings to {out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_serve(args) -> int:
+    from etl.load import load_files
+
+    settings = _settings(args)
+    if not settings.db_path.exists():
+        print(f"mcred: {settings.db_path} does not exist: building it from the bundled sample submissions in "
+              f"{settings.sample_dir}", file=sys.stderr)
+        outcomes = load_files([settings.sample_dir], settings)
+        print(f"mcred: loaded {len(outcomes)} sample submissions", file=sys.stderr)
+    from dashboard.app import create_app
+    from dashboard.settings import DashboardSettings
+
+    app = create_app(DashboardSettings(db_path=settings.db_path.resolve(), debug=args.debug))
+    print(f"mcred: dashboard on http://{args.host}:{args.port}/ (Ctrl+C to stop)", file=sys.stderr)
+    app.run(host=args.host, port=args.port, debug=args.debug)
+    return EXIT_OK
+
+
+# --- parser ---------------------------------------------------------------------
+
+
+def _settings(args):
+    from etl.config import settings
+
+    return settings(args.db)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mcred", description="Micro-credential reporting: load institutional submissions into DuckDB, "
+                                  "check them, export them and run the dashboard.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    db_help = "the DuckDB warehouse (default: $MCRED_DB, else data/microcredentials.duckdb)"
+
+    def command(name, help_text):
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--db", metavar="PATH", help=db_help)
+        return p
+
+    p = command("load", "load submission files (folders are searched for .csv and .xlsx)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--allow-partial", action="store_true",
+                   help="accept a submission's valid rows and reject only the rows with errors")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of lines")
+    p.add_argument("--show-issues", type=int, default=5, metavar="N",
+                   help="errors to print per submission (default 5)")
+    p.set_defaults(func=cmd_load)
+
+    p = command("status", "which institutions have an accepted, partial, rejected or no submission per period")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--issues", type=int, metavar="SUBMISSION_ID", help="list one submission's validation issues")
+    p.set_defaults(func=cmd_status)
+
+    p = command("template", "write an empty submission template (.xlsx with dropdowns and column notes, or .csv)")
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.set_defaults(func=cmd_template)
+
+    p = command("sample", "write a realistic synthetic set of submissions (same seed, same bytes)")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--seed", type=int, default=2024)
+    p.add_argument("--offerings", type=int, default=None, metavar="N",
+                   help="about how many offerings in all (default: a few thousand)")
+    p.set_defaults(func=cmd_sample)
+
+    p = command("export", "write the current offerings that match the filters")
+    p.add_argument("--format", default="csv", choices=("csv", "xlsx", "parquet"))
+    p.add_argument("--out", metavar="FILE", help="file to write, or - for standard output (default)")
+    for name in ("period", "institution", "sector", "region", "type", "delivery", "credit", "partner", "field",
+                 "ce", "funded"):
+        p.add_argument(f"--{name}", metavar="VALUES", help="comma-separated values (see README: Filters)")
+    p.set_defaults(func=cmd_export)
+
+    p = command("serve", "run the dashboard (builds the database from the bundled sample when it is missing)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8050)
+    p.add_argument("--debug", action="store_true", help="Dash debug mode (never on a shared network)")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    from etl.load import LoadError
+    from etl.reference import ReferenceDataError
+    from etl.warehouse import WarehouseError
+
+    try:
+        return args.func(args)
+    except (UsageError, LoadError, WarehouseError, ReferenceDataError) as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        print("mcred: interrupted; the database is as it was before the interrupted submission", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except OSError as exc:
+        return _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+    except Exception as exc:  # noqa: BLE001 - one line, never a bare traceback
+        if os.environ.get("MCRED_DEBUG"):
+            raise
+        return _fail(f"unexpected {type(exc).__name__}: {exc} (set MCRED_DEBUG=1 for the traceback and "
+                     "please report it)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
