@@ -17,10 +17,15 @@ from etl import readers, reference, spec
 from etl.config import Settings
 from etl.readers import UnreadableFile
 from etl.spec import SEVERITY_ERROR, SEVERITY_WARNING, Issue
-from etl.validate import SubmissionGroup, ValidatedFile, validate
+from etl.validate import SubmissionGroup, ValidatedFile, validate_batch
 from etl.warehouse import Writer, apply_migrations
 
 ACCEPTED, PARTIAL, REJECTED, ALREADY_LOADED = "accepted", "partial", "rejected", "already_loaded"
+
+# Small files are validated together (each SQL statement has a fixed cost); a batch is
+# published (made live) as a whole, before its submissions are reported.
+BATCH_FILES = 64
+BATCH_ROWS = 250_000
 
 # Columns of the offering table, in order, with the typed-table expression for each.
 _OFFERING_VALUES = {
@@ -99,17 +104,39 @@ def load_files(
         con.execute("BEGIN TRANSACTION")
         reference.sync_reference(con, institutions, targets)
         con.execute("COMMIT")
+        pending: list[SubmissionOutcome] = []
+        batch: list[readers.RawSubmissionTable] = []
+        batch_rows = 0
+
+        def flush() -> None:
+            nonlocal batch, batch_rows
+            if batch:
+                pending.extend(_load_batch(writer.con, batch, institutions, allow_partial, issue_limit))
+                batch, batch_rows = [], 0
+            if pending:
+                # Published before reported: a line printed is a submission that is live.
+                writer.publish(note=f"load of {len(pending)} submissions")
+                writer.reopen()
+                for outcome in pending:
+                    outcomes.append(outcome)
+                    if on_outcome:
+                        on_outcome(outcome)
+                pending.clear()
+
         for n, path in enumerate(files, start=1):
             if on_progress:
                 on_progress(n, len(files), path.name)
-            file_outcomes = _load_one_file(writer.con, path, institutions, allow_partial, issue_limit)
-            writer.publish(note=f"load {path.name}")
-            writer.reopen()
-            for outcome in file_outcomes:
-                outcomes.append(outcome)
-                if on_outcome:
-                    on_outcome(outcome)
-        if not files:
+            try:
+                raw = readers.read_submission_file(path)
+            except UnreadableFile as exc:
+                pending.append(_record_unreadable(writer.con, path, exc, allow_partial, issue_limit))
+                continue
+            batch.append(raw)
+            batch_rows += raw.table.num_rows
+            if len(batch) >= BATCH_FILES or batch_rows >= BATCH_ROWS:
+                flush()
+        flush()
+        if not outcomes:
             writer.publish(note="reference data")
     return outcomes
 
@@ -136,21 +163,24 @@ def _resolve(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def _load_one_file(con: duckdb.DuckDBPyConnection, path: Path, institutions, allow_partial: bool,
-                   issue_limit: int | None) -> list[SubmissionOutcome]:
+def _record_unreadable(con, path: Path, exc: UnreadableFile, allow_partial: bool,
+                       issue_limit: int | None) -> SubmissionOutcome:
+    sha = readers.sha256_of(path)
+    issue = Issue(SEVERITY_ERROR, exc.message, path.name, exc.sheet, exc.row, exc.column, None,
+                  "a .csv or .xlsx file in the submission format", rule="unreadable_file")
+    group = SubmissionGroup(0, None, None, None, None)
+    return _record(con, path, path.name, exc.sheet, sha, None, group, [issue], REJECTED, allow_partial, issue_limit)
+
+
+def _load_batch(con: duckdb.DuckDBPyConnection, raws: list[readers.RawSubmissionTable], institutions,
+                allow_partial: bool, issue_limit: int | None) -> list[SubmissionOutcome]:
+    """Validate a batch of files in one pass, then record each submission in its own transaction."""
     try:
-        raw = readers.read_submission_file(path)
-    except UnreadableFile as exc:
-        sha = readers.sha256_of(path)
-        issue = Issue(SEVERITY_ERROR, exc.message, path.name, exc.sheet, exc.row, exc.column, None,
-                      "a .csv or .xlsx file in the submission format", rule="unreadable_file")
-        group = SubmissionGroup(0, None, None, None, None)
-        return [_record(con, path, path.name, exc.sheet, sha, None, group, [issue], REJECTED, allow_partial,
-                        issue_limit)]
-    validated = validate(con, raw, institutions)
-    try:
-        groups = validated.groups or [SubmissionGroup(0, None, None, None, None)]
-        return [_record_group(con, validated, g, allow_partial, issue_limit) for g in groups]
+        out = []
+        for validated in validate_batch(con, raws, institutions):
+            groups = validated.groups or [SubmissionGroup(0, None, None, None, None)]
+            out.extend(_record_group(con, validated, g, allow_partial, issue_limit) for g in groups)
+        return out
     finally:
         for table in ("typed", "issues"):
             con.execute(f"DROP TABLE IF EXISTS {table}")

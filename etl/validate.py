@@ -83,6 +83,7 @@ class SubmissionGroup:
     rows_with_errors: int = 0
     errors: int = 0
     warnings: int = 0
+    file_index: int = 0
 
 
 @dataclass
@@ -138,26 +139,31 @@ class _Mapper:
         self.con = con
         self.match_institution = institution_matcher(institutions)
 
-    def build(self, column: Column) -> str | None:
-        """Create temp table map_<column>(raw, value, problem); return its name."""
-        name = f"map_{column.name}"
-        distinct = [r[0] for r in self.con.execute(
-            f"SELECT DISTINCT {_ident('raw_' + column.name)} FROM clean "
-            f"WHERE {_ident('raw_' + column.name)} IS NOT NULL").fetchall()]
-        values, problems = [], []
-        for text in distinct:
+    def build_all(self, columns: list[Column]) -> pa.Table:
+        """One table (col, raw, text_value, bool_value, list_value, problem) for every distinct
+        spelling in every coded column, from one scan of the data."""
+        if not columns:
+            columns = []
+        union = " UNION ALL ".join(
+            f"SELECT DISTINCT {_q(c.name)} AS col, {_ident('raw_' + c.name)} AS raw FROM clean "
+            f"WHERE {_ident('raw_' + c.name)} IS NOT NULL" for c in columns)
+        rows = self.con.execute(union).fetchall() if columns else []
+        by_name = {c.name: c for c in columns}
+        cols, raws, texts, bools, lists, problems = [], [], [], [], [], []
+        for name, text in rows:
+            column = by_name[name]
             value, problem = self.match(column, text)
-            values.append(value)
+            cols.append(name)
+            raws.append(text)
+            texts.append(value if isinstance(value, str) else None)
+            bools.append(value if isinstance(value, bool) else None)
+            lists.append(value if isinstance(value, list) else None)
             problems.append(problem)
-        value_type = pa.list_(pa.string()) if column.kind == spec.CODES else (
-            pa.bool_() if column.kind == spec.BOOLEAN else pa.string())
-        table = pa.table({"raw": pa.array(distinct, type=pa.string()),
-                          "value": pa.array(values, type=value_type),
-                          "problem": pa.array(problems, type=pa.string())})
-        self.con.register(f"{name}_arrow", table)
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
-        self.con.unregister(f"{name}_arrow")
-        return name
+        return pa.table({"col": pa.array(cols, type=pa.string()), "raw": pa.array(raws, type=pa.string()),
+                         "text_value": pa.array(texts, type=pa.string()),
+                         "bool_value": pa.array(bools, type=pa.bool_()),
+                         "list_value": pa.array(lists, type=pa.list_(pa.string())),
+                         "problem": pa.array(problems, type=pa.string())})
 
     def match(self, column: Column, text: str):
         kind = column.kind
@@ -215,7 +221,7 @@ class _Check:
     value: str | None = None  # SQL expression for the value shown; default raw_<column>
 
 
-def _checks(present: set[str]) -> list[_Check]:
+def _checks(present: set[str], present_in: dict[str, list[int]] | None = None) -> list[_Check]:
     checks: list[_Check] = []
     for col in COLUMNS:
         c = col.name
@@ -225,7 +231,9 @@ def _checks(present: set[str]) -> list[_Check]:
         if c not in present:
             continue
         if col.required:
-            checks.append(_Check("missing_value", SEVERITY_ERROR, c, f"{raw} IS NULL",
+            files = ", ".join(str(n) for n in (present_in or {}).get(c, []))
+            in_files = f" AND _file IN ({files})" if present_in is not None else ""
+            checks.append(_Check("missing_value", SEVERITY_ERROR, c, f"{raw} IS NULL{in_files}",
                                  _q(f"{c} is required but empty (expected {col.accepted})"), col.accepted))
         if col.kind in MAPPED_KINDS:
             if col.kind == spec.INSTITUTION:
@@ -324,13 +332,21 @@ def _checks(present: set[str]) -> list[_Check]:
 def validate(con: duckdb.DuckDBPyConnection, raw: RawSubmissionTable,
              institutions: list[spec.Institution]) -> ValidatedFile:
     """Build the temp tables ``typed`` and ``issues`` for one file; return its submission groups."""
-    present = set(raw.columns)
-    con.register("raw_in", raw.table)
+    return validate_batch(con, [raw], institutions)[0]
+
+
+def validate_batch(con: duckdb.DuckDBPyConnection, raws: list[RawSubmissionTable],
+                   institutions: list[spec.Institution]) -> list[ValidatedFile]:
+    """Validate several files in one pass (each SQL statement has a fixed cost that
+    small files would otherwise pay one by one). Rows carry ``_file``, their index in
+    ``raws``; submission keys (``_sub``) are unique across the batch."""
+    present_in = {c: [n for n, r in enumerate(raws) if c in r.columns] for c in spec.COLUMN_NAMES}
+    present = {c for c, files in present_in.items() if files}
+    con.register("raw_in", _concat(raws))
     try:
-        selects = [f"{_ident(ROW_COLUMN)} AS _row"]
+        selects = [f"{_ident(ROW_COLUMN)} AS _row", "_file"]
         for col in COLUMNS:
-            source = _ident(col.name) if col.name in present else "NULL::VARCHAR"
-            selects.append(f"{_clean_expr(source)} AS {_ident('raw_' + col.name)}")
+            selects.append(f"{_clean_expr(_ident(col.name))} AS {_ident('raw_' + col.name)}")
         con.execute(f"CREATE OR REPLACE TEMP TABLE clean_all AS SELECT {', '.join(selects)} FROM raw_in")
     finally:
         con.unregister("raw_in")
@@ -339,15 +355,17 @@ def validate(con: duckdb.DuckDBPyConnection, raw: RawSubmissionTable,
     con.execute("DROP TABLE clean_all")
 
     mapper = _Mapper(con, institutions)
-    joins, typed = [], ["c._row"]
+    mapped = [c for c in COLUMNS if c.kind in MAPPED_KINDS and c.name in present]
+    con.register("code_maps", mapper.build_all(mapped))
+    joins, typed = [], ["c._row", "c._file"]
+    value_column = {spec.BOOLEAN: "bool_value", spec.CODES: "list_value"}
     for col in COLUMNS:
         raw_col = _ident("raw_" + col.name)
         typed.append(f"c.{raw_col}")
-        if col.kind in MAPPED_KINDS and col.name in present:
-            table = mapper.build(col)
+        if col in mapped:
             alias = f"m_{col.name}"
-            joins.append(f"LEFT JOIN {table} {alias} ON {alias}.raw = c.{raw_col}")
-            typed.append(f"{alias}.value AS {_ident(col.name)}")
+            joins.append(f"LEFT JOIN code_maps {alias} ON {alias}.col = {_q(col.name)} AND {alias}.raw = c.{raw_col}")
+            typed.append(f"{alias}.{value_column.get(col.kind, 'text_value')} AS {_ident(col.name)}")
             if col.kind == spec.CODES:
                 typed.append(f"{alias}.problem AS _partner_problem")
         elif col.kind in MAPPED_KINDS:
@@ -356,7 +374,10 @@ def validate(con: duckdb.DuckDBPyConnection, raw: RawSubmissionTable,
                 typed.append("NULL::VARCHAR AS _partner_problem")
         else:
             typed.append(f"CAST({_typed_expr(col, 'c.' + raw_col)} AS {col.sql_type}) AS {_ident(col.name)}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE typed_0 AS SELECT {', '.join(typed)} FROM clean c {' '.join(joins)}")
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE typed_0 AS SELECT {', '.join(typed)} FROM clean c {' '.join(joins)}")
+    finally:
+        con.unregister("code_maps")
     con.execute("DROP TABLE clean")
 
     groups = _assign_submissions(con)
@@ -375,19 +396,21 @@ def validate(con: duckdb.DuckDBPyConnection, raw: RawSubmissionTable,
     """)
     con.execute("DROP TABLE typed_1")
 
-    checks = _checks(present)
-    parts = []
-    for chk in checks:
-        value = chk.value or _ident("raw_" + chk.column)
-        parts.append(
-            f"SELECT _sub, _row, {_q(chk.severity)} AS severity, {_q(chk.rule)} AS rule, "
-            f"{_q(chk.column)} AS column_name, {_display(value)} AS value, {_q(chk.expected)} AS expected, "
-            f"{chk.message} AS message FROM typed WHERE {chk.condition}")
-    if parts:
-        con.execute("CREATE OR REPLACE TEMP TABLE issues AS " + " UNION ALL ".join(parts))
-    else:
-        con.execute("CREATE OR REPLACE TEMP TABLE issues (_sub INTEGER, _row BIGINT, severity VARCHAR, rule VARCHAR, "
-                    "column_name VARCHAR, value VARCHAR, expected VARCHAR, message VARCHAR)")
+    checks = _checks(present, present_in)
+    # One pass over the rows: each check contributes a struct when it fires.
+    found = ", ".join(
+        f"CASE WHEN {chk.condition} THEN {{'severity': {_q(chk.severity)}, 'rule': {_q(chk.rule)}, "
+        f"'column_name': {_q(chk.column)}, 'value': {_display(chk.value or _ident('raw_' + chk.column))}, "
+        f"'expected': {_q(chk.expected)}, 'message': {chk.message}}} END"
+        for chk in checks)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE issues AS
+        SELECT _sub, _row, f.severity, f.rule, f.column_name, f.value, f.expected, f.message
+        FROM (SELECT _sub, _row, unnest(list_filter([{found}], lambda x: x IS NOT NULL)) AS f FROM typed)
+    """ if checks else """
+        CREATE OR REPLACE TEMP TABLE issues (_sub INTEGER, _row BIGINT, severity VARCHAR, rule VARCHAR,
+            column_name VARCHAR, value VARCHAR, expected VARCHAR, message VARCHAR)
+    """)
 
     counts = {r[0]: r[1:] for r in con.execute("""
         SELECT t._sub, count(*) AS rows_total,
@@ -403,50 +426,63 @@ def validate(con: duckdb.DuckDBPyConnection, raw: RawSubmissionTable,
         g.rows_total, g.rows_with_errors = counts.get(g.key, (0, 0))
         g.errors = issue_counts.get((g.key, SEVERITY_ERROR), 0)
         g.warnings = issue_counts.get((g.key, SEVERITY_WARNING), 0)
-    file_issues = list(raw.issues)
-    if not groups:
-        file_issues.append(Issue(SEVERITY_ERROR, "the file has a header row but no data rows",
-                                 raw.file_name, raw.sheet, raw.header_row, None, None,
-                                 "at least one offering", rule="no_rows"))
-    return ValidatedFile(raw, groups, file_issues)
+    results = []
+    for n, raw in enumerate(raws):
+        file_groups = [g for g in groups if g.file_index == n]
+        file_issues = list(raw.issues)
+        if not file_groups:
+            file_issues.append(Issue(SEVERITY_ERROR, "the file has a header row but no data rows",
+                                     raw.file_name, raw.sheet, raw.header_row, None, None,
+                                     "at least one offering", rule="no_rows"))
+        results.append(ValidatedFile(raw, file_groups, file_issues))
+    return results
+
+
+def _concat(raws: list[RawSubmissionTable]) -> pa.Table:
+    """One table of every file's rows with every canonical column (absent ones null)."""
+    parts = []
+    for n, raw in enumerate(raws):
+        t = raw.table
+        arrays = [t.column(ROW_COLUMN), pa.array([n] * t.num_rows, type=pa.int32())]
+        for name in spec.COLUMN_NAMES:
+            arrays.append(t.column(name) if name in t.column_names else pa.nulls(t.num_rows, type=pa.string()))
+        parts.append(pa.table(arrays, names=[ROW_COLUMN, "_file", *spec.COLUMN_NAMES]))
+    return pa.concat_tables(parts)
 
 
 def _assign_submissions(con: duckdb.DuckDBPyConnection) -> list[SubmissionGroup]:
     """Give every row a submission key. A row whose institution or period is missing or
-    invalid joins the file's only valid one when there is exactly one (its error still
+    invalid joins its file's only valid one when there is exactly one (its error still
     counts there); otherwise it forms a submission of its own, which is rejected."""
     combos = con.execute("""
-        SELECT DISTINCT institution_code, raw_institution_code, reporting_period, raw_reporting_period
-        FROM typed_0
+        SELECT DISTINCT _file, institution_code, raw_institution_code, reporting_period, raw_reporting_period
+        FROM typed_0 ORDER BY ALL
     """).fetchall()
-    valid_insts = sorted({c[0] for c in combos if c[0] is not None})
-    valid_periods = sorted({c[2] for c in combos if c[2] is not None})
+    valid_insts: dict[int, set] = {}
+    valid_periods: dict[int, set] = {}
+    for f, inst, _, period, _ in combos:
+        if inst is not None:
+            valid_insts.setdefault(f, set()).add(inst)
+        if period is not None:
+            valid_periods.setdefault(f, set()).add(period)
     keys: dict[tuple, SubmissionGroup] = {}
     mapping = []
-    for inst, inst_raw, period, period_raw in combos:
-        if inst is None and len(valid_insts) == 1:
-            g_inst, g_inst_raw = valid_insts[0], None
-        elif inst is None:
-            g_inst, g_inst_raw = None, inst_raw
-        else:
-            g_inst, g_inst_raw = inst, None
-        if period is None and len(valid_periods) == 1:
-            g_period, g_period_raw = valid_periods[0], None
-        elif period is None:
-            g_period, g_period_raw = None, period_raw
-        else:
-            g_period, g_period_raw = period, None
-        key = (g_inst, g_inst_raw, g_period, g_period_raw)
+    for f, inst, inst_raw, period, period_raw in combos:
+        insts, periods = valid_insts.get(f, set()), valid_periods.get(f, set())
+        g_inst = inst if inst is not None else (next(iter(insts)) if len(insts) == 1 else None)
+        g_period = period if period is not None else (next(iter(periods)) if len(periods) == 1 else None)
+        key = (f, g_inst, None if g_inst else inst_raw, g_period, None if g_period else period_raw)
         if key not in keys:
-            keys[key] = SubmissionGroup(len(keys) + 1, g_inst, inst_raw if g_inst is None else inst_raw or g_inst,
-                                        g_period, period_raw if g_period is None else period_raw or g_period)
-        mapping.append((inst, inst_raw, period, period_raw, keys[key].key))
+            keys[key] = SubmissionGroup(len(keys) + 1, g_inst, inst_raw or g_inst, g_period,
+                                        period_raw or g_period, file_index=f)
+        mapping.append((f, inst, inst_raw, period, period_raw, keys[key].key))
     table = pa.table({
-        "i": pa.array([m[0] for m in mapping], type=pa.string()),
-        "ir": pa.array([m[1] for m in mapping], type=pa.string()),
-        "p": pa.array([m[2] for m in mapping], type=pa.string()),
-        "pr": pa.array([m[3] for m in mapping], type=pa.string()),
-        "k": pa.array([m[4] for m in mapping], type=pa.int32()),
+        "f": pa.array([m[0] for m in mapping], type=pa.int32()),
+        "i": pa.array([m[1] for m in mapping], type=pa.string()),
+        "ir": pa.array([m[2] for m in mapping], type=pa.string()),
+        "p": pa.array([m[3] for m in mapping], type=pa.string()),
+        "pr": pa.array([m[4] for m in mapping], type=pa.string()),
+        "k": pa.array([m[5] for m in mapping], type=pa.int32()),
     })
     con.register("sub_map_arrow", table)
     try:
@@ -455,7 +491,8 @@ def _assign_submissions(con: duckdb.DuckDBPyConnection) -> list[SubmissionGroup]
             SELECT t.*, m.k AS _sub
             FROM typed_0 t
             JOIN sub_map_arrow m
-              ON m.i IS NOT DISTINCT FROM t.institution_code AND m.ir IS NOT DISTINCT FROM t.raw_institution_code
+              ON m.f = t._file
+             AND m.i IS NOT DISTINCT FROM t.institution_code AND m.ir IS NOT DISTINCT FROM t.raw_institution_code
              AND m.p IS NOT DISTINCT FROM t.reporting_period AND m.pr IS NOT DISTINCT FROM t.raw_reporting_period
         """)
     finally:
