@@ -142,10 +142,13 @@ def cmd_status(args) -> int:
 
 
 def cmd_template(args) -> int:
-    from etl.template import write_template
+    from etl.template import TemplateError, write_template
 
     out = Path(args.out)
-    write_template(out)
+    try:
+        write_template(out)
+    except TemplateError as exc:
+        raise UsageError(str(exc)) from exc
     print(f"wrote {out}")
     return EXIT_OK
 
