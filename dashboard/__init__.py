@@ -1,0 +1,1 @@
+"""The Dash dashboard. Reads the warehouse views only, read-only, through dashboard.db."""

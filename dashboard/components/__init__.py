@@ -1,0 +1,1 @@
+"""Layout pieces shared by pages (no queries here: pages pass data in)."""
