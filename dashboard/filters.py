@@ -7,9 +7,9 @@ view; identifiers come only from the PARAMETERS allow-list, values are parameter
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping
-import dataclasses
 from dataclasses import dataclass, fields, replace
 from urllib.parse import parse_qs, urlencode
 

@@ -1,5 +1,5 @@
 """The ``mcred`` command: a thin wrapper over ``etl`` (load, status, template, sample)
-and ``dashboard`` (serve, export). The one module that may reach both packages."""
+and ``dashboard`` (serve). The one module that may reach both packages."""
 
 from __future__ import annotations
 
@@ -164,31 +164,6 @@ def cmd_sample(args) -> int:
     return EXIT_OK
 
 
-def cmd_export(args) -> int:
-    from dashboard.exports import EXPORT_FORMATS, export_to_file
-    from dashboard.filters import FilterError, Filters
-
-    raw = {name: getattr(args, name) for name in Filters.parameter_names() if getattr(args, name, None)}
-    try:
-        filters = Filters.from_query({k: [v] for k, v in raw.items()}, strict=True,
-                                     db_path=_settings(args).db_path)
-    except FilterError as exc:
-        raise UsageError(str(exc)) from exc
-    fmt = args.format
-    if fmt not in EXPORT_FORMATS:
-        raise UsageError(f"unknown format {fmt}: use one of {', '.join(EXPORT_FORMATS)}")
-    out = args.out
-    if out in (None, "-"):
-        if fmt != "csv" and _is_tty(sys.stdout):
-            raise UsageError(f"refusing to write {fmt} to a terminal: give --out FILE")
-        rows = export_to_file(_settings(args).db_path, filters, fmt, sys.stdout.buffer)
-    else:
-        with open(out, "wb") as fh:
-            rows = export_to_file(_settings(args).db_path, filters, fmt, fh)
-        print(f"wrote {rows:,} offerings to {out}", file=sys.stderr)
-    return EXIT_OK
-
-
 def cmd_serve(args) -> int:
     from etl.load import load_files
 
@@ -252,14 +227,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offerings", type=int, default=None, metavar="N",
                    help="about how many offerings in all (default: a few thousand)")
     p.set_defaults(func=cmd_sample)
-
-    p = command("export", "write the current offerings that match the filters")
-    p.add_argument("--format", default="csv", choices=("csv", "xlsx", "parquet"))
-    p.add_argument("--out", metavar="FILE", help="file to write, or - for standard output (default)")
-    for name in ("period", "institution", "sector", "region", "type", "delivery", "credit", "partner", "field",
-                 "ce", "funded"):
-        p.add_argument(f"--{name}", metavar="VALUES", help="comma-separated values (see README: Filters)")
-    p.set_defaults(func=cmd_export)
 
     p = command("serve", "run the dashboard (builds the database from the bundled sample when it is missing)")
     p.add_argument("--host", default="127.0.0.1")

@@ -10,7 +10,7 @@ import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 
 from dashboard import context, figures, queries, theme
-from dashboard.components.filters import filter_id, filter_panel, url_param_id, values_from_inputs
+from dashboard.components.filters import filter_panel, url_param_id, values_from_inputs
 from dashboard.db import Database, NoWarehouse
 from dashboard.filters import Filters, Vocabulary
 
@@ -116,7 +116,7 @@ def build_overview(db: Database, filters: Filters, measure: str, vocab: Vocabula
     data = queries.breakdowns(db, filters)
     figs = {}
     offerings_total = now.offerings if measure == "offerings" else now.enrolments
-    for chart_id, (key, param, list_name, words) in CHARTS.items():
+    for chart_id, (key, _param, list_name, words) in CHARTS.items():
         codes = vocab.codes(list_name)
         labels = dict(vocab.values.get(list_name, ()))
         labels[queries.NOT_REPORTED] = theme.NOT_REPORTED_LABEL
