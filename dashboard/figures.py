@@ -55,7 +55,7 @@ def breakdown_bar(frame: pd.DataFrame, *, measure: str, title: str, labels: dict
     )
     if note:
         fig.update_layout(title={"subtitle": {"text": note, "font": {"size": 11, "color": "#555"}}},
-                          margin={"t": 64})
+                          margin={"t": 78})
     return fig
 
 

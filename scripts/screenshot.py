@@ -20,6 +20,7 @@ def main() -> None:
     ap.add_argument("--width", type=int, default=1366)
     ap.add_argument("--height", type=int, default=768)
     ap.add_argument("--full", action="store_true", help="capture the whole page height")
+    ap.add_argument("--scroll", type=int, default=0, help="scroll down this many pixels first")
     ap.add_argument("--settle", type=float, default=4.0, help="seconds to let callbacks finish")
     args = ap.parse_args()
     opts = Options()
@@ -32,6 +33,9 @@ def main() -> None:
     try:
         driver.get(args.url)
         time.sleep(args.settle)
+        if args.scroll:
+            driver.execute_script(f"window.scrollTo(0, {args.scroll})")
+            time.sleep(0.5)
         if args.full:
             height = driver.execute_script("return document.documentElement.scrollHeight")
             driver.set_window_size(args.width, height)

@@ -74,7 +74,7 @@ def layout(**query):
                     {"label": f"Split by: {label}", "value": v} for v, label in SPLITS], value=split,
                     clearable=False), md=4),
             ], className="align-items-center"),
-            dcc.Graph(id="chart-trend", config={"displayModeBar": False, "responsive": True}),
+            dcc.Graph(id="chart-trend", config={"displayModeBar": False}),
         ]), className="mt-3"),
         dbc.Card(dbc.CardBody([
             html.H2("Framework targets", className="h5"),
@@ -96,7 +96,7 @@ def _kpi_card(key: str) -> dbc.Card:
 
 
 def _graph(graph_id: str) -> dbc.Card:
-    return dbc.Card(dbc.CardBody(dcc.Graph(id=graph_id, config={"displayModeBar": False, "responsive": True}),
+    return dbc.Card(dbc.CardBody(dcc.Graph(id=graph_id, config={"displayModeBar": False}),
                                  className="p-2"), className="h-100")
 
 
@@ -123,7 +123,7 @@ def build_overview(db: Database, filters: Filters, measure: str, vocab: Vocabula
         note = None
         denominator = None
         if key == "partner":
-            note = "An offering with several partner categories counts in each; shares are of all offerings."
+            note = "An offering with several partner categories counts in each;<br>shares are of all offerings."
             denominator = offerings_total
         figs[chart_id] = figures.breakdown_bar(
             data[key], measure=measure, title=f"{measure.capitalize()} {words}", labels=labels,
