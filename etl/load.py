@@ -204,12 +204,18 @@ def _record_group(con, validated: ValidatedFile, group: SubmissionGroup, allow_p
                    validated.file_issues, status, allow_partial, issue_limit)
 
 
-def _already_loaded(con, sha: str, group: SubmissionGroup, allow_partial: bool) -> int | None:
+def _already_loaded(con, sha: str, file_name: str, group: SubmissionGroup, allow_partial: bool) -> int | None:
+    # Without a known institution and period (an unreadable file, rows naming an unknown
+    # institution) the pair says nothing: the same file and the same given values must match.
     row = con.execute("""
         SELECT submission_id, status FROM submission
         WHERE sha256 = ? AND institution_code IS NOT DISTINCT FROM ? AND reporting_period IS NOT DISTINCT FROM ?
+          AND ((institution_code IS NOT NULL AND reporting_period IS NOT NULL)
+               OR (file_name = ? AND institution_given IS NOT DISTINCT FROM ?
+                   AND period_given IS NOT DISTINCT FROM ?))
         ORDER BY (status <> 'rejected') DESC, submission_id DESC LIMIT 1
-    """, [sha, group.institution_code, group.reporting_period]).fetchone()
+    """, [sha, group.institution_code, group.reporting_period, file_name, group.institution_given,
+          group.period_given]).fetchone()
     if row is None:
         return None
     submission_id, status = row
@@ -222,7 +228,7 @@ def _already_loaded(con, sha: str, group: SubmissionGroup, allow_partial: bool) 
 def _record(con, path: Path, file_name: str, sheet: str | None, sha: str, header_row: int | None,
             group: SubmissionGroup, file_issues: list[Issue], status: str, allow_partial: bool,
             issue_limit: int | None) -> SubmissionOutcome:
-    previous = _already_loaded(con, sha, group, allow_partial)
+    previous = _already_loaded(con, sha, file_name, group, allow_partial)
     if previous is not None:
         stored = con.execute("SELECT status, rows_accepted, rows_rejected, errors, warnings FROM submission "
                              "WHERE submission_id = ?", [previous]).fetchone()

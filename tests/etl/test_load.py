@@ -86,6 +86,32 @@ def test_rows_of_an_unknown_institution_in_a_file_of_two_form_their_own_rejected
     assert [s["institution_code"] for s in submissions(settings)].count(None) == 1
 
 
+def test_two_unknown_institutions_in_one_file_are_two_rejected_submissions(settings, tmp_path):
+    path = csv_file(tmp_path, "strays.csv", [
+        offering_row(inst="BCIT", oid="A1"),
+        offering_row(inst="UBC", oid="B1"),
+        offering_row(inst="Hogwarts", oid="C1"),
+        offering_row(inst="Narnia", oid="D1"),
+    ])
+    outcomes = load_files([path], settings)
+    strays = [o for o in outcomes if o.institution_code is None]
+    # Neither is "already loaded": they share the file's bytes, not their institution.
+    assert [o.status for o in strays] == ["rejected", "rejected"]
+    assert sorted(i["value"] for o in strays for i in o.issues) == ["Hogwarts", "Narnia"]
+    # Loading the same file again is a no-op for all four.
+    assert [o.status for o in load_files([path], settings)] == ["already_loaded"] * 4
+
+
+def test_unreadable_files_with_the_same_bytes_are_not_confused(settings, tmp_path):
+    (tmp_path / "empty.csv").write_bytes(b"")
+    (tmp_path / "empty.xlsx").write_bytes(b"")
+    outcomes = load_files([tmp_path / "empty.csv", tmp_path / "empty.xlsx"], settings)
+    assert [(o.file, o.status, o.institution_code) for o in outcomes] == [
+        ("empty.csv", "rejected", None), ("empty.xlsx", "rejected", None)]
+    [again] = load_files([tmp_path / "empty.csv"], settings)
+    assert again.status == "already_loaded"
+
+
 # --- supersede, reject keeps prior, idempotence ---------------------------------------------
 
 
