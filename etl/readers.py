@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import io
 import os
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -111,6 +112,10 @@ def _match_header_row(cells: list[object]) -> dict[int, str]:
     return mapping
 
 
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _header_issues(file_name: str, sheet: str | None, row_number: int, cells: list, mapping: dict[int, str],
                    column_has_data: dict[int, bool]) -> list[Issue]:
     issues: list[Issue] = []
@@ -120,9 +125,9 @@ def _header_issues(file_name: str, sheet: str | None, row_number: int, cells: li
             first = seen[name]
             issues.append(Issue(
                 SEVERITY_ERROR,
-                f"columns {_col_letter(first)} ({_text(cells[first])!r}) and {_col_letter(pos)} "
-                f"({_text(cells[pos])!r}) both name {name}; keep one of them",
-                file_name, sheet, row_number, name, _text(cells[pos]),
+                f"columns {_col_letter(first)} ({_clip(_text(cells[first]))!r}) and {_col_letter(pos)} "
+                f"({_clip(_text(cells[pos]))!r}) both name {name}; keep one of them",
+                file_name, sheet, row_number, name, _clip(_text(cells[pos]), 500),
                 "each column once", rule="duplicate_column"))
         else:
             seen[name] = pos
@@ -133,8 +138,8 @@ def _header_issues(file_name: str, sheet: str | None, row_number: int, cells: li
         if text:
             issues.append(Issue(
                 SEVERITY_WARNING,
-                f"column {_col_letter(pos)} {text!r} is not a known column and was not loaded",
-                file_name, sheet, row_number, text, None,
+                f"column {_col_letter(pos)} {_clip(text)!r} is not a known column and was not loaded",
+                file_name, sheet, row_number, _clip(text), None,
                 "one of the columns of the submission format", rule="unknown_column"))
         elif column_has_data.get(pos):
             issues.append(Issue(
@@ -179,12 +184,13 @@ def _check_text_encoding(path: Path) -> tuple[str, str]:
             digest.update(chunk)
             if first:
                 first = False
-                if b"\x00" in chunk[:4096] and not chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                    raise UnreadableFile("the file is not text (it contains NUL bytes): save it as CSV or .xlsx")
-                if chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                    raise UnreadableFile("the file is UTF-16 text: save it as CSV UTF-8 (or Windows-1252)")
+                # Zip first: an .xlsx has NUL bytes too, and deserves the better advice.
                 if chunk.startswith(b"PK\x03\x04"):
                     raise UnreadableFile("the file is a zip archive (perhaps an .xlsx) named .csv: rename it to .xlsx")
+                if chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                    raise UnreadableFile("the file is UTF-16 text: save it as CSV UTF-8 (or Windows-1252)")
+                if b"\x00" in chunk[:4096]:
+                    raise UnreadableFile("the file is not text (it contains NUL bytes): save it as CSV or .xlsx")
             if utf8:
                 try:
                     decoder.decode(chunk)
@@ -395,12 +401,83 @@ def _read_xlsx(path: Path) -> RawSubmissionTable:
             if len(cells) > width:
                 width = len(cells)
             data.append(cells)
+        has_formulas = _sheet_has_formulas(workbook, sheet)
     finally:
         workbook.close()
+    formula_issues = []
+    if has_formulas:
+        formula_issues = _formulas_without_results(path, chosen, header_index, data, mapping)
     columns = {f"c{i}": pa.array([(r[i] if i < len(r) and r[i] is not None else "") for r in data],
                                  type=pa.string()) for i in range(width)}
     table = pa.table(columns) if columns else pa.table({"c0": pa.array([], type=pa.string())})
-    return _assemble(path, path.name, sha, chosen, header_index + 1, header_cells, mapping, table)
+    raw = _assemble(path, path.name, sha, chosen, header_index + 1, header_cells, mapping, table)
+    raw.issues.extend(formula_issues)
+    return raw
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+MAX_FORMULA_ISSUES = 20
+
+
+def _sheet_has_formulas(workbook, sheet) -> bool:
+    """Whether the sheet's XML holds any formula (cheap: one scan of the compressed part)."""
+    archive = getattr(workbook, "_archive", None)
+    member = getattr(sheet, "_worksheet_path", None)
+    if archive is None or member is None:
+        return True  # cannot tell cheaply: look properly
+    tail = b""
+    with archive.open(member) as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            if _FORMULA_TAG.search(tail + chunk):
+                return True
+            tail = chunk[-16:]
+    return False
+
+
+def _formula_text(value: object) -> str | None:
+    if isinstance(value, str):
+        return value if value.startswith("=") else None
+    text = getattr(value, "text", None)  # ArrayFormula
+    return str(text) if text is not None else None
+
+
+def _formulas_without_results(path: Path, sheet_name: str, header_index: int, data: list[list],
+                              mapping: dict[int, str]) -> list[Issue]:
+    """Formula cells of loaded columns that have no saved result (files written by programs
+    that do not calculate, e.g. openpyxl): read as empty they would silently lose a value."""
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    found: list[tuple[int, int, str]] = []
+    try:
+        sheet = workbook[sheet_name]
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()
+        for index, row in enumerate(sheet.iter_rows(values_only=True)):
+            n = index - header_index - 1
+            if n < 0:
+                continue
+            cells = data[n] if n < len(data) else []
+            for pos, value in enumerate(row):
+                if pos not in mapping or (pos < len(cells) and cells[pos] is not None):
+                    continue
+                text = _formula_text(value)
+                if text is not None:
+                    found.append((index + 1, pos, text))
+    finally:
+        workbook.close()
+    issues = [Issue(
+        SEVERITY_ERROR,
+        f"cell {_col_letter(pos)}{row} holds the formula {_clip(text)!r} but no saved result: open the file in "
+        "Excel (or another spreadsheet program), save it and load it again, or paste the values",
+        path.name, sheet_name, row, mapping[pos], _clip(text, 500), "a value, or a formula with its saved result",
+        rule="formula_without_result") for row, pos, text in found[:MAX_FORMULA_ISSUES]]
+    if len(found) > MAX_FORMULA_ISSUES:
+        issues.append(Issue(
+            SEVERITY_ERROR, f"... and {len(found) - MAX_FORMULA_ISSUES} more formula cells without a saved result",
+            path.name, sheet_name, None, None, None, "a value, or a formula with its saved result",
+            rule="formula_without_result"))
+    return issues
 
 
 # --- common -------------------------------------------------------------------

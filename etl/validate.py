@@ -66,7 +66,10 @@ def partner_codes(text: str) -> tuple[list[str] | None, str | None]:
         elif code not in codes:
             codes.append(code)
     if unknown:
-        return None, "unknown:" + ", ".join(repr(u) for u in unknown)
+        # Quoted in the message: cut long parts short, name at most a few.
+        shown = [repr(u if len(u) <= 60 else u[:57] + "...") for u in unknown[:5]]
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        return None, "unknown:" + ", ".join(shown) + more
     if "none" in codes and len(codes) > 1:
         return None, "none_combined"
     return sorted(codes, key=order.__getitem__), None
