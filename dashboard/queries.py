@@ -224,25 +224,30 @@ METRIC_SQL = {
 def _metric_columns() -> str:
     cols = []
     for name, cond in METRIC_SQL.items():
-        cols.append(f"count(*) FILTER (WHERE {cond}) AS {name}__offerings")
-        cols.append(f"coalesce(sum(enrolments) FILTER (WHERE {cond}), 0) AS {name}__enrolments")
+        cols.append(f"sum(CASE WHEN {cond} THEN 1 ELSE 0 END) AS {name}__offerings")
+        cols.append(f"sum(CASE WHEN {cond} THEN enrolments ELSE 0 END) AS {name}__enrolments")
     return ", ".join(cols)
 
 
 METRICS_SQL = """
-SELECT institution_code, count(*) AS n_offerings, coalesce(sum(enrolments), 0) AS n_enrolments,
-       coalesce(sum(completions), 0) AS n_completions, {metrics}
+SELECT institution_code, count(*) AS n_offerings, sum(enrolments) AS n_enrolments,
+       sum(completions) AS n_completions, {metrics}
 FROM current_offerings
 WHERE {where}
-GROUP BY ROLLUP (institution_code)
+GROUP BY institution_code
 """
 
 
 def metric_counts(db: Database, filters: Filters) -> pd.DataFrame:
-    """Numerators and denominators of every target metric, per institution and in total
-    (the row with institution_code NULL)."""
+    """Numerators and denominators of every target metric, per institution, plus the total
+    as a last row with institution_code None (summed here: the per-institution rows are few)."""
     where, params = filters.where()
-    return db.frame(METRICS_SQL.format(metrics=_metric_columns(), where=where), params)
+    per_inst = db.frame(METRICS_SQL.format(metrics=_metric_columns(), where=where), params)
+    numeric = per_inst.columns.drop("institution_code")
+    per_inst[numeric] = per_inst[numeric].fillna(0).astype("int64")
+    total = per_inst[numeric].sum().to_frame().T
+    total.insert(0, "institution_code", None)
+    return pd.concat([per_inst, total], ignore_index=True)
 
 
 def targets(db: Database) -> pd.DataFrame:
@@ -261,19 +266,23 @@ def metric_values(counts: pd.DataFrame, metric: str, basis: str) -> pd.Series:
 def choose_target(targets_frame: pd.DataFrame, metric: str, period: str | None = None, sector: str | None = None,
                   institution: str | None = None) -> pd.Series | None:
     """The most specific target for a metric: institution, then sector, then period, then provincial."""
-    rows = targets_frame[targets_frame.metric == metric]
     best, best_score = None, -1
-    for _, row in rows.iterrows():
-        if row.period and row.period != period:
+    for index, row in enumerate(targets_frame.to_dict("records")):
+        if row["metric"] != metric:
             continue
-        if row.sector and row.sector != sector:
+        # An unset scope arrives as None or, in a string column, as NaN (which is truthy).
+        t_period, t_sector, t_institution = (v if isinstance(v, str) and v else None
+                                             for v in (row["period"], row["sector"], row["institution"]))
+        if t_period and t_period != period:
             continue
-        if row.institution and row.institution != institution:
+        if t_sector and t_sector != sector:
             continue
-        score = 4 * bool(row.institution) + 2 * bool(row.sector) + bool(row.period)
+        if t_institution and t_institution != institution:
+            continue
+        score = 4 * bool(t_institution) + 2 * bool(t_sector) + bool(t_period)
         if score > best_score:
-            best, best_score = row, score
-    return best
+            best, best_score = index, score
+    return None if best is None else targets_frame.iloc[best]
 
 
 def institution_names(db: Database) -> dict[str, str]:

@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 import dash
 import dash_bootstrap_components as dbc
+import numpy as np
 import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 
@@ -172,46 +173,51 @@ def _kpi_texts(now: queries.Headline, before: queries.Headline | None, measure: 
     return kpis, changes
 
 
+def target_status(counts: pd.DataFrame, tgts: pd.DataFrame, filters: Filters) -> list[dict]:
+    """Each target metric once, in order: the applicable target, the actual value, met or
+    not, and the (up to three) institutions furthest from it."""
+    total = counts[counts.institution_code.isna()]
+    per_inst = counts[counts.institution_code.notna()].reset_index(drop=True)
+    codes = per_inst.institution_code.to_numpy()
+    out = []
+    for metric in dict.fromkeys(tgts.metric):
+        target = queries.choose_target(tgts, metric, _single(filters.period), _single(filters.sector),
+                                       _single(filters.institution))
+        if target is None:
+            continue
+        actual = queries.metric_values(total, metric, target.basis).iloc[0]
+        values = queries.metric_values(per_inst, metric, target.basis).to_numpy(dtype=float)
+        sign = 1.0 if target.comparator == ">=" else -1.0
+        gaps = sign * (target.value - values)  # > 0: short of the target
+        met = not pd.isna(actual) and sign * (actual - target.value) >= -1e-12
+        order = [i for i in np.argsort(-np.nan_to_num(gaps, nan=-np.inf)) if gaps[i] > 1e-12][:3]
+        out.append({"target": target, "actual": actual, "met": met,
+                    "furthest": [(codes[i], float(values[i])) for i in order]})
+    return out
+
+
 def targets_panel(counts: pd.DataFrame, tgts: pd.DataFrame, filters: Filters, vocab: Vocabulary):
     """A table: each target metric, actual vs target, met or not, kind, and the furthest institutions."""
     total = counts[counts.institution_code.isna()]
-    per_inst = counts[counts.institution_code.notna()].reset_index(drop=True)
     if total.empty or int(total.n_offerings.iloc[0]) == 0:
         return dbc.Alert("No offerings match these filters, so no target can be assessed.", color="light")
     names = dict(vocab.values["institution"])
+    base = filters.with_values(institution=())
     rows = []
-    seen = []
-    for _, t in tgts.iterrows():
-        if t.metric in seen:
-            continue
-        seen.append(t.metric)
-        target = queries.choose_target(tgts, t.metric, _single(filters.period), _single(filters.sector),
-                                       _single(filters.institution))
-        basis = target.basis
-        actual = queries.metric_values(total, t.metric, basis).iloc[0]
-        values = queries.metric_values(per_inst, t.metric, basis)
-        if target.comparator == ">=":
-            gap = target.value - values
-            met = actual is not None and not pd.isna(actual) and actual >= target.value - 1e-12
-        else:
-            gap = values - target.value
-            met = actual is not None and not pd.isna(actual) and actual <= target.value + 1e-12
-        furthest = per_inst.assign(gap=gap, value=values).query("gap > 1e-12").sort_values(
-            "gap", ascending=False).head(3)
-        links = [dcc.Link(f"{names.get(r.institution_code, r.institution_code)} ({r.value:.0%})",
-                          href="/compare" + filters.with_values(institution=()).to_search(
-                              {"focus": r.institution_code}),
-                          className="me-2 d-inline-block") for r in furthest.itertuples()]
+    for item in target_status(counts, tgts, filters):
+        target, actual, met = item["target"], item["actual"], item["met"]
+        links = [dcc.Link(f"{names.get(code, code)} ({value:.0%})",
+                          href="/compare" + base.to_search({"focus": code}), className="me-2 d-inline-block")
+                 for code, value in item["furthest"]]
+        by = " (by enrolments)" if target.basis == "enrolments" else ""
         rows.append(html.Tr([
             html.Td([html.Div(target.metric_label, className="fw-semibold"),
-                     html.Div(target.metric_description + (" (by enrolments)" if basis == "enrolments" else ""),
-                              className="small text-muted")]),
-            html.Td(dbc.Badge("Framework rule" if target.framework else "Illustrative",
-                              color="primary" if target.framework else "secondary", className="fw-normal")),
+                     html.Div(target.metric_description + by, className="small text-muted")]),
+            html.Td(html.Span("Framework rule" if target.framework else "Illustrative",
+                              className="badge fw-normal " + ("bg-primary" if target.framework else "bg-secondary"))),
             html.Td("–" if pd.isna(actual) else f"{actual:.1%}", className="text-end fw-semibold"),
             html.Td(f"{target.comparator} {target.value:.0%}", className="text-end"),
-            html.Td(html.Span("Met" if met else "Not met",
-                              className="badge " + ("bg-success" if met else "bg-danger"))),
+            html.Td(html.Span("Met" if met else "Not met", className="badge " + ("bg-success" if met else "bg-danger"))),
             html.Td(links or html.Span("all institutions meet it", className="small text-muted")),
             html.Td(target.source, className="small text-muted"),
         ]))
