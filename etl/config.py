@@ -25,6 +25,10 @@ class Settings:
         return self.data_dir / "targets.toml"
 
     @property
+    def deadlines_toml(self) -> Path:
+        return self.data_dir / "deadlines.toml"
+
+    @property
     def sample_dir(self) -> Path:
         return self.data_dir / "sample"
 

@@ -97,12 +97,13 @@ def load_files(
     files = _resolve(paths)
     institutions = reference.read_institutions(settings.institutions_csv)
     targets = reference.read_targets(settings.targets_toml, institutions)
+    deadlines = reference.read_deadlines(settings.deadlines_toml)
     outcomes: list[SubmissionOutcome] = []
     with Writer(settings.db_path, on_wait=on_wait) as writer:
         con = writer.con
         apply_migrations(con)
         con.execute("BEGIN TRANSACTION")
-        reference.sync_reference(con, institutions, targets)
+        reference.sync_reference(con, institutions, targets, deadlines)
         con.execute("COMMIT")
         pending: list[SubmissionOutcome] = []
         batch: list[readers.RawSubmissionTable] = []

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -17,7 +19,7 @@ TARGET_KEYS = {"metric", "comparator", "value", "source", "period", "sector", "i
 
 
 class ReferenceDataError(Exception):
-    """A reference file (institutions.csv, targets.toml) is wrong; the message says where."""
+    """A reference file (institutions.csv, targets.toml, deadlines.toml) is wrong; the message says where."""
 
 
 @dataclass(frozen=True)
@@ -104,8 +106,55 @@ def read_targets(path: Path, institutions: list[spec.Institution]) -> list[Targe
     return targets + [t for t in default_targets() if t.metric not in have]
 
 
+def read_deadlines(path: Path) -> dict[str, date]:
+    """Parse deadlines.toml into {fiscal year: deadline}, collecting every problem before
+    reporting. No file means no deadlines (nothing is ever late)."""
+    if not path.exists():
+        return {}
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ReferenceDataError(f"{path}: {exc}") from exc
+    problems: list[str] = []
+    unknown_top = set(doc) - {"deadlines"}
+    if unknown_top:
+        problems.append(f"unknown top-level keys {sorted(unknown_top)} (only a [deadlines] table)")
+    table = doc.get("deadlines", {})
+    if not isinstance(table, dict):
+        problems.append('deadlines must be a [deadlines] table of "YYYY/YY" = YYYY-MM-DD entries')
+        table = {}
+    deadlines: dict[str, date] = {}
+    spelled: dict[str, str] = {}
+    for key, value in table.items():
+        where = f"[deadlines] {key!r}"
+        period = parse_period(key)
+        if period is None:
+            problems.append(f"{where}: not a fiscal year like \"2024/25\"")
+            continue
+        if period in spelled:
+            problems.append(f"{where}: the same fiscal year as {spelled[period]!r}")
+            continue
+        spelled[period] = key
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        if isinstance(value, datetime) or not isinstance(value, date):
+            problems.append(f"{where}: {value!r} is not a date; write one like {int(period[:4]) + 1}-06-30")
+            continue
+        starts = date(int(period[:4]), 4, 1)
+        if value < starts:
+            problems.append(f"{where}: {value.isoformat()} is before the fiscal year starts ({starts.isoformat()})")
+            continue
+        deadlines[period] = value
+    if problems:
+        raise ReferenceDataError(f"{path}: " + "; ".join(problems))
+    return dict(sorted(deadlines.items()))
+
+
 def sync_reference(con: duckdb.DuckDBPyConnection, institutions: list[spec.Institution],
-                   targets: list[Target]) -> None:
+                   targets: list[Target], deadlines: Mapping[str, date] | None = None) -> None:
     """Replace the reference tables with the current reference data (inside the caller's transaction)."""
     con.execute("DELETE FROM institution")
     con.executemany("INSERT INTO institution VALUES (?, ?, ?, ?, ?)",
@@ -129,3 +178,5 @@ def sync_reference(con: duckdb.DuckDBPyConnection, institutions: list[spec.Insti
     con.executemany("INSERT INTO target VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(n, t.metric, t.comparator, t.value, t.source, t.period, t.sector, t.institution, t.basis)
                      for n, t in enumerate(targets, start=1)])
+    con.execute("DELETE FROM reporting_deadline")
+    con.executemany("INSERT INTO reporting_deadline VALUES (?, ?)", list((deadlines or {}).items()))
