@@ -253,6 +253,23 @@ def test_usage_errors_exit_2(capsys):
     assert main([]) == 2
 
 
+def _commands() -> list[str]:
+    import argparse
+
+    from mcred.cli import build_parser
+
+    [sub] = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return sorted(sub.choices)
+
+
+@pytest.mark.parametrize("command", _commands())
+def test_every_command_has_help_and_db(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    assert "--db" in capsys.readouterr().out
+
+
 # --- the installed console script ------------------------------------------------------------
 
 
@@ -287,3 +304,30 @@ def test_header_constant_matches_the_format():
     from etl import spec
 
     assert all(spec.match_header(h) for h in HEADER.split(","))
+
+
+def test_progress_shows_on_a_terminal_only(tmp_path):
+    import pty
+
+    primary, secondary = pty.openpty()
+    try:
+        proc = subprocess.run([str(MCRED), "load", "--db", str(tmp_path / "w.duckdb"), str(good(tmp_path))],
+                              stdout=subprocess.PIPE, stderr=secondary, timeout=120)
+        os.close(secondary)
+        secondary = None
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:  # EIO: the terminal has no writer left
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        if secondary is not None:
+            os.close(secondary)
+        os.close(primary)
+    assert proc.returncode == 0
+    assert b"[1/1] loading good.csv" in shown
+    assert b"loading" not in proc.stdout  # the report itself is not mixed with progress

@@ -224,6 +224,12 @@ def loaded(tmp_path_factory):
     (d / name).write_text(body, encoding="utf-8")
     files.append(d / name)
 
+    # A title row naming only three known columns is not the header: the header names at least four.
+    name = "three-known.csv"
+    inst = inst_for(name)
+    files.append(write_csv(d / name, SHORT_HEADER, [short_row(inst, "H-1")],
+                           before=[["Institution", "Period", "Title", "Prepared by"], ["BCIT", "2024/25", "Report"]]))
+
     # Empty columns (no header, no data) in the middle and at the end are ignored.
     name = "empty-columns.csv"
     inst = inst_for(name)
@@ -332,6 +338,12 @@ def test_csv_title_rows_and_blank_rows(loaded):
     # Header on row 4: rows as a person sees them, blank rows counted but not loaded.
     assert [(r["offering_id"], r["source_row"]) for r in rows] == [("T-1", 5), ("T-2", 7), ("T-3", 10)]
     assert _issues(loaded, "titled.csv") == []
+
+
+def test_header_is_the_first_row_naming_four_known_columns(loaded):
+    outcome = _only(loaded, "three-known.csv")
+    assert outcome.status == "accepted", outcome.issues
+    assert [(r["offering_id"], r["source_row"]) for r in _offerings(loaded, "three-known.csv")] == [("H-1", 4)]
 
 
 def test_empty_columns_are_ignored(loaded):

@@ -349,16 +349,17 @@ def errors_loaded(tmp_path_factory):
     add("ok-zero-credits", {"credits": "0"})
     add("ok-same-day", {"start_date": "2024-09-09", "end_date": "2024-09-09"})
     add("ok-no-credits-on-credit", {"credits": ""})
+    add("ok-title-300", {"title": "T" * 300})
     path = d / "errors.csv"
     path.write_text("\r\n".join([*lines, line({c: c for c in HEADER}), *data]) + "\r\n", encoding="utf-8")
     [outcome] = load_files([path], settings)
     with read_only(settings.db_path) as con:
-        issues = con.execute('SELECT "row", severity, "column", value, message FROM validation_issues '
-                             "WHERE submission_id = ?", [outcome.submission_id]).fetchall()
+        issues = con.execute('SELECT "row", severity, "column", value, message, expected, file_name '
+                             "FROM validation_issues WHERE submission_id = ?", [outcome.submission_id]).fetchall()
     by_row: dict[int, list] = {}
-    for row, severity, column, value, message in issues:
+    for row, severity, column, value, message, expected, file_name in issues:
         by_row.setdefault(row, []).append({"severity": severity, "column": column, "value": value,
-                                           "message": message})
+                                           "message": message, "expected": expected, "file": file_name})
     return settings, outcome, row_of, by_row
 
 
@@ -374,6 +375,7 @@ def test_each_error_is_reported_on_its_row(errors_loaded, case_id, overrides, co
     # An out-of-range enrolment also makes completions exceed it; nothing else cascades.
     assert [i["column"] for i in others] == CASCADES.get(case_id, []), others
     message = mine[0]["message"]
+    assert mine[0]["file"] == "errors.csv" and mine[0]["expected"]  # names the file and what is accepted
     for fragment in fragments:
         assert fragment in message, (fragment, message)
 
@@ -388,7 +390,7 @@ def test_repeated_offering_id_is_an_error_on_the_repeat(errors_loaded):
 
 
 @pytest.mark.parametrize("case_id", ["valid-first", "ok-duration-2000", "ok-zero-counts", "ok-zero-credits",
-                                     "ok-same-day", "ok-no-credits-on-credit"])
+                                     "ok-same-day", "ok-no-credits-on-credit", "ok-title-300"])
 def test_boundaries_are_not_errors(errors_loaded, case_id):
     _, _, row_of, by_row = errors_loaded
     assert [i for i in by_row.get(row_of[case_id], []) if i["severity"] == "error"] == []
