@@ -228,7 +228,8 @@ def _transcode_to_utf8(path: Path, encoding: str) -> Path:
 def _head_records(text_path: Path, delimiter: str) -> list[list[str]]:
     with open(text_path, encoding="utf-8-sig", newline="") as fh:
         head = fh.read(256 * 1024)
-    reader = csv.reader(io.StringIO(head), delimiter=delimiter)
+    # newline="": a lone \r ends a line too (old Excel for Mac), as it does for the parsers below.
+    reader = csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)
     records = []
     try:
         for record in reader:

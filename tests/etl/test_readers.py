@@ -224,6 +224,14 @@ def loaded(tmp_path_factory):
     (d / name).write_text(body, encoding="utf-8")
     files.append(d / name)
 
+    # Line endings: \n (Unix), \r\n (Windows, the other files) and a lone \r (old Excel for Mac).
+    for name, newline in (("lf.csv", "\n"), ("cr.csv", "\r")):
+        inst = inst_for(name)
+        lines = ["Report", ",".join(SHORT_HEADER), ",".join(short_row(inst, "L-1", "One")), "",
+                 ",".join(short_row(inst, "L-2", "Two"))]
+        (d / name).write_bytes(newline.join(lines).encode())
+        files.append(d / name)
+
     # A title row naming only three known columns is not the header: the header names at least four.
     name = "three-known.csv"
     inst = inst_for(name)
@@ -338,6 +346,13 @@ def test_csv_title_rows_and_blank_rows(loaded):
     # Header on row 4: rows as a person sees them, blank rows counted but not loaded.
     assert [(r["offering_id"], r["source_row"]) for r in rows] == [("T-1", 5), ("T-2", 7), ("T-3", 10)]
     assert _issues(loaded, "titled.csv") == []
+
+
+@pytest.mark.parametrize("name", ["lf.csv", "cr.csv"])
+def test_line_endings(loaded, name):
+    outcome = _only(loaded, name)
+    assert outcome.status == "accepted", outcome.issues
+    assert [(r["offering_id"], r["source_row"]) for r in _offerings(loaded, name)] == [("L-1", 3), ("L-2", 5)]
 
 
 def test_header_is_the_first_row_naming_four_known_columns(loaded):
