@@ -96,3 +96,32 @@ def test_killed_load_leaves_the_warehouse_as_it_was(settings, tmp_path, big_file
     after = _snapshot(db)
     assert len(after["submissions"]) == len(before["submissions"]) + 1
     assert after["offerings"][0] == 1
+
+
+def test_a_failure_in_the_middle_of_a_load_leaves_the_warehouse_as_it_was(settings, tmp_path, monkeypatch):
+    import etl.load
+
+    first = csv_file(tmp_path, "first.csv", [offering_row(oid="F1")])
+    load_files([first], settings)
+    before, digest = _snapshot(settings.db_path), _file_digest(settings.db_path)
+
+    real = etl.load._record_group
+    calls = []
+
+    def fail_on_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk on fire")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(etl.load, "_record_group", fail_on_second)
+    files = [csv_file(tmp_path, "a.csv", [offering_row(inst="UBC")]), csv_file(tmp_path, "b.csv", [offering_row()])]
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        load_files(files, settings)
+    assert len(calls) == 2
+    assert _file_digest(settings.db_path) == digest
+    assert _snapshot(settings.db_path) == before
+    assert _staging(settings.db_path) == []  # cleaned up on the way out
+    monkeypatch.undo()
+    outcomes = load_files(files, settings)
+    assert [o.status for o in outcomes] == ["accepted", "accepted"]
