@@ -149,7 +149,7 @@ def _write_xlsx(path: Path, institutions: list[spec.Institution]) -> None:
                 # Aliases and (for partners) several codes separated by ; are accepted too,
                 # so the dropdown guides without forbidding.
                 showErrorMessage=not several, errorStyle="warning",
-                errorTitle=f"Not a {col.name} code",
+                errorTitle=f"Not a {col.name} code"[:32],  # Excel's limits: titles 32, texts 255
                 error=f"Accepted: {col.accepted}. The loader also accepts the aliases listed on the about sheet."[:255],
                 promptTitle=col.name[:32], prompt=_prompt(col), showInputMessage=True)
         else:

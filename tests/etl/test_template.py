@@ -109,6 +109,13 @@ def test_coded_dropdowns_do_not_forbid_aliases(workbook):
         assert not dv.showErrorMessage or dv.errorStyle in ("warning", "information"), col.name
 
 
+def test_validations_respect_excel_limits(workbook):
+    # Excel refuses (and "repairs" away) input and error messages over these lengths.
+    for dv in workbook["offerings"].data_validations.dataValidation:
+        assert len(dv.promptTitle or "") <= 32 and len(dv.errorTitle or "") <= 32
+        assert len(dv.prompt or "") <= 255 and len(dv.error or "") <= 255
+
+
 def test_institution_dropdown_lists_the_reference(workbook):
     from etl import reference
     from etl.config import DEFAULT_DATA_DIR
