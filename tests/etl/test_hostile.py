@@ -3,7 +3,6 @@ traceback, and the warehouse stays usable after each of them."""
 
 from __future__ import annotations
 
-import io
 import os
 import random
 import re
@@ -14,8 +13,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from conftest import HEADER, csv_file, offering_row
+
 from etl.config import DEFAULT_DATA_DIR, Settings
 from etl.load import load_files
 from etl.warehouse import read_only

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import csv_file, offering_row
+
 from etl.load import load_files
 from etl.warehouse import read_only
 

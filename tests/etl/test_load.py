@@ -10,8 +10,8 @@ import shutil
 import duckdb
 import openpyxl
 import pytest
-
 from conftest import HEADER, csv_file, offering_row
+
 from etl import spec
 from etl.load import load_files
 from etl.warehouse import read_only
