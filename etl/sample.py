@@ -30,7 +30,6 @@ take seconds; big files are written as CSV because writing XLSX cell by cell is 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import io
 import re
 import zipfile
@@ -809,10 +808,14 @@ def _number_text(values: np.ndarray, thousands: bool) -> pa.Array:
     return pa.array(cells, type=pa.string())
 
 
-@functools.lru_cache(maxsize=8)
-def _title_vocabulary(intakes: int) -> tuple[str, ...]:
-    """Every title, then every title as a second intake, a third..."""
-    return (*TITLE_VOCAB, *(f"{t} (Intake {k + 1})" for k in range(1, intakes + 1) for t in TITLE_VOCAB))
+def _titles_column(cols: Columns) -> pa.Array:
+    """Titles, with " (Intake 2)"... appended to a title's further intakes."""
+    titles = _spell(cols["topic"] * FORMATS_PER_TOPIC + cols["format"], TITLE_VOCAB)
+    intake = cols["intake"]
+    if not intake.any():
+        return titles
+    suffixes = [""] + [f" (Intake {k + 1})" for k in range(1, int(intake.max()) + 1)]
+    return pc.binary_join_element_wise(titles.dictionary_decode(), _spell(intake, suffixes).dictionary_decode(), "")
 
 
 def _partner_vocabulary(values: ValueSet) -> list[str]:
@@ -845,8 +848,7 @@ def render(cols: Columns, inst: spec.Institution, year: int, dialect: Dialect, e
     ids = pc.binary_join_element_wise(
         dialect.id_format.format(**fy),
         pc.utf8_lpad(pc.cast(pa.array(cols["seq"]), pa.string()), width=4, padding="0"), "")
-    titles = _spell(cols["topic"] * FORMATS_PER_TOPIC + cols["format"] + cols["intake"] * len(TITLE_VOCAB),
-                    _title_vocabulary(int(cols["intake"].max(initial=0))))
+    titles = _titles_column(cols)
     hours = cols["hours"]
     if excel:
         duration = pa.array(hours)
@@ -1128,4 +1130,22 @@ def _write_planned(out: Path, plan: PlannedFile, sizes: dict[tuple[str, int], in
     else:
         path = out / f"{plan.stem}.csv"
         _write_csv(path, rendered, columns, replace(dialect, **EXCEL_CSV) if dialect.fmt == "xlsx" else dialect)
+    return path
+
+
+def write_submission(path: str | Path, institution_code: str = "BCIT", year: int = 2024, offerings: int = 1_000,
+                     seed: int = DEFAULT_SEED, institutions_csv: Path | None = None) -> Path:
+    """One CSV submission in the canonical format: one institution, one fiscal year, ``offerings`` rows.
+
+    Every row is valid (some carry the framework warnings, as real data does); for
+    benchmarks and tests that need one big, clean file rather than a provincial picture.
+    """
+    institutions = read_institutions(institutions_csv or DEFAULT_DATA_DIR / "institutions.csv")
+    index = next((i for i, inst in enumerate(institutions) if inst.code == institution_code), None)
+    if index is None:
+        raise ValueError(f"unknown institution code {institution_code!r}")
+    cols = generate_offerings(institutions[index], index, year, offerings, seed)
+    rendered = render(cols, institutions[index], year, DEFAULT_DIALECT, excel=False, seed=seed)
+    path = Path(path)
+    _write_csv(path, rendered, rendered.columns, DEFAULT_DIALECT)
     return path

@@ -1,0 +1,130 @@
+"""Where ``mcred load`` spends its time and memory: ``python -m benchmarks.profile_load FILE [--db PATH]``.
+
+Runs ``etl.load.load_files`` in this process with every DuckDB statement (and the
+reading, validating and publishing steps) timed, and prints the steps that took
+longest with the resident memory after each and the peak so far. It changes
+nothing in ``etl``: it wraps the connection that ``duckdb.connect`` returns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from etl import load, readers, warehouse
+from etl.config import settings as make_settings
+
+PAGE_MB = 4096 / 2**20
+
+
+@dataclass
+class Step:
+    what: str
+    seconds: float
+    rss_mb: float
+    peak_mb: float
+
+
+STEPS: list[Step] = []
+
+# Python steps timed as a whole (their SQL statements are timed one by one as well).
+WRAPPED: tuple[tuple[Any, str], ...] = (
+    (readers, "read_submission_file"), (readers, "_check_text_encoding"), (readers, "_find_csv_header"),
+    (readers, "_parse_csv_fast"), (readers, "_assemble"),
+    (load, "validate"), (load, "validate_batch"), (load, "_load_batch"), (load, "_record_group"),
+    (warehouse.Writer, "publish"), (warehouse.Writer, "reopen"),
+)
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * PAGE_MB
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _record(what: str, started: float) -> None:
+    STEPS.append(Step(what, time.perf_counter() - started, _rss_mb(), _peak_mb()))
+
+
+def _timed(what: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _record(what, started)
+    return wrapper
+
+
+def _sql_label(sql: str) -> str:
+    return re.sub(r"\s+", " ", sql).strip()[:110]
+
+
+class TimedConnection:
+    """A DuckDB connection whose statements are timed; everything else passes through."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self._con = con
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return self._con.execute(sql, *args)
+        finally:
+            _record("SQL " + _sql_label(sql), started)
+
+    def executemany(self, sql: str, *args: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return self._con.executemany(sql, *args)
+        finally:
+            _record("SQL many " + _sql_label(sql), started)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.profile_load", description=__doc__)
+    parser.add_argument("paths", nargs="+", type=Path)
+    parser.add_argument("--db", type=Path, help="database to load into (default: a fresh one in a temp folder)")
+    parser.add_argument("--top", type=int, default=25, help="how many of the slowest steps to list")
+    args = parser.parse_args(argv)
+
+    real_connect = duckdb.connect
+    warehouse.duckdb.connect = lambda *a, **k: TimedConnection(real_connect(*a, **k))  # type: ignore[attr-defined]
+    for owner, name in WRAPPED:
+        if hasattr(owner, name):  # the loader evolves: wrap what is there
+            setattr(owner, name, _timed(f"{getattr(owner, '__name__', owner)}.{name}", getattr(owner, name)))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = args.db or Path(tmp) / "profile.duckdb"
+        started = time.perf_counter()
+        load.load_files(args.paths, make_settings(db))
+        total = time.perf_counter() - started
+    print(f"total {total:.2f} s, peak {_peak_mb():.0f} MB, {len(STEPS)} steps; slowest {args.top}:")
+    print(f"{'seconds':>8} {'share':>6} {'rss MB':>7} {'peak MB':>8}  step")
+    for step in sorted(STEPS, key=lambda s: -s.seconds)[:args.top]:
+        print(f"{step.seconds:8.2f} {step.seconds / total:6.1%} {step.rss_mb:7.0f} {step.peak_mb:8.0f}  {step.what}")
+    print("\nin order (steps over 1% of the total):")
+    for step in STEPS:
+        if step.seconds >= total / 100:
+            print(f"{step.seconds:8.2f} {step.rss_mb:7.0f} {step.peak_mb:8.0f}  {step.what}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
