@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.config import Settings, DEFAULT_DATA_DIR
+from etl.config import DEFAULT_DATA_DIR, Settings
 
 os.environ.setdefault("DASH_TEST_CHROMEPATH", "/usr/bin/chromium")
 
