@@ -11,7 +11,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 
-from dashboard import context
+from dashboard import compare_exports, context
 from dashboard.db import Database, NoWarehouse
 from dashboard.settings import DashboardSettings
 
@@ -33,6 +33,7 @@ def create_app(settings: DashboardSettings) -> dash.Dash:
     app.server.extensions[context.EXTENSION_KEY] = {"db": Database(settings.db_path), "settings": settings}
     app.layout = _shell(settings)
     _register_shell_callbacks(app)
+    compare_exports.register_routes(app.server)
     return app
 
 

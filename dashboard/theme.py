@@ -15,6 +15,8 @@ SINGLE = "#0072B2"
 TARGET_COLOUR = "#D55E00"
 MET_COLOUR = "#009E73"
 MISSED_COLOUR = "#D55E00"
+# Portfolio comparison: the focus institution, its peer group, the province (Okabe-Ito).
+COMPARE_COLOURS = {"focus": "#0072B2", "peers": "#E69F00", "province": "#999999"}
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 
