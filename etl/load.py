@@ -109,7 +109,7 @@ def load_files(
         batch: list[readers.RawSubmissionTable] = []
         batch_rows = 0
 
-        def flush() -> None:
+        def flush(final: bool = False) -> None:
             nonlocal batch, batch_rows
             if batch:
                 pending.extend(_load_batch(writer.con, batch, institutions, allow_partial, issue_limit))
@@ -117,7 +117,8 @@ def load_files(
             if pending:
                 # Published before reported: a line printed is a submission that is live.
                 writer.publish(note=f"load of {len(pending)} submissions")
-                writer.reopen()
+                if not final:
+                    writer.reopen()  # the next batch works on a fresh private copy
                 for outcome in pending:
                     outcomes.append(outcome)
                     if on_outcome:
@@ -136,7 +137,7 @@ def load_files(
             batch_rows += raw.table.num_rows
             if len(batch) >= BATCH_FILES or batch_rows >= BATCH_ROWS:
                 flush()
-        flush()
+        flush(final=True)
         if not outcomes:
             writer.publish(note="reference data")
     return outcomes
