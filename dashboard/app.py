@@ -11,7 +11,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 
-from dashboard import compare_exports, context
+from dashboard import compare_exports, context, exports
+from dashboard.components import downloads
 from dashboard.db import Database, NoWarehouse
 from dashboard.settings import DashboardSettings
 
@@ -34,6 +35,8 @@ def create_app(settings: DashboardSettings) -> dash.Dash:
     app.layout = _shell(settings)
     _register_shell_callbacks(app)
     compare_exports.register_routes(app.server)
+    exports.register_routes(app.server)
+    downloads.register_callbacks(app)
     return app
 
 

@@ -12,6 +12,22 @@ from pathlib import Path
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
 
+# `mcred export` options: the URL filter parameters of the dashboard, same names and values.
+EXPORT_FILTERS = {
+    "period": "fiscal years, e.g. 2024/25 (or all; default: the latest)",
+    "institution": "institution codes",
+    "sector": "research_university, teaching_university, college, institute",
+    "region": "regions of the institutions reference",
+    "type": "micro-credential type codes",
+    "delivery": "delivery mode codes",
+    "credit": "credit status codes",
+    "partner": "partner category codes",
+    "field": "field of study codes",
+    "ce": "continuing education: yes or no",
+    "funded": "ministry funded: yes or no",
+}
+
+
 class UsageError(Exception):
     """A user's mistake: printed as one line, exit 2."""
 
@@ -164,6 +180,46 @@ def cmd_sample(args) -> int:
     return EXIT_OK
 
 
+def cmd_export(args) -> int:
+    from dashboard import queries
+    from dashboard.db import Database, NoWarehouse
+    from dashboard.exports import ExportError, export_to_file, parse_filters
+    from dashboard.filters import FilterError
+
+    settings = _settings(args)
+    query = {name: getattr(args, name) for name in EXPORT_FILTERS if getattr(args, name) is not None}
+    if args.search:
+        query["q"] = args.search
+    try:
+        db = Database(settings.db_path)
+        filters, search = parse_filters(query, queries.vocabulary(db))
+    except FilterError as exc:
+        raise UsageError("; ".join(exc.problems)) from exc
+    except NoWarehouse as exc:
+        raise UsageError(str(exc)) from exc
+    to_stdout = args.out in (None, "-")
+    if to_stdout and args.format != "csv" and _is_tty(sys.stdout):
+        raise UsageError(f"refusing to write {args.format} to a terminal: add --out FILE (or pipe it)")
+    try:
+        if to_stdout:
+            rows = export_to_file(db, filters, args.format, sys.stdout.buffer, search)
+            sys.stdout.flush()
+        else:
+            out = Path(args.out)
+            tmp = out.with_name(f".{out.name}.part")  # a failed export leaves no half-written FILE
+            try:
+                with open(tmp, "wb") as stream:
+                    rows = export_to_file(db, filters, args.format, stream, search)
+                os.replace(tmp, out)
+            finally:
+                tmp.unlink(missing_ok=True)
+    except ExportError as exc:
+        raise UsageError(str(exc)) from exc
+    if not to_stdout:
+        print(f"wrote {rows:,} offerings to {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_serve(args) -> int:
     from etl.load import load_files
 
@@ -227,6 +283,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offerings", type=int, default=None, metavar="N",
                    help="about how many offerings in all (default: a few thousand)")
     p.set_defaults(func=cmd_sample)
+
+    p = command("export", "write the current offerings that match the filters (csv, xlsx or parquet)")
+    p.add_argument("--format", choices=("csv", "xlsx", "parquet"), default="csv", help="default csv")
+    p.add_argument("--out", metavar="FILE", help="where to write (default -: standard output)")
+    for name, what in EXPORT_FILTERS.items():
+        p.add_argument(f"--{name}", metavar="VALUES", action="append",
+                       help=f"{what}; comma-separated or repeated values are OR-ed")
+    p.add_argument("--search", metavar="TEXT", help="only offerings whose title contains TEXT (any case)")
+    p.set_defaults(func=cmd_export)
 
     p = command("serve", "run the dashboard (builds the database from the bundled sample when it is missing)")
     p.add_argument("--host", default="127.0.0.1")

@@ -11,6 +11,7 @@ import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 
 from dashboard import context, figures, queries, theme
+from dashboard.components.downloads import chart_download
 from dashboard.components.filters import filter_panel, url_param_id, values_from_inputs
 from dashboard.db import Database, NoWarehouse
 from dashboard.filters import Filters, Vocabulary
@@ -76,6 +77,7 @@ def layout(**query):
                     clearable=False), md=4),
             ], className="align-items-center"),
             dcc.Graph(id="chart-trend", config={"displayModeBar": False}),
+            chart_download("chart-trend"),
         ]), className="mt-3"),
         dbc.Card(dbc.CardBody([
             html.H2("Framework targets", className="h5"),
@@ -97,8 +99,8 @@ def _kpi_card(key: str) -> dbc.Card:
 
 
 def _graph(graph_id: str) -> dbc.Card:
-    return dbc.Card(dbc.CardBody(dcc.Graph(id=graph_id, config={"displayModeBar": False}),
-                                 className="p-2"), className="h-100")
+    return dbc.Card(dbc.CardBody([dcc.Graph(id=graph_id, config={"displayModeBar": False}),
+                                  chart_download(graph_id)], className="p-2"), className="h-100")
 
 
 # --- building the page's outputs (plain functions, tested without a browser) -------
