@@ -11,7 +11,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 
-from dashboard import compare_exports, context, exports
+from dashboard import compare_exports, context, exports, issue_exports
 from dashboard.components import downloads
 from dashboard.db import Database, NoWarehouse
 from dashboard.settings import DashboardSettings
@@ -37,6 +37,7 @@ def create_app(settings: DashboardSettings) -> dash.Dash:
     compare_exports.register_routes(app.server)
     exports.register_routes(app.server)
     downloads.register_callbacks(app)
+    issue_exports.register_routes(app.server)
     return app
 
 

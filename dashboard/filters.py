@@ -96,7 +96,8 @@ class Filters:
         values: dict[str, tuple[str, ...]] = {}
         for name, raw in query.items():
             if name not in PARAMETERS:
-                if name in ("peers", "focus", "measure", "split", "tab", "submission", "severity", "column", "q"):
+                if name in ("peers", "focus", "measure", "split", "tab", "submission", "severity", "column", "q",
+                            "cell"):
                     continue  # page-specific state, parsed by its page
                 problems.append(f"unknown filter {name!r}: filters are {', '.join(PARAMETERS)}")
                 continue

@@ -28,6 +28,18 @@ STATUS_COLOURS = {  # submission states, used by the submissions page
     "late": "#CC79A7",
 }
 
+# Words and marks beside every status colour, so colour is never the only cue;
+# STATUS_TEXT is the text colour on a status background (at least 4.5:1 contrast).
+STATUS_LABELS = {
+    "accepted": "Accepted",
+    "partial": "Partial",
+    "rejected": "Rejected",
+    "missing": "Missing",
+    "late": "Late",
+}
+STATUS_MARKS = {"accepted": "✓", "partial": "◐", "rejected": "✗", "missing": "–"}
+STATUS_TEXT = "#111111"
+
 NOT_REPORTED_LABEL = "Not reported"
 
 

@@ -9,11 +9,24 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import csv_file, offering_row
 
 from etl.config import DEFAULT_DATA_DIR, Settings
 from etl.load import load_files
 from etl.reference import ReferenceDataError, read_deadlines
+
+HEADER = ("institution_code,reporting_period,offering_id,title,mc_type,delivery_mode,credit_status,"
+          "partner_categories,continuing_education,duration_hours,assessment,enrolments,completions")
+
+
+def offering_row(inst: str = "BCIT", period: str = "2024/25", mc_type: str = "technical_skill") -> str:
+    return f"{inst},{period},A1,Intro,{mc_type},online,non_credit,employer_industry,yes,40,yes,20,15"
+
+
+def csv_file(folder: Path, name: str, rows: list[str]) -> Path:
+    # (not tests/conftest.py's helper: "conftest" may name another folder's conftest when suites run together)
+    path = folder / name
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    return path
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -1,0 +1,304 @@
+"""Questions the submissions page and the issue exports ask the warehouse.
+
+Reporting status comes from the ``reporting_status`` view (deadlines and lateness
+included, see etl/migrations/003_deadlines.sql), history from ``submissions``, issues
+from ``validation_issues``, compliance flags from ``current_offerings``. Reporting is
+per submission, so only the location filters (institution, sector, region) and the
+fiscal year apply to it; the offering filters apply to the compliance flags only.
+SQL is parameterised; identifiers come from the allow-lists below.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import pyarrow as pa
+
+from dashboard.db import Database
+from dashboard.filters import PARAMETERS, Filters, Vocabulary, canonical_period
+
+LOCATION_PARAMETERS = ("institution", "sector", "region")
+SEVERITIES = ("error", "warning")
+ISSUE_LIMIT = 500  # issues shown on the page; downloads carry every issue
+CELL_SEPARATOR = "_"
+
+# Columns of an issue download, in order (name in the file, expression over the query below).
+ISSUE_EXPORT_COLUMNS = (
+    ("institution_code", "c.institution_code"),
+    ("institution_name", "c.institution_name"),
+    ("reporting_period", "c.reporting_period"),
+    ("file_name", "v.file_name"),
+    ("sheet", "v.sheet"),
+    ("row", 'v."row"'),
+    ("column", 'v."column"'),
+    ("severity", "v.severity"),
+    ("value", "v.value"),
+    ("expected", "v.expected"),
+    ("message", "v.message"),
+    ("rule", "v.rule"),
+    ("submission_id", "v.submission_id"),
+)
+
+
+def _location_where(filters: Filters, alias: str) -> tuple[str, list]:
+    """(where_sql, params) for the institution, sector and region filters only."""
+    return filters.where(exclude=[p for p in PARAMETERS if p not in LOCATION_PARAMETERS], alias=alias)
+
+
+# --- fiscal years ----------------------------------------------------------------------
+
+
+def reporting_periods(db: Database) -> list[str]:
+    """Every fiscal year with any submission (accepted or not), oldest first."""
+    return [r[0] for r in db.rows(
+        "SELECT DISTINCT reporting_period FROM submissions WHERE reporting_period IS NOT NULL ORDER BY 1")]
+
+
+def page_vocabulary(db: Database, vocab: Vocabulary) -> Vocabulary:
+    """The shared vocabulary, with every fiscal year that has a submission (a year where
+    every file was rejected must still be selectable here)."""
+    periods = sorted({*vocab.codes("period"), *reporting_periods(db)})
+    return dataclasses.replace(vocab, values={**vocab.values, "period": tuple((p, p) for p in periods)})
+
+
+def selected_period(filters: Filters, vocab: Vocabulary) -> str | None:
+    """The one fiscal year that headline figures, issues and flags describe: the chosen
+    one, the latest of several chosen, else the latest with data."""
+    if filters.period:
+        return max(filters.period)
+    return vocab.latest_period or (vocab.codes("period")[-1] if vocab.codes("period") else None)
+
+
+def parse_cell(text: str | None) -> tuple[str, str] | None:
+    """'BCIT_2024/25' -> ('BCIT', '2024/25'); None when malformed."""
+    if not text or CELL_SEPARATOR not in text:
+        return None
+    code, period = text.rsplit(CELL_SEPARATOR, 1)
+    period = canonical_period(period)
+    if not code or len(period) != 7:
+        return None
+    return code, period
+
+
+def cell_key(code: str, period: str) -> str:
+    return f"{code}{CELL_SEPARATOR}{period}"
+
+
+# --- reporting matrix and headline figures ------------------------------------------------
+
+MATRIX_SQL = """
+WITH latest AS (
+    SELECT institution_code, reporting_period, max(submission_id) AS latest_submission_id
+    FROM submissions WHERE institution_code IS NOT NULL AND reporting_period IS NOT NULL
+    GROUP BY ALL
+)
+SELECT r.institution_code, r.institution_name, r.sector, r.region, r.reporting_period, r.status,
+       r.current_submission_id, l.latest_submission_id, r.rows_accepted, r.submissions,
+       r.late, r.overdue, r.deadline, r.current_loaded_at, r.last_loaded_at, r.sort_order
+FROM reporting_status r
+LEFT JOIN latest l USING (institution_code, reporting_period)
+WHERE {where}
+ORDER BY r.sort_order, r.reporting_period
+"""
+
+
+def status_matrix(db: Database, filters: Filters) -> pd.DataFrame:
+    """One row per (institution, fiscal year with any submission), for the selected institutions."""
+    where, params = _location_where(filters, "r")
+    return db.frame(MATRIX_SQL.format(where=where), params)
+
+
+def selected_institutions(db: Database, filters: Filters) -> pd.DataFrame:
+    """The institutions the location filters select (rows of the matrix even before any load)."""
+    where, params = _location_where(filters, "i")
+    return db.frame(f"SELECT code AS institution_code, name AS institution_name, sector, region, sort_order "
+                    f"FROM institutions i WHERE {where} ORDER BY sort_order", params)
+
+
+@dataclass(frozen=True)
+class Headline:
+    period: str | None
+    institutions: int  # institutions selected by the filters
+    reported: int      # accepted or partial
+    accepted: int
+    partial: int
+    rejected: int      # only rejected submissions
+    missing: int       # no submission at all
+    on_time: int       # reported, and the current submission was loaded by the deadline
+    late: int
+    overdue: int       # nothing accepted and the deadline has passed
+    deadline: date | None
+
+
+def headline(matrix: pd.DataFrame, institutions: int, period: str | None) -> Headline:
+    """Headline figures for one fiscal year, from the status matrix."""
+    rows = matrix[matrix.reporting_period == period] if period else matrix.iloc[0:0]
+    counts = rows.status.value_counts()
+    accepted, partial = int(counts.get("accepted", 0)), int(counts.get("partial", 0))
+    rejected = int(counts.get("rejected", 0))
+    reported = accepted + partial
+    late = int(rows.late.fillna(False).astype(bool).sum())
+    deadlines = rows.deadline.dropna()
+    return Headline(
+        period=period, institutions=institutions, reported=reported, accepted=accepted, partial=partial,
+        rejected=rejected, missing=institutions - reported - rejected, on_time=reported - late, late=late,
+        overdue=int(rows.overdue.fillna(False).astype(bool).sum()),
+        deadline=pd.Timestamp(deadlines.iloc[0]).date() if len(deadlines) else None)
+
+
+def deadline_for(db: Database, period: str | None):
+    """The reporting deadline of ``period`` (a date), or None when none is set."""
+    if not period:
+        return None
+    rows = db.rows("SELECT deadline FROM reporting_deadlines WHERE reporting_period = ?", [period])
+    return rows[0][0] if rows else None
+
+
+def latest_submission(db: Database, institution: str, period: str) -> int | None:
+    """The most recently loaded submission of one institution and fiscal year."""
+    rows = db.rows("SELECT max(submission_id) FROM submissions WHERE institution_code = ? "
+                   "AND reporting_period = ?", [institution, period])
+    return rows[0][0] if rows else None
+
+
+# --- submission history ------------------------------------------------------------------
+
+HISTORY_SQL = """
+SELECT s.submission_id, s.file_name, s.sheet, s.sha256, s.loaded_at, s.status, s.rows_total,
+       s.rows_accepted, s.rows_rejected, s.errors, s.warnings, s.superseded_by, s.superseded_at,
+       s.is_current, s.allow_partial,
+       coalesce(s.loaded_at >= d.closes_at, false) AS loaded_late, d.deadline
+FROM submissions s
+LEFT JOIN reporting_deadlines d ON d.reporting_period = s.reporting_period
+WHERE s.institution_code = ? AND s.reporting_period = ?
+ORDER BY s.loaded_at DESC, s.submission_id DESC
+"""
+
+
+def submission_history(db: Database, institution: str, period: str) -> pd.DataFrame:
+    """Every file ever loaded for one institution and fiscal year, newest first."""
+    return db.frame(HISTORY_SQL, [institution, period])
+
+
+def submission_info(db: Database, submission_id: int) -> dict | None:
+    rows = db.frame("SELECT submission_id, institution_code, institution_name, reporting_period, file_name, "
+                    "sheet, status, loaded_at, is_current FROM submissions WHERE submission_id = ?",
+                    [submission_id])
+    return None if rows.empty else rows.iloc[0].to_dict()
+
+
+# --- validation issues -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssueScope:
+    """Which issues: one submission's, or those of each institution's most recent file
+    for a fiscal year (within the location filters); then by severity and column."""
+
+    period: str | None
+    filters: Filters
+    submission_id: int | None = None
+    severity: str | None = None
+    column: str | None = None
+
+    def __post_init__(self):
+        if self.severity is not None and self.severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {self.severity!r}: accepted values are {', '.join(SEVERITIES)}")
+
+
+def _scope_sql(scope: IssueScope, with_column: bool = True) -> tuple[str, list, str]:
+    """(SQL of the scope's submissions, params, WHERE over validation_issues v)."""
+    if scope.submission_id is not None:
+        chosen = ("SELECT submission_id, institution_code, institution_name, reporting_period, 0 AS sort_order "
+                  "FROM submissions WHERE submission_id = ?")
+        params: list = [scope.submission_id]
+    else:
+        where, loc = _location_where(scope.filters, "s")
+        # Each institution's most recent file for the year: what it has to fix now.
+        chosen = f"""
+            SELECT submission_id, institution_code, institution_name, reporting_period, sort_order FROM (
+                SELECT s.submission_id, s.institution_code, s.institution_name, s.reporting_period, i.sort_order,
+                       row_number() OVER (PARTITION BY s.institution_code
+                                          ORDER BY s.loaded_at DESC, s.submission_id DESC) AS newest
+                FROM submissions s JOIN institutions i ON i.code = s.institution_code
+                WHERE s.reporting_period = ? AND {where}
+            ) WHERE newest = 1"""
+        params = [scope.period, *loc]
+    clauses = []
+    if scope.severity:
+        clauses.append("v.severity = ?")
+        params.append(scope.severity)
+    if with_column and scope.column:
+        clauses.append('v."column" IS NOT DISTINCT FROM ?')
+        params.append(scope.column)
+    return chosen, params, " AND ".join(clauses) or "TRUE"
+
+
+def _issues_sql(scope: IssueScope, select: str, order: bool = True, with_column: bool = True) -> tuple[str, list]:
+    chosen, params, where = _scope_sql(scope, with_column)
+    sql = (f"WITH c AS ({chosen}) SELECT {select} FROM validation_issues v JOIN c USING (submission_id) "
+           f"WHERE {where}")
+    if order:
+        sql += ' ORDER BY c.sort_order, v.submission_id, v.severity, v."row" NULLS FIRST, v."column"'
+    return sql, params
+
+
+def issues(db: Database, scope: IssueScope, limit: int = ISSUE_LIMIT) -> pd.DataFrame:
+    """The first ``limit`` issues of the scope, in the order of the downloads."""
+    select = ", ".join(f'{expr} AS "{name}"' for name, expr in ISSUE_EXPORT_COLUMNS)
+    sql, params = _issues_sql(scope, select)
+    return db.frame(sql + " LIMIT ?", [*params, limit])
+
+
+def issue_counts(db: Database, scope: IssueScope) -> dict[str, int]:
+    """{'total', 'error', 'warning', 'submissions'} for the scope."""
+    sql, params = _issues_sql(scope, "count(*), count(*) FILTER (WHERE v.severity = 'error'), "
+                                     "count(*) FILTER (WHERE v.severity = 'warning')", order=False)
+    total, errors, warnings = db.rows(sql, params)[0]
+    return {"total": total, "error": errors, "warning": warnings}
+
+
+def issue_columns(db: Database, scope: IssueScope) -> list[str]:
+    """Columns named by the scope's issues (for the column filter), ignoring the column filter itself."""
+    sql, params = _issues_sql(scope, 'DISTINCT v."column"', order=False, with_column=False)
+    return sorted(r[0] for r in db.rows(sql, params) if r[0] is not None)
+
+
+def issue_batches(db: Database, scope: IssueScope, batch_rows: int = 65_536) -> Iterator[pa.RecordBatch]:
+    """Every issue of the scope, streamed (the downloads)."""
+    select = ", ".join(f'{expr} AS "{name}"' for name, expr in ISSUE_EXPORT_COLUMNS)
+    sql, params = _issues_sql(scope, select)
+    yield from db.arrow_batches(sql, params, batch_rows)
+
+
+# --- compliance flags ----------------------------------------------------------------------
+
+COMPLIANCE_SQL = """
+SELECT institution_code, any_value(institution_name) AS institution_name, count(*) AS offerings,
+       count(*) FILTER (WHERE over_duration) AS over_duration,
+       count(*) FILTER (WHERE no_assessment) AS no_assessment,
+       count(*) FILTER (WHERE no_partner) AS no_partner
+FROM current_offerings
+WHERE {where} AND reporting_period = ?
+GROUP BY ROLLUP (institution_code)
+"""
+
+
+def compliance_flags(db: Database, filters: Filters, period: str | None) -> pd.DataFrame:
+    """Per institution (and a total row with institution_code NULL): current offerings of
+    ``period`` at or over 288 hours, without assessment, without a partner, with shares."""
+    where, params = filters.where(exclude=("period",))
+    frame = db.frame(COMPLIANCE_SQL.format(where=where), [*params, period])
+    order = {code: n for n, (code, _) in enumerate(
+        db.rows("SELECT code, sort_order FROM institutions ORDER BY sort_order"))}
+    frame["_order"] = frame.institution_code.map(order).fillna(len(order))
+    frame = frame.sort_values("_order").drop(columns="_order").reset_index(drop=True)
+    if frame.empty or (len(frame) == 1 and frame.offerings.iloc[0] == 0):
+        return frame.iloc[0:0]
+    for flag in ("over_duration", "no_assessment", "no_partner"):
+        frame[f"{flag}_share"] = frame[flag] / frame.offerings.where(frame.offerings > 0)
+    return frame
