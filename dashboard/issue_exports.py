@@ -12,12 +12,14 @@ Big lists stream (CSV) or are written row by row (XLSX, openpyxl write-only).
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 from flask import Flask, Response, request
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -29,7 +31,8 @@ from dashboard.db import Database, NoWarehouse
 from dashboard.filters import FilterError, Filters
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-XLSX_MAX_ROWS = 1_048_575  # Excel's limit, less the header row
+FORMULA_PATTERN = r"^[=+\-@\t\r]"
+XLSX_MAX_ROWS = 1_048_575  # Excel's limit, less the header row: more is refused (HTTP 413)
 ROW_NUMBER_NOTE = ("row is the row number in the institution's own file, as a spreadsheet shows it "
                    "(the header row's number + n)")
 
@@ -134,19 +137,39 @@ def _rows(batches: Iterable) -> Iterator[tuple]:
         yield from zip(*(col.to_pylist() for col in batch.columns))
 
 
-def csv_chunks(batches: Iterable, columns: list[str]) -> Iterator[bytes]:
-    """UTF-8 CSV with a byte-order mark (Excel reads it right), in chunks per batch."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    buffer.write("\ufeff")
-    writer.writerow(columns)
+def neutralise_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """The batch with csv_cell's rule applied to every text column (vectorised)."""
+    columns = []
+    for column in batch.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            starts = pc.match_substring_regex(column, FORMULA_PATTERN)
+            column = pc.if_else(starts, pc.binary_join_element_wise(pa.scalar("'"), column, ""), column)
+        columns.append(column)
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+
+
+def csv_chunks(batches: Iterable[pa.RecordBatch], columns: list[str]) -> Iterator[bytes]:
+    """UTF-8 CSV with a byte-order mark (Excel reads it right), one chunk per batch.
+
+    pyarrow writes the CSV (quoting text, doubling quotes): about ten times faster than
+    the csv module on a list of a few hundred thousand issues.
+    """
+    buffer = io.BytesIO()
+    buffer.write("\ufeff".encode())
+    writer = None
     for batch in batches:
-        for row in zip(*(col.to_pylist() for col in batch.columns)):
-            writer.writerow([csv_cell(v) for v in row])
-        yield buffer.getvalue().encode("utf-8")
+        batch = neutralise_batch(batch)
+        if writer is None:
+            writer = pacsv.CSVWriter(buffer, batch.schema, write_options=pacsv.WriteOptions(quoting_style="needed"))
+        writer.write_batch(batch)
+        yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
+    if writer is None:
+        buffer.write((",".join(f'"{c}"' for c in columns) + "\n").encode())
+    else:
+        writer.close()
+    yield buffer.getvalue()
 
 
 def xlsx_bytes(batches: Iterable, columns: list[str], about: list[tuple[str, object]]) -> bytes:
@@ -155,18 +178,12 @@ def xlsx_bytes(batches: Iterable, columns: list[str], about: list[tuple[str, obj
     sheet = book.create_sheet("issues")
     sheet.freeze_panes = "A2"
     sheet.append([xlsx_cell(sheet, c) for c in columns])
-    written, truncated = 0, False
+    written = 0
     for row in _rows(batches):
-        if written >= XLSX_MAX_ROWS:
-            truncated = True
-            break
         sheet.append([xlsx_cell(sheet, v) for v in row])
         written += 1
     info = book.create_sheet("about")
-    rows = [*about, ("rows", written)]
-    if truncated:
-        rows.append(("note", f"Excel holds {XLSX_MAX_ROWS:,} rows: download the CSV for the full list"))
-    for key, value in rows:
+    for key, value in [*about, ("rows", written)]:
         info.append([xlsx_cell(info, key), xlsx_cell(info, value if isinstance(value, (int, float)) else str(value))])
     out = io.BytesIO()
     book.save(out)
@@ -206,6 +223,10 @@ def register_routes(server: Flask) -> None:
             scope, stem = scope_from_query(db, request.args)
         except (BadRequest, NoWarehouse) as exc:
             return _error(exc)
+        total = sq.issue_counts(db, scope)["total"]
+        if total > XLSX_MAX_ROWS:
+            return _error(BadRequest(f"{total:,} issues are more than an .xlsx holds ({XLSX_MAX_ROWS:,} rows): "
+                                     "download the CSV, or choose a severity, column or institution", status=413))
         version = queries.data_version(db)
         about = [
             ("scope", describe_scope(db, scope)),

@@ -14,18 +14,25 @@ def reporting_status(db_path: Path) -> dict:
     with read_only(db_path) as con:
         rows = con.execute("""
             SELECT institution_code, institution_name, sector, reporting_period, status, rows_accepted,
-                   current_submission_id, submissions
+                   current_submission_id, submissions, late, overdue, deadline
             FROM reporting_status ORDER BY sort_order, reporting_period
         """).fetchall()
     periods = sorted({r[3] for r in rows})
     institutions: dict[str, dict] = {}
     totals = {p: dict.fromkeys(STATUSES, 0) for p in periods}
-    for code, name, sector, period, status, rows_accepted, submission_id, submissions in rows:
+    deadlines = {p: {"deadline": None, "late": 0, "overdue": 0} for p in periods}
+    for code, name, sector, period, status, rows_accepted, submission_id, submissions, late, overdue, deadline \
+            in rows:
         inst = institutions.setdefault(code, {"code": code, "name": name, "sector": sector, "periods": {}})
         inst["periods"][period] = {"status": status, "rows_accepted": rows_accepted,
-                                   "submission_id": submission_id, "submissions": submissions}
+                                   "submission_id": submission_id, "submissions": submissions,
+                                   "late": late, "overdue": overdue}
         totals[period][status] += 1
-    return {"periods": periods, "institutions": list(institutions.values()), "totals": totals}
+        deadlines[period]["deadline"] = deadline.isoformat() if deadline else None
+        deadlines[period]["late"] += late
+        deadlines[period]["overdue"] += overdue
+    return {"periods": periods, "deadlines": deadlines, "institutions": list(institutions.values()),
+            "totals": totals}
 
 
 def submission_issues(db_path: Path, submission_id: int) -> list[dict]:

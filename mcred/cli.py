@@ -147,13 +147,16 @@ def cmd_status(args) -> int:
     marks = {"accepted": "ok", "partial": "part", "rejected": "REJ", "missing": "--"}
     print(f"{'institution':<8} " + " ".join(f"{p:>8}" for p in periods))
     for inst in status["institutions"]:
-        cells = [marks[inst["periods"][p]["status"]] for p in periods]
+        cells = [marks[c["status"]] + ("*" if c["late"] else "!" if c["overdue"] else "")
+                 for c in (inst["periods"][p] for p in periods)]
         print(f"{inst['code']:<8} " + " ".join(f"{c:>8}" for c in cells))
-    print("ok accepted, part partial, REJ rejected (no accepted submission), -- missing")
+    print("ok accepted, part partial, REJ rejected (no accepted submission), -- missing; "
+          "* late (loaded after the deadline), ! overdue (nothing accepted by the deadline)")
     for p in periods:
-        t = status["totals"][p]
+        t, d = status["totals"][p], status["deadlines"][p]
         print(f"{p}: {t['accepted']} accepted, {t['partial']} partial, {t['rejected']} rejected, "
-              f"{t['missing']} missing")
+              f"{t['missing']} missing; " + (f"deadline {d['deadline']}: {d['late']} late, {d['overdue']} overdue"
+                                             if d["deadline"] else "no deadline set"))
     return EXIT_OK
 
 

@@ -116,13 +116,14 @@ def test_xlsx_types_text_as_text_and_keeps_row_numbers(client):
     assert "header row" in about["row numbers"]
 
 
-def test_xlsx_beyond_excels_limit_says_so(client, monkeypatch):
-    monkeypatch.setattr(issue_exports, "XLSX_MAX_ROWS", 2)
+def test_xlsx_beyond_excels_limit_is_refused_with_advice(client, monkeypatch):
+    monkeypatch.setattr(issue_exports, "XLSX_MAX_ROWS", 7)
     response = client.get("/export/issues.xlsx?period=2024/25")
-    book = load_workbook(io.BytesIO(response.data))
-    assert book["issues"].max_row == 3
-    about = dict(book["about"].iter_rows(values_only=True))
-    assert about["rows"] == 2 and "download the CSV" in about["note"]
+    assert response.status_code == 413
+    assert response.data.decode() == ("8 issues are more than an .xlsx holds (7 rows): download the CSV, or choose "
+                                      "a severity, column or institution\n")
+    assert client.get("/export/issues.xlsx?period=2024/25&severity=error").status_code == 200
+    assert client.get("/export/issues.csv?period=2024/25").status_code == 200
 
 
 @pytest.mark.parametrize("query, status, words", [
@@ -147,3 +148,18 @@ def test_csv_cell_rules():
     assert issue_exports.csv_cell("plain") == "plain"
     assert issue_exports.csv_cell(-5) == "-5"  # a number is not text
     assert issue_exports.csv_cell(None) == ""
+
+
+def test_csv_writer_applies_the_cell_rule_to_every_text_value():
+    import pyarrow as pa
+
+    values = ["=1+1", "+1", "-1", "@x", "\tx", "\rx", "plain", None, 'a "quoted", value', "two\nlines", "x=1"]
+    batch = pa.record_batch({"value": pa.array(values), "row": pa.array(range(len(values)), pa.int32())})
+    text = b"".join(issue_exports.csv_chunks([batch, batch.slice(0, 1)], ["value", "row"])).decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text[1:], newline="")))
+    assert rows[0] == ["value", "row"]
+    assert [r[0] for r in rows[1:]] == [issue_exports.csv_cell(v) for v in values] + ["'=1+1"]
+    assert [r[1] for r in rows[1:]] == [str(n) for n in range(len(values))] + ["0"]
+    empty = b"".join(issue_exports.csv_chunks([], ["value", "row"])).decode("utf-8")
+    assert list(csv.reader(io.StringIO(empty[1:]))) == [["value", "row"]]

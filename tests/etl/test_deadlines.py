@@ -160,3 +160,26 @@ def test_a_later_load_replaces_the_deadlines(tmp_path):
     (folder / "deadlines.toml").write_text('[deadlines]\n"2020/21" = 2100-01-01\n', encoding="utf-8")
     load_files([], settings)
     assert status_rows(settings.db_path)[("BCIT", "2020/21")][1:3] == (date(2100, 1, 1), False)
+
+
+def test_mcred_status_shows_late_and_overdue(tmp_path, capsys):
+    from etl.status import reporting_status
+    from mcred.cli import main
+
+    settings = Settings(tmp_path / "w.duckdb",
+                        data_dir(tmp_path, '[deadlines]\n"2020/21" = 2021-06-30\n"2099/00" = 2100-06-30\n'))
+    files = tmp_path / "files"
+    files.mkdir()
+    load_files([csv_file(files, "a.csv", [offering_row("BCIT", "2020/21")]),
+                csv_file(files, "b.csv", [offering_row("BCIT", "2099/00")])], settings)
+    status = reporting_status(settings.db_path)
+    assert status["deadlines"] == {"2020/21": {"deadline": "2021-06-30", "late": 1, "overdue": 24},
+                                   "2099/00": {"deadline": "2100-06-30", "late": 0, "overdue": 0}}
+    bcit = next(i for i in status["institutions"] if i["code"] == "BCIT")["periods"]
+    assert (bcit["2020/21"]["late"], bcit["2099/00"]["late"]) == (True, False)
+    assert status["totals"]["2020/21"] == {"accepted": 1, "partial": 0, "rejected": 0, "missing": 24}
+    assert main(["status", "--db", str(settings.db_path)]) == 0
+    out = capsys.readouterr().out
+    assert any(line.split() == ["BCIT", "ok*", "ok"] for line in out.splitlines())
+    assert any(line.split() == ["UBC", "--!", "--"] for line in out.splitlines())
+    assert "2020/21: 1 accepted, 0 partial, 0 rejected, 24 missing; deadline 2021-06-30: 1 late, 24 overdue" in out
