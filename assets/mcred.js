@@ -1,4 +1,30 @@
 // Keeps the page's filters in the URL, and nav links carrying them between pages.
+
+// True from a navigation (first load, Back/Forward, a link) until the new page's
+// filters have rendered. Dash calls syncUrl for a freshly rendered page with every
+// input "triggered", like a change; that call must not write the URL: it would add a
+// history entry that Back has to step over, and pin the default period in links.
+let mcredRendering = true;
+
+// The location Dash's router (the _pages_location dcc.Location) last saw. syncUrl
+// pushes history entries behind the router's back (telling it would re-render the
+// page on every change), so when Back returns to exactly that location the router
+// sees no change and the page would keep showing the later filters: re-route then.
+let mcredRouted = window.location.pathname + window.location.search;
+window.addEventListener("popstate", function () {
+  mcredRendering = true;
+  const here = window.location.pathname + window.location.search;
+  const unnoticed = here === mcredRouted;
+  mcredRouted = here;
+  if (unnoticed && window.dash_clientside.set_props) {
+    window.dash_clientside.set_props("_pages_location", {search: window.location.search});
+  }
+});
+window.addEventListener("_dashprivate_pushstate", function () {
+  mcredRendering = true;
+  mcredRouted = window.location.pathname + window.location.search;
+});
+
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   mcred: {
     // Called with the values of every {"type": "filter"} and {"type": "urlparam"}
@@ -7,7 +33,13 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     syncUrl: function () {
       const ctx = window.dash_clientside.callback_context;
       const triggered = (ctx.triggered || []).map(function (t) { return t.prop_id; });
-      if (!triggered.length || triggered[0] === ".") {
+      const inputs = (ctx.inputs_list || []).reduce(function (n, group) { return n + (group || []).length; }, 0);
+      if (!inputs) {
+        return window.dash_clientside.no_update; // the page's filters are not rendered yet
+      }
+      const rendering = mcredRendering && triggered.length >= inputs;
+      mcredRendering = false;
+      if (rendering || !triggered.length || triggered[0] === ".") {
         return window.dash_clientside.no_update; // first render: the URL already says it
       }
       const params = new URLSearchParams(window.location.search);
