@@ -115,8 +115,8 @@ def status_matrix(db: Database, filters: Filters) -> pd.DataFrame:
 def selected_institutions(db: Database, filters: Filters) -> pd.DataFrame:
     """The institutions the location filters select (rows of the matrix even before any load)."""
     where, params = _location_where(filters, "i")
-    return db.frame(f"SELECT code AS institution_code, name AS institution_name, sector, region, sort_order "
-                    f"FROM institutions i WHERE {where} ORDER BY sort_order", params)
+    return db.frame(f"SELECT * FROM (SELECT code AS institution_code, name AS institution_name, sector, region, "
+                    f"sort_order FROM institutions) i WHERE {where} ORDER BY sort_order", params)
 
 
 @dataclass(frozen=True)
@@ -268,10 +268,14 @@ def issue_columns(db: Database, scope: IssueScope) -> list[str]:
     return sorted(r[0] for r in db.rows(sql, params) if r[0] is not None)
 
 
+def issue_export_sql(scope: IssueScope) -> tuple[str, list]:
+    """(sql, params) of every issue of the scope, in the download's columns and order."""
+    return _issues_sql(scope, ", ".join(f'{expr} AS "{name}"' for name, expr in ISSUE_EXPORT_COLUMNS))
+
+
 def issue_batches(db: Database, scope: IssueScope, batch_rows: int = 65_536) -> Iterator[pa.RecordBatch]:
     """Every issue of the scope, streamed (the downloads)."""
-    select = ", ".join(f'{expr} AS "{name}"' for name, expr in ISSUE_EXPORT_COLUMNS)
-    sql, params = _issues_sql(scope, select)
+    sql, params = issue_export_sql(scope)
     yield from db.arrow_batches(sql, params, batch_rows)
 
 

@@ -154,6 +154,10 @@ class StatusOutputs(NamedTuple):
     compliance: object
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def _date(value) -> str:
     return value.strftime("%b %-d, %Y") if value is not None and not pd.isna(value) else ""
 
@@ -212,7 +216,7 @@ def _cell_words(row) -> tuple[str, list[str], str]:
     status = row.status
     files = int(row.submissions)
     if status in ("accepted", "partial"):
-        detail = f"{int(row.rows_accepted):,} rows"
+        detail = plural(int(row.rows_accepted), "row")
     elif status == "rejected":
         detail = f"{files} file{'s' if files != 1 else ''}, 0 rows"
     else:
@@ -266,14 +270,14 @@ def matrix_table(matrix: pd.DataFrame, institutions: pd.DataFrame, periods: list
                     continue
                 detail, tags, tip = _cell_words(row)
                 key = sq.cell_key(inst.institution_code, p)
+                # Few components per cell: a 25 x 6 matrix is rebuilt on every filter change.
+                tag_spans = [html.Span(t, className="status-tag", style={
+                    "backgroundColor": theme.STATUS_COLOURS["late"] if t in ("late", "overdue") else "#ffffff",
+                    "color": theme.STATUS_TEXT}) for t in tags]
                 cells.append(html.Td(html.Button(
-                    [html.Span([html.Span(theme.STATUS_MARKS[row.status], className="me-1", **{"aria-hidden": "true"}),
-                                theme.STATUS_LABELS[row.status]], className="matrix-status"),
-                     html.Span([html.Span(detail, className="matrix-detail"),
-                                *[html.Span(t, className="status-tag", style={
-                                    "backgroundColor": theme.STATUS_COLOURS["late"] if t in ("late", "overdue")
-                                    else "#ffffff", "color": theme.STATUS_TEXT}) for t in tags]],
-                               className="matrix-tags")],
+                    [html.Span(f"{theme.STATUS_MARKS[row.status]} {theme.STATUS_LABELS[row.status]}",
+                               className="matrix-status"),
+                     html.Span([detail, *tag_spans], className="matrix-tags")],
                     id={"type": "matrix-cell", "cell": key}, n_clicks=0, title=tip, **{"aria-label": tip},
                     className=cell_class(row.status, key == selected_cell),
                     style={"backgroundColor": theme.STATUS_COLOURS[row.status], "color": theme.STATUS_TEXT})))
@@ -408,13 +412,13 @@ def build_issues(db: Database, filters: Filters, vocab: Vocabulary, cell: str = 
     counts = sq.issue_counts(db, scope)
     columns = [{"label": c, "value": c} for c in sq.issue_columns(db, scope)]
     total = counts["total"]
-    detail = f"{counts['error']:,} errors, {counts['warning']:,} warnings"
+    detail = f"{plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}"
     if total == 0:
         caption = "No issues match." if (scope.severity or scope.column) else "No issues: every check passed."
     elif len(frame) < total:
         caption = f"Showing {len(frame):,} of {total:,} issues ({detail}); download for the full list."
     else:
-        caption = f"All {total:,} issues ({detail})."
+        caption = f"{'All ' if total > 1 else ''}{plural(total, 'issue')} ({detail})."
     rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
     search = "?" + urlencode(query, safe=",/") if query else ""
     hrefs = (f"/export/issues.csv{search}", f"/export/issues.xlsx{search}") if query else ("#", "#")

@@ -124,20 +124,20 @@ def test_matrix_cells_say_their_state_in_words_marks_and_colour(page, sdb, svoca
         return texts(b), b.className, b.style["backgroundColor"]
 
     words, cls, colour = state("CAM_2024/25")
-    assert words == [theme.STATUS_MARKS["rejected"], "Rejected", "1 file, 0 rows"]
+    assert words == [f"{theme.STATUS_MARKS['rejected']} Rejected", "1 file, 0 rows"]
     assert cls == "matrix-cell status-rejected selected" and colour == theme.STATUS_COLOURS["rejected"]
     words, cls, colour = state("UBC_2024/25")
-    assert words == [theme.STATUS_MARKS["partial"], "Partial", "2 rows"] and colour == theme.STATUS_COLOURS["partial"]
+    assert words == [f"{theme.STATUS_MARKS['partial']} Partial", "2 rows"] and colour == theme.STATUS_COLOURS["partial"]
     words, _, colour = state("BCIT_2024/25")  # superseded draft: two files, the final one in use
-    assert words == ["✓", "Accepted", "3 rows", "2 files"] and colour == theme.STATUS_COLOURS["accepted"]
+    assert words == ["✓ Accepted", "3 rows", "2 files"] and colour == theme.STATUS_COLOURS["accepted"]
     assert "the latest accepted one is in use" in cells["BCIT_2024/25"].title
-    assert state("SFU_2024/25")[0] == ["✓", "Accepted", "2 rows", "2 files"]
-    assert state("BCIT_2023/24")[0] == ["✓", "Accepted", "1 rows", "late"]
+    assert state("SFU_2024/25")[0] == ["✓ Accepted", "2 rows", "2 files"]
+    assert state("BCIT_2023/24")[0] == ["✓ Accepted", "1 row", "late"]
     assert "loaded after the deadline (Jun 30, 2024)" in cells["BCIT_2023/24"].title
     words, cls, colour = state("KPU_2024/25")
-    assert words == ["–", "Missing", "no file"] and cls == "matrix-cell status-missing"
+    assert words == ["– Missing", "no file"] and cls == "matrix-cell status-missing"
     assert colour == theme.STATUS_COLOURS["missing"]
-    assert state("KPU_2023/24")[0] == ["–", "Missing", "no file", "overdue"]
+    assert state("KPU_2023/24")[0] == ["– Missing", "no file", "overdue"]
     # every cell names its institution, year and state for screen readers
     assert cells["KPU_2023/24"].to_plotly_json()["props"]["aria-label"].startswith(
         "Kwantlen Polytechnic University, 2023/24: missing")
@@ -152,6 +152,9 @@ def test_matrix_follows_location_filters_and_says_when_empty(page, sdb, svocab):
     out = page.build_status(sdb, parse("sector=institute", svocab), svocab)
     assert sorted(matrix_cells(out.matrix)) == sorted(f"{c}_{p}" for c in ("BCIT", "JIBC", "NVIT") for p in (P23, P24))
     assert out.kpis == ["1", "1", "0", "0", "2"] and out.notes[0] == "of 3 institutions"
+    out = page.build_status(sdb, parse("institution=CAM,UBC", svocab), svocab)
+    assert sorted(matrix_cells(out.matrix)) == sorted(f"{c}_{p}" for c in ("CAM", "UBC") for p in (P23, P24))
+    assert out.kpis == ["1", "1", "1", "1", "0"] and out.notes[0] == "of 2 institutions (0 accepted, 1 partial)"
     empty = page.matrix_table(sq.status_matrix(sdb, parse("", svocab)).iloc[0:0],
                               sq.selected_institutions(sdb, parse("", svocab)), [], svocab, None)
     assert "No submissions have been loaded yet" in texts(empty)[0]
@@ -209,7 +212,7 @@ def test_issues_for_the_year_a_cell_and_a_submission(page, sdb, svocab):
     draft = int(sq.submission_history(sdb, "BCIT", P24).iloc[1].submission_id)
     out = page.build_issues(sdb, parse("", svocab), svocab, cell="BCIT_2024/25", submission=str(draft))
     assert out.title == f"Issues in submission #{draft}: bcit_2024-25_draft.csv (BCIT, 2024/25)"
-    assert out.caption == "All 1 issues (0 errors, 1 warnings)."
+    assert out.caption == "1 issue (0 errors, 1 warning)."
     out = page.build_issues(sdb, parse("", svocab), svocab, cell="KPU_2024/25")
     assert out.title == "No file from KPU for 2024/25, so no issues" and out.rows == []
     assert out.csv_href == "#"
@@ -318,7 +321,7 @@ def test_click_a_cell_see_its_history_and_download_its_issues(dash_duo, submissi
     buttons = [b for b in dash_duo.find_elements("#history-table button") if b.text == "Issues"]
     click(dash_duo, buttons[1])
     wait_text(dash_duo, "#issues-title", "bcit_2024-25_draft.csv")
-    wait_text(dash_duo, "#issues-caption", "All 1 issues")
+    wait_text(dash_duo, "#issues-caption", "1 issue (0 errors, 1 warning).")
     assert "submission=" in dash_duo.driver.current_url
 
     # severity is part of the URL too

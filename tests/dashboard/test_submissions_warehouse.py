@@ -155,6 +155,10 @@ def test_matrix_rows_follow_the_location_filters(sdb, svocab):
     assert set(matrix.institution_code) == {"BCIT", "JIBC", "NVIT"}
     matrix = sq.status_matrix(sdb, parse("institution=UBC,CAM&type=pathway", svocab))  # type does not apply
     assert set(matrix.institution_code) == {"UBC", "CAM"}
+    chosen = sq.selected_institutions(sdb, parse("institution=UBC,CAM&sector=college", svocab))
+    assert list(chosen.institution_code) == ["CAM"]
+    assert list(sq.selected_institutions(sdb, parse("institution=BCIT,UBC", svocab)).institution_code) == [
+        "UBC", "BCIT"]
     assert len(sq.selected_institutions(sdb, parse("region=Northeast", svocab))) == len(
         set(sq.status_matrix(sdb, parse("region=Northeast", svocab)).institution_code))
 
