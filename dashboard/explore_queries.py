@@ -75,7 +75,9 @@ FORMULA_STARTS_SQL = "('=', '+', '-', '@', chr(9), chr(13))"
 
 
 def export_sql(filters: Filters, search: str | None = None, guard_formulas: bool = False) -> tuple[str, list]:
-    """(sql, params) of the exported rows, in load order (submission, then its file's row).
+    """(sql, params) of the exported rows, in load order: no ORDER BY, since DuckDB keeps insertion
+    order without one (preserve_insertion_order) and a sort would hold every row before the first
+    could stream out.
 
     guard_formulas: prefix text cells that a spreadsheet would run as a formula with
     ``'`` (the CSV export; the loader drops that apostrophe again).
@@ -87,8 +89,7 @@ def export_sql(filters: Filters, search: str | None = None, guard_formulas: bool
             expr = f"CASE WHEN left({expr}, 1) IN {FORMULA_STARTS_SQL} THEN chr(39) || {expr} ELSE {expr} END"
         selects.append(f"{expr} AS {name}")
     sql, params = where(filters, search)
-    return (f"SELECT {', '.join(selects)} FROM current_offerings WHERE {sql} "
-            f"ORDER BY submission_id, source_row"), params
+    return f"SELECT {', '.join(selects)} FROM current_offerings WHERE {sql}", params
 
 
 # --- the explorer grid --------------------------------------------------------------

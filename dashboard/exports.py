@@ -38,6 +38,7 @@ MEDIA_TYPES = {
 BOM = "\ufeff".encode()
 XLSX_MAX_ROWS = 1_048_575  # a worksheet holds 1,048,576 rows, one of them the header
 SEARCH_PARAM = "q"
+CSV_BATCH_ROWS = 16_384  # about 7 MB of CSV per chunk: small enough to keep the server's memory flat
 XLSX_BATCH_ROWS = 10_000  # rows become Python objects one batch at a time: keep the batch small
 
 
@@ -101,7 +102,7 @@ def _csv_batches(db: Database, filters: Filters, search: str | None) -> Iterator
     sql, params = explore_queries.export_sql(filters, search, guard_formulas=True)
     yield BOM, 0
     header = True
-    for batch in db.arrow_batches(sql, params):
+    for batch in db.arrow_batches(sql, params, batch_rows=CSV_BATCH_ROWS):
         buf = io.BytesIO()
         pa_csv.write_csv(batch, buf, pa_csv.WriteOptions(include_header=header))
         header = False
