@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import HEADER, csv_file, offering_row
+from submission_files import HEADER, csv_file, offering_row
 
 from etl.warehouse import read_only
 from mcred.cli import main

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import HEADER, csv_file, offering_row
+from submission_files import HEADER, csv_file, offering_row
 
 from etl.config import DEFAULT_DATA_DIR, Settings
 from etl.load import load_files

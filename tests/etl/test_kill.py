@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import csv_file, offering_row
+from submission_files import csv_file, offering_row
 
 from etl.load import load_files
 from etl.warehouse import read_only

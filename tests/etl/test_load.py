@@ -10,7 +10,7 @@ import shutil
 import duckdb
 import openpyxl
 import pytest
-from conftest import HEADER, csv_file, offering_row
+from submission_files import HEADER, csv_file, offering_row
 
 from etl import spec
 from etl.load import load_files
