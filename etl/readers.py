@@ -104,12 +104,17 @@ class _Header:
 
 
 def _match_header_row(cells: list[object]) -> dict[int, str]:
+    """Cell position -> canonical column. When a column is named exactly by one cell and
+    by an alias in another (an export's institution_name beside institution_code), the
+    exact name wins and the other cell is left unknown (a warning), not a duplicate."""
     mapping = {}
     for pos, cell in enumerate(cells):
         name = spec.match_header(cell)
         if name is not None:
             mapping[pos] = name
-    return mapping
+    exact = {name: pos for pos, name in mapping.items()
+             if spec.normalize_key(str(cells[pos])) == spec.normalize_key(name)}
+    return {pos: name for pos, name in mapping.items() if name not in exact or exact[name] == pos}
 
 
 def _clip(text: str, limit: int = 60) -> str:

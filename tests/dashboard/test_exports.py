@@ -289,10 +289,6 @@ def _assert_same_offerings(before: Database, after: Database) -> None:
     assert set(new.title) >= set(HOSTILE.values())  # the loader dropped the formula guard again
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "etl/spec.py lists 'institution name' as an alias of institution_code, so the loader reads the export's "
-    "institution_name column as a second institution_code and rejects the file (duplicate_column). The "
-    "loader should let an exact column name win over an alias (etl/readers.py _match_header_row)."))
 def test_csv_export_loads_back_as_the_same_offerings(db, client, tmp_path):
     after = _reload(client.get("/export/offerings.csv?period=all").get_data(), tmp_path)
     _assert_same_offerings(db, after)
@@ -300,7 +296,7 @@ def test_csv_export_loads_back_as_the_same_offerings(db, client, tmp_path):
 
 def test_csv_export_values_load_back_unchanged(db, client, tmp_path):
     """Every value survives the round trip (formula guards, quotes, dates, lists, booleans, numbers);
-    only the institution_name column is left out here, for the loader issue above."""
+    with the institution_name column left out, so it checks values independently of header matching."""
     text = client.get("/export/offerings.csv?period=all").get_data().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text, newline="")))
     drop = rows[0].index("institution_name")

@@ -396,3 +396,22 @@ def test_sheet_choice(loaded, name, sheet):
     assert outcome.status == "accepted"
     assert outcome.sheet == sheet
     assert [r["offering_id"] for r in _offerings(loaded, name)] == ["RIGHT"]
+
+
+def test_an_exact_column_name_wins_over_an_alias_of_it(tmp_path):
+    """An export carries institution_code and institution_name; 'institution name' is also an
+    alias of institution_code. The exact name is the column; the other is an unknown column."""
+    from etl.readers import read_submission_file
+
+    header = ("institution_code,reporting_period,offering_id,title,mc_type,delivery_mode,credit_status,"
+              "partner_categories,continuing_education,duration_hours,assessment,enrolments,completions,"
+              "institution_name")
+    row = "BCIT,2024/25,A1,Intro,technical_skill,online,non_credit,employer_industry,yes,40,yes,20,15,Somewhere"
+    path = tmp_path / "export.csv"
+    path.write_text(header + "\n" + row + "\n", encoding="utf-8")
+    raw = read_submission_file(path)
+    assert raw.headers["institution_code"] == "institution_code"
+    assert raw.table.column("institution_code").to_pylist() == ["BCIT"]
+    rules = [(i.rule, i.severity, i.column) for i in raw.issues]
+    assert ("unknown_column", "warning", "institution_name") in rules
+    assert not any(rule == "duplicate_column" for rule, _, _ in rules)
