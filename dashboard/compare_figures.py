@@ -20,6 +20,15 @@ def _pct(value) -> str:
     return "–" if value is None or pd.isna(value) else f"{value:.0%}"
 
 
+def _wrap(label: str, width: int = 22) -> str:
+    """Long category names on two lines, so a phone keeps room for the bars."""
+    if len(label) <= width or " " not in label:
+        return label
+    cut = label.rfind(" ", 0, width + 1)
+    cut = cut if cut > 0 else label.find(" ")
+    return label[:cut] + "<br>" + label[cut + 1:]
+
+
 def composition_bar(frame: pd.DataFrame, *, title: str, names: dict[str, str], small_n: int = 5) -> dict:
     """Grouped horizontal bars: the share of each category for the focus, its peers and the province.
 
@@ -30,9 +39,9 @@ def composition_bar(frame: pd.DataFrame, *, title: str, names: dict[str, str], s
     if frame.empty or not frame.province_base.iloc[0]:
         return empty(title, "No offerings match these filters.", height=260)
     rows = frame.iloc[::-1]  # first category on top
-    labels = list(rows.label)
+    labels = [_wrap(label) for label in rows.label]
     traces = []
-    for group in GROUPS:
+    for group in reversed(GROUPS):  # horizontal groups stack upwards: the focus bar on top
         base = int(rows[f"{group}_base"].iloc[0])
         small = 0 < base < small_n
         shares = [None if pd.isna(s) else float(s) for s in rows[f"{group}_share"]]
@@ -51,17 +60,17 @@ def composition_bar(frame: pd.DataFrame, *, title: str, names: dict[str, str], s
             "marker": marker, "customdata": list(rows.category), "legendrank": GROUPS.index(group),
             "hovertemplate": [f"<b>{names[group]}</b><br>{label}: {n:,} of {base:,} offerings ({_pct(s)})"
                               + (" – fewer than 5 offerings, read with care" if small else "")
-                              + "<extra></extra>" for label, n, s in zip(labels, counts, shares)],
+                              + "<extra></extra>" for label, n, s in zip(rows.label, counts, shares)],
         })
     top = max(max((s or 0) for s in rows[f"{g}_share"].fillna(0)) for g in GROUPS)
     span = min(1.0, top) * 1.3 + 0.02  # room for the labels outside the bars
-    step = 0.05 if top <= 0.3 else (0.1 if top <= 0.6 else 0.2)
+    step = next(st for st in (0.05, 0.1, 0.2, 0.25, 0.5) if min(span, 1.0) / st <= 4.5)  # readable on a phone
     ticks = [round(i * step, 2) for i in range(int(min(span, 1.0) / step + 1e-9) + 1)]  # never past 100 %
     layout = theme.base_layout(title, 110 + 46 * len(rows))
     layout.update(
         barmode="group", bargap=0.25, bargroupgap=0.05,
         xaxis={"tickformat": ".0%", "range": [0, span], "tickvals": ticks, "gridcolor": "#eee",
-               "title": {"text": "Share of the group's offerings"}, "fixedrange": True},
+               "title": {"text": "Share of the group's offerings"}, "fixedrange": True, "tickangle": 0},
         yaxis={"automargin": True, "fixedrange": True},
         legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "traceorder": "normal",
                 "font": {"size": 11}},

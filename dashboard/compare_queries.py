@@ -81,15 +81,16 @@ class PeerChoice(NamedTuple):
 
 
 class Profile(NamedTuple):
-    """Per-institution counts for the filtered offerings.
+    """Per-institution counts for the filtered offerings (institutions without any are absent).
 
-    totals: one row per institution with offerings: n_offerings, n_enrolments,
-        n_completions, n_compliant and the metric columns of queries.metric_counts.
-    composition: long frame institution_code, dimension, category, offerings.
+    totals: indexed by institution_code: n_offerings, n_enrolments, n_completions,
+        n_compliant and the metric columns of queries.metric_counts.
+    categories: indexed by institution_code, one column per (dimension, category): the
+        offerings in that category (partner: offerings naming it).
     """
 
     totals: pd.DataFrame
-    composition: pd.DataFrame
+    categories: pd.DataFrame
 
 
 # --- parsing the page state ----------------------------------------------------------------
@@ -175,18 +176,12 @@ def institution_profile(db: Database, filters: Filters, vocab: Vocabulary) -> Pr
     cat_sql, cat_params, keys = _category_columns(vocab)
     sql = PROFILE_SQL.format(compliant=COMPLIANT_SQL, metrics=queries._metric_columns(),
                              categories=", ".join(cat_sql), where=where)
-    frame = db.frame(sql, [*cat_params, *where_params])
-    numeric = frame.columns.drop("institution_code")
-    frame[numeric] = frame[numeric].fillna(0).astype("int64")
+    frame = db.frame(sql, [*cat_params, *where_params]).set_index("institution_code").sort_index()
+    frame = frame.fillna(0).astype("int64")
     cat_cols = [f"c{i}" for i in range(len(keys))]
-    totals = frame.drop(columns=cat_cols).sort_values("institution_code").reset_index(drop=True)
-    long = frame[["institution_code", *cat_cols]].melt(id_vars="institution_code", var_name="col",
-                                                         value_name="offerings")
-    index = {f"c{i}": k for i, k in enumerate(keys)}
-    long["dimension"] = long.col.map(lambda c: index[c][0])
-    long["category"] = long.col.map(lambda c: index[c][1])
-    composition = long[["institution_code", "dimension", "category", "offerings"]].reset_index(drop=True)
-    profile = Profile(totals, composition)
+    categories = frame[cat_cols].set_axis(pd.MultiIndex.from_tuples(keys, names=["dimension", "category"]),
+                                          axis=1)
+    profile = Profile(frame.drop(columns=cat_cols), categories)
     with _profile_lock:
         _profile_cache[key] = profile
         while len(_profile_cache) > PROFILE_CACHE_SIZE:
@@ -194,17 +189,40 @@ def institution_profile(db: Database, filters: Filters, vocab: Vocabulary) -> Pr
     return profile
 
 
+_institutions_cache: dict[tuple, pd.DataFrame] = {}
+
+
 def institutions(db: Database) -> pd.DataFrame:
-    """The institutions reference: code, name, sector, region, in reference order."""
-    return db.frame("SELECT code, name, sector, region FROM institutions ORDER BY sort_order, code")
+    """The institutions reference: code, name, sector, region, in reference order (cached per version)."""
+    key = (str(db.path), db.version)
+    cached = _institutions_cache.get(key)
+    if cached is None:
+        cached = db.frame("SELECT code, name, sector, region FROM institutions ORDER BY sort_order, code")
+        with _profile_lock:
+            _institutions_cache.clear()
+            _institutions_cache[key] = cached
+    return cached
+
+
+_trend_cache: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
 
 
 def trend_counts(db: Database, filters: Filters) -> pd.DataFrame:
-    """Offerings, enrolments and completions per period and institution, across all periods."""
+    """Offerings, enrolments and completions per period and institution, across all periods
+    (cached per warehouse version and filters, like the profile)."""
     where, params = compared_filters(filters).where(exclude=("period",))
+    key = (str(db.path), db.version, where, repr(params))
+    with _profile_lock:
+        if key in _trend_cache:
+            _trend_cache.move_to_end(key)
+            return _trend_cache[key]
     frame = db.frame(TREND_SQL.format(where=where), params)
     for col in ("offerings", "enrolments", "completions"):
         frame[col] = frame[col].fillna(0).astype("int64")
+    with _profile_lock:
+        _trend_cache[key] = frame
+        while len(_trend_cache) > PROFILE_CACHE_SIZE:
+            _trend_cache.popitem(last=False)
     return frame
 
 
@@ -251,35 +269,23 @@ def composition(profile: Profile, focus: str, peers: list[str], vocab: Vocabular
     group's offerings (partner categories: an offering counts in each it names, so shares of
     one group can add up to more than 100 %).
     """
-    comp = profile.composition
-    totals = profile.totals.set_index("institution_code").n_offerings
-    groups = {"focus": [focus], "peers": list(peers), "province": list(totals.index)}
-    frames = []
-    for dim in COMPOSITION:
-        codes = [k for k in _dimension_codes(dim, vocab)]
-        sub = comp[comp.dimension == dim]
-        out = pd.DataFrame({"dimension": dim, "category": codes,
-                            "label": [_category_label(dim, c, vocab) for c in codes]})
-        for name, members in groups.items():
-            counts = sub[sub.institution_code.isin(members)].groupby("category").offerings.sum()
-            base = int(totals.reindex(members).fillna(0).sum())
-            out[f"{name}_n"] = [int(counts.get(c, 0)) for c in codes]
-            out[f"{name}_base"] = base
-            out[f"{name}_share"] = out[f"{name}_n"] / base if base else np.nan
-        frames.append(out)
-    result = pd.concat(frames, ignore_index=True)
-    # Drop categories nobody in the province uses (e.g. field 'not reported' when every row has one).
-    result = result[result.province_n > 0].reset_index(drop=True)
-    result["gap_pts"] = (result.focus_share - result.peers_share) * 100
-    result["large"] = result.gap_pts.abs() >= LARGE_GAP_PTS - 1e-9
-    return result
-
-
-def _dimension_codes(dim: str, vocab: Vocabulary) -> list[str]:
-    if dim == "ce":
-        return ["yes", "no"]
-    codes = vocab.codes(dim)
-    return [*codes, queries.NOT_REPORTED] if dim == "field" else codes
+    cats, offerings = profile.categories, profile.totals.n_offerings
+    out = pd.DataFrame({"dimension": cats.columns.get_level_values(0),
+                        "category": cats.columns.get_level_values(1)})
+    out["label"] = [_category_label(d, c, vocab) for d, c in zip(out.dimension, out.category)]
+    members = {"focus": cats.index == focus, "peers": cats.index.isin(peers),
+               "province": np.ones(len(cats), dtype=bool)}
+    values = cats.to_numpy()
+    for name, rows in members.items():
+        base = int(offerings.to_numpy()[rows].sum())
+        out[f"{name}_n"] = values[rows].sum(axis=0).astype("int64")
+        out[f"{name}_base"] = base
+        out[f"{name}_share"] = out[f"{name}_n"] / base if base else np.nan
+    # Categories nobody in the province uses are left out (e.g. field 'not reported').
+    out = out[out.province_n > 0].reset_index(drop=True)
+    out["gap_pts"] = (out.focus_share - out.peers_share) * 100
+    out["large"] = out.gap_pts.abs() >= LARGE_GAP_PTS - 1e-9
+    return out
 
 
 def _category_label(dim: str, code: str, vocab: Vocabulary) -> str:
@@ -316,47 +322,83 @@ class ScoreRow(NamedTuple):
     base: int  # the focus institution's denominator (offerings or enrolments)
 
 
-def scorecard(profile: Profile, targets_frame: pd.DataFrame, focus: str, peers: list[str], filters: Filters,
-              focus_sector: str | None) -> list[ScoreRow]:
-    """Every target metric for the focus institution: value, most specific target, met, peer median, rank.
+class TargetChoice(NamedTuple):
+    """One target metric and the target that applies to an institution (comparator None: no target)."""
+
+    metric: str
+    label: str
+    description: str
+    framework: bool
+    basis: str
+    comparator: str | None
+    value: float | None
+    source: str | None
+
+
+def choose_targets(targets_frame: pd.DataFrame, period: str | None, sector: str | None,
+                   institution: str) -> list[TargetChoice]:
+    """Every target metric, in display order, with its most specific target for this institution
+    (institution, then sector, then fiscal year, then provincial: queries.choose_target)."""
+    ordered = targets_frame.sort_values(["sort_order", "target_id"])
+    out = []
+    for metric in dict.fromkeys(ordered.metric):
+        candidates = ordered[ordered.metric == metric]
+        target = queries.choose_target(candidates, metric, period, sector, institution)
+        first = candidates.iloc[0]
+        basis = "enrolments" if metric == "completion_rate" else (str(target.basis) if target is not None
+                                                                  else "offerings")
+        out.append(TargetChoice(
+            metric, str(first.metric_label), str(first.metric_description), bool(first.framework), basis,
+            None if target is None else str(target.comparator), None if target is None else float(target.value),
+            None if target is None else str(target.source)))
+    return out
+
+
+_targets_cache: OrderedDict[tuple, list[TargetChoice]] = OrderedDict()
+
+
+def targets_for(db: Database, filters: Filters, sector: str | None, institution: str) -> list[TargetChoice]:
+    """choose_targets for the warehouse's targets and the selected period (cached per version)."""
+    period = filters.period[0] if len(filters.period) == 1 else None
+    key = (str(db.path), db.version, period, sector, institution)
+    with _profile_lock:
+        if key in _targets_cache:
+            return _targets_cache[key]
+    choices = choose_targets(queries.targets(db), period, sector, institution)
+    with _profile_lock:
+        _targets_cache[key] = choices
+        while len(_targets_cache) > 4 * PROFILE_CACHE_SIZE:
+            _targets_cache.popitem(last=False)
+    return choices
+
+
+def scorecard(profile: Profile, targets: list[TargetChoice], focus: str, peers: list[str]) -> list[ScoreRow]:
+    """Every target metric for the focus institution: value, target, met, peer median, rank.
 
     The peer median is over the peers with data (not the focus); the rank is among the
     focus and those peers, ties sharing the better rank.
     """
-    totals = profile.totals.set_index("institution_code")
-    members = [c for c in [focus, *peers] if c in totals.index]
-    group = totals.loc[members]
-    period = filters.period[0] if len(filters.period) == 1 else None
+    totals = profile.totals
+    group = totals[totals.index.isin([focus, *peers])]
+    has_focus = focus in group.index
     rows = []
-    for metric in dict.fromkeys(targets_frame.sort_values(["sort_order", "target_id"]).metric):
-        target = queries.choose_target(targets_frame, metric, period, focus_sector, focus)
-        any_row = targets_frame[targets_frame.metric == metric].iloc[0]
-        basis = target.basis if target is not None else "offerings"
-        values = queries.metric_values(group, metric, basis) if len(group) else pd.Series(dtype=float)
-        value = values.get(focus, np.nan) if focus in group.index else np.nan
-        peer_values = values.drop(focus, errors="ignore").dropna()
-        higher_is_better = target is None or target.comparator == ">="
-        rank = None
-        if not pd.isna(value):
-            ranks = values.dropna().rank(ascending=not higher_is_better, method="min")
-            rank = int(ranks[focus])
-        met = None
-        if target is not None and not pd.isna(value):
-            met = bool(value >= target.value - 1e-12) if target.comparator == ">=" else \
-                bool(value <= target.value + 1e-12)
-        if metric == "completion_rate" or basis == "enrolments":
-            base = int(totals.n_enrolments.get(focus, 0))
-        else:
-            base = int(totals.n_offerings.get(focus, 0))
+    for t in targets:
+        values = queries.metric_values(group, t.metric, t.basis).dropna()
+        value = float(values[focus]) if focus in values.index else None
+        peer_values = values.drop(focus, errors="ignore")
+        higher_is_better = t.comparator != "<="
+        rank = met = None
+        if value is not None:
+            rank = int((peer_values > value).sum() if higher_is_better else (peer_values < value).sum()) + 1
+            if t.comparator is not None:
+                met = value >= t.value - 1e-12 if higher_is_better else value <= t.value + 1e-12
+        base_col = "n_enrolments" if t.basis == "enrolments" else "n_offerings"
         rows.append(ScoreRow(
-            metric=metric, label=any_row.metric_label, description=any_row.metric_description,
-            framework=bool(any_row.framework), basis="enrolments" if metric == "completion_rate" else basis,
-            comparator=target.comparator if target is not None else None,
-            target=float(target.value) if target is not None else None,
-            source=target.source if target is not None else None,
-            value=None if pd.isna(value) else float(value), met=met,
+            metric=t.metric, label=t.label, description=t.description, framework=t.framework, basis=t.basis,
+            comparator=t.comparator, target=t.value, source=t.source, value=value,
+            met=None if met is None else bool(met),
             peer_median=float(peer_values.median()) if len(peer_values) else None,
-            rank=rank, ranked=int(values.notna().sum()), base=base))
+            rank=rank, ranked=len(values), base=int(group.at[focus, base_col]) if has_focus else 0))
     return rows
 
 
@@ -368,56 +410,58 @@ def peer_table(profile: Profile, institutions_frame: pd.DataFrame, focus: str, p
                vocab: Vocabulary) -> pd.DataFrame:
     """One row for the focus and one per peer: key figures, with small or missing data noted."""
     ref = institutions_frame.set_index("code")
-    totals = profile.totals.set_index("institution_code")
     codes = [c for c in [focus, *peers] if c in ref.index]
-    rows = []
-    for code in codes:
-        have = code in totals.index
-        t = totals.loc[code] if have else None
-        n = int(t.n_offerings) if have else 0
-        enrol = int(t.n_enrolments) if have else 0
+    t = profile.totals.reindex(codes)
+    n = t.n_offerings.fillna(0).astype("int64")
+    enrol = t.n_enrolments.fillna(0).astype("int64")
+    offered = n.where(n > 0)
 
-        def share(numerator, denominator):
-            return round(float(numerator) / denominator, 4) if denominator else None
+    def share(numerator, denominator):
+        return (numerator / denominator).round(4)
 
-        note = "no offerings" if not n else ("n<5" if n < SMALL_N else "")
-        rows.append({
-            "code": code, "name": ref.at[code, "name"],
-            "sector": vocab.label("sector", ref.at[code, "sector"]),
-            "region": vocab.label("region", ref.at[code, "region"]),
-            "offerings": n, "enrolments": enrol, "completions": int(t.n_completions) if have else 0,
-            "completion_rate": share(t.n_completions, enrol) if have else None,
-            "ce_share": share(t.ce_share__offerings, n) if have else None,
-            "credit_share": share(t.credit_share__offerings, n) if have else None,
-            "compliance": share(t.n_compliant, n) if have else None,
-            "note": ("focus" + (f"; {note}" if note else "")) if code == focus else note,
-            "is_focus": code == focus, "small": 0 < n < SMALL_N,
-        })
-    return pd.DataFrame(rows, columns=[*PEER_TABLE_COLUMNS, "is_focus", "small"])
+    note = np.where(n == 0, "no offerings", np.where(n < SMALL_N, "n<5", ""))
+    is_focus = np.array([c == focus for c in codes], dtype=bool)
+    note = np.where(is_focus, np.where(note == "", "focus", "focus; " + note), note)
+    table = pd.DataFrame({
+        "code": codes,
+        "name": ref.name.reindex(codes).to_numpy(),
+        "sector": [vocab.label("sector", s) for s in ref.sector.reindex(codes)],
+        "region": [vocab.label("region", r) for r in ref.region.reindex(codes)],
+        "offerings": n.to_numpy(), "enrolments": enrol.to_numpy(),
+        "completions": t.n_completions.fillna(0).astype("int64").to_numpy(),
+        "completion_rate": share(t.n_completions, enrol.where(enrol > 0)).to_numpy(),
+        "ce_share": share(t.ce_share__offerings, offered).to_numpy(),
+        "credit_share": share(t.credit_share__offerings, offered).to_numpy(),
+        "compliance": share(t.n_compliant, offered).to_numpy(),
+        "note": note, "is_focus": is_focus, "small": ((n > 0) & (n < SMALL_N)).to_numpy(),
+    })
+    return table
 
 
 TREND_MEASURES = {"offerings": "Offerings", "enrolments": "Enrolments", "completion_rate": "Completion rate"}
 
 
 def trend(counts: pd.DataFrame, focus: str, peers: list[str], periods: list[str]) -> pd.DataFrame:
-    """Per period and measure: the focus value, the peer median and how many peers reported.
+    """Per measure and period: the focus value, the peer median and how many peers reported.
 
-    Columns: reporting_period, measure, focus, peer_median, peers_reporting. Periods in which
-    an institution has no offerings leave it out of that period's median.
+    Columns: reporting_period, measure, focus, peer_median (NaN: no data), peers_reporting.
+    Periods in which an institution has no offerings leave it out of that period's median.
     """
     counts = counts.assign(completion_rate=counts.completions / counts.enrolments.where(counts.enrolments > 0))
-    rows = []
-    for period in periods:
-        here = counts[counts.reporting_period == period].set_index("institution_code")
-        peer_rows = here.reindex([p for p in peers if p in here.index])
-        for measure in TREND_MEASURES:
-            focus_value = here[measure].get(focus, np.nan)
-            peer_vals = peer_rows[measure].dropna()
-            rows.append({"reporting_period": period, "measure": measure,
-                         "focus": None if pd.isna(focus_value) else float(focus_value),
-                         "peer_median": float(peer_vals.median()) if len(peer_vals) else None,
-                         "peers_reporting": int(len(peer_vals))})
-    return pd.DataFrame(rows, columns=["reporting_period", "measure", "focus", "peer_median", "peers_reporting"])
+    frames = []
+    all_wide = counts.pivot(index="reporting_period", columns="institution_code",
+                            values=list(TREND_MEASURES)).reindex(periods)
+    for measure in TREND_MEASURES:
+        wide = all_wide[measure]
+        peer_wide = wide[[p for p in peers if p in wide.columns]]
+        focus_values = wide[focus] if focus in wide.columns else pd.Series(np.nan, index=wide.index)
+        frames.append(pd.DataFrame({
+            "reporting_period": periods, "measure": measure,
+            "focus": focus_values.to_numpy(dtype=float),
+            "peer_median": peer_wide.median(axis=1).to_numpy(dtype=float) if peer_wide.shape[1] else np.nan,
+            "peers_reporting": peer_wide.notna().sum(axis=1).to_numpy(dtype="int64"),
+        }))
+    return pd.concat(frames, ignore_index=True)
 
 
 def no_data_message(name: str, periods: list[str], statuses: dict[str, str], filtered: bool) -> str:

@@ -23,6 +23,7 @@ FOCUS_ID = url_param_id("focus", "")
 PEERS_ID = url_param_id("peers", "sector")
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": False}
 HIDDEN = {"display": "none"}
+SIGNS = {">=": "≥", "<=": "≤"}
 
 
 def layout(**query):
@@ -170,7 +171,7 @@ def build_compare(db: Database, filters: Filters, focus_text: str | None, peers_
     name = ref.at[focus, "name"]
     peers = cq.peer_codes(insts, focus, choice)
     profile = cq.institution_profile(db, filters, vocab)
-    totals = profile.totals.set_index("institution_code")
+    totals = profile.totals
     focus_n = int(totals.n_offerings.get(focus, 0))
     peers_with_data = [p for p in peers if p in totals.index]
     periods = list(filters.period) or vocab.codes("period")
@@ -209,12 +210,17 @@ def build_compare(db: Database, filters: Filters, focus_text: str | None, peers_
     for dim, (words, _col) in cq.COMPOSITION.items():
         fig = compare_figures.composition_bar(comp[comp.dimension == dim], title=words, names=group_names,
                                               small_n=cq.SMALL_N)
-        graphs.append(dbc.Col(dcc.Graph(id=f"compare-chart-{dim}", figure=fig, config=GRAPH_CONFIG), lg=6))
+        graphs.append(dbc.Col(_graph(f"compare-chart-{dim}", fig), lg=6))
     composition = dbc.Row(graphs, className="g-3")
     sector = ref.at[focus, "sector"]
-    card = scorecard_table(cq.scorecard(profile, queries.targets(db), focus, peers, filters, sector), focus)
+    card = scorecard_table(cq.scorecard(profile, cq.targets_for(db, filters, sector, focus), focus, peers), focus)
     return CompareOutputs(heading, subheading, notes or None, None, standouts_list(cq.standouts(comp), focus),
                           composition, card, rows, href)
+
+
+def _graph(graph_id: str, fig: dict) -> dcc.Graph:
+    """A graph that takes its figure's height from the start (no jump when plotly has drawn it)."""
+    return dcc.Graph(id=graph_id, figure=fig, config=GRAPH_CONFIG, style={"height": f"{fig['layout']['height']}px"})
 
 
 def _narrowed(filters: Filters) -> bool:
@@ -251,6 +257,10 @@ def scorecard_table(rows: list[cq.ScoreRow], focus: str):
     def pct(v):
         return "–" if v is None else f"{v:.1%}"
 
+    def kind(r: cq.ScoreRow, extra: str = ""):
+        return dbc.Badge("Framework rule" if r.framework else "Illustrative",
+                         color="primary" if r.framework else "secondary", className=f"fw-normal {extra}".strip())
+
     body = []
     for r in rows:
         status = (html.Span("no target", className="text-muted small") if r.comparator is None else
@@ -264,18 +274,20 @@ def scorecard_table(rows: list[cq.ScoreRow], focus: str):
                                    title=f"rests on {r.base} {unit}"))
         body.append(html.Tr([
             html.Td([html.Div(r.label, className="fw-semibold"),
+                     html.Div(kind(r, "d-md-none")),
                      html.Div(r.description + (" (by enrolments)" if r.basis == "enrolments" and
                                                r.metric != "completion_rate" else ""),
-                              className="small text-muted")]),
-            html.Td(dbc.Badge("Framework rule" if r.framework else "Illustrative",
-                              color="primary" if r.framework else "secondary", className="fw-normal")),
+                              className="small text-muted d-none d-md-block")]),
+            html.Td(kind(r), className="d-none d-md-table-cell"),
             html.Td(value, className="text-end fw-semibold"),
-            html.Td("–" if r.comparator is None else f"{r.comparator} {r.target:.0%}", className="text-end"),
+            html.Td("–" if r.comparator is None else f"{SIGNS[r.comparator]} {r.target:.0%}",
+                    className="text-end text-nowrap"),
             html.Td(status),
             html.Td(pct(r.peer_median), className="text-end"),
-            html.Td("–" if r.rank is None else f"{r.rank} of {r.ranked}", className="text-end"),
+            html.Td("–" if r.rank is None else f"{r.rank} of {r.ranked}", className="text-end text-nowrap"),
         ]))
-    header = html.Thead(html.Tr([html.Th("Metric"), html.Th("Kind"), html.Th(focus, className="text-end"),
+    header = html.Thead(html.Tr([html.Th("Metric"), html.Th("Kind", className="d-none d-md-table-cell"),
+                                 html.Th(focus, className="text-end"),
                                  html.Th("Target", className="text-end"), html.Th("Status"),
                                  html.Th("Peer median", className="text-end"),
                                  html.Th("Rank", className="text-end")]))
@@ -297,7 +309,7 @@ def build_trend(db: Database, filters: Filters, focus_text: str | None, peers_te
     for measure, words in cq.TREND_MEASURES.items():
         fig = compare_figures.trend_lines(frame, measure=measure, title=words, focus_name=focus, periods=periods,
                                           is_share=measure == "completion_rate")
-        graphs.append(dbc.Col(dcc.Graph(id=f"compare-trend-{measure}", figure=fig, config=GRAPH_CONFIG), lg=4))
+        graphs.append(dbc.Col(_graph(f"compare-trend-{measure}", fig), lg=4))
     return dbc.Row(graphs, className="g-2")
 
 

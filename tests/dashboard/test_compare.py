@@ -36,6 +36,7 @@ import csv
 import io
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -232,15 +233,16 @@ def test_peer_groups(setup):
 
 def test_profile_counts(setup):
     profile, _ = setup()
-    t = profile.totals.set_index("institution_code")
+    t = profile.totals
     assert dict(t.n_offerings) == {"BCIT": 5, "DOUG": 1, "JIBC": 2, "UBC": 4}
     assert dict(t.n_enrolments) == {"BCIT": 60, "DOUG": 10, "JIBC": 20, "UBC": 60}
     assert dict(t.n_completions) == {"BCIT": 40, "DOUG": 2, "JIBC": 10, "UBC": 54}
     assert dict(t.n_compliant) == {"BCIT": 4, "DOUG": 1, "JIBC": 2, "UBC": 3}
-    comp = profile.composition
-    assert by(comp, institution_code="BCIT", dimension="type", category="technical_skill").offerings == 2
-    assert by(comp, institution_code="UBC", dimension="partner", category="none").offerings == 1
-    assert by(comp, institution_code="BCIT", dimension="field", category="not_reported").offerings == 5
+    cats = profile.categories
+    assert cats.loc["BCIT", ("type", "technical_skill")] == 2
+    assert cats.loc["UBC", ("partner", "none")] == 1 and cats.loc["UBC", ("partner", "community")] == 1
+    assert cats.loc["BCIT", ("ce", "yes")] == 3 and cats.loc["BCIT", ("ce", "no")] == 2
+    assert cats.loc["BCIT", ("field", "not_reported")] == 5
 
 
 def test_composition_focus_peers_province(setup, cvocab):
@@ -271,11 +273,12 @@ def test_scorecard_ranks_medians_and_most_specific_target(tmp_path, cvocab):
     vocab = queries.vocabulary(db)
     filters = Filters.parse("period=2024/25", vocab)[0]
     profile, insts = cq.institution_profile(db, filters, vocab), cq.institutions(db)
-    tgts = queries.targets(db)
 
     def card(focus, kind):
         sector = insts.set_index("code").at[focus, "sector"]
-        rows = cq.scorecard(profile, tgts, focus, cq.peer_codes(insts, focus, cq.PeerChoice(kind)), filters, sector)
+        targets = cq.targets_for(db, filters, sector, focus)
+        assert targets == cq.choose_targets(queries.targets(db), P24, sector, focus)
+        rows = cq.scorecard(profile, targets, focus, cq.peer_codes(insts, focus, cq.PeerChoice(kind)))
         return {row.metric: row for row in rows}
 
     sector = card("BCIT", "sector")
@@ -316,10 +319,10 @@ def test_peer_table_marks_small_and_missing(setup, cvocab):
 
 def test_other_filters_narrow_and_peer_filters_are_replaced(setup, cvocab):
     profile, _ = setup("period=2024/25&type=technical_skill")
-    assert dict(profile.totals.set_index("institution_code").n_offerings) == {"BCIT": 2, "JIBC": 1, "UBC": 1}
+    assert dict(profile.totals.n_offerings) == {"BCIT": 2, "JIBC": 1, "UBC": 1}
     # A sector or institution filter would empty the peer group: the comparison ignores it.
     profile, _ = setup("period=2024/25&sector=college&institution=DOUG")
-    assert set(profile.totals.institution_code) == {"BCIT", "DOUG", "JIBC", "UBC"}
+    assert set(profile.totals.index) == {"BCIT", "DOUG", "JIBC", "UBC"}
 
 
 def test_trend_focus_against_peer_median(cdb, filters_of):
@@ -354,7 +357,7 @@ def test_composition_figure_marks_small_groups_and_large_gaps(setup, cvocab):
     fig = compare_figures.composition_bar(comp[comp.dimension == "credit"], title="Credit status",
                                           names={"focus": "BCIT", "peers": "Peers", "province": "Province"})
     go.Figure(fig)  # valid against Plotly's schema
-    focus, peers, province = fig["data"]
+    province, peers, focus = fig["data"]
     assert peers["name"] == "Peers (n<5)" and peers["marker"]["pattern"]["shape"] == "/"
     assert "pattern" not in focus["marker"] and focus["name"] == "BCIT"
     credit_text = dict(zip(focus["customdata"], focus["text"]))["credit"]
@@ -450,7 +453,7 @@ def test_build_compare(app, cdb, cvocab, filters_of):
         assert out.download_href == "/export/peers.csv?period=2024/25&focus=BCIT&peers=sector"
         assert out.body_style is None
         rows = {texts(tr.children[0])[0]: texts(tr) for tr in out.scorecard.children[1].children}
-        assert rows["Completion rate"][2:] == ["Illustrative", "66.7%", ">= 70%", "Not met", "50.0%", "1 of 2"]
+        assert rows["Completion rate"][-6:] == ["Illustrative", "66.7%", "≥ 70%", "Not met", "50.0%", "1 of 2"]
         assert "well below its peers" in " ".join(texts(out.standouts))
         assert " n<5" in texts(out.standouts)  # the peers rest on JIBC's 2 offerings
 
@@ -506,6 +509,22 @@ def test_callback_through_dash_endpoint(app):
 # --- in a browser ----------------------------------------------------------------------------------------------
 
 
+def wait_until_still(driver, element=None, timeout: float = 15) -> None:
+    """Until the page height (or the element's place on screen) has not changed for a second:
+    the charts are drawn at their size and the grid has settled, so a click lands where aimed."""
+    script = ("const r = arguments[0] && arguments[0].getBoundingClientRect();"
+              "return [document.documentElement.scrollHeight, r ? r.top : 0, r ? r.left : 0];")
+    deadline, last, since = time.monotonic() + timeout, None, time.monotonic()
+    while time.monotonic() < deadline:
+        now = driver.execute_script(script, element)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since > 1.0:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the page kept moving")
+
+
 @pytest.mark.browser
 def test_bookmarked_comparison_and_switching_focus_by_row(dash_duo, cmp_db_path):
     app = make_app(cmp_db_path)
@@ -515,9 +534,12 @@ def test_bookmarked_comparison_and_switching_focus_by_row(dash_duo, cmp_db_path)
         "#compare-heading", "British Columbia Institute of Technology beside other institutions in "
                             "Mainland/Southwest", timeout=20)
     dash_duo.wait_for_element("#compare-scorecard-table", timeout=10)
-    dash_duo.wait_for_element("#compare-chart-credit .main-svg", timeout=10)
+    for graph in ("compare-chart-field", "compare-trend-completion_rate"):  # the page above the grid is drawn
+        dash_duo.wait_for_element(f"#{graph} .main-svg", timeout=15)
+    wait_until_still(dash_duo.driver)
     cell = dash_duo.wait_for_element('#compare-peers-grid .ag-row[row-id="JIBC"] [col-id="name"]', timeout=10)
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
+    wait_until_still(dash_duo.driver, cell)
     cell.click()
     dash_duo.wait_for_text_to_equal(
         "#compare-heading", "Justice Institute of British Columbia beside other institutions in Mainland/Southwest",
