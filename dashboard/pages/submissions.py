@@ -257,8 +257,8 @@ def matrix_table(matrix: pd.DataFrame, institutions: pd.DataFrame, periods: list
     body = []
     sector_labels = dict(vocab.values.get("sector", ()))
     for sector in [s for s in vocab.codes("sector") if s in set(institutions.sector)]:
-        body.append(html.Tr(html.Th(sector_labels.get(sector, sector), colSpan=len(periods) + 1, scope="colgroup",
-                                    className="matrix-sector")))
+        body.append(html.Tr(html.Th(html.Span(sector_labels.get(sector, sector), className="matrix-sector-label"),
+                                    colSpan=len(periods) + 1, scope="colgroup", className="matrix-sector")))
         for inst in institutions[institutions.sector == sector].itertuples():
             cells = [html.Th([html.Div(inst.institution_code, className="fw-semibold"),
                               html.Div(inst.institution_name, className="matrix-inst-name")],
