@@ -179,4 +179,5 @@ def sync_reference(con: duckdb.DuckDBPyConnection, institutions: list[spec.Insti
                     [(n, t.metric, t.comparator, t.value, t.source, t.period, t.sector, t.institution, t.basis)
                      for n, t in enumerate(targets, start=1)])
     con.execute("DELETE FROM reporting_deadline")
-    con.executemany("INSERT INTO reporting_deadline VALUES (?, ?)", list((deadlines or {}).items()))
+    if deadlines:  # no deadlines.toml: no deadlines (DuckDB refuses an empty executemany)
+        con.executemany("INSERT INTO reporting_deadline VALUES (?, ?)", list(deadlines.items()))

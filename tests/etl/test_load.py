@@ -13,6 +13,7 @@ import pytest
 from submission_files import HEADER, csv_file, offering_row
 
 from etl import spec
+from etl.config import DEFAULT_DATA_DIR, Settings
 from etl.load import load_files
 from etl.warehouse import read_only
 
@@ -318,3 +319,17 @@ def test_unreadable_paths_stop_the_load_before_it_starts(settings, tmp_path, mis
     with pytest.raises(LoadError, match="no such file"):
         load_files([tmp_path / missing], settings)
     assert not settings.db_path.exists()
+
+
+def test_a_data_folder_without_deadlines_loads(tmp_path):
+    """deadlines.toml is optional: without it there are simply no deadlines."""
+
+
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(DEFAULT_DATA_DIR / "institutions.csv", data / "institutions.csv")
+    settings = Settings(db_path=tmp_path / "w.duckdb", data_dir=data)
+    [outcome] = load_files([csv_file(tmp_path, "a.csv", [offering_row()])], settings)
+    assert outcome.status == "accepted"
+    with read_only(settings.db_path) as con:
+        assert con.execute("SELECT count(*) FROM reporting_deadline").fetchone()[0] == 0
