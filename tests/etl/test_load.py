@@ -323,8 +323,6 @@ def test_unreadable_paths_stop_the_load_before_it_starts(settings, tmp_path, mis
 
 def test_a_data_folder_without_deadlines_loads(tmp_path):
     """deadlines.toml is optional: without it there are simply no deadlines."""
-
-
     data = tmp_path / "data"
     data.mkdir()
     shutil.copy(DEFAULT_DATA_DIR / "institutions.csv", data / "institutions.csv")
