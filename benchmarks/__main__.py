@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from pathlib import Path
 
 from benchmarks.registry import Context, Measurement, Result, discover
@@ -27,22 +28,36 @@ def main(argv: list[str] | None = None) -> int:
 
     ctx = Context(offerings=args.offerings, repeat=args.repeat, work_dir=WORK_DIR)
     chosen = [measurements[name] for name in (args.only or sorted(measurements))]
-    rows = []
+    rows: list[tuple[Measurement, Result | str]] = []
     for m in chosen:
         print(f"running {m.name}: {m.description}", file=sys.stderr, flush=True)
-        rows.append((m, m.run(ctx)))
+        outcome = run_one(m, ctx)
+        rows.append((m, outcome))
+        print(format_table([rows[-1]]).splitlines()[-1], file=sys.stderr, flush=True)  # the row, as soon as known
     print(format_table(rows))
     # Timings on a shared machine are only as good as its idleness: say how busy it was.
     load1, _, _ = os.getloadavg()
     print(f"\n{os.cpu_count()} CPUs; load average {load1:.1f} at the end (above {os.cpu_count()} means other work "
           "competed for the CPUs and the timings are inflated)")
-    return 1 if any(m.missed_bars(r) for m, r in rows) else 0
+    return 1 if any(isinstance(r, str) or m.missed_bars(r) for m, r in rows) else 0
 
 
-def format_table(rows: list[tuple[Measurement, Result]]) -> str:
+def run_one(m: Measurement, ctx: Context) -> Result | str:
+    """The measurement's result, or what went wrong: one broken measurement does not lose the others."""
+    try:
+        return m.run(ctx)
+    except Exception as exc:  # noqa: BLE001 - reported in the table, the run goes on
+        traceback.print_exc(file=sys.stderr)
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:200]
+
+
+def format_table(rows: list[tuple[Measurement, Result | str]]) -> str:
     header = ("measurement", "ours s", "floor s", "ratio", "peak MB", "bars", "verdict", "note")
     lines = [header]
     for m, r in rows:
+        if isinstance(r, str):
+            lines.append((m.name, "-", "-", "-", "-", m.bars(), "ERROR", r))
+            continue
         missed = m.missed_bars(r)
         lines.append((
             m.name,

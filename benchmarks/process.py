@@ -48,10 +48,20 @@ def python(*args: str) -> list[str]:
 
 def repeated(times: int, prepare: Callable[[], None], args: Sequence[str]) -> list[Run]:
     """Run ``args`` ``times`` times, calling ``prepare`` (e.g. remove the database) before each."""
-    runs = []
+    return interleaved(times, (prepare, args))[0]
+
+
+def interleaved(times: int, *commands: tuple[Callable[[], None], Sequence[str]]) -> list[list[Run]]:
+    """Run each (prepare, args) in turn, ``times`` rounds; the runs of each command.
+
+    Alternating ours and the floor exposes both to the same background load, which
+    keeps their ratio meaningful on a shared machine.
+    """
+    runs: list[list[Run]] = [[] for _ in commands]
     for _ in range(times):
-        prepare()
-        runs.append(run_process(args))
+        for (prepare, args), out in zip(commands, runs):
+            prepare()
+            out.append(run_process(args))
     return runs
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from benchmarks import data
-from benchmarks.process import max_peak_mb, median_seconds, python, remove, repeated
+from benchmarks.process import interleaved, max_peak_mb, median_seconds, python, remove
 from benchmarks.registry import Context, Result, measurement
 
 # Bare DuckDB: read the CSV into a table of a fresh database file, in its own process.
@@ -20,8 +20,11 @@ con.close()
 def load_csv(ctx: Context) -> Result:
     csv = data.single_submission(ctx.work_dir, ctx.offerings, ctx.seed)
     ours_db, floor_db = ctx.work_dir / "load_ours.duckdb", ctx.work_dir / "load_floor.duckdb"
-    ours = repeated(ctx.repeat, remove(ours_db), python("-m", "mcred.cli", "load", str(csv), "--db", str(ours_db)))
-    floor = repeated(ctx.repeat, remove(floor_db), python("-c", FLOOR_SCRIPT, str(floor_db), str(csv)))
+    ours, floor = interleaved(
+        ctx.repeat,
+        (remove(ours_db), python("-m", "mcred.cli", "load", str(csv), "--db", str(ours_db))),
+        (remove(floor_db), python("-c", FLOOR_SCRIPT, str(floor_db), str(csv))),
+    )
     failed = [r for r in ours if r.exit_code != 0] + [r for r in floor if r.exit_code != 0]
     note = f"{ctx.offerings:,} rows, {csv.stat().st_size / 1e6:.0f} MB; floor peak {max_peak_mb(floor):.0f} MB"
     if failed:
