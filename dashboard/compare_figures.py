@@ -53,7 +53,8 @@ def composition_bar(frame: pd.DataFrame, *, title: str, names: dict[str, str], s
         name = names[group] + (f" (n<{small_n})" if small else "") + ("" if base else " (no offerings)")
         marker = {"color": theme.COMPARE_COLOURS[group]}
         if small:
-            marker.update(opacity=0.45, pattern={"shape": "/", "fgcolor": "#333", "size": 6, "solidity": 0.3})
+            marker.update(opacity=0.6, pattern={"shape": "/", "fillmode": "overlay", "fgcolor": "white", "size": 6,
+                                                "solidity": 0.4})
         traces.append({
             "type": "bar", "orientation": "h", "name": name, "x": [s or 0 for s in shares], "y": labels,
             "text": text, "textposition": "outside", "cliponaxis": False, "textfont": {"size": 11, "color": "#222"},

@@ -204,8 +204,7 @@ def build_compare(db: Database, filters: Filters, focus_text: str | None, peers_
                               html.P("No values to score for the selected fiscal years.", className="text-muted small"),
                               rows, href)
     comp = cq.composition(profile, focus, peers, vocab)
-    group_names = {"focus": focus, "peers": "Peers" + ("" if peers_with_data else " (none reporting)"),
-                   "province": "Province"}
+    group_names = {"focus": focus, "peers": "Peers", "province": "Province"}
     graphs = []
     for dim, (words, _col) in cq.COMPOSITION.items():
         fig = compare_figures.composition_bar(comp[comp.dimension == dim], title=words, names=group_names,
@@ -214,7 +213,7 @@ def build_compare(db: Database, filters: Filters, focus_text: str | None, peers_
     composition = dbc.Row(graphs, className="g-3")
     sector = ref.at[focus, "sector"]
     card = scorecard_table(cq.scorecard(profile, cq.targets_for(db, filters, sector, focus), focus, peers), focus)
-    return CompareOutputs(heading, subheading, notes or None, None, standouts_list(cq.standouts(comp), focus),
+    return CompareOutputs(heading, subheading, notes or None, None, standouts_list(cq.standouts(comp), focus, bool(peers_with_data)),
                           composition, card, rows, href)
 
 
@@ -233,8 +232,11 @@ def _records(table: pd.DataFrame) -> list[dict]:
             for r in table.to_dict("records")]
 
 
-def standouts_list(big: pd.DataFrame, focus: str):
+def standouts_list(big: pd.DataFrame, focus: str, peers_have_data: bool = True):
     """Two short lists: categories where the focus's share is well above / below its peers'."""
+    if not peers_have_data:
+        return html.P("None of the peers has offerings matching these filters: only the province is there to "
+                      "compare with.", className="small mb-2", id="compare-standouts-none")
     if big.empty:
         return html.P(f"No category differs from the peer group by {cq.LARGE_GAP_PTS:.0f} points or more.",
                       className="small mb-2", id="compare-standouts-none")

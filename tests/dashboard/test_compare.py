@@ -468,6 +468,10 @@ def test_build_compare(app, cdb, cvocab, filters_of):
         narrowed = page.build_compare(cdb, filters_of("period=2024/25&sector=college"), "BCIT", "DOUG", cvocab)
         assert "The sector filter does not apply here" in " ".join(texts(narrowed.message))
 
+        lonely = page.build_compare(cdb, filters_of("period=2024/25"), "UBC", "sector", cvocab)  # SFU, UVIC, UNBC
+        assert "None of the peers has offerings" in " ".join(texts(lonely.standouts))
+        assert lonely.subheading.startswith("2024/25: 4 offerings at UBC; 3 peers (0 with offerings)")
+
         trend = page.build_trend(cdb, filters_of(), "BCIT", "sector", cvocab)
         assert len(trend.children) == 3
 
