@@ -112,9 +112,13 @@ def _match_header_row(cells: list[object]) -> dict[int, str]:
         name = spec.match_header(cell)
         if name is not None:
             mapping[pos] = name
-    exact = {name: pos for pos, name in mapping.items()
-             if spec.normalize_key(str(cells[pos])) == spec.normalize_key(name)}
-    return {pos: name for pos, name in mapping.items() if name not in exact or exact[name] == pos}
+    exact: dict[str, list[int]] = {}
+    for pos, name in mapping.items():
+        if spec.normalize_key(str(cells[pos])) == spec.normalize_key(name):
+            exact.setdefault(name, []).append(pos)
+    # Only one exact cell decides; two exact cells stay a duplicate (an error).
+    winner = {name: positions[0] for name, positions in exact.items() if len(positions) == 1}
+    return {pos: name for pos, name in mapping.items() if name not in winner or winner[name] == pos}
 
 
 def _clip(text: str, limit: int = 60) -> str:
