@@ -21,6 +21,7 @@ class Run:
     peak_mb: float
     exit_code: int
     stderr: str
+    cpu_seconds: float = 0.0  # user + system: less sensitive than wall time to other work on the machine
 
 
 def run_process(args: Sequence[str], cwd: Path = PROJECT_ROOT) -> Run:
@@ -38,7 +39,8 @@ def run_process(args: Sequence[str], cwd: Path = PROJECT_ROOT) -> Run:
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from waiting again
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
-    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, stderr)  # ru_maxrss is in KiB on Linux
+    # ru_maxrss is in KiB on Linux.
+    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, stderr, usage.ru_utime + usage.ru_stime)
 
 
 def python(*args: str) -> list[str]:
@@ -67,6 +69,10 @@ def interleaved(times: int, *commands: tuple[Callable[[], None], Sequence[str]])
 
 def median_seconds(runs: Sequence[Run]) -> float:
     return statistics.median(r.seconds for r in runs)
+
+
+def median_cpu_seconds(runs: Sequence[Run]) -> float:
+    return statistics.median(r.cpu_seconds for r in runs)
 
 
 def max_peak_mb(runs: Sequence[Run]) -> float:

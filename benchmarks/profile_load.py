@@ -102,10 +102,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="+", type=Path)
     parser.add_argument("--db", type=Path, help="database to load into (default: a fresh one in a temp folder)")
     parser.add_argument("--top", type=int, default=25, help="how many of the slowest steps to list")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a DuckDB setting to try on every connection the loader opens (e.g. memory_limit=1GB)")
     args = parser.parse_args(argv)
+    settings_to_try = [item.split("=", 1) for item in args.set]
+    if any(len(pair) != 2 or not pair[0].isidentifier() for pair in settings_to_try):
+        parser.error("--set takes NAME=VALUE")
 
     real_connect = duckdb.connect
-    warehouse.duckdb.connect = lambda *a, **k: TimedConnection(real_connect(*a, **k))  # type: ignore[attr-defined]
+
+    def connect(*a: Any, **k: Any) -> TimedConnection:
+        con = real_connect(*a, **k)
+        for name, value in settings_to_try:
+            con.execute(f"SET {name} = ?", [value])
+        return TimedConnection(con)
+
+    warehouse.duckdb.connect = connect  # type: ignore[attr-defined]
     for owner, name in WRAPPED:
         if hasattr(owner, name):  # the loader evolves: wrap what is there
             setattr(owner, name, _timed(f"{getattr(owner, '__name__', owner)}.{name}", getattr(owner, name)))

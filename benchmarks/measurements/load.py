@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from benchmarks import data
-from benchmarks.process import interleaved, max_peak_mb, median_seconds, python, remove
+from benchmarks.process import interleaved, max_peak_mb, median_cpu_seconds, median_seconds, python, remove
 from benchmarks.registry import Context, Result, measurement
 
 # Bare DuckDB: read the CSV into a table of a fresh database file, in its own process.
@@ -26,7 +26,8 @@ def load_csv(ctx: Context) -> Result:
         (remove(floor_db), python("-c", FLOOR_SCRIPT, str(floor_db), str(csv))),
     )
     failed = [r for r in ours if r.exit_code != 0] + [r for r in floor if r.exit_code != 0]
-    note = f"{ctx.offerings:,} rows, {csv.stat().st_size / 1e6:.0f} MB; floor peak {max_peak_mb(floor):.0f} MB"
+    note = (f"{ctx.offerings:,} rows, {csv.stat().st_size / 1e6:.0f} MB; floor peak {max_peak_mb(floor):.0f} MB; "
+            f"CPU s ours {median_cpu_seconds(ours):.1f}, floor {median_cpu_seconds(floor):.1f}")
     if failed:
         note += f"; FAILED (exit {failed[0].exit_code}): {failed[0].stderr.strip().splitlines()[-1:]}"
     return Result(median_seconds(ours), median_seconds(floor), max_peak_mb(ours), note)
