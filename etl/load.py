@@ -276,7 +276,6 @@ def _record(con, path: Path, file_name: str, sheet: str | None, sha: str, header
                 INSERT INTO offering (submission_id, source_row, {columns})
                 SELECT ?, _row, {values} FROM typed
                 WHERE _sub = ? AND _row NOT IN (SELECT _row FROM issues WHERE _sub = ? AND severity = 'error')
-                ORDER BY _row
             """, [submission_id, group.key, group.key])
             con.execute("""
                 INSERT INTO offering_partner

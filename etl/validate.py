@@ -15,6 +15,7 @@ dates and texts are checked in SQL. No per-cell Python loop touches a million ro
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 
@@ -121,8 +122,21 @@ _DATE_RE = r"^\d{4}-\d{2}-\d{2}([ T]00:00(:00)?)?$"
 def _clean_expr(source: str) -> str:
     """Trim, drop the export's formula-guard apostrophe, empty -> NULL."""
     trimmed = f"trim({source}, {_q(_TRIM_CHARS)})"
-    unguarded = f"CASE WHEN regexp_matches({trimmed}, '^''[=+\\-@\\t\\r]') THEN substr({trimmed}, 2) ELSE {trimmed} END"
+    # No regex here: this runs on every cell. A leading ' guards = + - @ tab CR.
+    unguarded = (f"CASE WHEN starts_with({trimmed}, '''') AND "
+                 f"list_contains(['=', '+', '-', '@', chr(9), chr(13)], substr({trimmed}, 2, 1)) "
+                 f"THEN substr({trimmed}, 2) ELSE {trimmed} END")
     return f"nullif({unguarded}, '')"
+
+
+def _present_expr(source: str) -> str:
+    """Whether a raw cell holds anything: _clean_expr(source) IS NOT NULL, without the regex."""
+    return f"trim({source}, {_q(_TRIM_CHARS)}) <> ''"
+
+
+def _not_blank_row() -> str:
+    """A data row, not a blank one: some cell holds something."""
+    return " OR ".join(_present_expr(_ident(c)) for c in spec.COLUMN_NAMES)
 
 
 def _display(expr: str) -> str:
@@ -147,9 +161,10 @@ class _Mapper:
         spelling in every coded column, from one scan of the data."""
         if not columns:
             columns = []
+        # Straight from the raw cells: each branch cleans one column only.
         union = " UNION ALL ".join(
-            f"SELECT DISTINCT {_q(c.name)} AS col, {_ident('raw_' + c.name)} AS raw FROM clean "
-            f"WHERE {_ident('raw_' + c.name)} IS NOT NULL" for c in columns)
+            f"SELECT DISTINCT {_q(c.name)} AS col, {_clean_expr(_ident(c.name))} AS raw FROM raw_in "
+            f"WHERE {_present_expr(_ident(c.name))}" for c in columns)
         rows = self.con.execute(union).fetchall() if columns else []
         by_name = {c.name: c for c in columns}
         cols, raws, texts, bools, lists, problems = [], [], [], [], [], []
@@ -345,59 +360,68 @@ def validate_batch(con: duckdb.DuckDBPyConnection, raws: list[RawSubmissionTable
     ``raws``; submission keys (``_sub``) are unique across the batch."""
     present_in = {c: [n for n, r in enumerate(raws) if c in r.columns] for c in spec.COLUMN_NAMES}
     present = {c for c, files in present_in.items() if files}
+    # Cleaned text is a view over the Arrow table; the only full-size copy made is
+    # ``typed`` (text and typed value of every column, and the submission key).
     con.register("raw_in", _concat(raws))
     try:
         selects = [f"{_ident(ROW_COLUMN)} AS _row", "_file"]
         for col in COLUMNS:
             selects.append(f"{_clean_expr(_ident(col.name))} AS {_ident('raw_' + col.name)}")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE clean_all AS SELECT {', '.join(selects)} FROM raw_in")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW clean AS SELECT {', '.join(selects)} FROM raw_in "
+                    f"WHERE {_not_blank_row()}")
+        mapper = _Mapper(con, institutions)
+        mapped = [c for c in COLUMNS if c.kind in MAPPED_KINDS and c.name in present]
+        con.register("code_maps", mapper.build_all(mapped))
+        groups = _assign_submissions(con, mapper)
+        joins, typed = [], ["c._row", "c._file", "s.k AS _sub"]
+        value_column = {spec.BOOLEAN: "bool_value", spec.CODES: "list_value"}
+        for col in COLUMNS:
+            raw_col = _ident("raw_" + col.name)
+            typed.append(f"c.{raw_col}")
+            if col in mapped:
+                alias = f"m_{col.name}"
+                joins.append(f"LEFT JOIN code_maps {alias} ON {alias}.col = {_q(col.name)} "
+                             f"AND {alias}.raw = c.{raw_col}")
+                typed.append(f"{alias}.{value_column.get(col.kind, 'text_value')} AS {_ident(col.name)}")
+                if col.kind == spec.CODES:
+                    typed.append(f"{alias}.problem AS _partner_problem")
+            elif col.kind in MAPPED_KINDS:
+                typed.append(f"NULL::{col.sql_type} AS {_ident(col.name)}")
+                if col.kind == spec.CODES:
+                    typed.append("NULL::VARCHAR AS _partner_problem")
+            else:
+                typed.append(f"CAST({_typed_expr(col, 'c.' + raw_col)} AS {col.sql_type}) AS {_ident(col.name)}")
+        joins.append("JOIN sub_map s ON s.f = c._file AND s.ir IS NOT DISTINCT FROM c.raw_institution_code "
+                     "AND s.pr IS NOT DISTINCT FROM c.raw_reporting_period")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS SELECT {', '.join(typed)} FROM clean c {' '.join(joins)}")
     finally:
-        con.unregister("raw_in")
-    not_blank = " OR ".join(f"{_ident('raw_' + c)} IS NOT NULL" for c in spec.COLUMN_NAMES)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE clean AS SELECT * FROM clean_all WHERE {not_blank}")
-    con.execute("DROP TABLE clean_all")
+        con.execute("DROP VIEW IF EXISTS clean")
+        for name in ("raw_in", "code_maps", "sub_map"):
+            with contextlib.suppress(Exception):
+                con.unregister(name)
+    for raw in raws:  # the rows now live in ``typed``: let the reader's copy go
+        raw.table = raw.table.schema.empty_table()
 
-    mapper = _Mapper(con, institutions)
-    mapped = [c for c in COLUMNS if c.kind in MAPPED_KINDS and c.name in present]
-    con.register("code_maps", mapper.build_all(mapped))
-    joins, typed = [], ["c._row", "c._file"]
-    value_column = {spec.BOOLEAN: "bool_value", spec.CODES: "list_value"}
-    for col in COLUMNS:
-        raw_col = _ident("raw_" + col.name)
-        typed.append(f"c.{raw_col}")
-        if col in mapped:
-            alias = f"m_{col.name}"
-            joins.append(f"LEFT JOIN code_maps {alias} ON {alias}.col = {_q(col.name)} AND {alias}.raw = c.{raw_col}")
-            typed.append(f"{alias}.{value_column.get(col.kind, 'text_value')} AS {_ident(col.name)}")
-            if col.kind == spec.CODES:
-                typed.append(f"{alias}.problem AS _partner_problem")
-        elif col.kind in MAPPED_KINDS:
-            typed.append(f"NULL::{col.sql_type} AS {_ident(col.name)}")
-            if col.kind == spec.CODES:
-                typed.append("NULL::VARCHAR AS _partner_problem")
-        else:
-            typed.append(f"CAST({_typed_expr(col, 'c.' + raw_col)} AS {col.sql_type}) AS {_ident(col.name)}")
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE typed_0 AS SELECT {', '.join(typed)} FROM clean c {' '.join(joins)}")
-    finally:
-        con.unregister("code_maps")
-    con.execute("DROP TABLE clean")
-
-    groups = _assign_submissions(con)
-
-    # Repeats within a submission point back at the first occurrence.
+    # Repeats within a submission point back at the first occurrence (small tables of
+    # the repeated keys only, rather than a window over every row).
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE typed AS
-        SELECT t.*,
-               CASE WHEN raw_offering_id IS NOT NULL AND _row <> min(_row) OVER w_id
-                    THEN min(_row) OVER w_id END AS _offering_first_row,
-               CASE WHEN raw_title IS NOT NULL AND _row <> min(_row) OVER w_title
-                    THEN min(_row) OVER w_title END AS _title_first_row
-        FROM typed_1 t
-        WINDOW w_id AS (PARTITION BY _sub, raw_offering_id),
-               w_title AS (PARTITION BY _sub, lower(raw_title))
+        CREATE OR REPLACE TEMP TABLE repeated_ids AS
+        SELECT _sub, raw_offering_id, min(_row) AS first_row FROM typed
+        WHERE raw_offering_id IS NOT NULL GROUP BY ALL HAVING count(*) > 1
     """)
-    con.execute("DROP TABLE typed_1")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE repeated_titles AS
+        SELECT _sub, lower(raw_title) AS title_key, min(_row) AS first_row FROM typed
+        WHERE raw_title IS NOT NULL GROUP BY ALL HAVING count(*) > 1
+    """)
+    rows_with_repeats = """(
+        SELECT t.*,
+               CASE WHEN t._row <> ri.first_row THEN ri.first_row END AS _offering_first_row,
+               CASE WHEN t._row <> rt.first_row THEN rt.first_row END AS _title_first_row
+        FROM typed t
+        LEFT JOIN repeated_ids ri ON ri._sub = t._sub AND ri.raw_offering_id = t.raw_offering_id
+        LEFT JOIN repeated_titles rt ON rt._sub = t._sub AND rt.title_key = lower(t.raw_title)
+    )"""
 
     checks = _checks(present, present_in)
     # One pass over the rows: each check contributes a struct when it fires.
@@ -409,7 +433,8 @@ def validate_batch(con: duckdb.DuckDBPyConnection, raws: list[RawSubmissionTable
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE issues AS
         SELECT _sub, _row, f.severity, f.rule, f.column_name, f.value, f.expected, f.message
-        FROM (SELECT _sub, _row, unnest(list_filter([{found}], lambda x: x IS NOT NULL)) AS f FROM typed)
+        FROM (SELECT _sub, _row, unnest(list_filter([{found}], lambda x: x IS NOT NULL)) AS f
+              FROM {rows_with_repeats})
     """ if checks else """
         CREATE OR REPLACE TEMP TABLE issues (_sub INTEGER, _row BIGINT, severity VARCHAR, rule VARCHAR,
             column_name VARCHAR, value VARCHAR, expected VARCHAR, message VARCHAR)
@@ -425,6 +450,8 @@ def validate_batch(con: duckdb.DuckDBPyConnection, raws: list[RawSubmissionTable
     """).fetchall()}
     issue_counts = {(r[0], r[1]): r[2] for r in con.execute(
         "SELECT _sub, severity, count(*) FROM issues GROUP BY ALL").fetchall()}
+    con.execute("DROP TABLE repeated_ids")
+    con.execute("DROP TABLE repeated_titles")
     for g in groups:
         g.rows_total, g.rows_with_errors = counts.get(g.key, (0, 0))
         g.errors = issue_counts.get((g.key, SEVERITY_ERROR), 0)
@@ -453,24 +480,32 @@ def _concat(raws: list[RawSubmissionTable]) -> pa.Table:
     return pa.concat_tables(parts)
 
 
-def _assign_submissions(con: duckdb.DuckDBPyConnection) -> list[SubmissionGroup]:
-    """Give every row a submission key. A row whose institution or period is missing or
-    invalid joins its file's only valid one when there is exactly one (its error still
-    counts there); otherwise it forms a submission of its own, which is rejected."""
-    combos = con.execute("""
-        SELECT DISTINCT _file, institution_code, raw_institution_code, reporting_period, raw_reporting_period
-        FROM typed_0 ORDER BY ALL
+def _assign_submissions(con: duckdb.DuckDBPyConnection, mapper: _Mapper) -> list[SubmissionGroup]:
+    """Register ``sub_map`` (file, institution and period as written -> submission key).
+
+    A row whose institution or period is missing or invalid joins its file's only valid
+    one when there is exactly one (its error still counts there); otherwise it forms a
+    submission of its own, which is rejected."""
+    combos = con.execute(f"""
+        SELECT DISTINCT _file, {_clean_expr('institution_code')} AS raw_institution_code,
+               {_clean_expr('reporting_period')} AS raw_reporting_period
+        FROM raw_in WHERE {_not_blank_row()} ORDER BY ALL
     """).fetchall()
+    inst_col, period_col = spec.COLUMNS_BY_NAME["institution_code"], spec.COLUMNS_BY_NAME["reporting_period"]
+    resolved = []
     valid_insts: dict[int, set] = {}
     valid_periods: dict[int, set] = {}
-    for f, inst, _, period, _ in combos:
+    for f, inst_raw, period_raw in combos:
+        inst = mapper.match(inst_col, inst_raw)[0] if inst_raw is not None else None
+        period = mapper.match(period_col, period_raw)[0] if period_raw is not None else None
+        resolved.append((f, inst_raw, period_raw, inst, period))
         if inst is not None:
             valid_insts.setdefault(f, set()).add(inst)
         if period is not None:
             valid_periods.setdefault(f, set()).add(period)
     keys: dict[tuple, SubmissionGroup] = {}
     mapping = []
-    for f, inst, inst_raw, period, period_raw in combos:
+    for f, inst_raw, period_raw, inst, period in resolved:
         insts, periods = valid_insts.get(f, set()), valid_periods.get(f, set())
         g_inst = inst if inst is not None else (next(iter(insts)) if len(insts) == 1 else None)
         g_period = period if period is not None else (next(iter(periods)) if len(periods) == 1 else None)
@@ -478,27 +513,11 @@ def _assign_submissions(con: duckdb.DuckDBPyConnection) -> list[SubmissionGroup]
         if key not in keys:
             keys[key] = SubmissionGroup(len(keys) + 1, g_inst, inst_raw or g_inst, g_period,
                                         period_raw or g_period, file_index=f)
-        mapping.append((f, inst, inst_raw, period, period_raw, keys[key].key))
-    table = pa.table({
+        mapping.append((f, inst_raw, period_raw, keys[key].key))
+    con.register("sub_map", pa.table({
         "f": pa.array([m[0] for m in mapping], type=pa.int32()),
-        "i": pa.array([m[1] for m in mapping], type=pa.string()),
-        "ir": pa.array([m[2] for m in mapping], type=pa.string()),
-        "p": pa.array([m[3] for m in mapping], type=pa.string()),
-        "pr": pa.array([m[4] for m in mapping], type=pa.string()),
-        "k": pa.array([m[5] for m in mapping], type=pa.int32()),
-    })
-    con.register("sub_map_arrow", table)
-    try:
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE typed_1 AS
-            SELECT t.*, m.k AS _sub
-            FROM typed_0 t
-            JOIN sub_map_arrow m
-              ON m.f = t._file
-             AND m.i IS NOT DISTINCT FROM t.institution_code AND m.ir IS NOT DISTINCT FROM t.raw_institution_code
-             AND m.p IS NOT DISTINCT FROM t.reporting_period AND m.pr IS NOT DISTINCT FROM t.raw_reporting_period
-        """)
-    finally:
-        con.unregister("sub_map_arrow")
-    con.execute("DROP TABLE typed_0")
+        "ir": pa.array([m[1] for m in mapping], type=pa.string()),
+        "pr": pa.array([m[2] for m in mapping], type=pa.string()),
+        "k": pa.array([m[3] for m in mapping], type=pa.int32()),
+    }))
     return sorted(keys.values(), key=lambda g: g.key)
