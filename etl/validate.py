@@ -371,7 +371,11 @@ def validate_batch(con: duckdb.DuckDBPyConnection, raws: list[RawSubmissionTable
                     f"WHERE {_not_blank_row()}")
         mapper = _Mapper(con, institutions)
         mapped = [c for c in COLUMNS if c.kind in MAPPED_KINDS and c.name in present]
-        con.register("code_maps", mapper.build_all(mapped))
+        # A small DuckDB table, not a registered Arrow table: the typed query joins it
+        # once per coded column, and each join would scan the Arrow table again.
+        con.register("code_maps_arrow", mapper.build_all(mapped))
+        con.execute("CREATE OR REPLACE TEMP TABLE code_maps AS SELECT * FROM code_maps_arrow")
+        con.unregister("code_maps_arrow")
         groups = _assign_submissions(con, mapper)
         joins, typed = [], ["c._row", "c._file", "s.k AS _sub"]
         value_column = {spec.BOOLEAN: "bool_value", spec.CODES: "list_value"}
@@ -396,7 +400,8 @@ def validate_batch(con: duckdb.DuckDBPyConnection, raws: list[RawSubmissionTable
         con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS SELECT {', '.join(typed)} FROM clean c {' '.join(joins)}")
     finally:
         con.execute("DROP VIEW IF EXISTS clean")
-        for name in ("raw_in", "code_maps", "sub_map"):
+        con.execute("DROP TABLE IF EXISTS code_maps")
+        for name in ("raw_in", "sub_map"):
             with contextlib.suppress(Exception):
                 con.unregister(name)
     for raw in raws:  # the rows now live in ``typed``: let the reader's copy go
