@@ -175,6 +175,8 @@ def cmd_template(args) -> int:
 def cmd_sample(args) -> int:
     from etl.sample import write_sample
 
+    if args.offerings is not None and args.offerings < 1:
+        raise UsageError(f"--offerings must be at least 1 (got {args.offerings})")
     progress = _Progress()
     files = write_sample(Path(args.out), seed=args.seed, offerings=args.offerings,
                          on_progress=lambda n, total, name: progress.show(f"[{n}/{total}] writing {name}"))

@@ -58,60 +58,91 @@ def sample_warehouse(ctx: Context) -> Path:
     return db
 
 
-def _callback_payloads(app, filters: dict[str, list[str]], periods: list[str]) -> list[dict]:
-    """The requests Dash's renderer sends for one filter change on the overview."""
-    from dashboard.filters import PARAMETERS
+def _layout_components(app) -> dict:
+    """id (str, or JSON of a dict id) -> props of every component in the overview's layout."""
+    import dash
 
-    deps = app._callback_list  # noqa: SLF001 - the same list Dash serves at /_dash-dependencies
-    filter_inputs = []
-    for name in PARAMETERS:
-        value = filters.get(name, [])
-        if name == "period" and not value:
-            value = periods[-1:]
-        filter_inputs.append({"id": {"type": "filter", "name": name}, "property": "value", "value": value})
-    measure = [{"id": {"type": "urlparam", "name": "measure", "default": "offerings"}, "property": "value",
-                "value": "offerings"}]
-    split = [{"id": {"type": "urlparam", "name": "split", "default": "sector"}, "property": "value",
-              "value": "sector"}]
+    page = next(p for p in dash.page_registry.values() if p["path"] == "/")
+    with app.server.app_context():
+        root = page["layout"]()
+    found = {}
+
+    def walk(node):
+        if isinstance(node, (list, tuple)):
+            for child in node:
+                walk(child)
+            return
+        if not hasattr(node, "to_plotly_json"):
+            return
+        props = {k: getattr(node, k) for k in node._prop_names if getattr(node, k, None) is not None}  # noqa: SLF001
+        if "id" in props:
+            ident = props["id"]
+            key = json.dumps(ident, sort_keys=True, separators=(",", ":")) if isinstance(ident, dict) else ident
+            found[key] = props
+        walk(props.get("children"))
+
+    walk(root)
+    return found
+
+
+def _matches(pattern: str, ident: str) -> bool:
+    if not pattern.startswith("{"):
+        return pattern == ident
+    if not ident.startswith("{"):
+        return False
+    want, have = json.loads(pattern), json.loads(ident)
+    return want.keys() == have.keys() and all(v == ["ALL"] or v == have[k] for k, v in want.items())
+
+
+def _spec(pattern: str, prop: str, components: dict, value_of) -> list | dict | None:
+    """The renderer's input/state entry for ``pattern.prop``: a list for wildcards."""
+    hits = [i for i in components if _matches(pattern, i)]
+    if not hits:
+        return None
+    entries = [{"id": json.loads(i) if i.startswith("{") else i, "property": prop, "value": value_of(i, prop)}
+               for i in hits]
+    return entries if pattern.startswith("{") else entries[0]
+
+
+def _callback_payloads(app, filters: dict[str, list[str]], periods: list[str]) -> list[dict]:
+    """The requests Dash's renderer sends for one filter change on the overview: every
+    server callback whose inputs and outputs are on the page, with the page's values."""
+    components = _layout_components(app)
+
+    def value_of(ident: str, prop: str):
+        if ident.startswith("{") and json.loads(ident).get("type") == "filter" and prop == "value":
+            name = json.loads(ident)["name"]
+            return filters.get(name) or (periods[-1:] if name == "period" else [])
+        return components[ident].get(prop)
+
     payloads = []
-    for dep in deps:
-        ins = [i["id"] for i in dep["inputs"]]
-        uses_filters = any('"type":"filter"' in i.replace(" ", "") for i in ins)
-        if not uses_filters or dep.get("clientside_function") or any("clickData" in str(i) for i in dep["inputs"]):
+    for dep in app._callback_list:  # noqa: SLF001 - what Dash serves at /_dash-dependencies
+        if dep.get("clientside_function") or not any('"type":"filter"' in i["id"] for i in dep["inputs"]):
             continue
-        if any("n_clicks" in i.get("property", "") for i in dep["inputs"]):
-            continue
-        inputs = []
-        for i in dep["inputs"]:
-            ident = i["id"].replace(" ", "")
-            if '"type":"filter"' in ident:
-                inputs.append(filter_inputs)
-            elif '"name":"measure"' in ident:
-                inputs.append(measure)
-            elif '"name":"split"' in ident:
-                inputs.append(split)
-            else:
-                inputs = None
-                break
-        if inputs is None:
-            continue
-        outputs = dep["output"]
-        payloads.append({
-            "output": outputs,
-            "outputs": _outputs_spec(outputs),
-            "inputs": inputs,
-            "changedPropIds": ['{"name":"sector","type":"filter"}.value'],
-            "state": [],
-        })
+        if any(i["property"] in ("n_clicks", "clickData") for i in dep["inputs"]):
+            continue  # fired by clicks, not by a filter change
+        inputs = [_spec(i["id"], i["property"], components, value_of) for i in dep["inputs"]]
+        state = [_spec(s["id"], s["property"], components, value_of) for s in dep.get("state", [])]
+        outputs = _outputs_spec(dep["output"], components)
+        if any(x is None or x == [] for x in (*inputs, *state)) or outputs is None:
+            continue  # not on this page
+        payloads.append({"output": dep["output"], "outputs": outputs, "inputs": inputs, "state": state,
+                         "changedPropIds": ['{"name":"sector","type":"filter"}.value']})
     return payloads
 
 
-def _outputs_spec(output: str):
-    if output.startswith(".."):
-        parts = [p for p in output.strip(".").split("...")]
-        return [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]} for p in parts]
-    ident, prop = output.rsplit(".", 1)
-    return {"id": ident, "property": prop}
+def _outputs_spec(output: str, components: dict):
+    parts = output.strip(".").split("...") if output.startswith("..") else [output]
+    specs = []
+    for part in parts:
+        ident, prop = part.rsplit(".", 1)
+        prop = prop.split("@")[0]
+        hits = [i for i in components if _matches(ident, i)]
+        if not hits:
+            return None
+        entries = [{"id": json.loads(i) if i.startswith("{") else i, "property": prop} for i in hits]
+        specs.append(entries if ident.startswith("{") else entries[0])
+    return specs if output.startswith("..") else specs[0]
 
 
 @measurement("overview_filter_change",

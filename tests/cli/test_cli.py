@@ -331,3 +331,11 @@ def test_progress_shows_on_a_terminal_only(tmp_path):
     assert proc.returncode == 0
     assert b"[1/1] loading good.csv" in shown
     assert b"loading" not in proc.stdout  # the report itself is not mixed with progress
+
+
+def test_sample_with_no_offerings_is_a_usage_error(tmp_path, capsys):
+    from mcred.cli import main
+
+    assert main(["sample", "--out", str(tmp_path / "s"), "--offerings", "0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--offerings must be at least 1" in err[0]
