@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from etl.warehouse import DEFAULT_MEMORY_LIMIT
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_DB = Path("data") / "microcredentials.duckdb"
@@ -15,6 +17,7 @@ DEFAULT_DB = Path("data") / "microcredentials.duckdb"
 class Settings:
     db_path: Path
     data_dir: Path = DEFAULT_DATA_DIR
+    load_memory_limit: str = DEFAULT_MEMORY_LIMIT  # DuckDB memory budget of a load (spills past it)
 
     @property
     def institutions_csv(self) -> Path:
@@ -42,4 +45,5 @@ def settings(db_path: str | os.PathLike | None = None, data_dir: str | os.PathLi
     return Settings(
         db_path=Path(db_path) if db_path else default_db_path(),
         data_dir=Path(data_dir or os.environ.get("MCRED_DATA_DIR") or DEFAULT_DATA_DIR),
+        load_memory_limit=os.environ.get("MCRED_LOAD_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
     )

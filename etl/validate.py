@@ -238,6 +238,13 @@ def _typed_expr(column: Column, raw: str) -> str:
 
 MAPPED_KINDS = (spec.INSTITUTION, spec.PERIOD, spec.BOOLEAN, spec.CODES, spec.CODE)
 
+# Columns whose text as given is kept for every row, because checks on valid values
+# (ranges, cross-field rules, the compliance warnings) report the value as given. For
+# the others the text is kept only where it is not a valid value: a million-row file
+# then holds one string column less per coded column.
+RAW_KEPT = frozenset({"credits", "duration_hours", "assessment", "partner_categories", "enrolments",
+                      "completions", "tuition_cad", "end_date"})
+
 
 @dataclass(frozen=True)
 class _Check:
@@ -262,7 +269,8 @@ def _checks(present: set[str], present_in: dict[str, list[int]] | None = None) -
         if col.required:
             files = ", ".join(str(n) for n in (present_in or {}).get(c, []))
             in_files = f" AND _file IN ({files})" if present_in is not None else ""
-            checks.append(_Check("missing_value", SEVERITY_ERROR, c, f"{raw} IS NULL{in_files}",
+            empty = f"{raw} IS NULL" if col.kind == spec.TEXT else f"{raw} IS NULL AND {val} IS NULL"
+            checks.append(_Check("missing_value", SEVERITY_ERROR, c, f"{empty}{in_files}",
                                  _q(f"{c} is required but empty (expected {col.accepted})"), col.accepted))
         if col.kind in MAPPED_KINDS:
             if col.kind == spec.INSTITUTION:
@@ -388,27 +396,39 @@ def validate_batch(con: duckdb.DuckDBPyConnection, raws: list[RawSubmissionTable
         con.execute("CREATE OR REPLACE TEMP TABLE code_maps AS SELECT * FROM code_maps_arrow")
         con.unregister("code_maps_arrow")
         groups = _assign_submissions(con, mapper)
-        joins, typed = [], ["c._row", "c._file", "s.k AS _sub"]
+        # Inner projection: every typed value once (v_<column>); outer: what ``typed`` keeps.
+        joins, inner, typed = [], ["c.*", "s.k AS _sub"], ["_row", "_file", "_sub"]
         value_column = {spec.BOOLEAN: "bool_value", spec.CODES: "list_value"}
         for col in COLUMNS:
             raw_col = _ident("raw_" + col.name)
-            typed.append(f"c.{raw_col}")
+            value = _ident("v_" + col.name)
+            if col.kind == spec.TEXT:  # the text is the value: kept once, as raw_<column>
+                typed.append(raw_col)
+                continue
             if col in mapped:
                 alias = f"m_{col.name}"
                 joins.append(f"LEFT JOIN code_maps {alias} ON {alias}.col = {_q(col.name)} "
                              f"AND {alias}.raw = c.{raw_col}")
-                typed.append(f"{alias}.{value_column.get(col.kind, 'text_value')} AS {_ident(col.name)}")
+                inner.append(f"{alias}.{value_column.get(col.kind, 'text_value')} AS {value}")
                 if col.kind == spec.CODES:
-                    typed.append(f"{alias}.problem AS _partner_problem")
+                    inner.append(f"{alias}.problem AS _partner_problem")
             elif col.kind in MAPPED_KINDS:
-                typed.append(f"NULL::{col.sql_type} AS {_ident(col.name)}")
+                inner.append(f"NULL::{col.sql_type} AS {value}")
                 if col.kind == spec.CODES:
-                    typed.append("NULL::VARCHAR AS _partner_problem")
+                    inner.append("NULL::VARCHAR AS _partner_problem")
             else:
-                typed.append(f"CAST({_typed_expr(col, 'c.' + raw_col)} AS {col.sql_type}) AS {_ident(col.name)}")
+                inner.append(f"CAST({_typed_expr(col, 'c.' + raw_col)} AS {col.sql_type}) AS {value}")
+            typed.append(f"{value} AS {_ident(col.name)}")
+            if col.kind == spec.CODES:
+                typed.append("_partner_problem")
+            if col.name in RAW_KEPT:
+                typed.append(raw_col)
+            else:  # the text as given is needed only where it is not a valid value
+                typed.append(f"CASE WHEN {value} IS NULL THEN {raw_col} END AS {raw_col}")
         joins.append("JOIN sub_map s ON s.f = c._file AND s.ir IS NOT DISTINCT FROM c.raw_institution_code "
                      "AND s.pr IS NOT DISTINCT FROM c.raw_reporting_period")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS SELECT {', '.join(typed)} FROM clean c {' '.join(joins)}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS SELECT {', '.join(typed)} "
+                    f"FROM (SELECT {', '.join(inner)} FROM clean c {' '.join(joins)})")
     finally:
         con.execute("DROP VIEW IF EXISTS clean")
         con.execute("DROP TABLE IF EXISTS code_maps")

@@ -331,3 +331,14 @@ def test_a_data_folder_without_deadlines_loads(tmp_path):
     assert outcome.status == "accepted"
     with read_only(settings.db_path) as con:
         assert con.execute("SELECT count(*) FROM reporting_deadline").fetchone()[0] == 0
+
+
+def test_a_killed_loads_spill_folder_is_cleared_by_the_next_load(settings, tmp_path):
+    """DuckDB spills past the loader's memory budget into a folder beside the private copy;
+    a load killed mid-way leaves it behind, and the next load (holding the lock) removes it."""
+    spill = settings.db_path.with_name(f".{settings.db_path.name}.next-99999.tmp")
+    spill.mkdir(parents=True)
+    (spill / "duckdb_temp_block-1.block").write_bytes(b"x" * 1024)
+    [outcome] = load_files([csv_file(tmp_path, "a.csv", [offering_row()])], settings)
+    assert outcome.status == "accepted"
+    assert not spill.exists()
