@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from benchmarks.callbacks import current_offerings
 from benchmarks.measurements.overview import sample_warehouse
 from benchmarks.registry import Context, Result, measurement
 
@@ -118,7 +119,7 @@ def _run(ctx: Context, cold: bool) -> Result:
         query = {k: v for k, v in filters.items()}
         filters_obj, _ = Filters.parse(query, vocab, strict=True)
         floors.append(_replay(db_path, _floor_statements(database, filters_obj, vocab), ctx.repeat))
-    note = (f"{_offerings(db_path):,} current offerings; 2 callbacks per change; median of {len(runs)} "
+    note = (f"{current_offerings(db_path):,} current offerings; 2 callbacks per change; median of {len(runs)} "
             + ("filter changes (counts recomputed)" if cold else "focus/peer changes (same filters)")
             + f"; median process CPU {statistics.median(cpu) * 1000:.0f} ms")
     return Result(statistics.median(ours), statistics.median(floors), None, note)
@@ -136,14 +137,6 @@ def _replay(db_path: Path, statements: list[tuple[str, list]], repeat: int) -> f
         times.append(time.perf_counter() - start)
     con.close()
     return statistics.median(times)
-
-
-def _offerings(db_path: Path) -> int:
-    con = duckdb.connect(str(db_path), read_only=True)
-    try:
-        return con.execute("SELECT count(*) FROM current_offerings").fetchone()[0]
-    finally:
-        con.close()
 
 
 @measurement("compare_focus_change",

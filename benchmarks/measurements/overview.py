@@ -19,8 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
-
+from benchmarks.callbacks import current_offerings, post_callbacks, record_sql, replay
 from benchmarks.process import python, run_process
 from benchmarks.registry import Context, Result, measurement
 
@@ -161,53 +160,19 @@ def overview_filter_change(ctx: Context) -> Result:
     database: Database = app.server.extensions["mcred"]["db"]
     periods = queries.vocabulary(database).codes("period")
 
-    recorded: list[tuple[str, list]] = []
-    for method in ("frame", "rows"):
-        original = getattr(database, method)
-
-        def recording(sql, params=None, _original=original):
-            recorded.append((sql, list(params or [])))
-            return _original(sql, params)
-
-        setattr(database, method, recording)
-
+    recorded = record_sql(database)
     ours, floors, sql_counts = [], [], []
     for filters in FILTER_CHANGES * ctx.repeat:
         payloads = _callback_payloads(app, filters, periods)
         recorded.clear()
-        start = time.perf_counter()
-        for payload in payloads:
-            response = client.post("/_dash-update-component", json=payload)
-            if response.status_code != 200:
-                raise RuntimeError(f"callback failed ({response.status_code}): {response.data[:300]!r}")
-        ours.append(time.perf_counter() - start)
+        ours.append(post_callbacks(client, payloads))
         statements = [(sql, params) for sql, params in recorded if "data_version" not in sql]
         sql_counts.append(len(statements))
-        floors.append(_replay(db_path, statements))
-    note = (f"{_offerings(db_path):,} current offerings; {len(_callback_payloads(app, {}, periods))} callbacks, "
+        floors.append(replay(db_path, statements))
+    note = (f"{current_offerings(db_path):,} current offerings; {len(_callback_payloads(app, {}, periods))} callbacks, "
             f"{statistics.median(sql_counts):.0f} SQL statements per change; median of "
             f"{len(FILTER_CHANGES) * ctx.repeat} changes")
     return Result(statistics.median(ours), statistics.median(floors), None, note)
-
-
-def _replay(db_path: Path, statements: list[tuple[str, list]]) -> float:
-    con = duckdb.connect(":memory:")
-    con.execute(f"ATTACH '{db_path}' AS wh (READ_ONLY)")
-    con.execute("USE wh")
-    start = time.perf_counter()
-    for sql, params in statements:
-        con.execute(sql, params).fetchall()
-    elapsed = time.perf_counter() - start
-    con.close()
-    return elapsed
-
-
-def _offerings(db_path: Path) -> int:
-    con = duckdb.connect(str(db_path), read_only=True)
-    try:
-        return con.execute("SELECT count(*) FROM current_offerings").fetchone()[0]
-    finally:
-        con.close()
 
 
 def _free_port() -> int:
@@ -260,7 +225,7 @@ def overview_first_render(ctx: Context) -> Result:
         driver.quit()
         server.terminate()
         server.wait(timeout=10)
-    return Result(statistics.median(times), None, None, f"{_offerings(db_path):,} current offerings; "
+    return Result(statistics.median(times), None, None, f"{current_offerings(db_path):,} current offerings; "
                                                       f"median of {ctx.repeat} loads after a warm-up")
 
 

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import duckdb
 
-from benchmarks.measurements.overview import _offerings, _replay, sample_warehouse
+from benchmarks.callbacks import current_offerings, post_callbacks, record_sql, replay
+from benchmarks.measurements.overview import sample_warehouse
 from benchmarks.registry import Context, Result, measurement
 
 FILTER_CHANGES = [
@@ -97,28 +98,15 @@ def submissions_filter_change(ctx: Context) -> Result:
     client = app.server.test_client()
     database = app.server.extensions["mcred"]["db"]
     period = _latest_period(db_path)
-    recorded: list[tuple[str, list]] = []
-    for method in ("frame", "rows"):
-        original = getattr(database, method)
-
-        def recording(sql, params=None, _original=original):
-            recorded.append((sql, list(params or [])))
-            return _original(sql, params)
-
-        setattr(database, method, recording)
+    recorded = record_sql(database)
     ours, floors, counts = [], [], []
     for filters in FILTER_CHANGES * ctx.repeat:
         payloads = _payloads(app, filters, period, f"BCIT_{period}")
         recorded.clear()
-        start = time.perf_counter()
-        for payload in payloads:
-            response = client.post("/_dash-update-component", json=payload)
-            if response.status_code != 200:
-                raise RuntimeError(f"callback failed ({response.status_code}): {response.data[:300]!r}")
-        ours.append(time.perf_counter() - start)
+        ours.append(post_callbacks(client, payloads))
         counts.append(len(recorded))
-        floors.append(_replay(db_path, list(recorded)))
-    note = (f"{_offerings(db_path):,} current offerings; {len(payloads)} callbacks, "
+        floors.append(replay(db_path, list(recorded)))
+    note = (f"{current_offerings(db_path):,} current offerings; {len(payloads)} callbacks, "
             f"{statistics.median(counts):.0f} SQL statements per change; median of {len(ours)} changes")
     return Result(statistics.median(ours), statistics.median(floors), None, note)
 
