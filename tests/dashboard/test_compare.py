@@ -42,6 +42,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from layout_tree import texts
 
 from dashboard import compare_figures, queries
 from dashboard import compare_queries as cq
@@ -429,16 +430,6 @@ def test_peers_csv_endpoint(app):
                        ("peers=all", "focus is required"), ("focus=BCIT&peers=XX", "unknown peer")):
         response = client.get("/export/peers.csv?" + bad)
         assert response.status_code == 400 and words in response.data.decode(), bad
-
-
-def texts(component) -> list[str]:
-    if component is None:
-        return []
-    if isinstance(component, (str, int, float)):
-        return [str(component)]
-    if isinstance(component, (list, tuple)):
-        return [t for c in component for t in texts(c)]
-    return texts(getattr(component, "children", None))
 
 
 def test_build_compare(app, cdb, cvocab, filters_of):

@@ -9,6 +9,7 @@ import json
 import plotly.graph_objects as go
 import pytest
 from dash import dcc, html
+from layout_tree import find_all, texts
 
 from dashboard import queries, theme
 from dashboard.filters import PARAMETERS, Filters
@@ -16,29 +17,6 @@ from dashboard.filters import PARAMETERS, Filters
 P23, P24 = "2023/24", "2024/25"
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def texts(component) -> list[str]:
-    """Every string in a component tree, depth first."""
-    if component is None:
-        return []
-    if isinstance(component, (str, int, float)):
-        return [str(component)]
-    if isinstance(component, (list, tuple)):
-        return [t for c in component for t in texts(c)]
-    return texts(getattr(component, "children", None))
-
-
-def find_all(component, kind) -> list:
-    found = []
-    if isinstance(component, (list, tuple)):
-        for c in component:
-            found += find_all(c, kind)
-    elif component is not None and not isinstance(component, (str, int, float)):
-        if isinstance(component, kind):
-            found.append(component)
-        found += find_all(getattr(component, "children", None), kind)
-    return found
 
 
 def target_rows(panel) -> dict[str, list[str]]:

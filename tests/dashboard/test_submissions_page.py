@@ -14,6 +14,7 @@ from pathlib import Path
 import dash
 import pytest
 from dash import html
+from layout_tree import find_all, texts
 from test_submissions_warehouse import P23, P24, submissions_warehouse  # noqa: F401  (session fixture)
 
 from dashboard import queries, theme
@@ -59,28 +60,6 @@ def svocab(sdb):
 
 def parse(query, vocab) -> Filters:
     return Filters.parse(query, vocab, strict=True)[0]
-
-
-def texts(component) -> list[str]:
-    if component is None:
-        return []
-    if isinstance(component, (str, int, float)):
-        return [str(component)]
-    if isinstance(component, (list, tuple)):
-        return [t for c in component for t in texts(c)]
-    return texts(getattr(component, "children", None))
-
-
-def find_all(component, test) -> list:
-    found = []
-    if isinstance(component, (list, tuple)):
-        for c in component:
-            found += find_all(c, test)
-    elif component is not None and not isinstance(component, (str, int, float)):
-        if test(component):
-            found.append(component)
-        found += find_all(getattr(component, "children", None), test)
-    return found
 
 
 def matrix_cells(table) -> dict[str, html.Button]:
