@@ -460,7 +460,9 @@ def validate_batch(con: duckdb.DuckDBPyConnection, raws: list[RawSubmissionTable
     )"""
 
     checks = _checks(present, present_in)
-    # One pass over the rows: each check contributes a struct when it fires.
+    # One pass over the rows: each check contributes a struct when it fires. Rows that
+    # fire none (most of them) are let through by the cheap conditions alone.
+    any_issue = " OR ".join(f"coalesce({chk.condition}, false)" for chk in checks) or "false"
     found = ", ".join(
         f"CASE WHEN {chk.condition} THEN {{'severity': {_q(chk.severity)}, 'rule': {_q(chk.rule)}, "
         f"'column_name': {_q(chk.column)}, 'value': {_display(chk.value or _ident('raw_' + chk.column))}, "
@@ -470,7 +472,7 @@ def validate_batch(con: duckdb.DuckDBPyConnection, raws: list[RawSubmissionTable
         CREATE OR REPLACE TEMP TABLE issues AS
         SELECT _sub, _row, f.severity, f.rule, f.column_name, f.value, f.expected, f.message
         FROM (SELECT _sub, _row, unnest(list_filter([{found}], lambda x: x IS NOT NULL)) AS f
-              FROM {rows_with_repeats})
+              FROM {rows_with_repeats} WHERE {any_issue})
     """ if checks else """
         CREATE OR REPLACE TEMP TABLE issues (_sub INTEGER, _row BIGINT, severity VARCHAR, rule VARCHAR,
             column_name VARCHAR, value VARCHAR, expected VARCHAR, message VARCHAR)
