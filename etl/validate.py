@@ -220,8 +220,12 @@ def _typed_expr(column: Column, raw: str) -> str:
         number = (f"CASE WHEN regexp_full_match({stripped}, {_q(_NUMBER_RE)}) "
                   f"THEN TRY_CAST(replace({stripped}, ',', '') AS DOUBLE) END")
         if kind == spec.INTEGER:
-            return f"CASE WHEN {number} = floor({number}) AND abs({number}) < 1e15 THEN CAST({number} AS BIGINT) END"
-        return number
+            number = f"CASE WHEN {number} = floor({number}) AND abs({number}) < 1e15 THEN CAST({number} AS BIGINT) END"
+        # Most cells are plain digits: cast them directly (no regex); the rest take the
+        # full path (signs, decimals, thousands separators, units).
+        digits_only = f"(ltrim({raw}, '0123456789') = '' AND length({raw}) < 16)"
+        plain = f"CAST({raw} AS {'BIGINT' if kind == spec.INTEGER else 'DOUBLE'})"
+        return f"CASE WHEN {digits_only} THEN {plain} ELSE {number} END"
     if kind == spec.DATE:
         return f"CASE WHEN regexp_full_match({raw}, {_q(_DATE_RE)}) THEN TRY_CAST(left({raw}, 10) AS DATE) END"
     if kind == spec.NOC_LIST:
