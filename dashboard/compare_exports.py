@@ -16,10 +16,10 @@ from flask import Flask, Response, request
 
 from dashboard import compare_queries as cq
 from dashboard import context, queries
+from dashboard.cell_safety import guard_text
 from dashboard.db import NoWarehouse
 from dashboard.filters import FilterError, Filters
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HEADER = ("institution_code", "institution_name", "sector", "region", "offerings", "enrolments", "completions",
           "completion_rate", "ce_share", "credit_share", "compliance", "is_focus", "note")
 
@@ -32,8 +32,7 @@ def safe_cell(value) -> str:
         return "yes" if value else "no"
     if isinstance(value, float):
         return "" if value != value else f"{value:.4f}"
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return guard_text(str(value))
 
 
 def peers_csv(table) -> bytes:

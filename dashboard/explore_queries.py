@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from dashboard.cell_safety import guard_sql
 from dashboard.db import Database
 from dashboard.filters import Filters
 
@@ -69,9 +70,6 @@ TEXT_COLUMNS = frozenset({
     "partner_categories", "recognition", "field_of_study", "competencies", "noc_codes", "institution_name",
     "sector", "region",
 })
-# Excel and other spreadsheets treat a cell starting with one of these as a formula (OWASP CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-FORMULA_STARTS_SQL = "('=', '+', '-', '@', chr(9), chr(13))"
 
 
 def export_sql(filters: Filters, search: str | None = None, guard_formulas: bool = False) -> tuple[str, list]:
@@ -86,7 +84,7 @@ def export_sql(filters: Filters, search: str | None = None, guard_formulas: bool
     for name in EXPORT_COLUMNS:
         expr = "array_to_string(partner_categories, ';')" if name == "partner_categories" else name
         if guard_formulas and name in TEXT_COLUMNS:
-            expr = f"CASE WHEN left({expr}, 1) IN {FORMULA_STARTS_SQL} THEN chr(39) || {expr} ELSE {expr} END"
+            expr = guard_sql(expr)
         selects.append(f"{expr} AS {name}")
     sql, params = where(filters, search)
     return f"SELECT {', '.join(selects)} FROM current_offerings WHERE {sql}", params

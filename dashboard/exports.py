@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from dashboard import explore_queries, queries
+from dashboard.cell_safety import guard_text
 from dashboard.db import Database
 from dashboard.filters import FilterError, Filters, Vocabulary
 
@@ -286,11 +287,6 @@ def chart_csv(rows: list[dict], columns: list[str] | None = None) -> bytes:
     for row in rows:
         writer.writerow({k: guard_text(v) if isinstance(v, str) else v for k, v in row.items()})
     return BOM + buf.getvalue().encode()
-
-
-def guard_text(value: str) -> str:
-    """Prefix a text that a spreadsheet would run as a formula with ``'``."""
-    return "'" + value if value[:1] in explore_queries.FORMULA_STARTS else value
 
 
 # --- Flask routes -------------------------------------------------------------------------

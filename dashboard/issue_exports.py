@@ -18,18 +18,16 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import xlsxwriter
 from flask import Flask, Response, request
 
 from dashboard import context, queries
 from dashboard import submission_queries as sq
+from dashboard.cell_safety import guard_text, neutralise_batch
 from dashboard.db import Database, NoWarehouse
 from dashboard.filters import FilterError, Filters
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-FORMULA_PATTERN = r"^[=+\-@\t\r]"
 XLSX_MAX_ROWS = 1_048_575  # Excel's limit, less the header row: more is refused (HTTP 413)
 ROW_NUMBER_NOTE = ("row is the row number in the institution's own file, as a spreadsheet shows it "
                    "(the header row's number + n)")
@@ -51,7 +49,7 @@ def csv_cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_STARTS) else value
+        return guard_text(value)
     return str(value)
 
 
@@ -119,17 +117,6 @@ def describe_scope(db: Database, scope: sq.IssueScope) -> str:
 
 
 # --- writers -----------------------------------------------------------------------------------
-
-
-def neutralise_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """The batch with csv_cell's rule applied to every text column (vectorised)."""
-    columns = []
-    for column in batch.columns:
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            starts = pc.match_substring_regex(column, FORMULA_PATTERN)
-            column = pc.if_else(starts, pc.binary_join_element_wise(pa.scalar("'"), column, ""), column)
-        columns.append(column)
-    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 
 
 def csv_chunks(batches: Iterable[pa.RecordBatch], columns: list[str]) -> Iterator[bytes]:

@@ -11,7 +11,7 @@ from flask import Flask
 from openpyxl import load_workbook
 from test_submissions_warehouse import P24, submissions_warehouse  # noqa: F401  (session fixture)
 
-from dashboard import context, issue_exports
+from dashboard import cell_safety, context, issue_exports
 from dashboard import submission_queries as sq
 from dashboard.db import Database
 
@@ -70,7 +70,7 @@ def test_csv_neutralises_formulas_in_text_cells(client):
     # numbers stay numbers; a message that merely quotes a formula is not changed
     assert values[("CAM", "mc_type")]["row"] == "2"
     assert values[("CAM", "mc_type")]["message"].startswith("'=SUM(1+1)' is not")
-    assert all(not r[c].startswith(issue_exports.FORMULA_STARTS) for r in rows for c in COLUMNS)
+    assert all(not r[c].startswith(cell_safety.FORMULA_STARTS) for r in rows for c in COLUMNS)
 
 
 def test_csv_of_one_submission_with_filters(client, submissions_warehouse):  # noqa: F811
