@@ -17,7 +17,7 @@ from etl import readers, reference, spec
 from etl.config import Settings
 from etl.readers import UnreadableFile
 from etl.spec import SEVERITY_ERROR, SEVERITY_WARNING, Issue
-from etl.validate import SubmissionGroup, ValidatedFile, validate_batch
+from etl.validate import SubmissionGroup, ValidatedFile, release, validate_batch
 from etl.warehouse import Writer, apply_migrations
 
 ACCEPTED, PARTIAL, REJECTED, ALREADY_LOADED = "accepted", "partial", "rejected", "already_loaded"
@@ -184,8 +184,7 @@ def _load_batch(con: duckdb.DuckDBPyConnection, raws: list[readers.RawSubmission
             out.extend(_record_group(con, validated, g, allow_partial, issue_limit) for g in groups)
         return out
     finally:
-        for table in ("typed", "issues"):
-            con.execute(f"DROP TABLE IF EXISTS {table}")
+        release(con)
 
 
 def _decide(validated: ValidatedFile, group: SubmissionGroup, allow_partial: bool) -> str:

@@ -1,16 +1,20 @@
-"""Check and normalise a submission table column-wise, in DuckDB.
+"""Check and normalise a submission table column-wise.
 
-The raw text table from ``etl.readers`` becomes two temporary tables on the given
-connection:
+The raw text cells from ``etl.readers`` are cleaned and, where that is plain, typed in
+Arrow (``etl.columnar``); coded values (types, booleans, periods, institutions...) are
+few, so each distinct spelling is matched once in Python by the same normaliser as the
+headers. The result is registered on the given connection as ``prepared``, under two
+temporary objects:
 
-- ``typed``: one row per data row, each column both as cleaned text (``raw_<c>``)
-  and as its typed, canonical value (``<c>``, NULL when missing or invalid), plus
-  ``_sub``, the submission (institution, period pair) the row belongs to;
-- ``issues``: every problem, with the row number a person sees in the file.
+- ``typed`` (a view): one row per data row, each column both as cleaned text
+  (``raw_<c>``) and as its typed, canonical value (``<c>``, NULL when missing or
+  invalid), plus ``_sub``, the submission (institution, period pair) the row belongs to.
+  Columns that Arrow could not type exactly (numbers with units or thousands
+  separators, untidy lists...) are typed by SQL rules in the view;
+- ``issues`` (a table): every problem, with the row number a person sees in the file.
 
-Coded values (types, booleans, periods, institutions...) are few, so each distinct
-spelling is matched once in Python by the same normaliser as the headers; numbers,
-dates and texts are checked in SQL. No per-cell Python loop touches a million rows.
+No per-cell Python loop touches a million rows, and no full-size copy of the rows is
+made: ``typed`` reads the Arrow columns in place. :func:`release` drops them.
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ import re
 from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from etl import spec
+from etl import columnar, spec
 from etl.readers import ROW_COLUMN, RawSubmissionTable
 from etl.spec import COLUMNS, SEVERITY_ERROR, SEVERITY_WARNING, Column, Issue, normalize_key
 
@@ -111,43 +117,9 @@ def _ident(name: str) -> str:
     return '"' + name + '"'
 
 
-# Whitespace trimmed from every cell: ASCII white space and the no-break space that
-# spreadsheets like to leave behind.
-_TRIM_CHARS = " \t\r\n\u00a0"
 _NUMBER_RE = r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?([eE][+-]?\d+)?$|^[+-]?\.\d+$"
 _HOURS_UNIT_RE = r"(?i)\s*(h|hr|hrs|hour|hours)\.?$"
 _DATE_RE = r"^\d{4}-\d{2}-\d{2}([ T]00:00(:00)?)?$"
-
-
-_WHITESPACE_CODES = "(32, 9, 10, 13, 160)"  # space, tab, LF, CR, no-break space
-
-
-def _trim_expr(source: str) -> str:
-    """Trim white space. trim() with a custom set is slow, so it runs only on the few cells
-    that start or end with white space (ord() of the first and last character)."""
-    return (f"CASE WHEN ord({source}) IN {_WHITESPACE_CODES} OR ord(right({source}, 1)) IN {_WHITESPACE_CODES} "
-            f"THEN trim({source}, {_q(_TRIM_CHARS)}) ELSE {source} END")
-
-
-def _unguard_expr(trimmed: str) -> str:
-    """Drop the export's formula-guard apostrophe (a leading ' before = + - @ tab CR); empty -> NULL."""
-    return (f"CASE WHEN ord({trimmed}) = 39 AND list_contains(['=', '+', '-', '@', chr(9), chr(13)], "
-            f"substr({trimmed}, 2, 1)) THEN substr({trimmed}, 2) ELSE nullif({trimmed}, '') END")
-
-
-def _clean_expr(source: str) -> str:
-    """Trim, drop the export's formula-guard apostrophe, empty -> NULL."""
-    return _unguard_expr(_trim_expr(source))
-
-
-def _present_expr(source: str) -> str:
-    """Whether a raw cell holds anything: _clean_expr(source) IS NOT NULL, without the regex."""
-    return f"trim({source}, {_q(_TRIM_CHARS)}) <> ''"
-
-
-def _not_blank_row() -> str:
-    """A data row, not a blank one: some cell holds something."""
-    return " OR ".join(_present_expr(_ident(c)) for c in spec.COLUMN_NAMES)
 
 
 def _display(expr: str) -> str:
@@ -161,38 +133,26 @@ def _short(expr: str) -> str:
 
 
 class _Mapper:
-    """Distinct spellings of a coded column, matched once in Python, joined back in SQL."""
+    """Distinct spellings of a coded column, matched once in Python, spread back in Arrow."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, institutions: list[spec.Institution]):
-        self.con = con
+    ARROW_TYPES = {spec.BOOLEAN: pa.bool_(), spec.CODES: pa.list_(pa.string())}
+
+    def __init__(self, institutions: list[spec.Institution]):
         self.match_institution = institution_matcher(institutions)
 
-    def build_all(self, columns: list[Column]) -> pa.Table:
-        """One table (col, raw, text_value, bool_value, list_value, problem) for every distinct
-        spelling in every coded column, from one scan of the data."""
-        if not columns:
-            columns = []
-        # Straight from the raw cells: each branch cleans one column only.
-        union = " UNION ALL ".join(
-            f"SELECT DISTINCT {_q(c.name)} AS col, {_clean_expr(_ident(c.name))} AS raw FROM raw_in "
-            f"WHERE {_present_expr(_ident(c.name))}" for c in columns)
-        rows = self.con.execute(union).fetchall() if columns else []
-        by_name = {c.name: c for c in columns}
-        cols, raws, texts, bools, lists, problems = [], [], [], [], [], []
-        for name, text in rows:
-            column = by_name[name]
-            value, problem = self.match(column, text)
-            cols.append(name)
-            raws.append(text)
-            texts.append(value if isinstance(value, str) else None)
-            bools.append(value if isinstance(value, bool) else None)
-            lists.append(value if isinstance(value, list) else None)
+    def map_column(self, column: Column, distinct: pa.Array,
+                   index: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray | None]:
+        """(typed value, problem) of every row, from its index in ``distinct``; the problem
+        (a partner cell's own wording) only for a list of codes."""
+        values, problems = [], []
+        for text in distinct.to_pylist():
+            value, problem = (None, None) if text is None else self.match(column, text)
+            values.append(value)
             problems.append(problem)
-        return pa.table({"col": pa.array(cols, type=pa.string()), "raw": pa.array(raws, type=pa.string()),
-                         "text_value": pa.array(texts, type=pa.string()),
-                         "bool_value": pa.array(bools, type=pa.bool_()),
-                         "list_value": pa.array(lists, type=pa.list_(pa.string())),
-                         "problem": pa.array(problems, type=pa.string())})
+        typed = pc.take(pa.array(values, type=self.ARROW_TYPES.get(column.kind, pa.string())), index)
+        if column.kind != spec.CODES:
+            return typed, None
+        return typed, pc.take(pa.array(problems, type=pa.string()), index)
 
     def match(self, column: Column, text: str):
         kind = column.kind
@@ -242,12 +202,15 @@ def _typed_expr(column: Column, raw: str) -> str:
 
 MAPPED_KINDS = (spec.INSTITUTION, spec.PERIOD, spec.BOOLEAN, spec.CODES, spec.CODE)
 
-# Columns whose text as given is kept for every row, because checks on valid values
-# (ranges, cross-field rules, the compliance warnings) report the value as given. For
-# the others the text is kept only where it is not a valid value: a million-row file
-# then holds one string column less per coded column.
-RAW_KEPT = frozenset({"credits", "duration_hours", "assessment", "partner_categories", "enrolments",
-                      "completions", "tuition_cad", "end_date"})
+# Arrow fast paths for the columns typed by SQL rules: each gives the rule's exact
+# result or None (then the rule runs in the ``typed`` view).
+FAST_PATHS = {
+    spec.INTEGER: columnar.fast_integer,
+    spec.NUMBER: columnar.fast_number,
+    spec.DATE: columnar.fast_date,
+    spec.TEXT_LIST: columnar.fast_text_list,
+    spec.NOC_LIST: columnar.fast_noc_list,
+}
 
 
 @dataclass(frozen=True)
@@ -370,77 +333,33 @@ def _checks(present: set[str], present_in: dict[str, list[int]] | None = None) -
     return checks
 
 
-def validate(con: duckdb.DuckDBPyConnection, raw: RawSubmissionTable,
-             institutions: list[spec.Institution]) -> ValidatedFile:
-    """Build the temp tables ``typed`` and ``issues`` for one file; return its submission groups."""
-    return validate_batch(con, [raw], institutions)[0]
-
-
 def validate_batch(con: duckdb.DuckDBPyConnection, raws: list[RawSubmissionTable],
                    institutions: list[spec.Institution]) -> list[ValidatedFile]:
     """Validate several files in one pass (each SQL statement has a fixed cost that
     small files would otherwise pay one by one). Rows carry ``_file``, their index in
-    ``raws``; submission keys (``_sub``) are unique across the batch."""
+    ``raws``; submission keys (``_sub``) are unique across the batch. Leaves ``typed``
+    and ``issues`` on ``con`` until :func:`release`."""
     present_in = {c: [n for n, r in enumerate(raws) if c in r.columns] for c in spec.COLUMN_NAMES}
     present = {c for c, files in present_in.items() if files}
-    # Cleaned text is a view over the Arrow table; the only full-size copy made is
-    # ``typed`` (text and typed value of every column, and the submission key).
-    con.register("raw_in", _concat(raws))
-    try:
-        # Trimmed in an inner projection, so each cell is trimmed once, then unguarded.
-        trimmed = ", ".join(f"{_trim_expr(_ident(c))} AS {_ident(c)}" for c in spec.COLUMN_NAMES)
-        cleaned = ", ".join(f"{_unguard_expr(_ident(c))} AS {_ident('raw_' + c)}" for c in spec.COLUMN_NAMES)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW clean AS SELECT _row, _file, {cleaned} FROM "
-                    f"(SELECT {_ident(ROW_COLUMN)} AS _row, _file, {trimmed} FROM raw_in WHERE {_not_blank_row()})")
-        mapper = _Mapper(con, institutions)
-        mapped = [c for c in COLUMNS if c.kind in MAPPED_KINDS and c.name in present]
-        # A small DuckDB table, not a registered Arrow table: the typed query joins it
-        # once per coded column, and each join would scan the Arrow table again.
-        con.register("code_maps_arrow", mapper.build_all(mapped))
-        con.execute("CREATE OR REPLACE TEMP TABLE code_maps AS SELECT * FROM code_maps_arrow")
-        con.unregister("code_maps_arrow")
-        groups = _assign_submissions(con, mapper)
-        # Inner projection: every typed value once (v_<column>); outer: what ``typed`` keeps.
-        joins, inner, typed = [], ["c.*", "s.k AS _sub"], ["_row", "_file", "_sub"]
-        value_column = {spec.BOOLEAN: "bool_value", spec.CODES: "list_value"}
-        for col in COLUMNS:
-            raw_col = _ident("raw_" + col.name)
-            value = _ident("v_" + col.name)
-            if col.kind == spec.TEXT:  # the text is the value: kept once, as raw_<column>
-                typed.append(raw_col)
-                continue
-            if col in mapped:
-                alias = f"m_{col.name}"
-                joins.append(f"LEFT JOIN code_maps {alias} ON {alias}.col = {_q(col.name)} "
-                             f"AND {alias}.raw = c.{raw_col}")
-                inner.append(f"{alias}.{value_column.get(col.kind, 'text_value')} AS {value}")
-                if col.kind == spec.CODES:
-                    inner.append(f"{alias}.problem AS _partner_problem")
-            elif col.kind in MAPPED_KINDS:
-                inner.append(f"NULL::{col.sql_type} AS {value}")
-                if col.kind == spec.CODES:
-                    inner.append("NULL::VARCHAR AS _partner_problem")
-            else:
-                inner.append(f"CAST({_typed_expr(col, 'c.' + raw_col)} AS {col.sql_type}) AS {value}")
-            typed.append(f"{value} AS {_ident(col.name)}")
-            if col.kind == spec.CODES:
-                typed.append("_partner_problem")
-            if col.name in RAW_KEPT:
-                typed.append(raw_col)
-            else:  # the text as given is needed only where it is not a valid value
-                typed.append(f"CASE WHEN {value} IS NULL THEN {raw_col} END AS {raw_col}")
-        joins.append("JOIN sub_map s ON s.f = c._file AND s.ir IS NOT DISTINCT FROM c.raw_institution_code "
-                     "AND s.pr IS NOT DISTINCT FROM c.raw_reporting_period")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS SELECT {', '.join(typed)} "
-                    f"FROM (SELECT {', '.join(inner)} FROM clean c {' '.join(joins)})")
-    finally:
-        con.execute("DROP VIEW IF EXISTS clean")
-        con.execute("DROP TABLE IF EXISTS code_maps")
-        for name in ("raw_in", "sub_map"):
-            with contextlib.suppress(Exception):
-                con.unregister(name)
-    for raw in raws:  # the rows now live in ``typed``: let the reader's copy go
+    prepared, groups, sql_typed = _prepare(_concat(raws), _Mapper(institutions), present)
+    for raw in raws:  # the rows now live in ``prepared``: let the reader's references go
         raw.table = raw.table.schema.empty_table()
+    con.register("prepared", prepared)
+    del prepared
+    columns = ["_row", "_file", "_sub"]
+    for col in COLUMNS:
+        raw_col = _ident("raw_" + col.name)
+        if col.kind != spec.TEXT:  # for a text the text is the value: raw_<column> only
+            if col.name in sql_typed:
+                value = f"CAST({_typed_expr(col, raw_col)} AS {col.sql_type})"
+            elif col.name in present:
+                value = _ident("v_" + col.name)
+            else:
+                value = f"NULL::{col.sql_type}"
+            columns.append(f"{value} AS {_ident(col.name)}")
+        columns.append(raw_col)
+    columns.append("_partner_problem" if "partner_categories" in present else "NULL::VARCHAR AS _partner_problem")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW typed AS SELECT {', '.join(columns)} FROM prepared")
 
     # Repeats within a submission point back at the first occurrence (small tables of
     # the repeated keys only, rather than a window over every row).
@@ -510,29 +429,88 @@ def validate_batch(con: duckdb.DuckDBPyConnection, raws: list[RawSubmissionTable
     return results
 
 
+def release(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what :func:`validate_batch` left on the connection (and the rows it held)."""
+    con.execute("DROP VIEW IF EXISTS typed")
+    con.execute("DROP TABLE IF EXISTS issues")
+    with contextlib.suppress(Exception):
+        con.unregister("prepared")
+
+
 def _concat(raws: list[RawSubmissionTable]) -> pa.Table:
     """One table of every file's rows with every canonical column (absent ones null)."""
     parts = []
     for n, raw in enumerate(raws):
         t = raw.table
-        arrays = [t.column(ROW_COLUMN), pa.array([n] * t.num_rows, type=pa.int32())]
+        arrays = [t.column(ROW_COLUMN), pa.repeat(pa.scalar(n, pa.int32()), t.num_rows)]
         for name in spec.COLUMN_NAMES:
             arrays.append(t.column(name) if name in t.column_names else pa.nulls(t.num_rows, type=pa.string()))
         parts.append(pa.table(arrays, names=[ROW_COLUMN, "_file", *spec.COLUMN_NAMES]))
     return pa.concat_tables(parts)
 
 
-def _assign_submissions(con: duckdb.DuckDBPyConnection, mapper: _Mapper) -> list[SubmissionGroup]:
-    """Register ``sub_map`` (file, institution and period as written -> submission key).
+def _prepare(rows: pa.Table, mapper: _Mapper, present: set[str]) -> tuple[pa.Table, list[SubmissionGroup], set[str]]:
+    """Clean every cell, drop blank rows, type what Arrow types exactly, key submissions.
+
+    Returns the table behind ``typed`` (``_row``, ``_file``, ``_sub``, ``raw_<c>`` for
+    every column, ``v_<c>`` for each typed here, ``_partner_problem``), the submission
+    groups, and the columns left for SQL rules to type."""
+    cleaned = {c: columnar.clean_text(rows.column(c)) if c in present else rows.column(c) for c in spec.COLUMN_NAMES}
+    keep = columnar.present(list(cleaned.values()))
+    row_numbers, files = rows.column(ROW_COLUMN), rows.column("_file")
+    if keep is not None:  # blank rows are not data rows
+        row_numbers, files = pc.filter(row_numbers, keep), pc.filter(files, keep)
+        cleaned = {c: pc.filter(v, keep) for c, v in cleaned.items()}
+    names, arrays = ["_row", "_file"], [row_numbers, files]
+    for c, values in cleaned.items():
+        names.append("raw_" + c)
+        arrays.append(values)
+    sql_typed: set[str] = set()
+    keyed = {}
+    for col in COLUMNS:
+        if col.name not in present or col.kind == spec.TEXT:
+            continue
+        values = cleaned[col.name]
+        if col.kind in MAPPED_KINDS:
+            distinct, index = columnar.codes(values)
+            typed, problems = mapper.map_column(col, distinct, index)
+            if col.kind == spec.CODES:
+                names.append("_partner_problem")
+                arrays.append(problems)
+            if col.kind in (spec.INSTITUTION, spec.PERIOD):
+                keyed[col.name] = (distinct, index)
+        else:
+            typed = FAST_PATHS[col.kind](values)
+            if typed is None:
+                sql_typed.add(col.name)
+                continue
+        names.append("v_" + col.name)
+        arrays.append(typed)
+    for name in ("institution_code", "reporting_period"):
+        if name not in keyed:
+            keyed[name] = columnar.codes(cleaned[name])
+    groups, submission = _assign_submissions(files, keyed["institution_code"], keyed["reporting_period"], mapper)
+    names.append("_sub")
+    arrays.append(submission)
+    return pa.table(arrays, names=names), groups, sql_typed
+
+
+def _assign_submissions(files: pa.ChunkedArray, institutions: tuple[pa.Array, pa.ChunkedArray],
+                        periods: tuple[pa.Array, pa.ChunkedArray],
+                        mapper: _Mapper) -> tuple[list[SubmissionGroup], pa.Array]:
+    """The submission key of every row, from its file and its institution and period as written.
 
     A row whose institution or period is missing or invalid joins its file's only valid
     one when there is exactly one (its error still counts there); otherwise it forms a
     submission of its own, which is rejected."""
-    combos = con.execute(f"""
-        SELECT DISTINCT _file, {_clean_expr('institution_code')} AS raw_institution_code,
-               {_clean_expr('reporting_period')} AS raw_reporting_period
-        FROM raw_in WHERE {_not_blank_row()} ORDER BY ALL
-    """).fetchall()
+    (inst_values, inst_index), (period_values, period_index) = institutions, periods
+    n_inst, n_period = len(inst_values), len(period_values)
+    combined = ((_numpy(files).astype(np.int64) * n_inst + _numpy(inst_index)) * n_period
+                + _numpy(period_index))
+    distinct, row_combo = np.unique(combined, return_inverse=True)
+    inst_texts, period_texts = inst_values.to_pylist(), period_values.to_pylist()
+    combos = [(int(k // (n_inst * n_period)), inst_texts[int(k // n_period % n_inst)],
+               period_texts[int(k % n_period)]) for k in distinct]
     inst_col, period_col = spec.COLUMNS_BY_NAME["institution_code"], spec.COLUMNS_BY_NAME["reporting_period"]
     resolved = []
     valid_insts: dict[int, set] = {}
@@ -545,21 +523,26 @@ def _assign_submissions(con: duckdb.DuckDBPyConnection, mapper: _Mapper) -> list
             valid_insts.setdefault(f, set()).add(inst)
         if period is not None:
             valid_periods.setdefault(f, set()).add(period)
+    # Keys are numbered in the order of (file, institution, period) as written, missing last.
+    order = sorted(range(len(resolved)), key=lambda i: (resolved[i][0], resolved[i][1] is None, resolved[i][1] or "",
+                                                       resolved[i][2] is None, resolved[i][2] or ""))
     keys: dict[tuple, SubmissionGroup] = {}
-    mapping = []
-    for f, inst_raw, period_raw, inst, period in resolved:
-        insts, periods = valid_insts.get(f, set()), valid_periods.get(f, set())
+    combo_key = np.zeros(len(resolved), dtype=np.int32)
+    for i in order:
+        f, inst_raw, period_raw, inst, period = resolved[i]
+        insts, periods_ = valid_insts.get(f, set()), valid_periods.get(f, set())
         g_inst = inst if inst is not None else (next(iter(insts)) if len(insts) == 1 else None)
-        g_period = period if period is not None else (next(iter(periods)) if len(periods) == 1 else None)
+        g_period = period if period is not None else (next(iter(periods_)) if len(periods_) == 1 else None)
         key = (f, g_inst, None if g_inst else inst_raw, g_period, None if g_period else period_raw)
         if key not in keys:
             keys[key] = SubmissionGroup(len(keys) + 1, g_inst, inst_raw or g_inst, g_period,
                                         period_raw or g_period, file_index=f)
-        mapping.append((f, inst_raw, period_raw, keys[key].key))
-    con.register("sub_map", pa.table({
-        "f": pa.array([m[0] for m in mapping], type=pa.int32()),
-        "ir": pa.array([m[1] for m in mapping], type=pa.string()),
-        "pr": pa.array([m[2] for m in mapping], type=pa.string()),
-        "k": pa.array([m[3] for m in mapping], type=pa.int32()),
-    }))
-    return sorted(keys.values(), key=lambda g: g.key)
+        combo_key[i] = keys[key].key
+    groups = sorted(keys.values(), key=lambda g: g.key)
+    return groups, pa.array(combo_key[row_combo.reshape(-1)], type=pa.int32())
+
+
+def _numpy(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    return values.to_numpy(zero_copy_only=False)
