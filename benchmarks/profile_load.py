@@ -39,7 +39,7 @@ STEPS: list[Step] = []
 
 # Python steps timed as a whole (their SQL statements are timed one by one as well).
 WRAPPED: tuple[tuple[Any, str], ...] = (
-    (readers, "read_submission_file"), (readers, "_check_text_encoding"), (readers, "_find_csv_header"),
+    (readers, "read_submission_file"), (readers, "_find_csv_header"),
     (readers, "_parse_csv_fast"), (readers, "_assemble"),
     (load, "validate"), (load, "validate_batch"), (load, "_load_batch"), (load, "_record_group"),
     (warehouse.Writer, "publish"), (warehouse.Writer, "reopen"),

@@ -16,9 +16,11 @@ import os
 import re
 import tempfile
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -182,35 +184,21 @@ def _text(cell: object) -> str:
 # --- CSV ----------------------------------------------------------------------
 
 
-def _check_text_encoding(path: Path) -> tuple[str, str]:
-    """Return (sha256, encoding) where encoding is 'utf-8' or 'cp1252'."""
-    digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8 = True
-    first = True
+def _check_text_start(path: Path) -> None:
+    """Refuse, from its first bytes, a file that is not text at all."""
     with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-            if first:
-                first = False
-                # Zip first: an .xlsx has NUL bytes too, and deserves the better advice.
-                if chunk.startswith(b"PK\x03\x04"):
-                    raise UnreadableFile("the file is a zip archive (perhaps an .xlsx) named .csv: rename it to .xlsx")
-                if chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                    raise UnreadableFile("the file is UTF-16 text: save it as CSV UTF-8 (or Windows-1252)")
-                if b"\x00" in chunk[:4096]:
-                    raise UnreadableFile("the file is not text (it contains NUL bytes): save it as CSV or .xlsx")
-            if utf8:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8 = False
-    if utf8:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            utf8 = False
-    return digest.hexdigest(), ("utf-8" if utf8 else "cp1252")
+        start = fh.read(4096)
+    # Zip first: an .xlsx has NUL bytes too, and deserves the better advice.
+    if start.startswith(b"PK\x03\x04"):
+        raise UnreadableFile("the file is a zip archive (perhaps an .xlsx) named .csv: rename it to .xlsx")
+    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise UnreadableFile("the file is UTF-16 text: save it as CSV UTF-8 (or Windows-1252)")
+    if b"\x00" in start:
+        raise UnreadableFile("the file is not text (it contains NUL bytes): save it as CSV or .xlsx")
+
+
+class _NotUtf8(Exception):
+    """The text is not UTF-8: read it again as Windows-1252."""
 
 
 def _transcode_to_utf8(path: Path, encoding: str) -> Path:
@@ -250,7 +238,7 @@ def _head_records(text_path: Path, delimiter: str) -> list[list[str]]:
     return records[:HEADER_SEARCH_ROWS]
 
 
-def _find_csv_header(text_path: Path, file_name: str) -> tuple[str, int, list[str], dict[int, str]]:
+def _find_csv_header(text_path: Path) -> tuple[str, int, list[str], dict[int, str]]:
     best: tuple[int, int, str, list[str], dict[int, str]] | None = None  # (-index, matches, delim, ...)
     for delimiter in DELIMITERS:
         for index, record in enumerate(_head_records(text_path, delimiter)):
@@ -270,19 +258,32 @@ def _find_csv_header(text_path: Path, file_name: str) -> tuple[str, int, list[st
 
 
 def _read_csv(path: Path) -> RawSubmissionTable:
-    file_name = path.name
-    sha, encoding = _check_text_encoding(path)
-    text_path = path if encoding == "utf-8" else _transcode_to_utf8(path, encoding)
+    """UTF-8 first (the parsers check every byte of it), Windows-1252 when that fails; the
+    SHA-256 is computed alongside, on another thread (hashing and file reads release the GIL)."""
+    _check_text_start(path)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        sha = pool.submit(sha256_of, path)
+        try:
+            delimiter, header_index, header_cells, mapping, table = _parse_csv(path)
+        except _NotUtf8:
+            text_path = _transcode_to_utf8(path, "cp1252")
+            try:
+                delimiter, header_index, header_cells, mapping, table = _parse_csv(text_path)
+            finally:
+                os.unlink(text_path)
+        header_row = header_index + 1
+        return _assemble(path, path.name, sha.result(), None, header_row, header_cells, mapping, table)
+
+
+def _parse_csv(text_path: Path) -> tuple[str, int, list[str], dict[int, str], pa.Table]:
     try:
-        delimiter, header_index, header_cells, mapping = _find_csv_header(text_path, file_name)
+        delimiter, header_index, header_cells, mapping = _find_csv_header(text_path)
         table = _parse_csv_fast(text_path, delimiter, header_index, len(header_cells))
         if table is None:
             table = _parse_csv_tolerant(text_path, delimiter, header_index, len(header_cells))
-    finally:
-        if text_path != path:
-            os.unlink(text_path)
-    header_row = header_index + 1
-    return _assemble(path, file_name, sha, None, header_row, header_cells, mapping, table)
+    except UnicodeDecodeError as exc:
+        raise _NotUtf8 from exc
+    return delimiter, header_index, header_cells, mapping, table
 
 
 def _parse_csv_fast(text_path: Path, delimiter: str, header_index: int, width: int) -> pa.Table | None:
@@ -304,7 +305,9 @@ def _parse_csv_fast(text_path: Path, delimiter: str, header_index: int, width: i
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        if "UTF8" in str(exc) or "UTF-8" in str(exc):
+            raise _NotUtf8 from exc
         return None
     if ragged:
         return None
@@ -502,7 +505,7 @@ def _assemble(path: Path, file_name: str, sha: str, sheet: str | None, header_ro
     chosen: dict[str, int] = {}
     for pos, name in sorted(mapping.items()):
         chosen.setdefault(name, pos)
-    rows = pa.array(range(header_row + 1, header_row + 1 + table.num_rows), type=pa.int64())
+    rows = pa.array(np.arange(header_row + 1, header_row + 1 + table.num_rows, dtype=np.int64))
     arrays = [rows] + [table.column(pos) for pos in chosen.values() if pos < width]
     names = [ROW_COLUMN] + [name for name, pos in chosen.items() if pos < width]
     headers = {name: _text(cells[pos]) for name, pos in chosen.items()}

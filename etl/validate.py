@@ -20,7 +20,9 @@ made: ``typed`` reads the Arrow columns in place. :func:`release` drops them.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import duckdb
@@ -454,45 +456,49 @@ def _prepare(rows: pa.Table, mapper: _Mapper, present: set[str]) -> tuple[pa.Tab
 
     Returns the table behind ``typed`` (``_row``, ``_file``, ``_sub``, ``raw_<c>`` for
     every column, ``v_<c>`` for each typed here, ``_partner_problem``), the submission
-    groups, and the columns left for SQL rules to type."""
-    cleaned = {c: columnar.clean_text(rows.column(c)) if c in present else rows.column(c) for c in spec.COLUMN_NAMES}
-    keep = columnar.present(list(cleaned.values()))
-    row_numbers, files = rows.column(ROW_COLUMN), rows.column("_file")
-    if keep is not None:  # blank rows are not data rows
-        row_numbers, files = pc.filter(row_numbers, keep), pc.filter(files, keep)
-        cleaned = {c: pc.filter(v, keep) for c, v in cleaned.items()}
+    groups, and the columns left for SQL rules to type. Columns are worked on by a
+    thread each (Arrow and numpy let go of the GIL)."""
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        names_present = [c for c in spec.COLUMN_NAMES if c in present]
+        cleaned = dict(zip(spec.COLUMN_NAMES, (rows.column(c) for c in spec.COLUMN_NAMES)))
+        cleaned.update(zip(names_present, pool.map(lambda c: columnar.clean_text(rows.column(c)), names_present)))
+        keep = columnar.present(list(cleaned.values()))
+        row_numbers, files = rows.column(ROW_COLUMN), rows.column("_file")
+        if keep is not None:  # blank rows are not data rows
+            row_numbers, files = pc.filter(row_numbers, keep), pc.filter(files, keep)
+            cleaned = {c: pc.filter(v, keep) for c, v in cleaned.items()}
+        to_type = [col for col in COLUMNS if col.name in present and col.kind != spec.TEXT]
+        typed = dict(zip((col.name for col in to_type),
+                         pool.map(lambda col: _type_column(col, cleaned[col.name], mapper), to_type)))
     names, arrays = ["_row", "_file"], [row_numbers, files]
     for c, values in cleaned.items():
         names.append("raw_" + c)
         arrays.append(values)
     sql_typed: set[str] = set()
-    keyed = {}
-    for col in COLUMNS:
-        if col.name not in present or col.kind == spec.TEXT:
+    for name, (values, problems, _) in typed.items():
+        if values is None:
+            sql_typed.add(name)
             continue
-        values = cleaned[col.name]
-        if col.kind in MAPPED_KINDS:
-            distinct, index = columnar.codes(values)
-            typed, problems = mapper.map_column(col, distinct, index)
-            if col.kind == spec.CODES:
-                names.append("_partner_problem")
-                arrays.append(problems)
-            if col.kind in (spec.INSTITUTION, spec.PERIOD):
-                keyed[col.name] = (distinct, index)
-        else:
-            typed = FAST_PATHS[col.kind](values)
-            if typed is None:
-                sql_typed.add(col.name)
-                continue
-        names.append("v_" + col.name)
-        arrays.append(typed)
-    for name in ("institution_code", "reporting_period"):
-        if name not in keyed:
-            keyed[name] = columnar.codes(cleaned[name])
+        names.append("v_" + name)
+        arrays.append(values)
+        if problems is not None:
+            names.append("_partner_problem")
+            arrays.append(problems)
+    keyed = {name: typed[name][2] if name in typed else columnar.codes(cleaned[name])
+             for name in ("institution_code", "reporting_period")}
     groups, submission = _assign_submissions(files, keyed["institution_code"], keyed["reporting_period"], mapper)
     names.append("_sub")
     arrays.append(submission)
     return pa.table(arrays, names=names), groups, sql_typed
+
+
+def _type_column(col: Column, values: pa.ChunkedArray, mapper: _Mapper):
+    """(typed values or None for the SQL rule, a partner cell's problems, (distinct, index) of a code)."""
+    if col.kind in MAPPED_KINDS:
+        distinct, index = columnar.codes(values)
+        typed, problems = mapper.map_column(col, distinct, index)
+        return typed, problems, (distinct, index)
+    return FAST_PATHS[col.kind](values), None, None
 
 
 def _assign_submissions(files: pa.ChunkedArray, institutions: tuple[pa.Array, pa.ChunkedArray],
