@@ -4,13 +4,16 @@ Most cells of a real submission need no work: no surrounding white space, no
 formula-guard apostrophe, numbers written as plain digits, ISO dates. Each column is
 first checked with a few vectorised looks at its bytes (first and last byte of every
 cell, the set of bytes used); only a column that fails the look takes the full path.
-Numbers, dates and lists take a fast path here only when it gives exactly what the SQL
-rules in ``etl.validate`` would; otherwise they return None and the SQL rule types
+Numbers, dates and lists are typed here by the same rules as the SQL in
+``etl.validate`` (the same RE2 patterns), checked against it value by value in the
+tests; where Arrow cannot follow (year zero) they return None and the SQL rule types
 the column. Nothing here judges a value: invalid cells become NULL, and
 ``etl.validate`` reports them.
 """
 
 from __future__ import annotations
+
+import datetime
 
 import numpy as np
 import pyarrow as pa
@@ -125,41 +128,77 @@ def _all_chunks(column: pa.ChunkedArray, test) -> bool:
     return all(test(_Bytes(chunk)) for chunk in column.chunks if len(chunk) and chunk.null_count < len(chunk))
 
 
-def fast_integer(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
-    """Whole numbers written as digits (and a minus sign), under 16 characters."""
+# The typing rules shared with the SQL in ``etl.validate`` (DuckDB and Arrow both use RE2).
+NUMBER_RE = r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?([eE][+-]?\d+)?$|^[+-]?\.\d+$"
+HOURS_UNIT_RE = r"(?i)\s*(h|hr|hrs|hour|hours)\.?$"
+DATE_RE = r"^\d{4}-\d{2}-\d{2}([ T]00:00(:00)?)?$"
+NOC_RE = r"^\d{5}(;\d{5}){0,2}$"
+MAX_WHOLE = 1e15
+
+_NULL_NUMBER = pa.scalar(None, pa.float64())
+_FIRST_DAY = pa.scalar(datetime.date(1, 1, 1), pa.date32())
+
+
+def _cast(column: pa.ChunkedArray, to: pa.DataType) -> pa.ChunkedArray | None:
+    try:
+        return pc.cast(column, to)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
+def to_number(column: pa.ChunkedArray, unit_re: str | None = None) -> pa.ChunkedArray | None:
+    """Numbers as the rule reads them: an optional unit (``unit_re``) dropped, thousands
+    separators, decimals, exponents; NULL where the text is not a number."""
+    def plain(cells: _Bytes) -> bool:  # digits, '.', '-', not ending in '.' (Arrow reads '1.')
+        return bool(_NUMBER_BYTES[cells.used_bytes()].all() and not (cells.last_bytes() == ord(".")).any())
+    if _all_chunks(column, plain):
+        typed = _cast(column, pa.float64())
+        if typed is not None:
+            return typed
+    text = column if unit_re is None else pc.replace_substring_regex(column, unit_re, "", max_replacements=1)
+    number = pc.if_else(pc.match_substring_regex(text, NUMBER_RE), pc.replace_substring(text, ",", ""), _NULL_TEXT)
+    return _cast(number, pa.float64())
+
+
+def to_integer(column: pa.ChunkedArray, unit_re: str | None = None) -> pa.ChunkedArray | None:
+    """Whole numbers: read as numbers, kept when whole and under 10^15."""
     def plain(cells: _Bytes) -> bool:
         return bool(_INTEGER_BYTES[cells.used_bytes()].all() and (cells.lengths < 16).all())
-    if not _all_chunks(column, plain):
+    if _all_chunks(column, plain):
+        typed = _cast(column, pa.int64())  # refuses '-', '5-', '--5': the general path decides
+        if typed is not None:
+            return typed
+    number = to_number(column, unit_re)
+    if number is None:
         return None
-    try:  # Arrow refuses '-', '5-', '--5' and the like: the SQL rule then decides
-        return pc.cast(column, pa.int64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
+    whole = pc.and_(pc.equal(pc.floor(number), number), pc.less(pc.abs(number), MAX_WHOLE))
+    return _cast(pc.if_else(whole, number, _NULL_NUMBER), pa.int64())
 
 
-def fast_number(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
-    """Numbers written with digits, a decimal point and a minus sign, not ending in a point
-    (which the SQL rule refuses and Arrow accepts)."""
-    def plain(cells: _Bytes) -> bool:
-        return bool(_NUMBER_BYTES[cells.used_bytes()].all() and not (cells.last_bytes() == ord(".")).any())
-    if not _all_chunks(column, plain):
-        return None
-    try:
-        return pc.cast(column, pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
+def to_date(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """ISO dates, also with a midnight time; NULL where the day does not exist."""
+    typed = _cast(column, pa.date32())  # strict YYYY-MM-DD: the usual case, in one step
+    if typed is None:
+        day = pc.if_else(pc.match_substring_regex(column, DATE_RE), pc.utf8_slice_codeunits(column, 0, 10),
+                         _NULL_TEXT)
+        # strptime rolls 2023-02-30 over to March: a day is real when it reads back the same.
+        parsed = pc.strptime(day, format="%Y-%m-%d", unit="s", error_is_null=True)
+        real = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), day)
+        typed = _cast(pc.if_else(real, parsed, pa.scalar(None, parsed.type)), pa.date32())
+    if typed is None or pc.any(pc.less(typed, _FIRST_DAY)).as_py():
+        return None  # year zero, which DuckDB reads as 1 BC: leave it to the SQL rule
+    return typed
 
 
-def fast_date(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
-    """ISO dates (YYYY-MM-DD, real days): Arrow's cast is that strict."""
-    try:
-        return pc.cast(column, pa.date32())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
+def _tidy_list(column: pa.ChunkedArray, separators: str) -> pa.ChunkedArray:
+    """Items joined by ';': spaces around separators, empty items and end separators dropped
+    (the rule trims spaces only, as DuckDB's trim() does)."""
+    text = pc.replace_substring_regex(column, f" *[{separators}] *", ";")
+    return pc.utf8_trim(pc.replace_substring_regex(text, ";;+", ";"), ";")
 
 
-def fast_text_list(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
-    """A ';' list already in canonical form: no empty item, no space around a ';'."""
+def to_text_list(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A ';' list in canonical form; NULL when no item is left."""
     semicolon, space = ord(";"), ord(" ")
 
     def canonical(cells: _Bytes) -> bool:
@@ -171,18 +210,20 @@ def fast_text_list(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
             return True
         after, before = used[np.minimum(at + 1, len(used) - 1)], used[at - 1]
         return not ((after == semicolon) | (after == space) | (before == space)).any()
-    return column if _all_chunks(column, canonical) else None
+    if _all_chunks(column, canonical):
+        return column
+    text = _tidy_list(column, ";")
+    return pc.if_else(pc.equal(text, ""), _NULL_TEXT, text)
 
 
-def fast_noc_list(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
-    """One to three five-digit codes separated by ';', already in canonical form."""
+def to_noc_list(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """One to three five-digit codes, separated by ';' or ',' as given, joined by ';'."""
     def plain(cells: _Bytes) -> bool:
         return bool(_NOC_BYTES[cells.used_bytes()].all())
-    if not _all_chunks(column, plain):
-        return None
-    if pc.all(pc.match_substring_regex(column, r"^\d{5}(;\d{5}){0,2}$")).as_py() is False:
-        return None
-    return column
+    if _all_chunks(column, plain) and pc.all(pc.match_substring_regex(column, NOC_RE)).as_py() is not False:
+        return column
+    text = _tidy_list(column, ";,")
+    return pc.if_else(pc.match_substring_regex(text, NOC_RE), text, _NULL_TEXT)
 
 
 def codes(column: pa.ChunkedArray) -> tuple[pa.Array, pa.ChunkedArray]:

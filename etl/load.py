@@ -17,7 +17,7 @@ from etl import readers, reference, spec
 from etl.config import Settings
 from etl.readers import UnreadableFile
 from etl.spec import SEVERITY_ERROR, SEVERITY_WARNING, Issue
-from etl.validate import SubmissionGroup, ValidatedFile, release, validate_batch
+from etl.validate import SubmissionGroup, ValidatedFile, focus, release, validate_batch
 from etl.warehouse import Writer, apply_migrations
 
 ACCEPTED, PARTIAL, REJECTED, ALREADY_LOADED = "accepted", "partial", "rejected", "already_loaded"
@@ -202,7 +202,8 @@ def _record_group(con, validated: ValidatedFile, group: SubmissionGroup, allow_p
     raw = validated.raw
     status = _decide(validated, group, allow_partial)
     return _record(con, raw.path, raw.file_name, raw.sheet, raw.sha256, raw.header_row, group,
-                   validated.file_issues, status, allow_partial, issue_limit)
+                   validated.file_issues, status, allow_partial, issue_limit,
+                   rows=lambda: focus(con, validated, group))
 
 
 def _already_loaded(con, sha: str, file_name: str, group: SubmissionGroup, allow_partial: bool) -> int | None:
@@ -228,7 +229,9 @@ def _already_loaded(con, sha: str, file_name: str, group: SubmissionGroup, allow
 
 def _record(con, path: Path, file_name: str, sheet: str | None, sha: str, header_row: int | None,
             group: SubmissionGroup, file_issues: list[Issue], status: str, allow_partial: bool,
-            issue_limit: int | None) -> SubmissionOutcome:
+            issue_limit: int | None, rows: Callable[[], str] | None = None) -> SubmissionOutcome:
+    """Record one submission in its own transaction; ``rows`` names the relation of its
+    typed rows (asked for only when they are stored)."""
     previous = _already_loaded(con, sha, file_name, group, allow_partial)
     if previous is not None:
         stored = con.execute("SELECT status, rows_accepted, rows_rejected, errors, warnings FROM submission "
@@ -273,9 +276,9 @@ def _record(con, path: Path, file_name: str, sheet: str | None, sha: str, header
             values = ", ".join(_OFFERING_VALUES.values())
             con.execute(f"""
                 INSERT INTO offering (submission_id, source_row, {columns})
-                SELECT ?, _row, {values} FROM typed
-                WHERE _sub = ? AND _row NOT IN (SELECT _row FROM issues WHERE _sub = ? AND severity = 'error')
-            """, [submission_id, group.key, group.key])
+                SELECT ?, _row, {values} FROM {rows()}
+                WHERE _row NOT IN (SELECT _row FROM issues WHERE _sub = ? AND severity = 'error')
+            """, [submission_id, group.key])
             con.execute("""
                 INSERT INTO offering_partner
                 SELECT submission_id, offering_id, unnest(partner_categories) FROM offering WHERE submission_id = ?

@@ -99,10 +99,29 @@ class SubmissionGroup:
 
 
 @dataclass
+class PreparedRows:
+    """The batch's rows behind ``typed``, and where each submission's rows are."""
+
+    table: pa.Table
+    typed_sql: str  # the SELECT of ``typed``, up to the name of the relation it reads
+    positions: dict[int, np.ndarray]  # submission key -> its rows' positions, ascending
+
+    def of(self, key: int) -> pa.Table:
+        """One submission's rows: a zero-copy slice when they lie together, as they usually do."""
+        at = self.positions.get(key)
+        if at is None or not len(at):
+            return self.table.slice(0, 0)
+        if at[-1] - at[0] + 1 == len(at):
+            return self.table.slice(int(at[0]), len(at))
+        return self.table.take(pa.array(at))
+
+
+@dataclass
 class ValidatedFile:
     raw: RawSubmissionTable
     groups: list[SubmissionGroup]
     file_issues: list[Issue] = field(default_factory=list)
+    rows: PreparedRows | None = None
 
     @property
     def file_rejected(self) -> bool:
@@ -119,9 +138,7 @@ def _ident(name: str) -> str:
     return '"' + name + '"'
 
 
-_NUMBER_RE = r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?([eE][+-]?\d+)?$|^[+-]?\.\d+$"
-_HOURS_UNIT_RE = r"(?i)\s*(h|hr|hrs|hour|hours)\.?$"
-_DATE_RE = r"^\d{4}-\d{2}-\d{2}([ T]00:00(:00)?)?$"
+_NUMBER_RE, _HOURS_UNIT_RE, _DATE_RE = columnar.NUMBER_RE, columnar.HOURS_UNIT_RE, columnar.DATE_RE
 
 
 def _display(expr: str) -> str:
@@ -182,7 +199,8 @@ def _typed_expr(column: Column, raw: str) -> str:
         number = (f"CASE WHEN regexp_full_match({stripped}, {_q(_NUMBER_RE)}) "
                   f"THEN TRY_CAST(replace({stripped}, ',', '') AS DOUBLE) END")
         if kind == spec.INTEGER:
-            number = f"CASE WHEN {number} = floor({number}) AND abs({number}) < 1e15 THEN CAST({number} AS BIGINT) END"
+            number = (f"CASE WHEN {number} = floor({number}) AND abs({number}) < {columnar.MAX_WHOLE:g} "
+                      f"THEN CAST({number} AS BIGINT) END")
         # Most cells are plain digits: cast them directly (no regex); the rest take the
         # full path (signs, decimals, thousands separators, units).
         digits_only = f"(ltrim({raw}, '0123456789') = '' AND length({raw}) < 16)"
@@ -204,15 +222,20 @@ def _typed_expr(column: Column, raw: str) -> str:
 
 MAPPED_KINDS = (spec.INSTITUTION, spec.PERIOD, spec.BOOLEAN, spec.CODES, spec.CODE)
 
-# Arrow fast paths for the columns typed by SQL rules: each gives the rule's exact
-# result or None (then the rule runs in the ``typed`` view).
-FAST_PATHS = {
-    spec.INTEGER: columnar.fast_integer,
-    spec.NUMBER: columnar.fast_number,
-    spec.DATE: columnar.fast_date,
-    spec.TEXT_LIST: columnar.fast_text_list,
-    spec.NOC_LIST: columnar.fast_noc_list,
-}
+def arrow_typed(column: Column, values: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """A column typed by Arrow, by the rules of :func:`_typed_expr`; None leaves it to them."""
+    unit_re = columnar.HOURS_UNIT_RE if column.name == "duration_hours" else None
+    if column.kind == spec.INTEGER:
+        return columnar.to_integer(values, unit_re)
+    if column.kind == spec.NUMBER:
+        return columnar.to_number(values, unit_re)
+    if column.kind == spec.DATE:
+        return columnar.to_date(values)
+    if column.kind == spec.TEXT_LIST:
+        return columnar.to_text_list(values)
+    if column.kind == spec.NOC_LIST:
+        return columnar.to_noc_list(values)
+    raise ValueError(f"no Arrow rule for {column.kind} columns")
 
 
 @dataclass(frozen=True)
@@ -347,7 +370,6 @@ def validate_batch(con: duckdb.DuckDBPyConnection, raws: list[RawSubmissionTable
     for raw in raws:  # the rows now live in ``prepared``: let the reader's references go
         raw.table = raw.table.schema.empty_table()
     con.register("prepared", prepared)
-    del prepared
     columns = ["_row", "_file", "_sub"]
     for col in COLUMNS:
         raw_col = _ident("raw_" + col.name)
@@ -361,7 +383,9 @@ def validate_batch(con: duckdb.DuckDBPyConnection, raws: list[RawSubmissionTable
             columns.append(f"{value} AS {_ident(col.name)}")
         columns.append(raw_col)
     columns.append("_partner_problem" if "partner_categories" in present else "NULL::VARCHAR AS _partner_problem")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW typed AS SELECT {', '.join(columns)} FROM prepared")
+    rows = PreparedRows(prepared, f"SELECT {', '.join(columns)} FROM ", _positions(prepared.column("_sub")))
+    con.execute(f"CREATE OR REPLACE TEMP VIEW typed AS {rows.typed_sql}prepared")
+    del prepared
 
     # Repeats within a submission point back at the first occurrence (small tables of
     # the repeated keys only, rather than a window over every row).
@@ -427,16 +451,35 @@ def validate_batch(con: duckdb.DuckDBPyConnection, raws: list[RawSubmissionTable
             file_issues.append(Issue(SEVERITY_ERROR, "the file has a header row but no data rows",
                                      raw.file_name, raw.sheet, raw.header_row, None, None,
                                      "at least one offering", rule="no_rows"))
-        results.append(ValidatedFile(raw, file_groups, file_issues))
+        results.append(ValidatedFile(raw, file_groups, file_issues, rows))
     return results
 
 
+def focus(con: duckdb.DuckDBPyConnection, validated: ValidatedFile, group: SubmissionGroup) -> str:
+    """Name a view of ``typed`` holding only ``group``'s rows (scanning the whole batch for
+    each of its submissions would cost more than recording them)."""
+    assert validated.rows is not None
+    con.register("submission_rows", validated.rows.of(group.key))
+    con.execute(f"CREATE OR REPLACE TEMP VIEW submission_typed AS {validated.rows.typed_sql}submission_rows")
+    return "submission_typed"
+
+
 def release(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop what :func:`validate_batch` left on the connection (and the rows it held)."""
+    """Drop what :func:`validate_batch` and :func:`focus` left on the connection (and the rows)."""
+    con.execute("DROP VIEW IF EXISTS submission_typed")
     con.execute("DROP VIEW IF EXISTS typed")
     con.execute("DROP TABLE IF EXISTS issues")
-    with contextlib.suppress(Exception):
-        con.unregister("prepared")
+    for name in ("submission_rows", "prepared"):
+        with contextlib.suppress(Exception):
+            con.unregister(name)
+
+
+def _positions(submission: pa.ChunkedArray) -> dict[int, np.ndarray]:
+    keys = _numpy(submission)
+    order = np.argsort(keys, kind="stable")
+    distinct, starts = np.unique(keys[order], return_index=True)
+    bounds = [*starts[1:], len(order)]
+    return {int(k): order[lo:hi] for k, lo, hi in zip(distinct, starts, bounds)}
 
 
 def _concat(raws: list[RawSubmissionTable]) -> pa.Table:
@@ -498,7 +541,7 @@ def _type_column(col: Column, values: pa.ChunkedArray, mapper: _Mapper):
         distinct, index = columnar.codes(values)
         typed, problems = mapper.map_column(col, distinct, index)
         return typed, problems, (distinct, index)
-    return FAST_PATHS[col.kind](values), None, None
+    return arrow_typed(col, values), None, None
 
 
 def _assign_submissions(files: pa.ChunkedArray, institutions: tuple[pa.Array, pa.ChunkedArray],

@@ -236,7 +236,10 @@ class Writer:
         if self.path.exists():
             shutil.copyfile(self.path, self._staging)
         try:
-            self.con = duckdb.connect(str(self._staging), config={"memory_limit": self.memory_limit})
+            # No automatic checkpoints: each commit would otherwise rewrite the growing
+            # tables once the log passes 16 MB; publish() checkpoints once per batch.
+            self.con = duckdb.connect(str(self._staging), config={"memory_limit": self.memory_limit,
+                                                                  "checkpoint_threshold": "1TB"})
         except duckdb.Error as exc:
             raise WarehouseError(describe_duckdb_error(self.path, exc)) from exc
 
