@@ -238,6 +238,38 @@ def arrow_typed(column: Column, values: pa.ChunkedArray) -> pa.ChunkedArray | No
     raise ValueError(f"no Arrow rule for {column.kind} columns")
 
 
+class Facts:
+    """What the batch's columns can and cannot hold, from Arrow statistics: a check that
+    cannot fire on the batch is left out of the issue scan. Unknown means possible."""
+
+    def __init__(self) -> None:
+        self.nulls: dict[str, int] = {}  # column -> cells missing
+        self.typed_nulls: dict[str, int] = {}  # column -> typed values missing (Arrow-typed columns)
+        self.ranges: dict[str, tuple] = {}  # number column -> (min, max) of its typed values
+        self.max_bytes: dict[str, int] = {}  # column -> longest cell in bytes (>= its characters)
+        self.problems: set[str] | None = None  # partner cells' problems, when known
+
+    def missing(self, c: str) -> bool:
+        return self.nulls.get(c, 1) > 0
+
+    def invalid(self, c: str) -> bool:
+        return c not in self.typed_nulls or self.typed_nulls[c] > self.nulls.get(c, 0)
+
+    def below(self, c: str, bound: float, inclusive: bool) -> bool:
+        low = self.ranges.get(c, (None, None))[0] if c in self.ranges else float("-inf")
+        return low is not None and (low <= bound if inclusive else low < bound)
+
+    def above(self, c: str, bound: float) -> bool:
+        high = self.ranges.get(c, (None, None))[1] if c in self.ranges else float("inf")
+        return high is not None and high > bound
+
+    def longer(self, c: str, length: int) -> bool:
+        return self.max_bytes.get(c, length + 1) > length
+
+    def partner_problem(self, prefix: str) -> bool:
+        return self.problems is None or any(p.startswith(prefix) for p in self.problems)
+
+
 @dataclass(frozen=True)
 class _Check:
     rule: str
@@ -249,7 +281,10 @@ class _Check:
     value: str | None = None  # SQL expression for the value shown; default raw_<column>
 
 
-def _checks(present: set[str], present_in: dict[str, list[int]] | None = None) -> list[_Check]:
+def _checks(present: set[str], present_in: dict[str, list[int]] | None = None,
+            facts: Facts | None = None) -> list[_Check]:
+    """The checks for the columns present, less those ``facts`` show cannot fire."""
+    facts = facts or Facts()
     checks: list[_Check] = []
     for col in COLUMNS:
         c = col.name
@@ -258,7 +293,7 @@ def _checks(present: set[str], present_in: dict[str, list[int]] | None = None) -
         shown = _short(raw)
         if c not in present:
             continue
-        if col.required:
+        if col.required and facts.missing(c):
             files = ", ".join(str(n) for n in (present_in or {}).get(c, []))
             in_files = f" AND _file IN ({files})" if present_in is not None else ""
             empty = f"{raw} IS NULL" if col.kind == spec.TEXT else f"{raw} IS NULL AND {val} IS NULL"
@@ -280,40 +315,45 @@ def _checks(present: set[str], present_in: dict[str, list[int]] | None = None) -
                 label = spec.CODE_LISTS[col.code_list].label.lower()
                 msg = f"{shown} || ' is not a {label} (expected {col.accepted})'"
                 rule = "invalid_code"
-            checks.append(_Check(rule, SEVERITY_ERROR, c, f"{raw} IS NOT NULL AND {val} IS NULL", msg, col.accepted))
+            if facts.invalid(c):
+                checks.append(_Check(rule, SEVERITY_ERROR, c, f"{raw} IS NOT NULL AND {val} IS NULL", msg,
+                                     col.accepted))
         elif col.kind in (spec.NUMBER, spec.INTEGER):
             what = "a whole number" if col.kind == spec.INTEGER else "a number"
-            checks.append(_Check("invalid_number", SEVERITY_ERROR, c, f"{raw} IS NOT NULL AND {val} IS NULL",
-                                 f"{shown} || ' is not {what} (expected {col.accepted})'", col.accepted))
-            if col.minimum is not None:
+            if facts.invalid(c):
+                checks.append(_Check("invalid_number", SEVERITY_ERROR, c, f"{raw} IS NOT NULL AND {val} IS NULL",
+                                     f"{shown} || ' is not {what} (expected {col.accepted})'", col.accepted))
+            if col.minimum is not None and facts.below(c, col.minimum, col.minimum_exclusive):
                 op, words = ("<=", "greater than") if col.minimum_exclusive else ("<", "at least")
                 checks.append(_Check("out_of_range", SEVERITY_ERROR, c, f"{val} {op} {col.minimum}",
                                      f"{shown} || ' is out of range: {c} must be {words} {col.minimum:g}'",
                                      col.accepted))
-            if col.maximum is not None:
+            if col.maximum is not None and facts.above(c, col.maximum):
                 checks.append(_Check("out_of_range", SEVERITY_ERROR, c, f"{val} > {col.maximum}",
                                      f"{shown} || ' is out of range: {c} must be at most {col.maximum:g}'",
                                      col.accepted))
-        elif col.kind == spec.DATE:
+        elif col.kind == spec.DATE and facts.invalid(c):
             checks.append(_Check("invalid_date", SEVERITY_ERROR, c, f"{raw} IS NOT NULL AND {val} IS NULL",
                                  f"{shown} || ' is not a date (expected {col.accepted})'", col.accepted))
-        elif col.kind == spec.NOC_LIST:
+        elif col.kind == spec.NOC_LIST and facts.invalid(c):
             checks.append(_Check("invalid_noc", SEVERITY_ERROR, c, f"{raw} IS NOT NULL AND {val} IS NULL",
                                  f"{shown} || ' is not a list of NOC 2021 codes (expected {col.accepted})'",
                                  col.accepted))
-        if col.max_length:
+        if col.max_length and facts.longer(c, col.max_length):
             checks.append(_Check("too_long", SEVERITY_ERROR, c, f"length({raw}) > {col.max_length}",
                                  f"'{c} has ' || length({raw}) || ' characters, more than {col.max_length}'",
                                  col.accepted))
     if "partner_categories" in present:
         accepted = spec.COLUMNS_BY_NAME["partner_categories"].accepted
         raw = _ident("raw_partner_categories")
-        checks.append(_Check(
-            "invalid_code", SEVERITY_ERROR, "partner_categories", "_partner_problem LIKE 'unknown:%'",
-            f"'unknown partner category ' || substr(_partner_problem, 9) || ' (expected {accepted})'", accepted))
-        checks.append(_Check(
-            "none_combined", SEVERITY_ERROR, "partner_categories", "_partner_problem = 'none_combined'",
-            "'none cannot be combined with another partner category: ' || " + _short(raw), accepted))
+        if facts.partner_problem("unknown:"):
+            checks.append(_Check(
+                "invalid_code", SEVERITY_ERROR, "partner_categories", "starts_with(_partner_problem, 'unknown:')",
+                f"'unknown partner category ' || substr(_partner_problem, 9) || ' (expected {accepted})'", accepted))
+        if facts.partner_problem("none_combined"):
+            checks.append(_Check(
+                "none_combined", SEVERITY_ERROR, "partner_categories", "_partner_problem = 'none_combined'",
+                "'none cannot be combined with another partner category: ' || " + _short(raw), accepted))
     if {"completions", "enrolments"} <= present:
         checks.append(_Check(
             "completions_over_enrolments", SEVERITY_ERROR, "completions", "completions > enrolments",
@@ -366,7 +406,7 @@ def validate_batch(con: duckdb.DuckDBPyConnection, raws: list[RawSubmissionTable
     and ``issues`` on ``con`` until :func:`release`."""
     present_in = {c: [n for n, r in enumerate(raws) if c in r.columns] for c in spec.COLUMN_NAMES}
     present = {c for c, files in present_in.items() if files}
-    prepared, groups, sql_typed = _prepare(_concat(raws), _Mapper(institutions), present)
+    prepared, groups, sql_typed, facts = _prepare(_concat(raws), _Mapper(institutions), present)
     for raw in raws:  # the rows now live in ``prepared``: let the reader's references go
         raw.table = raw.table.schema.empty_table()
     con.register("prepared", prepared)
@@ -408,7 +448,7 @@ def validate_batch(con: duckdb.DuckDBPyConnection, raws: list[RawSubmissionTable
         LEFT JOIN repeated_titles rt ON rt._sub = t._sub AND rt.title_key = lower(t.raw_title)
     )"""
 
-    checks = _checks(present, present_in)
+    checks = _checks(present, present_in, facts)
     # One pass over the rows: each check contributes a struct when it fires. Rows that
     # fire none (most of them) are let through by the cheap conditions alone.
     any_issue = " OR ".join(f"coalesce({chk.condition}, false)" for chk in checks) or "false"
@@ -494,13 +534,14 @@ def _concat(raws: list[RawSubmissionTable]) -> pa.Table:
     return pa.concat_tables(parts)
 
 
-def _prepare(rows: pa.Table, mapper: _Mapper, present: set[str]) -> tuple[pa.Table, list[SubmissionGroup], set[str]]:
+def _prepare(rows: pa.Table, mapper: _Mapper,
+             present: set[str]) -> tuple[pa.Table, list[SubmissionGroup], set[str], Facts]:
     """Clean every cell, drop blank rows, type what Arrow types exactly, key submissions.
 
     Returns the table behind ``typed`` (``_row``, ``_file``, ``_sub``, ``raw_<c>`` for
     every column, ``v_<c>`` for each typed here, ``_partner_problem``), the submission
-    groups, and the columns left for SQL rules to type. Columns are worked on by a
-    thread each (Arrow and numpy let go of the GIL)."""
+    groups, the columns left for SQL rules to type and the batch's :class:`Facts`.
+    Columns are worked on by a thread each (Arrow and numpy let go of the GIL)."""
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         names_present = [c for c in spec.COLUMN_NAMES if c in present]
         cleaned = dict(zip(spec.COLUMN_NAMES, (rows.column(c) for c in spec.COLUMN_NAMES)))
@@ -514,9 +555,13 @@ def _prepare(rows: pa.Table, mapper: _Mapper, present: set[str]) -> tuple[pa.Tab
         typed = dict(zip((col.name for col in to_type),
                          pool.map(lambda col: _type_column(col, cleaned[col.name], mapper), to_type)))
     names, arrays = ["_row", "_file"], [row_numbers, files]
+    facts = Facts()
     for c, values in cleaned.items():
         names.append("raw_" + c)
         arrays.append(values)
+        facts.nulls[c] = values.null_count
+        if c in present and spec.COLUMNS_BY_NAME[c].max_length:
+            facts.max_bytes[c] = pc.max(pc.binary_length(values)).as_py() or 0
     sql_typed: set[str] = set()
     for name, (values, problems, _) in typed.items():
         if values is None:
@@ -524,15 +569,20 @@ def _prepare(rows: pa.Table, mapper: _Mapper, present: set[str]) -> tuple[pa.Tab
             continue
         names.append("v_" + name)
         arrays.append(values)
+        facts.typed_nulls[name] = values.null_count
+        if spec.COLUMNS_BY_NAME[name].kind in (spec.NUMBER, spec.INTEGER):
+            low_high = pc.min_max(values)
+            facts.ranges[name] = (low_high["min"].as_py(), low_high["max"].as_py())
         if problems is not None:
             names.append("_partner_problem")
             arrays.append(problems)
+            facts.problems = set(pc.unique(problems).drop_null().to_pylist())
     keyed = {name: typed[name][2] if name in typed else columnar.codes(cleaned[name])
              for name in ("institution_code", "reporting_period")}
     groups, submission = _assign_submissions(files, keyed["institution_code"], keyed["reporting_period"], mapper)
     names.append("_sub")
     arrays.append(submission)
-    return pa.table(arrays, names=names), groups, sql_typed
+    return pa.table(arrays, names=names), groups, sql_typed, facts
 
 
 def _type_column(col: Column, values: pa.ChunkedArray, mapper: _Mapper):

@@ -1,4 +1,4 @@
-"""The Arrow fast paths give exactly what the SQL rules give, or step aside."""
+"""The Arrow fast paths give exactly what the SQL rules give, or step aside; checks that cannot fire are skipped."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from etl import columnar, spec
-from etl.validate import _typed_expr, arrow_typed
+from etl.validate import Facts, _checks, _typed_expr, arrow_typed
 
 GUARDED = ("=", "+", "-", "@", "\t", "\r")
 
@@ -124,3 +124,26 @@ def test_arrow_types_untidy_columns_itself(name):
     assert arrow_rule(name, [v for v in VALUES[name] if v != "0000-01-01"]) is not None
     if name == "start_date":
         assert arrow_rule(name, VALUES[name]) is None
+
+
+def test_checks_that_cannot_fire_on_the_batch_are_left_out():
+    present = set(spec.COLUMN_NAMES)
+    every = {(c.rule, c.column) for c in _checks(present)}
+    facts = Facts()
+    facts.nulls = dict.fromkeys(present, 0)
+    facts.typed_nulls = dict.fromkeys(present, 0)
+    facts.ranges = {"enrolments": (0, 40), "completions": (0, 30), "duration_hours": (0.0, 300.0)}
+    facts.max_bytes = {"title": 80, "offering_id": 12}
+    facts.problems = set()
+    kept = {(c.rule, c.column) for c in _checks(present, None, facts)}
+    for gone in [("missing_value", "title"), ("invalid_number", "enrolments"), ("invalid_code", "mc_type"),
+                 ("out_of_range", "enrolments"), ("too_long", "title"), ("invalid_code", "partner_categories"),
+                 ("invalid_date", "start_date")]:
+        assert gone in every and gone not in kept, gone
+    # Checks across columns and the warnings stay; so does a range the values reach.
+    for stays in [("completions_over_enrolments", "completions"), ("end_before_start", "end_date"),
+                  ("over_duration", "duration_hours"), ("duplicate_title", "title"), ("out_of_range", "duration_hours")]:
+        assert stays in kept, stays
+    facts.ranges["enrolments"], facts.nulls["title"], facts.problems = (-1, 40), 3, {"unknown:'x'"}
+    kept = {(c.rule, c.column) for c in _checks(present, None, facts)}
+    assert {("out_of_range", "enrolments"), ("missing_value", "title"), ("invalid_code", "partner_categories")} <= kept

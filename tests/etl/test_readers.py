@@ -9,8 +9,8 @@ call (each under its own institution) to keep the suite fast.
 from __future__ import annotations
 
 import csv
-import hashlib
 import datetime as dt
+import hashlib
 import io
 from pathlib import Path
 
