@@ -168,7 +168,15 @@ class _Mapper:
             value, problem = (None, None) if text is None else self.match(column, text)
             values.append(value)
             problems.append(problem)
-        typed = pc.take(pa.array(values, type=self.ARROW_TYPES.get(column.kind, pa.string())), index)
+        if column.kind in self.ARROW_TYPES:
+            typed = pc.take(pa.array(values, type=self.ARROW_TYPES[column.kind]), index)
+        else:  # a code per row: dictionary-encoded, so a million rows hold indices, not strings
+            dictionary: dict[str, int] = {}
+            slot = pa.array([None if v is None else dictionary.setdefault(v, len(dictionary)) for v in values],
+                            type=pa.int32())
+            codes = pa.array(list(dictionary), type=pa.string())
+            typed = pa.chunked_array([pa.DictionaryArray.from_arrays(chunk, codes) for chunk in pc.take(slot, index).chunks],
+                                     type=pa.dictionary(pa.int32(), pa.string()))
         if column.kind != spec.CODES:
             return typed, None
         return typed, pc.take(pa.array(problems, type=pa.string()), index)

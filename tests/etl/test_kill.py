@@ -50,8 +50,19 @@ def big_file(tmp_path_factory) -> Path:
     return csv_file(d, "big.csv", rows)
 
 
-@pytest.mark.parametrize("delay", [0.2, 1.2], ids=["early", "late"])
-def test_killed_load_leaves_the_warehouse_as_it_was(settings, tmp_path, big_file, delay):
+def _writing(staging: Path, copied: int) -> bool:
+    """The loader has begun writing offerings into its private copy (a big insert writes
+    its row groups straight into the file; small commits only go to the log)."""
+    try:
+        return staging.stat().st_size > copied
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("phase", ["early", "late"])
+def test_killed_load_leaves_the_warehouse_as_it_was(settings, tmp_path, big_file, phase):
+    """Killed while reading and validating (early), or once offerings are being written
+    into the private copy (late)."""
     db = settings.db_path
     first = csv_file(tmp_path, "first.csv", [offering_row(oid=f"F{i}", title=f"First {i}") for i in range(50)])
     [o] = load_files([first], settings)
@@ -67,7 +78,14 @@ def test_killed_load_leaves_the_warehouse_as_it_was(settings, tmp_path, big_file
             assert proc.poll() is None, proc.stderr.read().decode()
             assert time.monotonic() < deadline, "the loader never started"
             time.sleep(0.01)
-        time.sleep(delay)
+        if phase == "early":
+            time.sleep(0.2)
+        else:
+            [staging] = _staging(db)
+            while not _writing(staging, db.stat().st_size):
+                assert proc.poll() is None, "the load finished before it could be killed: use a bigger file"
+                assert time.monotonic() < deadline, "the loader never began writing"
+                time.sleep(0.002)
         assert proc.poll() is None, "the load finished before it could be killed: use a bigger file"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
