@@ -18,7 +18,17 @@ con.close()
 @measurement("load_csv", "mcred load of one CSV submission (one institution and period, all rows valid) "
              "vs CREATE TABLE AS SELECT * FROM read_csv", max_ratio=3.0, max_peak_mb=1500)
 def load_csv(ctx: Context) -> Result:
-    csv = data.single_submission(ctx.work_dir, ctx.offerings, ctx.seed)
+    return _load(ctx, data.single_submission(ctx.work_dir, ctx.offerings, ctx.seed))
+
+
+@measurement("load_csv_untidy", "the same submission written as people do (spaces around cells, upper-case codes, "
+             "hour units, thousands separators, '; ' and ', ' lists) vs read_csv of that file",
+             max_ratio=3.0, max_peak_mb=1500)
+def load_csv_untidy(ctx: Context) -> Result:
+    return _load(ctx, data.untidy_submission(ctx.work_dir, ctx.offerings, ctx.seed))
+
+
+def _load(ctx: Context, csv) -> Result:
     ours_db, floor_db = ctx.work_dir / "load_ours.duckdb", ctx.work_dir / "load_floor.duckdb"
     ours, floor = interleaved(
         ctx.repeat,
