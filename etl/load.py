@@ -6,7 +6,7 @@ The library entry point is :func:`load_files`; ``mcred load`` is a thin wrapper.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -303,15 +303,23 @@ def _record(con, path: Path, file_name: str, sheet: str | None, sha: str, header
     return outcome
 
 
+ISSUE_FIELDS = ("severity", "row", "column", "value", "message", "expected", "rule", "sheet")
+_ISSUES_SQL = f"""
+    SELECT {', '.join(f'"{name}"' for name in ISSUE_FIELDS)} FROM validation_issue
+    WHERE submission_id = ?
+    ORDER BY severity = 'warning', "row" NULLS FIRST, "column"
+"""
+
+
 def fetch_issues(con, submission_id: int, limit: int | None = None) -> list[dict]:
-    sql = """
-        SELECT severity, "row", "column", value, message, expected, rule, sheet FROM validation_issue
-        WHERE submission_id = ?
-        ORDER BY severity = 'warning', "row" NULLS FIRST, "column"
-    """
-    params: list = [submission_id]
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(limit)
-    names = ("severity", "row", "column", "value", "message", "expected", "rule", "sheet")
-    return [dict(zip(names, r)) for r in con.execute(sql, params).fetchall()]
+    if limit is None:
+        return list(iter_issues(con, submission_id))
+    return [dict(zip(ISSUE_FIELDS, r)) for r in con.execute(_ISSUES_SQL + " LIMIT ?", [submission_id, limit]).fetchall()]
+
+
+def iter_issues(con, submission_id: int, batch: int = 10_000) -> Iterator[dict]:
+    """A submission's issues, errors first, a batch at a time (a file can have millions)."""
+    cursor = con.execute(_ISSUES_SQL, [submission_id])
+    while rows := cursor.fetchmany(batch):
+        for row in rows:
+            yield dict(zip(ISSUE_FIELDS, row))

@@ -92,14 +92,16 @@ def cmd_load(args) -> int:
                 print(f"    ... {o.errors - len(shown)} more errors; all issues: mcred status --issues "
                       f"{o.submission_id}")
 
-    outcomes = load_files(args.paths, _settings(args), allow_partial=args.allow_partial,
-                          issue_limit=None if json_out else max(args.show_issues, 0) * 4 + 1,
+    settings = _settings(args)
+    # --json lists every issue: they are read back from the warehouse once the load is
+    # done, a batch at a time, rather than held in memory (a file can have millions).
+    outcomes = load_files(args.paths, settings, allow_partial=args.allow_partial,
+                          issue_limit=0 if json_out else max(args.show_issues, 0) * 4 + 1,
                           on_outcome=on_outcome, on_progress=on_progress,
                           on_wait=lambda msg: print(f"mcred: {msg}", file=sys.stderr))
     progress.clear()
     if json_out:
-        json.dump({"submissions": [o.as_dict() for o in outcomes]}, sys.stdout, default=str)
-        sys.stdout.write("\n")
+        _write_load_json(sys.stdout, outcomes, settings.db_path)
     else:
         counts = {}
         for o in outcomes:
@@ -107,6 +109,24 @@ def cmd_load(args) -> int:
         summary = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(counts.items()))
         print(f"{len(outcomes)} submissions: {summary or 'none'}")
     return EXIT_REJECTED if any(o.status == "rejected" for o in outcomes) else EXIT_OK
+
+
+def _write_load_json(out, outcomes, db_path) -> None:
+    """``{"submissions": [...]}`` as json.dump would write it, each item's issues streamed."""
+    from etl.load import iter_issues
+    from etl.warehouse import read_only
+
+    out.write('{"submissions": [')
+    with read_only(db_path) as con:
+        for n, outcome in enumerate(outcomes):
+            item = outcome.as_dict()
+            del item["issues"]
+            out.write((", " if n else "") + json.dumps(item, default=str)[:-1] + ', "issues": [')
+            if outcome.status != "already_loaded" and outcome.submission_id is not None:
+                for k, issue in enumerate(iter_issues(con, outcome.submission_id)):
+                    out.write((", " if k else "") + json.dumps(issue, default=str))
+            out.write("]}")
+    out.write("]}\n")
 
 
 def _outcome_line(o) -> str:
