@@ -16,7 +16,7 @@ import os
 import re
 import tempfile
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -372,13 +372,32 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
+def _column_text(values) -> list[str | None]:
+    """_cell_text of every cell of a column; a column of text only (most of them) takes a
+    shortcut, since its cells need nothing but "" -> None."""
+    if set(map(type, values)) <= _TEXT_TYPES:
+        return [v or None for v in values]
+    return [_cell_text(v) for v in values]
+
+
+_TEXT_TYPES = {str, type(None)}
+
+
 def _read_xlsx(path: Path) -> RawSubmissionTable:
     """Values through python-calamine (Rust; ~30x faster than openpyxl on real workbooks);
     openpyxl only for the rare check of formulas saved without results."""
-    from python_calamine import CalamineWorkbook  # imported here: only .xlsx loads pay for it
-
     sha = sha256_of(path)
     _check_zip(path)
+    # Whether the sheets hold formulas is a second unzip of their XML: done on another
+    # thread while calamine parses (zlib lets go of the GIL).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        has_formulas = pool.submit(_workbook_has_formulas, path)
+        return _read_xlsx_values(path, sha, has_formulas)
+
+
+def _read_xlsx_values(path: Path, sha: str, has_formulas: Future) -> RawSubmissionTable:
+    from python_calamine import CalamineWorkbook  # imported here: only .xlsx loads pay for it
+
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         names = list(workbook.sheet_names)
@@ -409,14 +428,18 @@ def _read_xlsx(path: Path) -> RawSubmissionTable:
         raise UnreadableFile(
             f"no header row found in the first {HEADER_SEARCH_ROWS} rows of sheet {chosen!r}: the header row "
             f"must name at least {spec.MIN_HEADER_MATCHES} columns of the submission format", sheet=chosen)
-    data = [[_cell_text(v) for v in row] for row in rows[header_index + 1:]]
-    width = max([len(header_cells), *(len(r) for r in data)])
+    body = rows[header_index + 1:]
+    width = max([len(header_cells), *(len(r) for r in body)])
+    if all(len(r) == width for r in body):
+        by_column = list(zip(*body)) or [() for _ in range(width)]
+    else:
+        by_column = [[r[i] if i < len(r) else None for r in body] for i in range(width)]
+    columns = [_column_text(values) for values in by_column]
     formula_issues = []
-    if _workbook_has_formulas(path):
-        formula_issues = _formulas_without_results(path, chosen, header_index, data, mapping)
-    columns = {f"c{i}": pa.array([(r[i] if i < len(r) and r[i] is not None else "") for r in data],
-                                 type=pa.string()) for i in range(width)}
-    table = pa.table(columns) if columns else pa.table({"c0": pa.array([], type=pa.string())})
+    if has_formulas.result():
+        formula_issues = _formulas_without_results(path, chosen, header_index, columns, mapping)
+    table = (pa.table({f"c{i}": pa.array(values, type=pa.string()) for i, values in enumerate(columns)})
+             if columns else pa.table({"c0": pa.array([], type=pa.string())}))
     raw = _assemble(path, path.name, sha, chosen, header_index + 1, header_cells, mapping, table)
     raw.issues.extend(formula_issues)
     return raw
@@ -435,7 +458,10 @@ def _workbook_has_formulas(path: Path) -> bool:
             tail = b""
             with archive.open(member) as fh:
                 for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
-                    if _FORMULA_TAG.search(tail + chunk):
+                    text = tail + chunk
+                    # The regex only where a tag could start: a plain substring search is
+                    # many times faster than the regex over every '<' of a big sheet.
+                    if (b"<f" in text or b":f" in text) and _FORMULA_TAG.search(text):
                         return True
                     tail = chunk[-16:]
     return False
@@ -448,7 +474,7 @@ def _formula_text(value: object) -> str | None:
     return str(text) if text is not None else None
 
 
-def _formulas_without_results(path: Path, sheet_name: str, header_index: int, data: list[list],
+def _formulas_without_results(path: Path, sheet_name: str, header_index: int, columns: list[list],
                               mapping: dict[int, str]) -> list[Issue]:
     """Formula cells of loaded columns that have no saved result (files written by programs
     that do not calculate, e.g. openpyxl): read as empty they would silently lose a value."""
@@ -464,9 +490,9 @@ def _formulas_without_results(path: Path, sheet_name: str, header_index: int, da
             n = index - header_index - 1
             if n < 0:
                 continue
-            cells = data[n] if n < len(data) else []
             for pos, value in enumerate(row):
-                if pos not in mapping or (pos < len(cells) and cells[pos] is not None):
+                if pos not in mapping or (pos < len(columns) and n < len(columns[pos])
+                                          and columns[pos][n] is not None):
                     continue
                 text = _formula_text(value)
                 if text is not None:

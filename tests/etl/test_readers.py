@@ -434,3 +434,15 @@ def test_windows_1252_found_late_in_a_long_file(tmp_path, ragged):
     assert raw.table.column("title").to_pylist()[-1] == "Café"
     assert raw.table.num_rows == 20_001
     assert raw.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("values", [
+    ["a", "", None, " b ", "0"],  # text only: the shortcut
+    ["a", 1.0, 2.5, None, "", True, dt.datetime(2024, 9, 30), dt.date(2024, 1, 2), 7],  # anything else
+    [40.0, 1e16, None],
+    [],
+])
+def test_xlsx_column_text_is_cell_text_of_every_cell(values):
+    from etl.readers import _cell_text, _column_text
+
+    assert _column_text(values) == [_cell_text(v) for v in values]
