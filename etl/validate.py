@@ -542,6 +542,11 @@ def _concat(raws: list[RawSubmissionTable]) -> pa.Table:
     return pa.concat_tables(parts)
 
 
+# Columns worked on at once: each holds its temporary arrays meanwhile, so a many-core
+# machine does not get a memory peak that grows with its cores.
+PREPARE_THREADS = min(4, os.cpu_count() or 2)
+
+
 def _prepare(rows: pa.Table, mapper: _Mapper,
              present: set[str]) -> tuple[pa.Table, list[SubmissionGroup], set[str], Facts]:
     """Clean every cell, drop blank rows, type what Arrow types exactly, key submissions.
@@ -550,7 +555,7 @@ def _prepare(rows: pa.Table, mapper: _Mapper,
     every column, ``v_<c>`` for each typed here, ``_partner_problem``), the submission
     groups, the columns left for SQL rules to type and the batch's :class:`Facts`.
     Columns are worked on by a thread each (Arrow and numpy let go of the GIL)."""
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+    with ThreadPoolExecutor(max_workers=PREPARE_THREADS) as pool:
         names_present = [c for c in spec.COLUMN_NAMES if c in present]
         cleaned = dict(zip(spec.COLUMN_NAMES, (rows.column(c) for c in spec.COLUMN_NAMES)))
         cleaned.update(zip(names_present, pool.map(lambda c: columnar.clean_text(rows.column(c)), names_present)))
