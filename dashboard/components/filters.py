@@ -49,8 +49,8 @@ def _dropdown(name: str, filters: Filters, vocabulary: Vocabulary) -> html.Div:
 
 def filter_panel(filters: Filters, vocabulary: Vocabulary, problems: list[str]) -> html.Div:
     """The filter card for the top of a page."""
-    primary = [dbc.Col(_dropdown(n, filters, vocabulary), xs=12, sm=6, lg=3) for n in PRIMARY]
-    more = [dbc.Col(_dropdown(n, filters, vocabulary), xs=12, sm=6, lg=3) for n in PARAMETERS if n not in PRIMARY]
+    primary = [dbc.Col(_dropdown(n, filters, vocabulary), xs=6, lg=3) for n in PRIMARY]
+    more = [dbc.Col(_dropdown(n, filters, vocabulary), xs=6, lg=3) for n in PARAMETERS if n not in PRIMARY]
     more_open = any(getattr(filters, n) for n in PARAMETERS if n not in PRIMARY)
     notice = None
     if problems:
@@ -65,8 +65,9 @@ def filter_panel(filters: Filters, vocabulary: Vocabulary, problems: list[str]) 
             html.Div([
                 dbc.Button("More filters", id="filter-more-toggle", color="link", size="sm",
                            className="px-0 me-3"),
-                dbc.Button("Reset filters", id="filter-reset", color="secondary", outline=True, size="sm"),
-                html.Div(id="filter-summary", className="small text-muted ms-3 flex-grow-1",
+                dbc.Button("Reset filters", id="filter-reset", color="secondary", outline=True, size="sm",
+                           className="me-3"),
+                html.Div(id="filter-summary", className="small text-muted flex-grow-1",
                          children=summary_text(filters, vocabulary)),
             ], className="d-flex align-items-center flex-wrap mt-2"),
         ]), className="mb-3 filter-card"),
