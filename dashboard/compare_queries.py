@@ -14,6 +14,7 @@ would otherwise be emptied by a sector filter on institutes).
 from __future__ import annotations
 
 import threading
+import warnings
 from collections import OrderedDict
 from typing import NamedTuple
 
@@ -339,18 +340,20 @@ def choose_targets(targets_frame: pd.DataFrame, period: str | None, sector: str 
                    institution: str) -> list[TargetChoice]:
     """Every target metric, in display order, with its most specific target for this institution
     (institution, then sector, then fiscal year, then provincial: queries.choose_target)."""
-    ordered = targets_frame.sort_values(["sort_order", "target_id"])
+    by_metric: dict[str, list[dict]] = {}
+    for row in targets_frame.sort_values(["sort_order", "target_id"]).to_dict("records"):
+        by_metric.setdefault(row["metric"], []).append(row)
     out = []
-    for metric in dict.fromkeys(ordered.metric):
-        candidates = ordered[ordered.metric == metric]
-        target = queries.choose_target(candidates, metric, period, sector, institution)
-        first = candidates.iloc[0]
-        basis = "enrolments" if metric == "completion_rate" else (str(target.basis) if target is not None
+    for metric, candidates in by_metric.items():  # plain records: a frame per metric cost ~50 ms
+        best = queries.most_specific(candidates, period, sector, institution)
+        target = None if best is None else candidates[best]
+        first = candidates[0]
+        basis = "enrolments" if metric == "completion_rate" else (str(target["basis"]) if target is not None
                                                                   else "offerings")
         out.append(TargetChoice(
-            metric, str(first.metric_label), str(first.metric_description), bool(first.framework), basis,
-            None if target is None else str(target.comparator), None if target is None else float(target.value),
-            None if target is None else str(target.source)))
+            metric, str(first["metric_label"]), str(first["metric_description"]), bool(first["framework"]), basis,
+            None if target is None else str(target["comparator"]), None if target is None else float(target["value"]),
+            None if target is None else str(target["source"])))
     return out
 
 
@@ -381,11 +384,14 @@ def scorecard(profile: Profile, targets: list[TargetChoice], focus: str, peers: 
     totals = profile.totals
     group = totals[totals.index.isin([focus, *peers])]
     has_focus = focus in group.index
+    is_focus = group.index.to_numpy() == focus
     rows = []
-    for t in targets:
-        values = queries.metric_values(group, t.metric, t.basis).dropna()
-        value = float(values[focus]) if focus in values.index else None
-        peer_values = values.drop(focus, errors="ignore")
+    for t in targets:  # numpy rather than a Series per step: a scorecard is on every change
+        values = queries.metric_values(group, t.metric, t.basis).to_numpy(dtype=float)
+        known = ~np.isnan(values)
+        mine = values[is_focus & known]
+        value = float(mine[0]) if len(mine) else None
+        peer_values = values[~is_focus & known]
         higher_is_better = t.comparator != "<="
         rank = met = None
         if value is not None:
@@ -397,8 +403,8 @@ def scorecard(profile: Profile, targets: list[TargetChoice], focus: str, peers: 
             metric=t.metric, label=t.label, description=t.description, framework=t.framework, basis=t.basis,
             comparator=t.comparator, target=t.value, source=t.source, value=value,
             met=None if met is None else bool(met),
-            peer_median=float(peer_values.median()) if len(peer_values) else None,
-            rank=rank, ranked=len(values), base=int(group.at[focus, base_col]) if has_focus else 0))
+            peer_median=float(np.median(peer_values)) if len(peer_values) else None,
+            rank=rank, ranked=int(known.sum()), base=int(group.at[focus, base_col]) if has_focus else 0))
     return rows
 
 
@@ -447,19 +453,31 @@ def trend(counts: pd.DataFrame, focus: str, peers: list[str], periods: list[str]
     Columns: reporting_period, measure, focus, peer_median (NaN: no data), peers_reporting.
     Periods in which an institution has no offerings leave it out of that period's median.
     """
-    counts = counts.assign(completion_rate=counts.completions / counts.enrolments.where(counts.enrolments > 0))
+    # Plain arrays [period, institution] per measure (the focus first): a pandas pivot and
+    # median per measure cost more than the SQL behind them on every change.
+    institutions = list(dict.fromkeys([focus, *peers]))
+    at_period = {p: i for i, p in enumerate(periods)}
+    at_institution = {c: j for j, c in enumerate(institutions)}
+    enrolments = counts.enrolments.to_numpy(dtype=float)
+    columns = {"offerings": counts.offerings.to_numpy(dtype=float), "enrolments": enrolments,
+               "completion_rate": np.divide(counts.completions.to_numpy(dtype=float), enrolments,
+                                            out=np.full(len(counts), np.nan), where=enrolments > 0)}
+    grids = {m: np.full((len(periods), len(institutions)), np.nan) for m in TREND_MEASURES}
+    for k, (period, code) in enumerate(zip(counts.reporting_period, counts.institution_code)):
+        i, j = at_period.get(period), at_institution.get(code)
+        if i is not None and j is not None:
+            for measure, grid in grids.items():
+                grid[i, j] = columns[measure][k]
     frames = []
-    all_wide = counts.pivot(index="reporting_period", columns="institution_code",
-                            values=list(TREND_MEASURES)).reindex(periods)
-    for measure in TREND_MEASURES:
-        wide = all_wide[measure]
-        peer_wide = wide[[p for p in peers if p in wide.columns]]
-        focus_values = wide[focus] if focus in wide.columns else pd.Series(np.nan, index=wide.index)
+    for measure, grid in grids.items():
+        peer_grid = grid[:, 1:] if peers else np.empty((len(periods), 0))
+        reporting = (~np.isnan(peer_grid)).sum(axis=1)
+        with warnings.catch_warnings():  # a period no peer reported: NaN, as intended
+            warnings.simplefilter("ignore", RuntimeWarning)
+            median = np.nanmedian(peer_grid, axis=1) if peer_grid.shape[1] else np.full(len(periods), np.nan)
         frames.append(pd.DataFrame({
-            "reporting_period": periods, "measure": measure,
-            "focus": focus_values.to_numpy(dtype=float),
-            "peer_median": peer_wide.median(axis=1).to_numpy(dtype=float) if peer_wide.shape[1] else np.nan,
-            "peers_reporting": peer_wide.notna().sum(axis=1).to_numpy(dtype="int64"),
+            "reporting_period": periods, "measure": measure, "focus": grid[:, 0],
+            "peer_median": median, "peers_reporting": reporting.astype("int64"),
         }))
     return pd.concat(frames, ignore_index=True)
 

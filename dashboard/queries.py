@@ -266,10 +266,17 @@ def metric_values(counts: pd.DataFrame, metric: str, basis: str) -> pd.Series:
 def choose_target(targets_frame: pd.DataFrame, metric: str, period: str | None = None, sector: str | None = None,
                   institution: str | None = None) -> pd.Series | None:
     """The most specific target for a metric: institution, then sector, then period, then provincial."""
+    records = targets_frame.to_dict("records")
+    positions = [i for i, row in enumerate(records) if row["metric"] == metric]
+    best = most_specific([records[i] for i in positions], period, sector, institution)
+    return None if best is None else targets_frame.iloc[positions[best]]
+
+
+def most_specific(candidates: list[dict], period: str | None, sector: str | None,
+                  institution: str | None) -> int | None:
+    """Which of one metric's target records applies (its position), as choose_target explains."""
     best, best_score = None, -1
-    for index, row in enumerate(targets_frame.to_dict("records")):
-        if row["metric"] != metric:
-            continue
+    for index, row in enumerate(candidates):
         # An unset scope arrives as None or, in a string column, as NaN (which is truthy).
         t_period, t_sector, t_institution = (v if isinstance(v, str) and v else None
                                              for v in (row["period"], row["sector"], row["institution"]))
@@ -282,7 +289,7 @@ def choose_target(targets_frame: pd.DataFrame, metric: str, period: str | None =
         score = 4 * bool(t_institution) + 2 * bool(t_sector) + bool(t_period)
         if score > best_score:
             best, best_score = index, score
-    return None if best is None else targets_frame.iloc[best]
+    return best
 
 
 def institution_names(db: Database) -> dict[str, str]:

@@ -338,6 +338,14 @@ def test_trend_focus_against_peer_median(cdb, filters_of):
     assert rate.peer_median.tolist() == pytest.approx([(0.7 + 0.5) / 2, 0.5])
 
 
+def test_trend_with_no_offerings_matching_is_empty_not_an_error(cdb, filters_of):
+    counts = cq.trend_counts(cdb, filters_of("period=2024/25")).iloc[0:0]
+    frame = cq.trend(counts, "BCIT", ["JIBC"], [P23, P24])
+    assert len(frame) == 2 * len(cq.TREND_MEASURES)
+    assert frame.focus.isna().all() and frame.peer_median.isna().all()
+    assert (frame.peers_reporting == 0).all()
+
+
 def test_no_data_explanations(cdb):
     assert cq.reporting_statuses(cdb, "NVIT", [P24]) == {P24: "rejected"}
     assert cq.no_data_message("Nicola Valley", [P24], {P24: "rejected"}, False) == \
