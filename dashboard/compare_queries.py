@@ -470,7 +470,7 @@ def trend(counts: pd.DataFrame, focus: str, peers: list[str], periods: list[str]
                 grid[i, j] = columns[measure][k]
     frames = []
     for measure, grid in grids.items():
-        peer_grid = grid[:, 1:] if peers else np.empty((len(periods), 0))
+        peer_grid = grid[:, 1:]  # no peers: no columns
         reporting = (~np.isnan(peer_grid)).sum(axis=1)
         with warnings.catch_warnings():  # a period no peer reported: NaN, as intended
             warnings.simplefilter("ignore", RuntimeWarning)

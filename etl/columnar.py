@@ -14,6 +14,7 @@ the column. Nothing here judges a value: invalid cells become NULL, and
 from __future__ import annotations
 
 import datetime
+import functools
 
 import numpy as np
 import pyarrow as pa
@@ -22,7 +23,9 @@ import pyarrow.compute as pc
 # What every cell loses: white space at either end (ASCII and the no-break space that
 # spreadsheets leave behind), the export's formula-guard apostrophe, and emptiness.
 TRIM_CHARS = " \t\r\n\u00a0"
-GUARDED = ("=", "+", "-", "@", "\t", "\r")  # a leading ' before these is the export's guard
+# A leading ' before these is the export's guard: dashboard.cell_safety.FORMULA_STARTS,
+# which etl may not import (the packages are independent); a test keeps the two equal.
+GUARDED = ("=", "+", "-", "@", "\t", "\r")
 
 _NULL_TEXT = pa.scalar(None, pa.string())
 _GUARDED_SET = pa.array(GUARDED, type=pa.string())
@@ -53,8 +56,13 @@ class _Bytes:
         self.offsets = np.frombuffer(offsets, dtype=np.int32, count=n + 1, offset=array.offset * 4)
         self.data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
         self.lengths = np.diff(self.offsets)
-        self.valid = (np.ones(n, dtype=bool) if array.null_count == 0
-                      else np.asarray(array.is_valid().to_numpy(zero_copy_only=False)))
+        self._array = array
+
+    @functools.cached_property
+    def valid(self) -> np.ndarray:
+        if self._array.null_count == 0:
+            return np.ones(len(self._array), dtype=bool)
+        return np.asarray(self._array.is_valid().to_numpy(zero_copy_only=False))
 
     def first_bytes(self) -> np.ndarray:
         """The first byte of every cell. An empty cell reads its neighbour's byte instead,
@@ -89,16 +97,14 @@ def _clean_chunk(array: pa.Array) -> pa.Array:
     cells = _Bytes(array)
     if _FIRST_NEEDS_WORK[cells.first_bytes()].any() or _LAST_NEEDS_WORK[cells.last_bytes()].any():
         return _clean_fully(array)
-    empty = (cells.lengths == 0) & cells.valid
-    if empty.any():
-        return _without(array, empty)
+    keep = (cells.lengths > 0) & cells.valid
+    if (keep != cells.valid).any():
+        return _with_validity(array, keep)
     return array
 
 
-def _without(array: pa.Array, empty: np.ndarray) -> pa.Array:
-    """The array with the ``empty`` cells made null: a new validity bitmap over the same bytes."""
-    keep = ~empty & (np.ones(len(array), dtype=bool) if array.null_count == 0
-                     else np.asarray(array.is_valid().to_numpy(zero_copy_only=False)))
+def _with_validity(array: pa.Array, keep: np.ndarray) -> pa.Array:
+    """The array with only the ``keep`` cells valid: a new validity bitmap over the same bytes."""
     bits = np.concatenate([np.zeros(array.offset, dtype=bool), keep]) if array.offset else keep
     _, offsets, data = array.buffers()
     return pa.StringArray.from_buffers(len(array), offsets, data, pa.py_buffer(np.packbits(bits, bitorder="little")),

@@ -17,7 +17,7 @@ from etl import readers, reference, spec
 from etl.config import Settings
 from etl.readers import UnreadableFile
 from etl.spec import SEVERITY_ERROR, SEVERITY_WARNING, Issue
-from etl.validate import SubmissionGroup, ValidatedFile, focus, release, validate_batch
+from etl.validate import SubmissionGroup, ValidatedFile, release, submission_rows, validate_batch
 from etl.warehouse import Writer, apply_migrations
 
 ACCEPTED, PARTIAL, REJECTED, ALREADY_LOADED = "accepted", "partial", "rejected", "already_loaded"
@@ -203,7 +203,7 @@ def _record_group(con, validated: ValidatedFile, group: SubmissionGroup, allow_p
     status = _decide(validated, group, allow_partial)
     return _record(con, raw.path, raw.file_name, raw.sheet, raw.sha256, raw.header_row, group,
                    validated.file_issues, status, allow_partial, issue_limit,
-                   rows=lambda: focus(con, validated, group))
+                   rows=lambda: submission_rows(con, validated, group))
 
 
 def _already_loaded(con, sha: str, file_name: str, group: SubmissionGroup, allow_partial: bool) -> int | None:
@@ -312,6 +312,8 @@ _ISSUES_SQL = f"""
 
 
 def fetch_issues(con, submission_id: int, limit: int | None = None) -> list[dict]:
+    if limit == 0:  # mcred load --json reads them after the load: no query per submission
+        return []
     if limit is None:
         return list(iter_issues(con, submission_id))
     return [dict(zip(ISSUE_FIELDS, r)) for r in con.execute(_ISSUES_SQL + " LIMIT ?", [submission_id, limit]).fetchall()]

@@ -9,12 +9,14 @@ temporary objects:
 - ``typed`` (a view): one row per data row, each column both as cleaned text
   (``raw_<c>``) and as its typed, canonical value (``<c>``, NULL when missing or
   invalid), plus ``_sub``, the submission (institution, period pair) the row belongs to.
-  Columns that Arrow could not type exactly (numbers with units or thousands
-  separators, untidy lists...) are typed by SQL rules in the view;
+  Arrow types every column by the same rules as the SQL in :func:`_typed_expr`; a
+  column it cannot follow (a year-zero date) is typed by that SQL in the view;
 - ``issues`` (a table): every problem, with the row number a person sees in the file.
 
 No per-cell Python loop touches a million rows, and no full-size copy of the rows is
-made: ``typed`` reads the Arrow columns in place. :func:`release` drops them.
+made: ``typed`` reads the Arrow columns in place, and ``submission_typed`` (the same
+columns over ``submission_rows``) one submission's rows, registered by
+:func:`submission_rows`. :func:`release` drops them all.
 """
 
 from __future__ import annotations
@@ -103,8 +105,11 @@ class PreparedRows:
     """The batch's rows behind ``typed``, and where each submission's rows are."""
 
     table: pa.Table
-    typed_sql: str  # the SELECT of ``typed``, up to the name of the relation it reads
+    columns_sql: str  # the select list of ``typed``
     positions: dict[int, np.ndarray]  # submission key -> its rows' positions, ascending
+
+    def select(self, relation: str) -> str:
+        return f"SELECT {self.columns_sql} FROM {relation}"
 
     def of(self, key: int) -> pa.Table:
         """One submission's rows: a zero-copy slice when they lie together, as they usually do."""
@@ -138,7 +143,6 @@ def _ident(name: str) -> str:
     return '"' + name + '"'
 
 
-_NUMBER_RE, _HOURS_UNIT_RE, _DATE_RE = columnar.NUMBER_RE, columnar.HOURS_UNIT_RE, columnar.DATE_RE
 
 
 def _display(expr: str) -> str:
@@ -203,8 +207,8 @@ def _typed_expr(column: Column, raw: str) -> str:
     """SQL for the typed value of a column that is checked in SQL (NULL when invalid)."""
     kind = column.kind
     if kind in (spec.NUMBER, spec.INTEGER):
-        stripped = f"regexp_replace({raw}, {_q(_HOURS_UNIT_RE)}, '')" if column.name == "duration_hours" else raw
-        number = (f"CASE WHEN regexp_full_match({stripped}, {_q(_NUMBER_RE)}) "
+        stripped = f"regexp_replace({raw}, {_q(columnar.HOURS_UNIT_RE)}, '')" if column.name == "duration_hours" else raw
+        number = (f"CASE WHEN regexp_full_match({stripped}, {_q(columnar.NUMBER_RE)}) "
                   f"THEN TRY_CAST(replace({stripped}, ',', '') AS DOUBLE) END")
         if kind == spec.INTEGER:
             number = (f"CASE WHEN {number} = floor({number}) AND abs({number}) < {columnar.MAX_WHOLE:g} "
@@ -215,7 +219,7 @@ def _typed_expr(column: Column, raw: str) -> str:
         plain = f"CAST({raw} AS {'BIGINT' if kind == spec.INTEGER else 'DOUBLE'})"
         return f"CASE WHEN {digits_only} THEN {plain} ELSE {number} END"
     if kind == spec.DATE:
-        return f"CASE WHEN regexp_full_match({raw}, {_q(_DATE_RE)}) THEN TRY_CAST(left({raw}, 10) AS DATE) END"
+        return f"CASE WHEN regexp_full_match({raw}, {_q(columnar.DATE_RE)}) THEN TRY_CAST(left({raw}, 10) AS DATE) END"
     if kind == spec.NOC_LIST:
         parts = f"list_transform(string_split_regex({raw}, '[;,]'), lambda x: trim(x))"
         return (f"CASE WHEN len(list_filter({parts}, lambda x: x <> '')) BETWEEN 1 AND 3 AND "
@@ -264,11 +268,11 @@ class Facts:
         return c not in self.typed_nulls or self.typed_nulls[c] > self.nulls.get(c, 0)
 
     def below(self, c: str, bound: float, inclusive: bool) -> bool:
-        low = self.ranges.get(c, (None, None))[0] if c in self.ranges else float("-inf")
+        low = self.ranges[c][0] if c in self.ranges else float("-inf")
         return low is not None and (low <= bound if inclusive else low < bound)
 
     def above(self, c: str, bound: float) -> bool:
-        high = self.ranges.get(c, (None, None))[1] if c in self.ranges else float("inf")
+        high = self.ranges[c][1] if c in self.ranges else float("inf")
         return high is not None and high > bound
 
     def longer(self, c: str, length: int) -> bool:
@@ -431,8 +435,11 @@ def validate_batch(con: duckdb.DuckDBPyConnection, raws: list[RawSubmissionTable
             columns.append(f"{value} AS {_ident(col.name)}")
         columns.append(raw_col)
     columns.append("_partner_problem" if "partner_categories" in present else "NULL::VARCHAR AS _partner_problem")
-    rows = PreparedRows(prepared, f"SELECT {', '.join(columns)} FROM ", _positions(prepared.column("_sub")))
-    con.execute(f"CREATE OR REPLACE TEMP VIEW typed AS {rows.typed_sql}prepared")
+    rows = PreparedRows(prepared, ", ".join(columns), _positions(prepared.column("_sub")))
+    con.execute(f"CREATE OR REPLACE TEMP VIEW typed AS {rows.select('prepared')}")
+    # One view for every submission of the batch; submission_rows() registers its rows.
+    con.register("submission_rows", prepared.slice(0, 0))
+    con.execute(f"CREATE OR REPLACE TEMP VIEW submission_typed AS {rows.select('submission_rows')}")
     del prepared
 
     # Repeats within a submission point back at the first occurrence (small tables of
@@ -503,17 +510,16 @@ def validate_batch(con: duckdb.DuckDBPyConnection, raws: list[RawSubmissionTable
     return results
 
 
-def focus(con: duckdb.DuckDBPyConnection, validated: ValidatedFile, group: SubmissionGroup) -> str:
-    """Name a view of ``typed`` holding only ``group``'s rows (scanning the whole batch for
+def submission_rows(con: duckdb.DuckDBPyConnection, validated: ValidatedFile, group: SubmissionGroup) -> str:
+    """Name the view of ``typed`` holding only ``group``'s rows (scanning the whole batch for
     each of its submissions would cost more than recording them)."""
     assert validated.rows is not None
     con.register("submission_rows", validated.rows.of(group.key))
-    con.execute(f"CREATE OR REPLACE TEMP VIEW submission_typed AS {validated.rows.typed_sql}submission_rows")
     return "submission_typed"
 
 
 def release(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop what :func:`validate_batch` and :func:`focus` left on the connection (and the rows)."""
+    """Drop what :func:`validate_batch` left on the connection (and the rows)."""
     con.execute("DROP VIEW IF EXISTS submission_typed")
     con.execute("DROP VIEW IF EXISTS typed")
     con.execute("DROP TABLE IF EXISTS issues")
@@ -554,7 +560,7 @@ def _prepare(rows: pa.Table, mapper: _Mapper,
     Returns the table behind ``typed`` (``_row``, ``_file``, ``_sub``, ``raw_<c>`` for
     every column, ``v_<c>`` for each typed here, ``_partner_problem``), the submission
     groups, the columns left for SQL rules to type and the batch's :class:`Facts`.
-    Columns are worked on by a thread each (Arrow and numpy let go of the GIL)."""
+    Columns are worked on PREPARE_THREADS at a time (Arrow and numpy let go of the GIL)."""
     with ThreadPoolExecutor(max_workers=PREPARE_THREADS) as pool:
         names_present = [c for c in spec.COLUMN_NAMES if c in present]
         cleaned = dict(zip(spec.COLUMN_NAMES, (rows.column(c) for c in spec.COLUMN_NAMES)))

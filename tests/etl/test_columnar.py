@@ -147,3 +147,12 @@ def test_checks_that_cannot_fire_on_the_batch_are_left_out():
     facts.ranges["enrolments"], facts.nulls["title"], facts.problems = (-1, 40), 3, {"unknown:'x'"}
     kept = {(c.rule, c.column) for c in _checks(present, None, facts)}
     assert {("out_of_range", "enrolments"), ("missing_value", "title"), ("invalid_code", "partner_categories")} <= kept
+
+
+def test_the_loader_drops_exactly_the_guard_the_exports_add():
+    """etl and dashboard may not import each other: the two lists are kept equal here."""
+    from dashboard.cell_safety import FORMULA_STARTS, guard_text
+
+    assert columnar.GUARDED == FORMULA_STARTS
+    stored = ["=SUM(A1)", "+1", "-5", "@x", "plain", "'kept"]  # loaded values: already trimmed
+    assert columnar.clean_text(chunked([guard_text(v) for v in stored])).to_pylist() == stored
