@@ -29,6 +29,7 @@ from dashboard import explore_queries, queries
 from dashboard.cell_safety import guard_text
 from dashboard.db import Database
 from dashboard.filters import FilterError, Filters, Vocabulary
+from dashboard.xlsx import write_xlsx
 
 FORMATS = ("csv", "xlsx", "parquet")
 MEDIA_TYPES = {
@@ -113,50 +114,10 @@ def _csv_batches(db: Database, filters: Filters, search: str | None) -> Iterator
 
 
 def _write_xlsx(db: Database, filters: Filters, vocabulary: Vocabulary, search: str | None, target: BinaryIO) -> int:
-    import xlsxwriter
-
     sql, params = explore_queries.export_sql(filters, search)
-    # constant_memory streams rows to temporary files; strings_to_* off keeps every text cell a string.
-    book = xlsxwriter.Workbook(target, {
-        "constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
-        "strings_to_urls": False, "default_date_format": "yyyy-mm-dd", "remove_timezone": True,
-    })
-    try:
-        sheet = book.add_worksheet("offerings")
-        info_sheet = book.add_worksheet("about")
-        bold = book.add_format({"bold": True})
-        date_format = book.add_format({"num_format": "yyyy-mm-dd"})
-        sheet.write_row(0, 0, explore_queries.EXPORT_COLUMNS, bold)
-        sheet.freeze_panes(1, 0)
-        rows = 0
-        for batch in db.arrow_batches(sql, params, batch_rows=XLSX_BATCH_ROWS):
-            writers = [_xlsx_cell_writer(sheet, field.type, date_format) for field in batch.schema]
-            columns = [col.to_pylist() for col in batch.columns]
-            for values in zip(*columns):
-                rows += 1
-                for c, (value, write) in enumerate(zip(values, writers)):
-                    if value is not None:
-                        write(rows, c, value)
-        info_sheet.set_column(0, 0, 18)
-        info_sheet.set_column(1, 1, 90)
-        for r, (key, value) in enumerate(about(db, filters, vocabulary, rows, search).items()):
-            info_sheet.write_string(r, 0, key, bold)
-            info_sheet.write_string(r, 1, value)
-        return rows
-    finally:
-        book.close()
-
-
-def _xlsx_cell_writer(sheet, arrow_type: pa.DataType, date_format):
-    if pa.types.is_boolean(arrow_type):
-        return sheet.write_boolean
-    if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
-        return sheet.write_number
-    if pa.types.is_date(arrow_type):
-        return lambda r, c, v: sheet.write_datetime(r, c, v, date_format)
-    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-        return sheet.write_string
-    return lambda r, c, v: sheet.write_string(r, c, str(v))
+    return write_xlsx(target, "offerings", list(explore_queries.EXPORT_COLUMNS),
+                      db.arrow_batches(sql, params, batch_rows=XLSX_BATCH_ROWS),
+                      lambda rows: about(db, filters, vocabulary, rows, search).items())
 
 
 def _write_parquet(db: Database, filters: Filters, vocabulary: Vocabulary, search: str | None,

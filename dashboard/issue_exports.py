@@ -19,7 +19,6 @@ from datetime import datetime, timezone
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import xlsxwriter
 from flask import Flask, Response, request
 
 from dashboard import context, queries
@@ -27,6 +26,7 @@ from dashboard import submission_queries as sq
 from dashboard.cell_safety import guard_text, neutralise_batch
 from dashboard.db import Database, NoWarehouse
 from dashboard.filters import FilterError, Filters
+from dashboard.xlsx import write_xlsx
 
 XLSX_MAX_ROWS = 1_048_575  # Excel's limit, less the header row: more is refused (HTTP 413)
 ROW_NUMBER_NOTE = ("row is the row number in the institution's own file, as a spreadsheet shows it "
@@ -144,39 +144,9 @@ def csv_chunks(batches: Iterable[pa.RecordBatch], columns: list[str]) -> Iterato
 
 
 def xlsx_bytes(batches: Iterable[pa.RecordBatch], columns: list[str], about: list[tuple[str, object]]) -> bytes:
-    """An .xlsx with the issues on sheet 'issues' and what they are on sheet 'about'.
-
-    xlsxwriter (as the offering export): rows streamed to temporary files
-    (constant_memory), and strings_to_formulas off, so '=cmd' is written as text.
-    """
+    """An .xlsx with the issues on sheet 'issues' and what they are on sheet 'about'."""
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
-                                     "strings_to_numbers": False, "strings_to_urls": False})
-    try:
-        sheet = book.add_worksheet("issues")
-        info = book.add_worksheet("about")
-        bold = book.add_format({"bold": True})
-        sheet.write_row(0, 0, columns, bold)
-        sheet.freeze_panes(1, 0)
-        written = 0
-        for batch in batches:
-            writers = [sheet.write_number if pa.types.is_integer(f.type) or pa.types.is_floating(f.type)
-                       else sheet.write_string for f in batch.schema]
-            for values in zip(*(col.to_pylist() for col in batch.columns)):
-                written += 1
-                for c, (value, write) in enumerate(zip(values, writers)):
-                    if value is not None:
-                        write(written, c, value)
-        info.set_column(0, 0, 16)
-        info.set_column(1, 1, 90)
-        for r, (key, value) in enumerate([*about, ("rows", written)]):
-            info.write_string(r, 0, key, bold)
-            if isinstance(value, (int, float)):
-                info.write_number(r, 1, value)
-            else:
-                info.write_string(r, 1, str(value))
-    finally:
-        book.close()
+    write_xlsx(out, "issues", columns, batches, lambda rows: [*about, ("rows", rows)])
     return out.getvalue()
 
 
