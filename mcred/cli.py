@@ -323,6 +323,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8050)
     p.add_argument("--debug", action="store_true", help="Dash debug mode (never on a shared network)")
     p.set_defaults(func=cmd_serve)
+
+    from mcred import access_commands
+
+    access_commands.register(command, sub)
     return parser
 
 
@@ -335,10 +339,11 @@ def main(argv: list[str] | None = None) -> int:
     from etl.load import LoadError
     from etl.reference import ReferenceDataError
     from etl.warehouse import WarehouseError
+    from mcred.access_commands import CommandError
 
     try:
         return args.func(args)
-    except (UsageError, LoadError, WarehouseError, ReferenceDataError) as exc:
+    except (UsageError, CommandError, LoadError, WarehouseError, ReferenceDataError) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
         print("mcred: interrupted; the database is as it was before the interrupted submission", file=sys.stderr)
