@@ -12,6 +12,8 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 
 from dashboard import compare_exports, context, exports, issue_exports
+from dashboard.access import web as access_web
+from dashboard.access.store import AccessStore, store_path
 from dashboard.components import downloads
 from dashboard.db import Database, NoWarehouse
 from dashboard.settings import DashboardSettings
@@ -38,6 +40,8 @@ def create_app(settings: DashboardSettings) -> dash.Dash:
     exports.register_routes(app.server)
     downloads.register_callbacks(app)
     issue_exports.register_routes(app.server)
+    # Last: the gate and the Content-Security-Policy need every route and inline script.
+    access_web.install(app.server, settings.access, AccessStore(store_path(settings.db_path)), app.csp_hashes)
     return app
 
 
@@ -47,6 +51,14 @@ def _navbar() -> dbc.Navbar:
                            **{"data-keep-query": "1"}))
         for page in dash.page_registry.values() if page.get("nav", True)
     ]
+    actor = access_web.request_actor()  # None while Dash checks the layout on an open route
+    if actor is not None:
+        links.append(dbc.NavItem(html.Span(actor.label, id="navbar-user",
+                                           className="navbar-text small ms-lg-3 py-2 text-white")))
+        if actor.signed_in:
+            links.append(dbc.NavItem(html.A("Sign out", href="/logout", id="navbar-logout", className="nav-link")))
+        elif actor.role == "public":
+            links.append(dbc.NavItem(html.A("Sign in", href="/login", id="navbar-login", className="nav-link")))
     return dbc.Navbar(
         dbc.Container([
             html.A(dbc.NavbarBrand("B.C. Micro-credentials", className="fw-semibold"), href="/",
@@ -61,7 +73,15 @@ def _navbar() -> dbc.Navbar:
 
 def _shell(settings: DashboardSettings):
     def layout():
+        banner = []
+        if not settings.access.sign_in:
+            banner = [dbc.Alert(
+                "No sign-in (MCRED_AUTH=none): you are the local ministry user and see everything. This mode "
+                "serves this machine only; see the README's Deploying section to serve a network.",
+                id="auth-banner", color="warning", className="rounded-0 mb-0 py-1 small border-0",
+                style={"color": "#3d2e00", "backgroundColor": "#fff3cd"})]
         return html.Div([
+            *banner,
             _navbar(),
             dcc.Store(id="url-sync"),
             dbc.Container(dash.page_container, fluid=True, className="pb-4", id="page"),

@@ -246,8 +246,16 @@ def cmd_export(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    from dashboard.access.settings import AccessConfigError, AccessSettings, is_loopback
     from etl.load import load_files
 
+    try:
+        access = AccessSettings.from_env()
+    except AccessConfigError as exc:
+        raise UsageError(str(exc)) from exc
+    if not access.sign_in and not is_loopback(args.host):
+        raise UsageError(f"MCRED_AUTH=none (no sign-in) serves this machine only, not --host {args.host}: set "
+                         "MCRED_AUTH=local or oidc (see the README's Deploying section)")
     settings = _settings(args)
     if not settings.db_path.exists():
         print(f"mcred: {settings.db_path} does not exist: building it from the bundled sample submissions in "
@@ -257,7 +265,7 @@ def cmd_serve(args) -> int:
     from dashboard.app import create_app
     from dashboard.settings import DashboardSettings
 
-    app = create_app(DashboardSettings(db_path=settings.db_path.resolve(), debug=args.debug))
+    app = create_app(DashboardSettings(db_path=settings.db_path.resolve(), debug=args.debug, access=access))
     print(f"mcred: dashboard on http://{args.host}:{args.port}/ (Ctrl+C to stop)", file=sys.stderr)
     app.run(host=args.host, port=args.port, debug=args.debug)
     return EXIT_OK

@@ -90,3 +90,29 @@ def test_empty_store(db):
     assert "no local accounts yet" in mcred(db, "users", "list").stdout
     assert mcred(db, "audit").stdout.strip() == "0 events"
     assert not db.with_name("warehouse.access.sqlite").exists()
+
+
+def serve(db: Path, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:
+    import os
+
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MCRED_")} | env
+    return subprocess.run([str(MCRED), "serve", "--db", str(db), *argv], capture_output=True, text=True,
+                          timeout=60, env=environment)
+
+
+def test_serve_without_sign_in_refuses_a_network_address(db):
+    message = one_line_error(serve(db, "--host", "0.0.0.0"))
+    assert "MCRED_AUTH=none" in message and "--host 0.0.0.0" in message
+    assert not db.exists()  # refused before anything was built
+
+
+@pytest.mark.parametrize(("env", "named"), [
+    ({"MCRED_AUTH": "local"}, "MCRED_SECRET_KEY is required"),
+    ({"MCRED_AUTH": "local", "MCRED_SECRET_KEY": "short"}, "MCRED_SECRET_KEY is too short"),
+    ({"MCRED_AUTH": "ldap"}, "MCRED_AUTH='ldap'"),
+    ({"MCRED_AUTH": "oidc", "MCRED_SECRET_KEY": "x" * 40}, "MCRED_AUTH=oidc needs MCRED_OIDC_ISSUER"),
+    ({"MCRED_PUBLIC": "maybe"}, "MCRED_PUBLIC='maybe'"),
+    ({"MCRED_MIN_CELL": "ten"}, "MCRED_MIN_CELL='ten'"),
+])
+def test_serve_refuses_unusable_access_settings_naming_the_variable(db, env, named):
+    assert named in one_line_error(serve(db, **env))

@@ -217,7 +217,7 @@ def submission_writer():
 # --- the Dash app -------------------------------------------------------------------------
 
 
-def make_app(db_path: Path):
+def make_app(db_path: Path, access=None):
     """A dashboard app that owns its page callbacks.
 
     Dash executes the pages folder again for every app it creates
@@ -239,8 +239,13 @@ def make_app(db_path: Path):
 
     for leftovers in (_callback.GLOBAL_CALLBACK_LIST, _callback.GLOBAL_CALLBACK_MAP, _callback.GLOBAL_INLINE_SCRIPTS):
         leftovers.clear()
-    app = create_app(DashboardSettings(db_path=Path(db_path)))
-    response = app.server.test_client().get("/_dash-dependencies")
+    settings = DashboardSettings(db_path=Path(db_path))
+    if access is not None:  # dashboard.access.settings.AccessSettings: who may look
+        settings = DashboardSettings(db_path=Path(db_path), access=access)
+    app = create_app(settings)
+    # With sign-in on, an open route makes the app take its callbacks (Dash sets itself up on
+    # the first request of any kind).
+    response = app.server.test_client().get("/_dash-dependencies" if access is None else "/healthz")
     assert response.status_code == 200
     return app
 
