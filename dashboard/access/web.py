@@ -275,6 +275,7 @@ def oidc_start() -> flask.Response:
 def oidc_callback() -> flask.Response:
     from authlib.integrations.base_client.errors import OAuthError
     from joserfc.errors import JoseError
+    from requests import RequestException
 
     state = _access()
     if state.oauth_client is None or state.mapping is None:
@@ -282,6 +283,8 @@ def oidc_callback() -> flask.Response:
     try:
         token = state.oauth_client.authorize_access_token(
             claims_options={"iss": {"essential": True, "values": [state.settings.oidc_issuer]}})
+    except RequestException:
+        return _login_page("The single sign-on service cannot be reached. Please try again later.", 503)
     except (OAuthError, JoseError, ValueError, KeyError) as exc:
         state.store.record("sign_in_failed", address=request.remote_addr, route=request.path,
                            detail={"via": "oidc", "reason": type(exc).__name__})
