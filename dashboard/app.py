@@ -23,8 +23,20 @@ ASSETS = PROJECT_ROOT / "assets"
 PAGES = Path(__file__).resolve().parent / "pages"
 
 
+class _Dash(dash.Dash):
+    """Dash without version banners: the page config would otherwise name the Python,
+    Dash and Plotly versions to every visitor (and ask Plotly's server for updates)."""
+
+    def _config(self):
+        config = super()._config()
+        for key in ("python_version", "dash_version", "dash_version_url", "plotly_version", "ddk_version"):
+            config.pop(key, None)
+        config["disable_version_check"] = True
+        return config
+
+
 def create_app(settings: DashboardSettings) -> dash.Dash:
-    app = dash.Dash(
+    app = _Dash(
         __name__,
         use_pages=True,
         pages_folder=str(PAGES),
@@ -34,6 +46,8 @@ def create_app(settings: DashboardSettings) -> dash.Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.server.extensions[context.EXTENSION_KEY] = {"db": Database(settings.db_path), "settings": settings}
+    # Request bodies: an upload of MCRED_MAX_UPLOAD_MB travels base64-encoded in a callback (4/3 larger).
+    app.server.config["MAX_CONTENT_LENGTH"] = (settings.max_upload_mb * 4 // 3 + 1) * 1024 * 1024
     app.layout = _shell(settings)
     _register_shell_callbacks(app)
     compare_exports.register_routes(app.server)
