@@ -18,32 +18,20 @@ from pathlib import Path
 
 import pytest
 import requests
+from servers import free_port, wait_until_up
 
 MCRED = Path(sys.executable).with_name("mcred")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _start(db: Path, *argv: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("MCRED_")} | (env or {})
     proc = subprocess.Popen([str(MCRED), "serve", "--db", str(db), "--port", str(port), *argv],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment,
                             start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(base + "/healthz", timeout=2).ok:
-                return proc, base
-        except requests.ConnectionError:
-            time.sleep(0.3)
-    _stop(proc)
-    raise RuntimeError("mcred serve did not start")
+    wait_until_up(base + "/healthz", proc)
+    return proc, base
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:

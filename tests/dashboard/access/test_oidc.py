@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import socket
 import subprocess
 import sys
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 from access_helpers import SECRET
+from servers import free_port, wait_until_up
 
 from dashboard.access.mapping import MappingError, RoleMapping
 
@@ -31,42 +32,31 @@ institution = "BCIT"
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start_provider() -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+@contextmanager
+def _provider() -> Iterator[str]:
+    """A real OpenID Connect provider process on loopback (nonce required); yields its issuer."""
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "oidc_provider_mock", "--port", str(port),
                              "--require-nonce", "true"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     issuer = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(issuer + "/.well-known/openid-configuration", timeout=1).ok:
-                return proc, issuer
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the OpenID Connect provider did not start")
+    try:
+        wait_until_up(issuer + "/.well-known/openid-configuration", proc, timeout=30)
+        yield issuer
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 @pytest.fixture(scope="module")
 def provider():
-    proc, issuer = _start_provider()
-    yield issuer
-    proc.terminate()
-    proc.wait(10)
+    with _provider() as issuer:
+        yield issuer
 
 
 @pytest.fixture(scope="module")
 def other_provider():
-    proc, issuer = _start_provider()
-    yield issuer
-    proc.terminate()
-    proc.wait(10)
+    with _provider() as issuer:
+        yield issuer
 
 
 @pytest.fixture
