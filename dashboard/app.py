@@ -11,7 +11,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 
-from dashboard import compare_exports, context, exports, issue_exports
+from dashboard import callback_requests, compare_exports, context, exports, issue_exports
 from dashboard.access import web as access_web
 from dashboard.access.store import AccessStore, store_path
 from dashboard.components import downloads
@@ -54,6 +54,7 @@ def create_app(settings: DashboardSettings) -> dash.Dash:
     exports.register_routes(app.server)
     downloads.register_callbacks(app)
     issue_exports.register_routes(app.server)
+    callback_requests.install(app)
     # Last: the gate and the Content-Security-Policy need every route and inline script.
     access_web.install(app.server, settings.access, AccessStore(store_path(settings.db_path)), app.csp_hashes)
     return app

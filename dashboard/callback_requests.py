@@ -1,0 +1,71 @@
+"""Malformed callback requests get HTTP 400, not a 500 from inside Dash.
+
+Every Dash callback is a public endpoint (``POST /_dash-update-component``) that takes
+whatever JSON a client sends. Dash assumes the shape its own renderer sends and fails
+with a traceback (HTTP 500) on anything else. This checks the shape before Dash reads it:
+an object naming a registered callback, with lists of ``{"id", "property", "value"}``
+items (or lists of them, for pattern-matching inputs) as many as that callback declares.
+What a well-formed request's values mean is each callback's own business (its page's
+state parsing).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import flask
+
+PATH = "/_dash-update-component"
+
+
+class _Malformed(ValueError):
+    pass
+
+
+def install(app: dash.Dash) -> None:
+    def check() -> flask.Response | None:
+        if flask.request.path != PATH or flask.request.method != "POST":
+            return None
+        body = flask.request.get_json(silent=True)
+        try:
+            _check(body, app.callback_map)
+        except _Malformed as exc:
+            response = flask.make_response(f"400 Bad Request: malformed callback request: {exc}\n", 400)
+            response.mimetype = "text/plain"
+            return response
+        return None
+
+    app.server.before_request(check)
+
+
+def _check(body: Any, callbacks: dict[str, Any]) -> None:
+    if not isinstance(body, dict):
+        raise _Malformed("the body must be a JSON object")
+    output = body.get("output")
+    if not isinstance(output, str) or output not in callbacks:
+        raise _Malformed("'output' must name a callback of this app")
+    declared = callbacks[output]
+    for key in ("inputs", "state"):
+        items = body.get(key, [])
+        if not isinstance(items, list):
+            raise _Malformed(f"{key!r} must be a list")
+        expected = len(declared.get(key, []))
+        if len(items) != expected:
+            raise _Malformed(f"this callback takes {expected} {key}, not {len(items)}")
+        for item in items:
+            for one in item if isinstance(item, list) else [item]:
+                _check_item(key, one)
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+        raise _Malformed("'changedPropIds' must be a list of strings")
+    outputs = body.get("outputs")
+    if outputs is not None and not isinstance(outputs, dict | list):
+        raise _Malformed("'outputs' must be an object or a list")
+
+
+def _check_item(key: str, item: Any) -> None:
+    if not isinstance(item, dict):
+        raise _Malformed(f"each of {key!r} must be an object with id and property")
+    if not isinstance(item.get("id"), str | dict) or not isinstance(item.get("property"), str):
+        raise _Malformed(f"each of {key!r} needs an id (string or object) and a property (string)")
