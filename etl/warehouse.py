@@ -31,6 +31,7 @@ from pathlib import Path
 import duckdb
 
 from etl import spec
+from etl.sql import literal
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 LOCK_WAIT_SECONDS = 600
@@ -45,10 +46,6 @@ DEFAULT_MEMORY_LIMIT = "500MB"
 
 class WarehouseError(Exception):
     """The database cannot be used; the message says what to do."""
-
-
-def _sql_literal(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
 
 
 def migration_files() -> list[tuple[int, str, Path]]:
@@ -125,7 +122,7 @@ def read_only(path: Path):
     con = duckdb.connect(":memory:")
     try:
         try:
-            con.execute(f"ATTACH {_sql_literal(path)} AS wh (READ_ONLY)")
+            con.execute(f"ATTACH {literal(path)} AS wh (READ_ONLY)")
             con.execute("USE wh")
             con.execute("SELECT 1 FROM schema_migrations LIMIT 1").fetchall()
         except duckdb.Error as exc:
@@ -241,7 +238,7 @@ class Writer:
         try:
             con = duckdb.connect(":memory:")
             try:
-                con.execute(f"ATTACH {_sql_literal(self.path)} AS live (READ_ONLY)")
+                con.execute(f"ATTACH {literal(self.path)} AS live (READ_ONLY)")
                 tables = {r[0] for r in con.execute(
                     "SELECT table_name FROM duckdb_tables() WHERE database_name = 'live'").fetchall()}
             finally:
