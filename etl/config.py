@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from etl.warehouse import DEFAULT_MEMORY_LIMIT
+from etl.warehouse import DEFAULT_MEMORY_LIMIT, DEFAULT_STORAGE_VERSION
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
@@ -18,6 +18,7 @@ class Settings:
     db_path: Path
     data_dir: Path = DEFAULT_DATA_DIR
     load_memory_limit: str = DEFAULT_MEMORY_LIMIT  # DuckDB memory budget of a load (spills past it)
+    storage_version: str = DEFAULT_STORAGE_VERSION  # DuckDB storage format the warehouse is written in
 
     @property
     def institutions_csv(self) -> Path:
@@ -46,4 +47,5 @@ def settings(db_path: str | os.PathLike | None = None, data_dir: str | os.PathLi
         db_path=Path(db_path) if db_path else default_db_path(),
         data_dir=Path(data_dir or os.environ.get("MCRED_DATA_DIR") or DEFAULT_DATA_DIR),
         load_memory_limit=os.environ.get("MCRED_LOAD_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
+        storage_version=os.environ.get("MCRED_STORAGE_VERSION") or DEFAULT_STORAGE_VERSION,
     )
