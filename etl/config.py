@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from etl.warehouse import DEFAULT_MEMORY_LIMIT, DEFAULT_STORAGE_VERSION
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+# The reference data that ships with mcred (institutions.csv, targets.toml, deadlines.toml)
+# and the bundled sample submissions (sample/): package data, wherever mcred is installed.
+# MCRED_DATA_DIR names a folder of one's own copies instead (see README).
+DEFAULT_DATA_DIR = Path(str(resources.files("etl") / "data"))
+SAMPLE_DIR = DEFAULT_DATA_DIR / "sample"
 DEFAULT_DB = Path("data") / "microcredentials.duckdb"
 
 
@@ -34,7 +38,8 @@ class Settings:
 
     @property
     def sample_dir(self) -> Path:
-        return self.data_dir / "sample"
+        """The bundled sample submissions (what ``mcred serve`` builds a missing warehouse from)."""
+        return SAMPLE_DIR
 
 
 def default_db_path() -> Path:

@@ -77,9 +77,9 @@ def _files_of(paths: list[Path]) -> dict[str, bytes]:
 def test_committed_sample_is_what_mcred_sample_writes(tmp_path):
     fresh = _files_of(sample.write_sample(tmp_path))
     committed = _files(COMMITTED)
-    assert sorted(committed) == sorted(fresh), "data/sample is stale: run mcred sample --out data/sample"
+    assert sorted(committed) == sorted(fresh), "data/sample is stale: run mcred sample --out etl/data/sample"
     differing = [name for name in fresh if fresh[name] != committed[name]]
-    assert not differing, f"data/sample is stale ({differing[:3]}...): run mcred sample --out data/sample"
+    assert not differing, f"data/sample is stale ({differing[:3]}...): run mcred sample --out etl/data/sample"
 
 
 def test_default_sample_has_a_few_thousand_offerings_in_about_120_files():
