@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -130,7 +131,7 @@ def present(columns: list[pa.ChunkedArray]) -> pa.ChunkedArray | None:
     return None if pc.all(mask).as_py() else mask
 
 
-def _all_chunks(column: pa.ChunkedArray, test) -> bool:
+def _all_chunks(column: pa.ChunkedArray, test: Callable[[_Bytes], bool]) -> bool:
     return all(test(_Bytes(chunk)) for chunk in column.chunks if len(chunk) and chunk.null_count < len(chunk))
 
 

@@ -161,12 +161,13 @@ def sync_reference(con: duckdb.DuckDBPyConnection, institutions: list[spec.Insti
                     [(i.code, i.name, i.sector, i.region, n) for n, i in enumerate(institutions)])
     con.execute("DELETE FROM code_list")
     con.execute("DELETE FROM code_alias")
-    rows, aliases = [], []
+    rows: list[tuple[str, str, str, str | None, int]] = []
+    aliases: list[tuple[str, str, str]] = []
     for cl in spec.CODE_LISTS.values():
         for n, code in enumerate(cl.codes):
             rows.append((cl.name, code.code, code.label, code.description, n))
-        for alias, code in cl.lookup().items():
-            aliases.append((cl.name, alias, code))
+        for alias, matched in cl.lookup().items():
+            aliases.append((cl.name, alias, matched))
     regions = sorted({i.region for i in institutions})
     rows += [("region", r, r, None, n) for n, r in enumerate(regions)]
     con.executemany("INSERT INTO code_list VALUES (?, ?, ?, ?, ?)", rows)

@@ -55,7 +55,7 @@ class CodeList:
         return table
 
 
-def _codes(*rows: tuple) -> tuple[Code, ...]:
+def _codes(*rows: tuple[str, ...] | tuple[str, str, tuple[str, ...]] | tuple[str, str, tuple[str, ...], str]) -> tuple[Code, ...]:
     return tuple(Code(*row) for row in rows)
 
 
@@ -457,7 +457,7 @@ class Issue:
     expected: str | None = None
     rule: str = field(default="")
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str | int | None]:
         return {
             "severity": self.severity,
             "file": self.file,

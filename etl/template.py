@@ -15,8 +15,13 @@ so the template cannot drift from what the loader accepts.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from etl import spec
+
+if TYPE_CHECKING:  # openpyxl itself is imported only when a template is written
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.worksheet import Worksheet
 
 TEMPLATE_SUFFIXES = (".xlsx", ".csv")
 OFFERINGS_SHEET = "offerings"
@@ -103,7 +108,7 @@ def _write_xlsx(path: Path, institutions: list[spec.Institution]) -> None:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     wb = Workbook()
-    sheet = wb.active
+    sheet = wb.worksheets[0]  # a new workbook's one sheet
     sheet.title = OFFERINGS_SHEET
     about = wb.create_sheet(ABOUT_SHEET)
     codes = wb.create_sheet(CODES_SHEET)
@@ -164,11 +169,12 @@ def _write_xlsx(path: Path, institutions: list[spec.Institution]) -> None:
     wb.save(path)
 
 
-def _write_about(about, lists: dict[str, list[str]], bold, required_fill, header_fill) -> None:
+def _write_about(about: Worksheet, lists: dict[str, list[str]], bold: Font, required_fill: PatternFill,
+                 header_fill: PatternFill) -> None:
     from openpyxl.styles import Alignment
 
     wrap = Alignment(wrap_text=True, vertical="top")
-    rows: list[tuple[list, str]] = []  # (cells, style)
+    rows: list[tuple[list[str], str]] = []  # (cells, style)
 
     required = [c.name for c in spec.COLUMNS if c.required]
     rows.append((["Micro-credential submission template"], "title"))

@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from types import TracebackType
 
 import duckdb
 
@@ -176,7 +177,7 @@ class Writer:
         self.storage_version = storage_version
         self.lock_wait = lock_wait
         self.on_wait = on_wait
-        self.con: duckdb.DuckDBPyConnection | None = None
+        self._con: duckdb.DuckDBPyConnection | None = None
         self._lock_fd: int | None = None
         self._staging: Path | None = None
 
@@ -199,8 +200,16 @@ class Writer:
             raise
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         self._release()
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The connection to the staging copy (between __enter__ or reopen() and publish())."""
+        if self._con is None:
+            raise WarehouseError("the warehouse writer is not open: use it in a with block, reopen() after publish()")
+        return self._con
 
     # -- lock ---------------------------------------------------------------
 
@@ -231,10 +240,10 @@ class Writer:
         self._lock_fd = fd
 
     def _release(self) -> None:
-        if self.con is not None:
+        if self._con is not None:
             with contextlib.suppress(Exception):
-                self.con.close()
-            self.con = None
+                self._con.close()
+            self._con = None
         if self._staging is not None:
             for p in (self._staging, self._staging.with_name(self._staging.name + ".wal")):
                 with contextlib.suppress(FileNotFoundError):
@@ -317,16 +326,16 @@ class Writer:
         except duckdb.Error as exc:
             con.close()
             raise WarehouseError(describe_duckdb_error(self.path, exc)) from exc
-        self.con = con
+        self._con = con
 
     def publish(self, note: str = "") -> None:
         """Make everything committed so far the live warehouse, atomically; keep writing after."""
-        assert self.con is not None and self._staging is not None
-        version = self.con.execute("SELECT coalesce(max(version), 0) + 1 FROM data_version").fetchone()[0]
+        assert self._staging is not None
+        (version,) = self.con.execute("SELECT coalesce(max(version), 0) + 1 FROM data_version").fetchall()[0]
         self.con.execute("INSERT INTO data_version VALUES (?, ?, ?)", [version, datetime.now(timezone.utc), note])
         self.con.execute(f"CHECKPOINT {WAREHOUSE}")
         self.con.close()
-        self.con = None
+        self._con = None
         fd = os.open(self._staging, os.O_RDONLY)
         try:
             os.fsync(fd)

@@ -171,4 +171,4 @@ DIALECTS: dict[str, Dialect] = {
 }
 DEFAULT_DIALECT = Dialect()
 # Excel's own "CSV UTF-8": what an .xlsx house sends when the file is too big for us to write as .xlsx.
-EXCEL_CSV = {"encoding": "utf-8-sig", "delimiter": ",", "eol": "\r\n"}
+EXCEL_CSV = Dialect(encoding="utf-8-sig", delimiter=",", eol="\r\n")

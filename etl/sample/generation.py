@@ -97,7 +97,8 @@ def _choose(rng: np.random.Generator, weights: np.ndarray, n: int) -> np.ndarray
 def _choose_rows(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
     """One category per row, each row with its own probabilities."""
     cumulative = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)
-    return (rng.random(len(probs))[:, None] > cumulative[:, :-1]).sum(axis=1)
+    chosen: np.ndarray = (rng.random(len(probs))[:, None] > cumulative[:, :-1]).sum(axis=1)
+    return chosen
 
 
 def _blank(rng: np.random.Generator, values: np.ndarray, share: float) -> np.ndarray:

@@ -107,7 +107,7 @@ def partner_vocabulary(values: ValueSet) -> list[str]:
 
 def _boolean(values: np.ndarray, value_set: ValueSet, excel: bool) -> pa.Array:
     if value_set.yes_no is None and excel:
-        return pa.array(np.where(values < 0, None, values == 1).tolist(), type=pa.bool_())
+        return pa.array([None if v < 0 else bool(v == 1) for v in values.tolist()], type=pa.bool_())
     yes, no = value_set.yes_no or ("yes", "no")
     return _spell(values, [no, yes])
 

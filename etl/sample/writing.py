@@ -210,7 +210,7 @@ def _write_planned(out: Path, plan: PlannedFile, sizes: dict[tuple[str, int], in
         _write_xlsx(path, rendered, columns, dialect, f"{inst.name}: micro-credential offerings, fiscal year {years}")
     else:
         path = out / f"{plan.stem}.csv"
-        _write_csv(path, rendered, columns, replace(dialect, **EXCEL_CSV) if dialect.fmt == "xlsx" else dialect)
+        _write_csv(path, rendered, columns, replace(dialect, encoding=EXCEL_CSV.encoding, delimiter=EXCEL_CSV.delimiter, eol=EXCEL_CSV.eol) if dialect.fmt == "xlsx" else dialect)
     return path
 
 

@@ -36,7 +36,7 @@ from etl.readers import ROW_COLUMN, RawSubmissionTable
 from etl.spec import COLUMNS, SEVERITY_ERROR, SEVERITY_WARNING, Column, Issue
 from etl.sql import identifier, literal
 from etl.validate.checks import Facts, checks_for, display_sql
-from etl.validate.matching import MAPPED_KINDS, Mapper
+from etl.validate.matching import MAPPED_KINDS, Mapper, parse_period
 from etl.validate.typed import arrow_typed, typed_sql
 
 
@@ -273,7 +273,7 @@ def _prepare(rows: pa.Table, mapper: Mapper,
             names.append("_partner_problem")
             arrays.append(problems)
             facts.problems = set(pc.unique(problems).drop_null().to_pylist())
-    keyed = {name: typed[name][2] if name in typed else columnar.codes(cleaned[name])
+    keyed = {name: (typed[name][2] if name in typed else None) or columnar.codes(cleaned[name])
              for name in ("institution_code", "reporting_period")}
     groups, submission = _assign_submissions(files, keyed["institution_code"], keyed["reporting_period"], mapper)
     names.append("_sub")
@@ -281,7 +281,8 @@ def _prepare(rows: pa.Table, mapper: Mapper,
     return pa.table(arrays, names=names), groups, sql_typed, facts
 
 
-def _type_column(col: Column, values: pa.ChunkedArray, mapper: Mapper):
+def _type_column(col: Column, values: pa.ChunkedArray,
+                 mapper: Mapper) -> tuple[pa.ChunkedArray | None, pa.ChunkedArray | None, tuple[pa.Array, pa.ChunkedArray] | None]:
     """(typed values or None for the SQL rule, a partner cell's problems, (distinct, index) of a code)."""
     if col.kind in MAPPED_KINDS:
         distinct, index = columnar.codes(values)
@@ -306,13 +307,12 @@ def _assign_submissions(files: pa.ChunkedArray, institutions: tuple[pa.Array, pa
     inst_texts, period_texts = inst_values.to_pylist(), period_values.to_pylist()
     combos = [(int(k // (n_inst * n_period)), inst_texts[int(k // n_period % n_inst)],
                period_texts[int(k % n_period)]) for k in distinct]
-    inst_col, period_col = spec.COLUMNS_BY_NAME["institution_code"], spec.COLUMNS_BY_NAME["reporting_period"]
-    resolved = []
-    valid_insts: dict[int, set] = {}
-    valid_periods: dict[int, set] = {}
+    resolved: list[tuple[int, str | None, str | None, str | None, str | None]] = []
+    valid_insts: dict[int, set[str]] = {}
+    valid_periods: dict[int, set[str]] = {}
     for f, inst_raw, period_raw in combos:
-        inst = mapper.match(inst_col, inst_raw)[0] if inst_raw is not None else None
-        period = mapper.match(period_col, period_raw)[0] if period_raw is not None else None
+        inst = mapper.match_institution(inst_raw) if inst_raw is not None else None
+        period = parse_period(period_raw) if period_raw is not None else None
         resolved.append((f, inst_raw, period_raw, inst, period))
         if inst is not None:
             valid_insts.setdefault(f, set()).add(inst)
@@ -321,7 +321,7 @@ def _assign_submissions(files: pa.ChunkedArray, institutions: tuple[pa.Array, pa
     # Keys are numbered in the order of (file, institution, period) as written, missing last.
     order = sorted(range(len(resolved)), key=lambda i: (resolved[i][0], resolved[i][1] is None, resolved[i][1] or "",
                                                        resolved[i][2] is None, resolved[i][2] or ""))
-    keys: dict[tuple, SubmissionGroup] = {}
+    keys: dict[tuple[int, str | None, str | None, str | None, str | None], SubmissionGroup] = {}
     combo_key = np.zeros(len(resolved), dtype=np.int32)
     for i in order:
         f, inst_raw, period_raw, inst, period = resolved[i]
@@ -340,4 +340,5 @@ def _assign_submissions(files: pa.ChunkedArray, institutions: tuple[pa.Array, pa
 def _numpy(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
-    return values.to_numpy(zero_copy_only=False)
+    array: np.ndarray = values.to_numpy(zero_copy_only=False)
+    return array

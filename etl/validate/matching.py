@@ -13,6 +13,9 @@ import pyarrow.compute as pc
 from etl import spec
 from etl.spec import Column, normalize_key
 
+# A matched value: a code, a period, a yes/no, or a list of partner codes.
+MatchedValue = str | bool | list[str] | None
+
 # The column kinds whose values are matched here (the rest are typed in etl.validate.typed).
 MAPPED_KINDS = (spec.INSTITUTION, spec.PERIOD, spec.BOOLEAN, spec.CODES, spec.CODE)
 
@@ -85,7 +88,7 @@ class Mapper:
             typed = pc.take(pa.array(values, type=self.ARROW_TYPES[column.kind]), index)
         else:  # a code per row: dictionary-encoded, so a million rows hold indices, not strings
             dictionary: dict[str, int] = {}
-            slot = pa.array([None if v is None else dictionary.setdefault(v, len(dictionary)) for v in values],
+            slot = pa.array([None if v is None else dictionary.setdefault(str(v), len(dictionary)) for v in values],
                             type=pa.int32())
             codes = pa.array(list(dictionary), type=pa.string())
             typed = pa.chunked_array([pa.DictionaryArray.from_arrays(chunk, codes) for chunk in pc.take(slot, index).chunks],
@@ -94,7 +97,8 @@ class Mapper:
             return typed, None
         return typed, pc.take(pa.array(problems, type=pa.string()), index)
 
-    def match(self, column: Column, text: str):
+    def match(self, column: Column, text: str) -> tuple[MatchedValue, str | None]:
+        """(the typed value or None, the problem or None) of one spelling."""
         kind = column.kind
         if kind == spec.INSTITUTION:
             code = self.match_institution(text)
@@ -108,5 +112,6 @@ class Mapper:
         if kind == spec.CODES:
             codes, problem = partner_codes(text)
             return codes, problem
+        assert column.code_list is not None, column.name
         code = spec.CODE_LISTS[column.code_list].lookup().get(normalize_key(text))
         return code, (None if code else "invalid_code")
