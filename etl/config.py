@@ -47,8 +47,7 @@ def default_db_path() -> Path:
     return Path(os.environ.get("MCRED_DB") or DEFAULT_DB)
 
 
-def settings(db_path: str | os.PathLike[str] | None = None,
-             data_dir: str | os.PathLike[str] | None = None) -> Settings:
+def settings(db_path: str | os.PathLike[str] | None = None, data_dir: str | os.PathLike[str] | None = None) -> Settings:
     return Settings(
         db_path=Path(db_path) if db_path else default_db_path(),
         data_dir=Path(data_dir or os.environ.get("MCRED_DATA_DIR") or DEFAULT_DATA_DIR),

@@ -101,8 +101,7 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(render_migration(path))
-            con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                        [version, name, datetime.now(timezone.utc)])
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, datetime.now(timezone.utc)])
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -111,16 +110,18 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
     latest = max((v for v, _, _ in migration_files()), default=0)
     newer = [v for v in done if v > latest]
     if newer:
-        raise WarehouseError(f"the database was written by a newer mcred (schema version {max(newer)}): "
-                             "upgrade mcred to use it")
+        raise WarehouseError(
+            f"the database was written by a newer mcred (schema version {max(newer)}): upgrade mcred to use it"
+        )
     return applied
 
 
 def attached_storage_version(con: duckdb.DuckDBPyConnection, name: str) -> str:
     """The storage format an attached database is in, as DuckDB names it (``v1.4.0+``: the
     format of 1.4.0 and later; a version asked for names the format it falls in)."""
-    row = con.execute("SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = ?",
-                      [name]).fetchone()
+    row = con.execute(
+        "SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = ?", [name]
+    ).fetchone()
     return str(row[0]) if row and row[0] else ""
 
 
@@ -136,12 +137,22 @@ def storage_version(con: duckdb.DuckDBPyConnection, path: Path) -> str:
 def describe_duckdb_error(path: Path, exc: Exception) -> str:
     text = str(exc)
     if "lock" in text.lower():
-        return (f"the database {path} is locked by another program that has it open for writing: "
-                "close that program (or wait for it) and try again")
-    if "not a valid DuckDB database" in text or "Catalog" in text or "corrupt" in text.lower() \
-            or "WAL" in text or "Serialization" in text or "database file" in text:
-        return (f"the database {path} cannot be opened ({text.splitlines()[0]}): it is damaged or not a DuckDB "
-                "file; move it aside and load the submissions again")
+        return (
+            f"the database {path} is locked by another program that has it open for writing: "
+            "close that program (or wait for it) and try again"
+        )
+    if (
+        "not a valid DuckDB database" in text
+        or "Catalog" in text
+        or "corrupt" in text.lower()
+        or "WAL" in text
+        or "Serialization" in text
+        or "database file" in text
+    ):
+        return (
+            f"the database {path} cannot be opened ({text.splitlines()[0]}): it is damaged or not a DuckDB "
+            "file; move it aside and load the submissions again"
+        )
     return f"the database {path} cannot be opened: {text.splitlines()[0] if text else type(exc).__name__}"
 
 
@@ -167,11 +178,19 @@ def read_only(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 class Writer:
     """The one writer: a locked, private copy of the warehouse that is published atomically."""
 
-    def __init__(self, path: Path, lock_wait: float = LOCK_WAIT_SECONDS, on_wait: Callable[[str], None] | None = None,
-                 memory_limit: str = DEFAULT_MEMORY_LIMIT, storage_version: str = DEFAULT_STORAGE_VERSION):
+    def __init__(
+        self,
+        path: Path,
+        lock_wait: float = LOCK_WAIT_SECONDS,
+        on_wait: Callable[[str], None] | None = None,
+        memory_limit: str = DEFAULT_MEMORY_LIMIT,
+        storage_version: str = DEFAULT_STORAGE_VERSION,
+    ):
         if not _STORAGE_VERSION.fullmatch(storage_version):
-            raise WarehouseError(f"the storage version {storage_version!r} is not one DuckDB names, such as "
-                                 f"{DEFAULT_STORAGE_VERSION} (MCRED_STORAGE_VERSION)")
+            raise WarehouseError(
+                f"the storage version {storage_version!r} is not one DuckDB names, such as "
+                f"{DEFAULT_STORAGE_VERSION} (MCRED_STORAGE_VERSION)"
+            )
         self.path = Path(path)
         self.memory_limit = memory_limit
         self.storage_version = storage_version
@@ -200,8 +219,9 @@ class Writer:
             raise
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self._release()
 
     @property
@@ -231,8 +251,10 @@ class Writer:
                     raise
                 if time.monotonic() > deadline:
                     os.close(fd)
-                    raise WarehouseError(f"another load into {self.path} has been running for over "
-                                         f"{self.lock_wait:.0f} s: wait for it to finish and try again") from None
+                    raise WarehouseError(
+                        f"another load into {self.path} has been running for over "
+                        f"{self.lock_wait:.0f} s: wait for it to finish and try again"
+                    ) from None
                 if not told and self.on_wait:
                     self.on_wait(f"waiting for another load into {self.path} to finish")
                     told = True
@@ -283,15 +305,20 @@ class Writer:
             con = duckdb.connect(":memory:")
             try:
                 con.execute(f"ATTACH {literal(self.path)} AS live (READ_ONLY)")
-                tables = {r[0] for r in con.execute(
-                    "SELECT table_name FROM duckdb_tables() WHERE database_name = 'live'").fetchall()}
+                tables = {
+                    r[0]
+                    for r in con.execute(
+                        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'live'"
+                    ).fetchall()
+                }
             finally:
                 con.close()
         except duckdb.Error as exc:
             raise WarehouseError(describe_duckdb_error(self.path, exc)) from exc
         if tables and "schema_migrations" not in tables:
-            raise WarehouseError(f"{self.path} is a DuckDB database but not an mcred warehouse: "
-                                 "choose another --db path")
+            raise WarehouseError(
+                f"{self.path} is a DuckDB database but not an mcred warehouse: choose another --db path"
+            )
 
     def _open_staging(self) -> None:
         """Open a private copy of the live file (or a new file) in the storage version asked for.
@@ -303,16 +330,22 @@ class Writer:
             # No automatic checkpoints: each commit would otherwise rewrite the growing
             # tables once the log passes 16 MB; publish() checkpoints once per batch. The
             # spill folder stays beside the copy (where a killed load's is cleared).
-            con = duckdb.connect(":memory:", config={"memory_limit": self.memory_limit,
-                                                     "checkpoint_threshold": "1TB",
-                                                     "temp_directory": f"{self._staging}.tmp"})
+            con = duckdb.connect(
+                ":memory:",
+                config={
+                    "memory_limit": self.memory_limit,
+                    "checkpoint_threshold": "1TB",
+                    "temp_directory": f"{self._staging}.tmp",
+                },
+            )
         except duckdb.Error as exc:
             raise WarehouseError(describe_duckdb_error(self.path, exc)) from exc
         try:
             # A new file in the storage version asked for; the live file is copied over it when
             # it is in that version too (cheap), else its database is copied into it.
-            con.execute(f"ATTACH {literal(self._staging)} AS {WAREHOUSE} "
-                        f"(STORAGE_VERSION {literal(self.storage_version)})")
+            con.execute(
+                f"ATTACH {literal(self._staging)} AS {WAREHOUSE} (STORAGE_VERSION {literal(self.storage_version)})"
+            )
             if self.path.exists():
                 if attached_storage_version(con, WAREHOUSE) == storage_version(con, self.path):
                     con.execute(f"DETACH {WAREHOUSE}")

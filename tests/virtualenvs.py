@@ -29,8 +29,13 @@ def create(env: Path) -> Path:
 
 
 def pip_install(python: Path, *args: str) -> None:
-    result = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *args],
-                            capture_output=True, text=True, timeout=PIP_TIMEOUT, env=_clean_env())
+    result = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *args],
+        capture_output=True,
+        text=True,
+        timeout=PIP_TIMEOUT,
+        env=_clean_env(),
+    )
     if result.returncode:
         raise RuntimeError(f"pip install {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
 
@@ -50,13 +55,13 @@ def cached(env: Path, requirements: list[str], probe: str) -> Path:
 
 
 def run(python: Path | str, *args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([str(python), *args], capture_output=True, text=True, cwd=cwd, timeout=timeout,
-                          env=_clean_env())
+    return subprocess.run(
+        [str(python), *args], capture_output=True, text=True, cwd=cwd, timeout=timeout, env=_clean_env()
+    )
 
 
 def _clean_env() -> dict[str, str]:
     # Nothing of the test run's own interpreter may leak into the other environment.
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
-    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
-                                  if not p.startswith(sys.prefix))
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if not p.startswith(sys.prefix))
     return env

@@ -106,8 +106,9 @@ def _blank(rng: np.random.Generator, values: np.ndarray, share: float) -> np.nda
     return np.where(rng.random(len(values)) < share, -1, values)
 
 
-def _titles(rng: np.random.Generator, inst: spec.Institution, profile: SectorProfile,
-            n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _titles(
+    rng: np.random.Generator, inst: spec.Institution, profile: SectorProfile, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(topic, format, intake) per offering; titles are unique within the submission.
 
     The k-th offering of a field takes topic ``k mod T`` (in a shuffled order) and a
@@ -189,8 +190,15 @@ def _noc_lists(rng: np.random.Generator, field_: np.ndarray) -> np.ndarray:
     return out
 
 
-def _uptake(rng: np.random.Generator, inst: spec.Institution, profile: SectorProfile, year: int,
-            delivery: np.ndarray, types: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _uptake(
+    rng: np.random.Generator,
+    inst: spec.Institution,
+    profile: SectorProfile,
+    year: int,
+    delivery: np.ndarray,
+    types: np.ndarray,
+    n: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """Enrolments (growing over the years) and completions at 60-90 % mostly, never above enrolments."""
     scale = np.array([1.4, 0.8, 1.0])[delivery] * profile.median_enrolment * ENROLMENT_GROWTH[year]
     enrolments = rng.lognormal(np.log(scale), 0.7)
@@ -206,8 +214,9 @@ def _uptake(rng: np.random.Generator, inst: spec.Institution, profile: SectorPro
     return enrolments, completions
 
 
-def _tuition(rng: np.random.Generator, credit: np.ndarray, credits: np.ndarray, hours: np.ndarray,
-             funded: np.ndarray) -> np.ndarray:
+def _tuition(
+    rng: np.random.Generator, credit: np.ndarray, credits: np.ndarray, hours: np.ndarray, funded: np.ndarray
+) -> np.ndarray:
     per_credit = np.nan_to_num(credits, nan=1.0) * rng.uniform(130, 190, len(credit))
     per_hour = hours * rng.uniform(12, 28, len(credit))
     tuition = np.rint(np.where(credit, per_credit, per_hour) / 5) * 5
@@ -216,8 +225,9 @@ def _tuition(rng: np.random.Generator, credit: np.ndarray, credits: np.ndarray, 
     return np.where(rng.random(len(credit)) < 0.07, np.nan, tuition)
 
 
-def _dates(rng: np.random.Generator, year: int, hours: np.ndarray,
-           delivery: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _dates(
+    rng: np.random.Generator, year: int, hours: np.ndarray, delivery: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Start and end inside the fiscal year (April 1 to March 31); both empty sometimes."""
     n = len(hours)
     first = np.datetime64(f"{year}-04-01")

@@ -62,8 +62,9 @@ def _spell(indexes: np.ndarray, vocabulary: Sequence[str]) -> pa.DictionaryArray
     is done once per value, not once per cell.
     """
     indexes = np.asarray(indexes, dtype=np.int32)
-    return pa.DictionaryArray.from_arrays(pa.array(indexes, mask=indexes < 0),
-                                          pa.array(list(vocabulary), type=pa.string()))
+    return pa.DictionaryArray.from_arrays(
+        pa.array(indexes, mask=indexes < 0), pa.array(list(vocabulary), type=pa.string())
+    )
 
 
 def _repeat(value: str, n: int) -> pa.Array:
@@ -117,15 +118,18 @@ def _dates_column(values: np.ndarray, excel: bool) -> pa.Array:
     return arr if excel else pc.cast(arr, pa.string())
 
 
-def render(cols: Columns, inst: spec.Institution, year: int, dialect: Dialect, excel: bool,
-           seed: int = DEFAULT_SEED) -> Rendered:
+def render(
+    cols: Columns, inst: spec.Institution, year: int, dialect: Dialect, excel: bool, seed: int = DEFAULT_SEED
+) -> Rendered:
     """The cells of one submission in ``dialect``; for .xlsx, numbers and dates stay typed."""
     n = len(cols["seq"])
     vs = VALUE_SETS[dialect.values]
     fy = {"y": year, "yy": (year + 1) % 100}
     ids = pc.binary_join_element_wise(
         dialect.id_format.format(**fy),
-        pc.utf8_lpad(pc.cast(pa.array(cols["seq"]), pa.string()), width=4, padding="0"), "")
+        pc.utf8_lpad(pc.cast(pa.array(cols["seq"]), pa.string()), width=4, padding="0"),
+        "",
+    )
     titles = _titles_column(cols)
     hours = cols["hours"]
     if excel:
@@ -182,8 +186,9 @@ def render(cols: Columns, inst: spec.Institution, year: int, dialect: Dialect, e
     return rendered
 
 
-def rendered_for_file(planned: PlannedFile, year: int, cols: Columns, dialect: Dialect, seed: int,
-                       inst_index: int, excel: bool) -> Rendered:
+def rendered_for_file(
+    planned: PlannedFile, year: int, cols: Columns, dialect: Dialect, seed: int, inst_index: int, excel: bool
+) -> Rendered:
     """Render one year of a planned file, with its deliberate fault if any."""
     inst = planned.institution
     fault = planned.fault
@@ -197,8 +202,11 @@ def rendered_for_file(planned: PlannedFile, year: int, cols: Columns, dialect: D
     rendered = render(cols, inst, year, dialect, excel, seed)
     if fault == "bad_values":
         # A delivery mode and a type outside the code lists, and none combined with a partner.
-        bad = {"delivery_mode": "Correspondence", "mc_type": "Workshop",
-               "partner_categories": VALUE_SETS[dialect.values].partner_separator.join(["none", "employer_industry"])}
+        bad = {
+            "delivery_mode": "Correspondence",
+            "mc_type": "Workshop",
+            "partner_categories": VALUE_SETS[dialect.values].partner_separator.join(["none", "employer_industry"]),
+        }
         rendered.overrides = {column: {int(row): value} for (column, value), row in zip(bad.items(), rows[2:])}
     elif fault == "bad_values_and_dates":
         noncredit = [int(r) for r in rows[3:] if not cols["credit"][r]]

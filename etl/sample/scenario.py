@@ -22,10 +22,14 @@ YEARS: tuple[int, ...] = (2021, 2022, 2023, 2024, 2025)  # first calendar year o
 # Which (institution, fiscal year) pairs are special. Codes absent from the
 # institutions reference are simply skipped.
 
-NOT_REPORTED: frozenset[tuple[str, int]] = frozenset({
-    ("CMTN", 2025), ("NLC", 2025), ("ECUAD", 2025),  # not reported the latest year yet
-    ("COTR", 2022),  # never reported an older year
-})
+NOT_REPORTED: frozenset[tuple[str, int]] = frozenset(
+    {
+        ("CMTN", 2025),
+        ("NLC", 2025),
+        ("ECUAD", 2025),  # not reported the latest year yet
+        ("COTR", 2022),  # never reported an older year
+    }
+)
 # One file holding several fiscal years (the contract allows it).
 COMBINED_YEARS: dict[str, tuple[int, ...]] = {"NVIT": (2021, 2022)}
 # Rejected and never corrected: the pair stays "rejected" on the dashboard.
@@ -71,8 +75,9 @@ def plan_files(institutions: Sequence[spec.Institution]) -> list[PlannedFile]:
                 planned.append(PlannedFile(f"{stem}_1", inst, years))
                 planned.append(PlannedFile(f"{stem}_2", inst, years, revised=True))
             else:
-                planned.append(PlannedFile(f"{stem}_1", inst, years,
-                                           fault="repeated_title" if key in REPEATED_TITLE else None))
+                planned.append(
+                    PlannedFile(f"{stem}_1", inst, years, fault="repeated_title" if key in REPEATED_TITLE else None)
+                )
     return sorted(planned, key=lambda p: p.stem)
 
 

@@ -71,8 +71,16 @@ def _csv_line(cells: list[str], delimiter: str) -> str:
 CSV_CHUNK_ROWS = 100_000  # rows joined at a time: bounds memory for multi-million-row files
 
 
-def write_csv(path: Path, headers: list[str], columns: list[pa.Array], *, delimiter: str = ",", eol: str = "\n",
-              encoding: str = "utf-8", blank_rows: int = 0) -> None:
+def write_csv(
+    path: Path,
+    headers: list[str],
+    columns: list[pa.Array],
+    *,
+    delimiter: str = ",",
+    eol: str = "\n",
+    encoding: str = "utf-8",
+    blank_rows: int = 0,
+) -> None:
     """Write a CSV as a spreadsheet program would, built column-wise (fast for millions of rows).
 
     ``encoding`` is utf-8, utf-8-sig (with a byte-order mark) or cp1252.
@@ -94,8 +102,8 @@ def _csv_chunk(columns: list[pa.Array], delimiter: str, eol: str) -> str:
     lines = pc.binary_join_element_wise(*fields, delimiter) if len(fields) > 1 else fields[0]
     lines = pc.binary_join_element_wise(lines, eol, "")
     # The value buffer of a string array holds its cells back to back: the chunk's text.
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[lines.offset:lines.offset + len(lines) + 1]
-    return bytes(memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]]).decode("utf-8")
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[lines.offset : lines.offset + len(lines) + 1]
+    return bytes(memoryview(lines.buffers()[2])[offsets[0] : offsets[-1]]).decode("utf-8")
 
 
 def _write_csv(path: Path, rendered: Rendered, columns: list[pa.Array], dialect: Dialect) -> None:
@@ -103,8 +111,15 @@ def _write_csv(path: Path, rendered: Rendered, columns: list[pa.Array], dialect:
     if dialect.trailing_empty_column:
         headers.append("")
         columns.append(pa.nulls(len(columns[0]), pa.string()))
-    write_csv(path, headers, columns, delimiter=dialect.delimiter, eol=dialect.eol, encoding=dialect.encoding,
-              blank_rows=dialect.blank_rows)
+    write_csv(
+        path,
+        headers,
+        columns,
+        delimiter=dialect.delimiter,
+        eol=dialect.eol,
+        encoding=dialect.encoding,
+        blank_rows=dialect.blank_rows,
+    )
 
 
 def _write_xlsx(path: Path, rendered: Rendered, columns: list[pa.Array], dialect: Dialect, title: str) -> None:
@@ -116,8 +131,11 @@ def _write_xlsx(path: Path, rendered: Rendered, columns: list[pa.Array], dialect
     props.created = props.modified = FIXED_TIME
     if dialect.cover_sheet:
         cover = workbook.create_sheet("Instructions")
-        for line in ("Micro-credential offerings report", "One row per micro-credential offered in the period.",
-                     "See the Offerings sheet. Codes follow the ministry's submission format."):
+        for line in (
+            "Micro-credential offerings report",
+            "One row per micro-credential offered in the period.",
+            "See the Offerings sheet. Codes follow the ministry's submission format.",
+        ):
             cover.append([line])
     sheet = workbook.create_sheet("Offerings" if dialect.cover_sheet else "Micro-credentials")
     if dialect.title_rows:
@@ -151,9 +169,13 @@ def _deterministic_zip(data: bytes) -> bytes:
 # --- the entry point -----------------------------------------------------------------------------
 
 
-def write_sample(out_dir: str | Path, seed: int = DEFAULT_SEED, offerings: int | None = None,
-                 on_progress: ProgressCallback | None = None,
-                 institutions_csv: Path | None = None) -> list[Path]:
+def write_sample(
+    out_dir: str | Path,
+    seed: int = DEFAULT_SEED,
+    offerings: int | None = None,
+    on_progress: ProgressCallback | None = None,
+    institutions_csv: Path | None = None,
+) -> list[Path]:
     """Write the synthetic submissions into ``out_dir``; return the files, in load order.
 
     ``offerings`` is about how many offerings in all (default DEFAULT_OFFERINGS).
@@ -183,8 +205,7 @@ def write_sample(out_dir: str | Path, seed: int = DEFAULT_SEED, offerings: int |
     return written
 
 
-def _write_planned(out: Path, plan: PlannedFile, sizes: dict[tuple[str, int], int], seed: int,
-                   inst_index: int) -> Path:
+def _write_planned(out: Path, plan: PlannedFile, sizes: dict[tuple[str, int], int], seed: int, inst_index: int) -> Path:
     inst = plan.institution
     dialect = DIALECTS.get(inst.code, DEFAULT_DIALECT)
     rows = sum(sizes[(inst.code, y)] for y in plan.years)
@@ -202,20 +223,36 @@ def _write_planned(out: Path, plan: PlannedFile, sizes: dict[tuple[str, int], in
         rendered = rendered_for_file(plan, year, cols, dialect, seed, inst_index, excel)
         parts.append(rendered.with_overrides())
     assert rendered is not None
-    columns = parts[0] if len(parts) == 1 else [pa.concat_arrays([decoded(p[i]) for p in parts])
-                                                for i in range(len(parts[0]))]
+    columns = (
+        parts[0]
+        if len(parts) == 1
+        else [pa.concat_arrays([decoded(p[i]) for p in parts]) for i in range(len(parts[0]))]
+    )
     if excel:
         path = out / f"{plan.stem}.xlsx"
         years = " and ".join(period_text(y, "short") for y in plan.years)
         _write_xlsx(path, rendered, columns, dialect, f"{inst.name}: micro-credential offerings, fiscal year {years}")
     else:
         path = out / f"{plan.stem}.csv"
-        _write_csv(path, rendered, columns, replace(dialect, encoding=EXCEL_CSV.encoding, delimiter=EXCEL_CSV.delimiter, eol=EXCEL_CSV.eol) if dialect.fmt == "xlsx" else dialect)
+        _write_csv(
+            path,
+            rendered,
+            columns,
+            replace(dialect, encoding=EXCEL_CSV.encoding, delimiter=EXCEL_CSV.delimiter, eol=EXCEL_CSV.eol)
+            if dialect.fmt == "xlsx"
+            else dialect,
+        )
     return path
 
 
-def write_submission(path: str | Path, institution_code: str = "BCIT", year: int = 2024, offerings: int = 1_000,
-                     seed: int = DEFAULT_SEED, institutions_csv: Path | None = None) -> Path:
+def write_submission(
+    path: str | Path,
+    institution_code: str = "BCIT",
+    year: int = 2024,
+    offerings: int = 1_000,
+    seed: int = DEFAULT_SEED,
+    institutions_csv: Path | None = None,
+) -> Path:
     """One CSV submission in the canonical format: one institution, one fiscal year, ``offerings`` rows.
 
     Every row is valid (some carry the framework warnings, as real data does); for

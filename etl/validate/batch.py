@@ -87,8 +87,9 @@ class ValidatedFile:
         return any(i.severity == SEVERITY_ERROR for i in self.file_issues)
 
 
-def validate_batch(con: duckdb.DuckDBPyConnection, raws: list[RawSubmissionTable],
-                   institutions: list[spec.Institution]) -> list[ValidatedFile]:
+def validate_batch(
+    con: duckdb.DuckDBPyConnection, raws: list[RawSubmissionTable], institutions: list[spec.Institution]
+) -> list[ValidatedFile]:
     """Validate several files in one pass (each SQL statement has a fixed cost that
     small files would otherwise pay one by one). Rows carry ``_file``, their index in
     ``raws``; submission keys (``_sub``) are unique across the batch. Leaves ``typed``
@@ -148,27 +149,36 @@ def validate_batch(con: duckdb.DuckDBPyConnection, raws: list[RawSubmissionTable
         f"CASE WHEN {chk.condition} THEN {{'severity': {literal(chk.severity)}, 'rule': {literal(chk.rule)}, "
         f"'column_name': {literal(chk.column)}, 'value': {display_sql(chk.value or identifier('raw_' + chk.column))}, "
         f"'expected': {literal(chk.expected)}, 'message': {chk.message}}} END"
-        for chk in checks)
-    con.execute(f"""
+        for chk in checks
+    )
+    con.execute(
+        f"""
         CREATE OR REPLACE TEMP TABLE issues AS
         SELECT _sub, _row, f.severity, f.rule, f.column_name, f.value, f.expected, f.message
         FROM (SELECT _sub, _row, unnest(list_filter([{found}], lambda x: x IS NOT NULL)) AS f
               FROM {rows_with_repeats} WHERE {any_issue})
-    """ if checks else """
+    """
+        if checks
+        else """
         CREATE OR REPLACE TEMP TABLE issues (_sub INTEGER, _row BIGINT, severity VARCHAR, rule VARCHAR,
             column_name VARCHAR, value VARCHAR, expected VARCHAR, message VARCHAR)
-    """)
+    """
+    )
 
-    counts = {r[0]: r[1:] for r in con.execute("""
+    counts = {
+        r[0]: r[1:]
+        for r in con.execute("""
         SELECT t._sub, count(*) AS rows_total,
                count(*) FILTER (WHERE e._row IS NOT NULL) AS rows_with_errors
         FROM typed t
         LEFT JOIN (SELECT DISTINCT _sub, _row FROM issues WHERE severity = 'error') e
           ON e._sub = t._sub AND e._row = t._row
         GROUP BY t._sub
-    """).fetchall()}
-    issue_counts = {(r[0], r[1]): r[2] for r in con.execute(
-        "SELECT _sub, severity, count(*) FROM issues GROUP BY ALL").fetchall()}
+    """).fetchall()
+    }
+    issue_counts = {
+        (r[0], r[1]): r[2] for r in con.execute("SELECT _sub, severity, count(*) FROM issues GROUP BY ALL").fetchall()
+    }
     con.execute("DROP TABLE repeated_ids")
     con.execute("DROP TABLE repeated_titles")
     for g in groups:
@@ -180,9 +190,19 @@ def validate_batch(con: duckdb.DuckDBPyConnection, raws: list[RawSubmissionTable
         file_groups = [g for g in groups if g.file_index == n]
         file_issues = list(raw.issues)
         if not file_groups:
-            file_issues.append(Issue(SEVERITY_ERROR, "the file has a header row but no data rows",
-                                     raw.file_name, raw.sheet, raw.header_row, None, None,
-                                     "at least one offering", rule="no_rows"))
+            file_issues.append(
+                Issue(
+                    SEVERITY_ERROR,
+                    "the file has a header row but no data rows",
+                    raw.file_name,
+                    raw.sheet,
+                    raw.header_row,
+                    None,
+                    None,
+                    "at least one offering",
+                    rule="no_rows",
+                )
+            )
         results.append(ValidatedFile(raw, file_groups, file_issues, rows))
     return results
 
@@ -230,8 +250,9 @@ def _concat(raws: list[RawSubmissionTable]) -> pa.Table:
 PREPARE_THREADS = min(4, os.cpu_count() or 2)
 
 
-def _prepare(rows: pa.Table, mapper: Mapper,
-             present: set[str]) -> tuple[pa.Table, list[SubmissionGroup], set[str], Facts]:
+def _prepare(
+    rows: pa.Table, mapper: Mapper, present: set[str]
+) -> tuple[pa.Table, list[SubmissionGroup], set[str], Facts]:
     """Clean every cell, drop blank rows, type what Arrow types exactly, key submissions.
 
     Returns the table behind ``typed`` (``_row``, ``_file``, ``_sub``, ``raw_<c>`` for
@@ -248,8 +269,12 @@ def _prepare(rows: pa.Table, mapper: Mapper,
             row_numbers, files = pc.filter(row_numbers, keep), pc.filter(files, keep)
             cleaned = {c: pc.filter(v, keep) for c, v in cleaned.items()}
         to_type = [col for col in COLUMNS if col.name in present and col.kind != spec.TEXT]
-        typed = dict(zip((col.name for col in to_type),
-                         pool.map(lambda col: _type_column(col, cleaned[col.name], mapper), to_type)))
+        typed = dict(
+            zip(
+                (col.name for col in to_type),
+                pool.map(lambda col: _type_column(col, cleaned[col.name], mapper), to_type),
+            )
+        )
     names, arrays = ["_row", "_file"], [row_numbers, files]
     facts = Facts()
     for c, values in cleaned.items():
@@ -273,16 +298,19 @@ def _prepare(rows: pa.Table, mapper: Mapper,
             names.append("_partner_problem")
             arrays.append(problems)
             facts.problems = set(pc.unique(problems).drop_null().to_pylist())
-    keyed = {name: (typed[name][2] if name in typed else None) or columnar.codes(cleaned[name])
-             for name in ("institution_code", "reporting_period")}
+    keyed = {
+        name: (typed[name][2] if name in typed else None) or columnar.codes(cleaned[name])
+        for name in ("institution_code", "reporting_period")
+    }
     groups, submission = _assign_submissions(files, keyed["institution_code"], keyed["reporting_period"], mapper)
     names.append("_sub")
     arrays.append(submission)
     return pa.table(arrays, names=names), groups, sql_typed, facts
 
 
-def _type_column(col: Column, values: pa.ChunkedArray,
-                 mapper: Mapper) -> tuple[pa.ChunkedArray | None, pa.ChunkedArray | None, tuple[pa.Array, pa.ChunkedArray] | None]:
+def _type_column(
+    col: Column, values: pa.ChunkedArray, mapper: Mapper
+) -> tuple[pa.ChunkedArray | None, pa.ChunkedArray | None, tuple[pa.Array, pa.ChunkedArray] | None]:
     """(typed values or None for the SQL rule, a partner cell's problems, (distinct, index) of a code)."""
     if col.kind in MAPPED_KINDS:
         distinct, index = columnar.codes(values)
@@ -291,9 +319,12 @@ def _type_column(col: Column, values: pa.ChunkedArray,
     return arrow_typed(col, values), None, None
 
 
-def _assign_submissions(files: pa.ChunkedArray, institutions: tuple[pa.Array, pa.ChunkedArray],
-                        periods: tuple[pa.Array, pa.ChunkedArray],
-                        mapper: Mapper) -> tuple[list[SubmissionGroup], pa.Array]:
+def _assign_submissions(
+    files: pa.ChunkedArray,
+    institutions: tuple[pa.Array, pa.ChunkedArray],
+    periods: tuple[pa.Array, pa.ChunkedArray],
+    mapper: Mapper,
+) -> tuple[list[SubmissionGroup], pa.Array]:
     """The submission key of every row, from its file and its institution and period as written.
 
     A row whose institution or period is missing or invalid joins its file's only valid
@@ -301,12 +332,13 @@ def _assign_submissions(files: pa.ChunkedArray, institutions: tuple[pa.Array, pa
     submission of its own, which is rejected."""
     (inst_values, inst_index), (period_values, period_index) = institutions, periods
     n_inst, n_period = len(inst_values), len(period_values)
-    combined = ((_numpy(files).astype(np.int64) * n_inst + _numpy(inst_index)) * n_period
-                + _numpy(period_index))
+    combined = (_numpy(files).astype(np.int64) * n_inst + _numpy(inst_index)) * n_period + _numpy(period_index)
     distinct, row_combo = np.unique(combined, return_inverse=True)
     inst_texts, period_texts = inst_values.to_pylist(), period_values.to_pylist()
-    combos = [(int(k // (n_inst * n_period)), inst_texts[int(k // n_period % n_inst)],
-               period_texts[int(k % n_period)]) for k in distinct]
+    combos = [
+        (int(k // (n_inst * n_period)), inst_texts[int(k // n_period % n_inst)], period_texts[int(k % n_period)])
+        for k in distinct
+    ]
     resolved: list[tuple[int, str | None, str | None, str | None, str | None]] = []
     valid_insts: dict[int, set[str]] = {}
     valid_periods: dict[int, set[str]] = {}
@@ -319,8 +351,16 @@ def _assign_submissions(files: pa.ChunkedArray, institutions: tuple[pa.Array, pa
         if period is not None:
             valid_periods.setdefault(f, set()).add(period)
     # Keys are numbered in the order of (file, institution, period) as written, missing last.
-    order = sorted(range(len(resolved)), key=lambda i: (resolved[i][0], resolved[i][1] is None, resolved[i][1] or "",
-                                                       resolved[i][2] is None, resolved[i][2] or ""))
+    order = sorted(
+        range(len(resolved)),
+        key=lambda i: (
+            resolved[i][0],
+            resolved[i][1] is None,
+            resolved[i][1] or "",
+            resolved[i][2] is None,
+            resolved[i][2] or "",
+        ),
+    )
     keys: dict[tuple[int, str | None, str | None, str | None, str | None], SubmissionGroup] = {}
     combo_key = np.zeros(len(resolved), dtype=np.int32)
     for i in order:
@@ -330,8 +370,9 @@ def _assign_submissions(files: pa.ChunkedArray, institutions: tuple[pa.Array, pa
         g_period = period if period is not None else (next(iter(periods_)) if len(periods_) == 1 else None)
         key = (f, g_inst, None if g_inst else inst_raw, g_period, None if g_period else period_raw)
         if key not in keys:
-            keys[key] = SubmissionGroup(len(keys) + 1, g_inst, inst_raw or g_inst, g_period,
-                                        period_raw or g_period, file_index=f)
+            keys[key] = SubmissionGroup(
+                len(keys) + 1, g_inst, inst_raw or g_inst, g_period, period_raw or g_period, file_index=f
+            )
         combo_key[i] = keys[key].key
     groups = sorted(keys.values(), key=lambda g: g.key)
     return groups, pa.array(combo_key[row_combo.reshape(-1)], type=pa.int32())

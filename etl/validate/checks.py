@@ -16,8 +16,10 @@ MAX_ISSUE_VALUE_CHARS = 500
 
 def display_sql(expr: str) -> str:
     """The value shown with an issue, cut past MAX_ISSUE_VALUE_CHARS."""
-    return (f"CASE WHEN length({expr}) > {MAX_ISSUE_VALUE_CHARS} THEN left({expr}, {MAX_ISSUE_VALUE_CHARS}) "
-            f"|| '... (' || length({expr}) || ' characters)' ELSE {expr} END")
+    return (
+        f"CASE WHEN length({expr}) > {MAX_ISSUE_VALUE_CHARS} THEN left({expr}, {MAX_ISSUE_VALUE_CHARS}) "
+        f"|| '... (' || length({expr}) || ' characters)' ELSE {expr} END"
+    )
 
 
 def _short(expr: str) -> str:
@@ -32,7 +34,9 @@ class Facts:
     def __init__(self) -> None:
         self.nulls: dict[str, int] = {}  # column -> cells missing
         self.typed_nulls: dict[str, int] = {}  # column -> typed values missing (Arrow-typed columns)
-        self.ranges: dict[str, tuple[float | None, float | None]] = {}  # number column -> (min, max) of its typed values
+        self.ranges: dict[
+            str, tuple[float | None, float | None]
+        ] = {}  # number column -> (min, max) of its typed values
         self.max_bytes: dict[str, int] = {}  # column -> longest cell in bytes (>= its characters)
         self.problems: set[str] | None = None  # partner cells' problems, when known
 
@@ -72,7 +76,10 @@ def _code_check(col: spec.Column, shown: str) -> tuple[str, str] | None:
     """(rule, message SQL) of a coded column whose value did not match; None for partner lists,
     whose problems come with their own wording (see PARTNER_CHECKS)."""
     if col.kind == spec.INSTITUTION:
-        return "unknown_institution", f"{shown} || ' is not a known institution code or name (see the institutions reference)'"
+        return (
+            "unknown_institution",
+            f"{shown} || ' is not a known institution code or name (see the institutions reference)'",
+        )
     if col.kind == spec.PERIOD:
         return "invalid_period", f"{shown} || ' is not a fiscal year: write it as 2024/25 (two consecutive years)'"
     if col.kind == spec.BOOLEAN:
@@ -102,8 +109,16 @@ def _column_checks(col: spec.Column, present_in: dict[str, list[int]] | None, fa
         files = ", ".join(str(n) for n in (present_in or {}).get(c, []))
         in_files = f" AND _file IN ({files})" if present_in is not None else ""
         empty = f"{raw} IS NULL" if col.kind == spec.TEXT else f"{raw} IS NULL AND {val} IS NULL"
-        out.append(Check("missing_value", SEVERITY_ERROR, c, f"{empty}{in_files}",
-                         literal(f"{c} is required but empty (expected {col.accepted})"), col.accepted))
+        out.append(
+            Check(
+                "missing_value",
+                SEVERITY_ERROR,
+                c,
+                f"{empty}{in_files}",
+                literal(f"{c} is required but empty (expected {col.accepted})"),
+                col.accepted,
+            )
+        )
     if col.kind in MAPPED_KINDS:
         code = _code_check(col, shown)
         if code and facts.invalid(c):
@@ -111,22 +126,57 @@ def _column_checks(col: spec.Column, present_in: dict[str, list[int]] | None, fa
     elif col.kind in (spec.NUMBER, spec.INTEGER):
         what = "a whole number" if col.kind == spec.INTEGER else "a number"
         if facts.invalid(c):
-            out.append(Check("invalid_number", SEVERITY_ERROR, c, untyped,
-                             f"{shown} || ' is not {what} (expected {col.accepted})'", col.accepted))
+            out.append(
+                Check(
+                    "invalid_number",
+                    SEVERITY_ERROR,
+                    c,
+                    untyped,
+                    f"{shown} || ' is not {what} (expected {col.accepted})'",
+                    col.accepted,
+                )
+            )
         if col.minimum is not None and facts.below(c, col.minimum, col.minimum_exclusive):
             op, words = ("<=", "greater than") if col.minimum_exclusive else ("<", "at least")
-            out.append(Check("out_of_range", SEVERITY_ERROR, c, f"{val} {op} {col.minimum}",
-                             f"{shown} || ' is out of range: {c} must be {words} {col.minimum:g}'", col.accepted))
+            out.append(
+                Check(
+                    "out_of_range",
+                    SEVERITY_ERROR,
+                    c,
+                    f"{val} {op} {col.minimum}",
+                    f"{shown} || ' is out of range: {c} must be {words} {col.minimum:g}'",
+                    col.accepted,
+                )
+            )
         if col.maximum is not None and facts.above(c, col.maximum):
-            out.append(Check("out_of_range", SEVERITY_ERROR, c, f"{val} > {col.maximum}",
-                             f"{shown} || ' is out of range: {c} must be at most {col.maximum:g}'", col.accepted))
+            out.append(
+                Check(
+                    "out_of_range",
+                    SEVERITY_ERROR,
+                    c,
+                    f"{val} > {col.maximum}",
+                    f"{shown} || ' is out of range: {c} must be at most {col.maximum:g}'",
+                    col.accepted,
+                )
+            )
     elif col.kind in _INVALID_WHEN_UNTYPED and facts.invalid(c):
         rule, what = _INVALID_WHEN_UNTYPED[col.kind]
-        out.append(Check(rule, SEVERITY_ERROR, c, untyped, f"{shown} || ' is not {what} (expected {col.accepted})'",
-                         col.accepted))
+        out.append(
+            Check(
+                rule, SEVERITY_ERROR, c, untyped, f"{shown} || ' is not {what} (expected {col.accepted})'", col.accepted
+            )
+        )
     if col.max_length and facts.longer(c, col.max_length):
-        out.append(Check("too_long", SEVERITY_ERROR, c, f"length({raw}) > {col.max_length}",
-                         f"'{c} has ' || length({raw}) || ' characters, more than {col.max_length}'", col.accepted))
+        out.append(
+            Check(
+                "too_long",
+                SEVERITY_ERROR,
+                c,
+                f"length({raw}) > {col.max_length}",
+                f"'{c} has ' || length({raw}) || ' characters, more than {col.max_length}'",
+                col.accepted,
+            )
+        )
     return out
 
 
@@ -134,14 +184,29 @@ _PARTNERS_ACCEPTED = spec.COLUMNS_BY_NAME["partner_categories"].accepted
 
 # Partner cells' own problems (from etl.validate.matching.partner_codes): (problem prefix, check).
 PARTNER_CHECKS: tuple[tuple[str, Check], ...] = (
-    ("unknown:", Check(
-        "invalid_code", SEVERITY_ERROR, "partner_categories", "starts_with(_partner_problem, 'unknown:')",
-        f"'unknown partner category ' || substr(_partner_problem, 9) || ' (expected {_PARTNERS_ACCEPTED})'",
-        _PARTNERS_ACCEPTED)),
-    ("none_combined", Check(
-        "none_combined", SEVERITY_ERROR, "partner_categories", "_partner_problem = 'none_combined'",
-        "'none cannot be combined with another partner category: ' || " + _short(identifier("raw_partner_categories")),
-        _PARTNERS_ACCEPTED)),
+    (
+        "unknown:",
+        Check(
+            "invalid_code",
+            SEVERITY_ERROR,
+            "partner_categories",
+            "starts_with(_partner_problem, 'unknown:')",
+            f"'unknown partner category ' || substr(_partner_problem, 9) || ' (expected {_PARTNERS_ACCEPTED})'",
+            _PARTNERS_ACCEPTED,
+        ),
+    ),
+    (
+        "none_combined",
+        Check(
+            "none_combined",
+            SEVERITY_ERROR,
+            "partner_categories",
+            "_partner_problem = 'none_combined'",
+            "'none cannot be combined with another partner category: ' || "
+            + _short(identifier("raw_partner_categories")),
+            _PARTNERS_ACCEPTED,
+        ),
+    ),
 )
 
 
@@ -155,41 +220,103 @@ _HOURS = spec.MAX_MICRO_HOURS
 # Rules across a row, each with the columns it needs: (columns, check), in the order issues are listed.
 # The warnings are the three framework compliance flags, then repeated titles.
 ROW_CHECKS: tuple[tuple[frozenset[str], Check], ...] = (
-    (frozenset({"completions", "enrolments"}), Check(
-        "completions_over_enrolments", SEVERITY_ERROR, "completions", "completions > enrolments",
-        "'completions (' || completions || ') are more than enrolments (' || enrolments || ')'",
-        "a whole number not more than enrolments")),
-    (frozenset({"credits", "credit_status"}), Check(
-        "credits_without_credit", SEVERITY_ERROR, "credits", "credits IS NOT NULL AND credit_status = 'non_credit'",
-        "'credits are given for a non-credit offering: leave credits empty or set credit_status to credit'",
-        "empty unless credit_status is credit")),
-    (frozenset({"start_date", "end_date"}), Check(
-        "end_before_start", SEVERITY_ERROR, "end_date", "end_date < start_date",
-        "'end_date ' || end_date || ' is before start_date ' || start_date", "a date not before start_date")),
-    (frozenset({"offering_id"}), Check(
-        "duplicate_offering_id", SEVERITY_ERROR, "offering_id", "_offering_first_row IS NOT NULL",
-        "'offering_id ' || " + _short('"raw_offering_id"') + " || ' repeats the one in row ' || _offering_first_row"
-        " || ' (must be unique within institution and period)'",
-        "an offering_id unique within the institution and period")),
-    (frozenset({"duration_hours"}), Check(
-        "over_duration", SEVERITY_WARNING, "duration_hours", _breach("duration_compliance"),
-        f"'duration ' || raw_duration_hours || ' is not under {_HOURS}: the B.C. framework "
-        f"sets micro-credentials under {_HOURS} hours'", f"under {_HOURS} hours")),
-    (frozenset({"assessment"}), Check(
-        "no_assessment", SEVERITY_WARNING, "assessment", _breach("assessment_share"),
-        "'no assessment: the B.C. framework makes assessment necessary'", "yes")),
-    (frozenset({"partner_categories"}), Check(
-        "no_partner", SEVERITY_WARNING, "partner_categories", _breach("partner_alignment"),
-        "'no partner: the B.C. framework asks for alignment with industry, employer, community and/or "
-        "Indigenous community needs'", "a partner category other than none")),
-    (frozenset({"title"}), Check(
-        "duplicate_title", SEVERITY_WARNING, "title", "_title_first_row IS NOT NULL",
-        "'title repeats the one in row ' || _title_first_row", "a title not used by another offering")),
+    (
+        frozenset({"completions", "enrolments"}),
+        Check(
+            "completions_over_enrolments",
+            SEVERITY_ERROR,
+            "completions",
+            "completions > enrolments",
+            "'completions (' || completions || ') are more than enrolments (' || enrolments || ')'",
+            "a whole number not more than enrolments",
+        ),
+    ),
+    (
+        frozenset({"credits", "credit_status"}),
+        Check(
+            "credits_without_credit",
+            SEVERITY_ERROR,
+            "credits",
+            "credits IS NOT NULL AND credit_status = 'non_credit'",
+            "'credits are given for a non-credit offering: leave credits empty or set credit_status to credit'",
+            "empty unless credit_status is credit",
+        ),
+    ),
+    (
+        frozenset({"start_date", "end_date"}),
+        Check(
+            "end_before_start",
+            SEVERITY_ERROR,
+            "end_date",
+            "end_date < start_date",
+            "'end_date ' || end_date || ' is before start_date ' || start_date",
+            "a date not before start_date",
+        ),
+    ),
+    (
+        frozenset({"offering_id"}),
+        Check(
+            "duplicate_offering_id",
+            SEVERITY_ERROR,
+            "offering_id",
+            "_offering_first_row IS NOT NULL",
+            "'offering_id ' || " + _short('"raw_offering_id"') + " || ' repeats the one in row ' || _offering_first_row"
+            " || ' (must be unique within institution and period)'",
+            "an offering_id unique within the institution and period",
+        ),
+    ),
+    (
+        frozenset({"duration_hours"}),
+        Check(
+            "over_duration",
+            SEVERITY_WARNING,
+            "duration_hours",
+            _breach("duration_compliance"),
+            f"'duration ' || raw_duration_hours || ' is not under {_HOURS}: the B.C. framework "
+            f"sets micro-credentials under {_HOURS} hours'",
+            f"under {_HOURS} hours",
+        ),
+    ),
+    (
+        frozenset({"assessment"}),
+        Check(
+            "no_assessment",
+            SEVERITY_WARNING,
+            "assessment",
+            _breach("assessment_share"),
+            "'no assessment: the B.C. framework makes assessment necessary'",
+            "yes",
+        ),
+    ),
+    (
+        frozenset({"partner_categories"}),
+        Check(
+            "no_partner",
+            SEVERITY_WARNING,
+            "partner_categories",
+            _breach("partner_alignment"),
+            "'no partner: the B.C. framework asks for alignment with industry, employer, community and/or "
+            "Indigenous community needs'",
+            "a partner category other than none",
+        ),
+    ),
+    (
+        frozenset({"title"}),
+        Check(
+            "duplicate_title",
+            SEVERITY_WARNING,
+            "title",
+            "_title_first_row IS NOT NULL",
+            "'title repeats the one in row ' || _title_first_row",
+            "a title not used by another offering",
+        ),
+    ),
 )
 
 
-def checks_for(present: set[str], present_in: dict[str, list[int]] | None = None,
-               facts: Facts | None = None) -> list[Check]:
+def checks_for(
+    present: set[str], present_in: dict[str, list[int]] | None = None, facts: Facts | None = None
+) -> list[Check]:
     """The checks for the columns present, less those ``facts`` show cannot fire."""
     facts = facts or Facts()
     checks = [chk for col in COLUMNS if col.name in present for chk in _column_checks(col, present_in, facts)]

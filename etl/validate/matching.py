@@ -75,8 +75,9 @@ class Mapper:
     def __init__(self, institutions: list[spec.Institution]):
         self.match_institution = institution_matcher(institutions)
 
-    def map_column(self, column: Column, distinct: pa.Array,
-                   index: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray | None]:
+    def map_column(
+        self, column: Column, distinct: pa.Array, index: pa.ChunkedArray
+    ) -> tuple[pa.ChunkedArray, pa.ChunkedArray | None]:
         """(typed value, problem) of every row, from its index in ``distinct``; the problem
         (a partner cell's own wording) only for a list of codes."""
         values, problems = [], []
@@ -88,11 +89,14 @@ class Mapper:
             typed = pc.take(pa.array(values, type=self.ARROW_TYPES[column.kind]), index)
         else:  # a code per row: dictionary-encoded, so a million rows hold indices, not strings
             dictionary: dict[str, int] = {}
-            slot = pa.array([None if v is None else dictionary.setdefault(str(v), len(dictionary)) for v in values],
-                            type=pa.int32())
+            slot = pa.array(
+                [None if v is None else dictionary.setdefault(str(v), len(dictionary)) for v in values], type=pa.int32()
+            )
             codes = pa.array(list(dictionary), type=pa.string())
-            typed = pa.chunked_array([pa.DictionaryArray.from_arrays(chunk, codes) for chunk in pc.take(slot, index).chunks],
-                                     type=pa.dictionary(pa.int32(), pa.string()))
+            typed = pa.chunked_array(
+                [pa.DictionaryArray.from_arrays(chunk, codes) for chunk in pc.take(slot, index).chunks],
+                type=pa.dictionary(pa.int32(), pa.string()),
+            )
         if column.kind != spec.CODES:
             return typed, None
         return typed, pc.take(pa.array(problems, type=pa.string()), index)

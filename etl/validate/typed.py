@@ -15,12 +15,18 @@ def typed_sql(column: Column, raw: str) -> str:
     """SQL for the typed value of a column that is checked in SQL (NULL when invalid)."""
     kind = column.kind
     if kind in (spec.NUMBER, spec.INTEGER):
-        stripped = f"regexp_replace({raw}, {literal(columnar.HOURS_UNIT_RE)}, '')" if column.name == "duration_hours" else raw
-        number = (f"CASE WHEN regexp_full_match({stripped}, {literal(columnar.NUMBER_RE)}) "
-                  f"THEN TRY_CAST(replace({stripped}, ',', '') AS DOUBLE) END")
+        stripped = (
+            f"regexp_replace({raw}, {literal(columnar.HOURS_UNIT_RE)}, '')" if column.name == "duration_hours" else raw
+        )
+        number = (
+            f"CASE WHEN regexp_full_match({stripped}, {literal(columnar.NUMBER_RE)}) "
+            f"THEN TRY_CAST(replace({stripped}, ',', '') AS DOUBLE) END"
+        )
         if kind == spec.INTEGER:
-            number = (f"CASE WHEN {number} = floor({number}) AND abs({number}) < {columnar.MAX_WHOLE:g} "
-                      f"THEN CAST({number} AS BIGINT) END")
+            number = (
+                f"CASE WHEN {number} = floor({number}) AND abs({number}) < {columnar.MAX_WHOLE:g} "
+                f"THEN CAST({number} AS BIGINT) END"
+            )
         # Most cells are plain digits: cast them directly (no regex); the rest take the
         # full path (signs, decimals, thousands separators, units).
         digits_only = f"(ltrim({raw}, '0123456789') = '' AND length({raw}) < 16)"
@@ -30,13 +36,17 @@ def typed_sql(column: Column, raw: str) -> str:
         return f"CASE WHEN regexp_full_match({raw}, {literal(columnar.DATE_RE)}) THEN TRY_CAST(left({raw}, 10) AS DATE) END"
     if kind == spec.NOC_LIST:
         parts = f"list_transform(string_split_regex({raw}, '[;,]'), lambda x: trim(x))"
-        return (f"CASE WHEN len(list_filter({parts}, lambda x: x <> '')) BETWEEN 1 AND 3 AND "
-                f"list_bool_and(list_transform(list_filter({parts}, lambda x: x <> ''), "
-                f"lambda x: regexp_full_match(x, '\\d{{5}}'))) "
-                f"THEN array_to_string(list_filter({parts}, lambda x: x <> ''), ';') END")
+        return (
+            f"CASE WHEN len(list_filter({parts}, lambda x: x <> '')) BETWEEN 1 AND 3 AND "
+            f"list_bool_and(list_transform(list_filter({parts}, lambda x: x <> ''), "
+            f"lambda x: regexp_full_match(x, '\\d{{5}}'))) "
+            f"THEN array_to_string(list_filter({parts}, lambda x: x <> ''), ';') END"
+        )
     if kind == spec.TEXT_LIST:
-        return (f"nullif(array_to_string(list_filter(list_transform(string_split({raw}, ';'), lambda x: trim(x)), "
-                f"lambda x: x <> ''), ';'), '')")
+        return (
+            f"nullif(array_to_string(list_filter(list_transform(string_split({raw}, ';'), lambda x: trim(x)), "
+            f"lambda x: x <> ''), ';'), '')"
+        )
     return raw  # TEXT
 
 

@@ -18,9 +18,21 @@ import pytest
 from virtualenvs import ROOT, bin_path, create, pip_install, run
 
 # What a wheel is built from: the source tree without the local environments and outputs.
-NOT_SOURCE = shutil.ignore_patterns(".git", ".venv*", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
-                                    "*.duckdb", "*.duckdb.*", ".*.duckdb.next-*", "screenshots", "benchmarks",
-                                    "tests")
+NOT_SOURCE = shutil.ignore_patterns(
+    ".git",
+    ".venv*",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".pytest_cache",
+    "*.duckdb",
+    "*.duckdb.*",
+    ".*.duckdb.next-*",
+    "screenshots",
+    "benchmarks",
+    "tests",
+)
 SERVE_WAIT_SECONDS = 120
 
 
@@ -44,9 +56,19 @@ def installed(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("wheel")
     source = base / "source"
     shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
-    built = run(sys.executable,
-                "-m", "pip", "wheel", "--no-deps", "--quiet", "--disable-pip-version-check", "-w", str(base / "dist"),
-                str(source), timeout=600)
+    built = run(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--quiet",
+        "--disable-pip-version-check",
+        "-w",
+        str(base / "dist"),
+        str(source),
+        timeout=600,
+    )
     assert built.returncode == 0, built.stderr
     (wheel,) = (base / "dist").glob("mcred-*.whl")
     python = create(base / "venv")
@@ -60,8 +82,9 @@ def test_the_wheel_installed_elsewhere_samples_loads_and_serves(installed, tmp_p
     work.mkdir()
     mcred = str(bin_path(installed.parent, "mcred"))
 
-    where = run(installed / "python", "-c", "import etl, dashboard; print(etl.__file__); print(dashboard.__file__)",
-                cwd=work)
+    where = run(
+        installed / "python", "-c", "import etl, dashboard; print(etl.__file__); print(dashboard.__file__)", cwd=work
+    )
     assert where.returncode == 0, where.stderr
     assert all(Path(p).is_relative_to(installed.parent) for p in where.stdout.split()), where.stdout
 
@@ -74,8 +97,13 @@ def test_the_wheel_installed_elsewhere_samples_loads_and_serves(installed, tmp_p
 
     # serve builds its warehouse from the bundled sample when the database is missing.
     port = _free_port()
-    server = subprocess.Popen([mcred, "serve", "--db", "bundled.duckdb", "--host", "127.0.0.1", "--port", str(port)],
-                              cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [mcred, "serve", "--db", "bundled.duckdb", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=work,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + SERVE_WAIT_SECONDS
         status, page = 0, b""

@@ -96,8 +96,9 @@ def test_regenerating_removes_stale_sample_files_only(tmp_path):
     (tmp_path / "2019_UBC_7.csv").write_text("stale")
     (tmp_path / "notes.txt").write_text("mine")
     progress = []
-    written = sample.write_sample(tmp_path, offerings=300, on_progress=lambda n, total, name: progress.append(
-        (n, total, name)))
+    written = sample.write_sample(
+        tmp_path, offerings=300, on_progress=lambda n, total, name: progress.append((n, total, name))
+    )
     names = {p.name for p in tmp_path.iterdir()}
     assert "2019_UBC_7.csv" not in names and "notes.txt" in names
     assert names - {"notes.txt"} == {p.name for p in written}
@@ -128,16 +129,25 @@ def test_committed_sample_loads_with_only_the_intended_rejections(settings: Sett
         assert superseded >= 1
         rules = {r[0] for r in con.execute("SELECT DISTINCT rule FROM validation_issues").fetchall()}
         assert {"over_duration", "no_assessment", "no_partner", "unknown_column", "duplicate_title"} <= rules
-        shares = {sector: (ce, credit) for sector, ce, credit in con.execute("""
+        shares = {
+            sector: (ce, credit)
+            for sector, ce, credit in con.execute("""
             SELECT sector, avg(continuing_education::INT), avg((credit_status = 'credit')::INT)
             FROM current_offerings GROUP BY sector
-        """).fetchall()}
-        rates = con.execute("SELECT sum(completions) / sum(enrolments), max(completions - enrolments) "
-                        "FROM current_offerings").fetchone()
-        by_year = [r[0] for r in con.execute("SELECT count(*) FROM current_offerings GROUP BY reporting_period "
-                                         "ORDER BY reporting_period").fetchall()]
-        non_ascii_titles = con.execute("SELECT count(*) FROM current_offerings "
-                                   "WHERE NOT regexp_matches(title, '^[ -~]*$')").fetchone()[0]
+        """).fetchall()
+        }
+        rates = con.execute(
+            "SELECT sum(completions) / sum(enrolments), max(completions - enrolments) FROM current_offerings"
+        ).fetchone()
+        by_year = [
+            r[0]
+            for r in con.execute(
+                "SELECT count(*) FROM current_offerings GROUP BY reporting_period ORDER BY reporting_period"
+            ).fetchall()
+        ]
+        non_ascii_titles = con.execute(
+            "SELECT count(*) FROM current_offerings WHERE NOT regexp_matches(title, '^[ -~]*$')"
+        ).fetchone()[0]
 
     ce = {sector: v[0] for sector, v in shares.items()}
     credit = {sector: v[1] for sector, v in shares.items()}
@@ -148,11 +158,13 @@ def test_committed_sample_loads_with_only_the_intended_rejections(settings: Sett
     assert non_ascii_titles > 0  # the Windows-1252 files came through with their accents
 
     status = reporting_status(settings.db_path)
-    missing = {(i["code"], p) for i in status["institutions"] for p, s in i["periods"].items()
-               if s["status"] == "missing"}
+    missing = {
+        (i["code"], p) for i in status["institutions"] for p, s in i["periods"].items() if s["status"] == "missing"
+    }
     assert missing == {(code, f"{year}/{(year + 1) % 100:02d}") for code, year in sample.NOT_REPORTED}
-    still_rejected = {(i["code"], p) for i in status["institutions"] for p, s in i["periods"].items()
-                      if s["status"] == "rejected"}
+    still_rejected = {
+        (i["code"], p) for i in status["institutions"] for p, s in i["periods"].items() if s["status"] == "rejected"
+    }
     assert still_rejected == {(code, f"{year}/{(year + 1) % 100:02d}") for code, year in sample.REJECTED_ONLY}
 
 

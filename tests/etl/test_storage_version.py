@@ -16,9 +16,19 @@ from etl.load import load_files
 from etl.warehouse import DEFAULT_STORAGE_VERSION, WarehouseError, Writer, read_only, storage_version
 
 # The views README.md documents for analysts.
-VIEWS = ("current_offerings", "current_offering_partners", "submissions", "current_submissions",
-         "validation_issues", "reporting_status", "reporting_deadlines", "institutions", "codes", "targets",
-         "metrics")
+VIEWS = (
+    "current_offerings",
+    "current_offering_partners",
+    "submissions",
+    "current_submissions",
+    "validation_issues",
+    "reporting_status",
+    "reporting_deadlines",
+    "institutions",
+    "codes",
+    "targets",
+    "metrics",
+)
 
 # Kept between runs (gitignored); made by the first run on a clean checkout.
 DUCKDB14_ENV = ROOT / ".venv-duckdb14"
@@ -38,8 +48,9 @@ print(json.dumps(out))
 @pytest.fixture(scope="module")
 def duckdb14():
     # pytz: DuckDB 1.4's Python client needs it to fetch TIMESTAMP WITH TIME ZONE values.
-    return cached(DUCKDB14_ENV, ["duckdb>=1.4,<1.5", "pytz"],
-                  "import duckdb, pytz; assert duckdb.__version__.startswith('1.4.')")
+    return cached(
+        DUCKDB14_ENV, ["duckdb>=1.4,<1.5", "pytz"], "import duckdb, pytz; assert duckdb.__version__.startswith('1.4.')"
+    )
 
 
 def _views(con) -> dict:
@@ -83,8 +94,10 @@ def test_a_warehouse_in_a_newer_format_is_rewritten_by_the_next_load(tmp_path):
     assert _file_version(older.db_path) == DEFAULT_STORAGE_VERSION + "+"
     with read_only(older.db_path) as con:
         # Everything came across, and the submission ids go on from where they were.
-        assert con.execute("SELECT institution_code, submission_id FROM current_offerings ORDER BY 2").fetchall() \
-            == [("BCIT", 1), ("SFU", 2)]
+        assert con.execute("SELECT institution_code, submission_id FROM current_offerings ORDER BY 2").fetchall() == [
+            ("BCIT", 1),
+            ("SFU", 2),
+        ]
     # A later load in the same format copies the file as it is.
     shutil.copy(older.db_path, tmp_path / "before.duckdb")
     load_files([csv_file(tmp_path, "c.csv", [offering_row(inst="UBC", oid="C1")])], older)
