@@ -6,8 +6,9 @@ opens the live file for writing. Instead (see docs in the README):
 1. it takes ``<db>.lock`` (an OS file lock, released even when the process is killed),
    so one loader runs at a time;
 2. copies the live file to ``.<db>.next-<pid>`` in the same directory and opens that
-   copy read-write; migrations, reference data and one transaction per submission
-   go there;
+   copy read-write (attached in DEFAULT_STORAGE_VERSION's format; a live file in
+   another format is copied database-wise instead of byte-wise); migrations, reference
+   data and one transaction per submission go there;
 3. publishes: CHECKPOINT, close, ``os.replace(copy, live)`` (atomic on POSIX).
 
 Readers open the live file read-only per request (an in-memory connection that
