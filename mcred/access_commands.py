@@ -26,14 +26,20 @@ class CommandError(Exception):
 
 def register(command: Callable[[str, str], argparse.ArgumentParser], sub: Any) -> None:
     """Add ``users`` and ``audit`` to the parser (``command`` makes a sub-parser with --db)."""
-    users = sub.add_parser("users", help="local accounts: add, list, remove, passwd",
-                           description="Local accounts for MCRED_AUTH=local (stored beside the warehouse).")
+    users = sub.add_parser(
+        "users",
+        help="local accounts: add, list, remove, passwd",
+        description="Local accounts for MCRED_AUTH=local (stored beside the warehouse).",
+    )
     users_sub = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
 
     def users_command(name: str, help_text: str) -> argparse.ArgumentParser:
         p = users_sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--db", metavar="PATH", help="the warehouse whose accounts these are (default: $MCRED_DB, "
-                                                   "else data/microcredentials.duckdb)")
+        p.add_argument(
+            "--db",
+            metavar="PATH",
+            help="the warehouse whose accounts these are (default: $MCRED_DB, else data/microcredentials.duckdb)",
+        )
         return p
 
     p = users_command("add", "create a local account")
@@ -58,8 +64,9 @@ def register(command: Callable[[str, str], argparse.ArgumentParser], sub: Any) -
 
     p = command("audit", "the audit log: sign-ins, failed sign-ins, exports, account changes")
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--since", metavar="DATE", help="only events from DATE (YYYY-MM-DD, Pacific time) or an "
-                                                   "ISO date and time on")
+    p.add_argument(
+        "--since", metavar="DATE", help="only events from DATE (YYYY-MM-DD, Pacific time) or an ISO date and time on"
+    )
     p.set_defaults(func=cmd_audit)
 
 
@@ -150,8 +157,9 @@ def parse_since(text: str) -> datetime:
 def cmd_users_add(args: argparse.Namespace) -> int:
     known = _known_institutions(args) if args.role == "institution" else None
     store = _store(args)
-    account = store.add_account(args.email, args.role, _read_password(args), args.institution, actor=_actor(),
-                                known_institutions=known)
+    account = store.add_account(
+        args.email, args.role, _read_password(args), args.institution, actor=_actor(), known_institutions=known
+    )
     scope = f" for {account.institution}" if account.institution else ""
     print(f"added {account.email} ({account.role}{scope})")
     return 0
@@ -168,8 +176,10 @@ def cmd_users_list(args: argparse.Namespace) -> int:
         print("no local accounts yet (add one with: mcred users add EMAIL --role ministry --password-stdin)")
         return 0
     for a in accounts:
-        print(f"{a.email:<40} {a.role:<12} {a.institution or '-':<8} since "
-              f"{pacific(datetime.fromisoformat(a.created_at))}")
+        print(
+            f"{a.email:<40} {a.role:<12} {a.institution or '-':<8} since "
+            f"{pacific(datetime.fromisoformat(a.created_at))}"
+        )
     print(f"{len(accounts)} accounts")
     return 0
 

@@ -278,8 +278,10 @@ def cmd_serve(args) -> int:
     except AccessConfigError as exc:
         raise UsageError(str(exc)) from exc
     if not access.sign_in and not is_loopback(args.host):
-        raise UsageError(f"MCRED_AUTH=none (no sign-in) serves this machine only, not --host {args.host}: set "
-                         "MCRED_AUTH=local or oidc (see the README's Deploying section)")
+        raise UsageError(
+            f"MCRED_AUTH=none (no sign-in) serves this machine only, not --host {args.host}: set "
+            "MCRED_AUTH=local or oidc (see the README's Deploying section)"
+        )
     settings = _settings(args)
     if not settings.db_path.exists():
         print(
@@ -296,19 +298,25 @@ def cmd_serve(args) -> int:
         raise UsageError(f"--workers must be at least 1 (got {args.workers})")
     debug = args.debug or os.environ.get("MCRED_DEBUG") == "1"
     if debug and (args.workers or not is_loopback(args.host)):
-        raise UsageError("debug mode (--debug or MCRED_DEBUG=1) runs code sent by the browser: only on a loopback "
-                         "host and without --workers")
+        raise UsageError(
+            "debug mode (--debug or MCRED_DEBUG=1) runs code sent by the browser: only on a loopback "
+            "host and without --workers"
+        )
     try:
         max_upload = DashboardSettings.from_env().max_upload_mb
     except AccessConfigError as exc:
         raise UsageError(str(exc)) from exc
-    dashboard_settings = DashboardSettings(db_path=settings.db_path.resolve(), debug=debug, access=access,
-                                           max_upload_mb=max_upload)
+    dashboard_settings = DashboardSettings(
+        db_path=settings.db_path.resolve(), debug=debug, access=access, max_upload_mb=max_upload
+    )
     if args.workers:
         from dashboard.production import serve
 
-        print(f"mcred: dashboard on http://{args.host}:{args.port}/ with {args.workers} workers (gunicorn; "
-              "Ctrl+C to stop)", file=sys.stderr)
+        print(
+            f"mcred: dashboard on http://{args.host}:{args.port}/ with {args.workers} workers (gunicorn; "
+            "Ctrl+C to stop)",
+            file=sys.stderr,
+        )
         serve(lambda: create_app(dashboard_settings).server, args.host, args.port, args.workers)
         return EXIT_OK
     app = create_app(dashboard_settings)
@@ -400,8 +408,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("serve", "run the dashboard (builds the database from the bundled sample when it is missing)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8050)
-    p.add_argument("--workers", type=int, metavar="N",
-                   help="the production server: gunicorn with N threaded worker processes")
+    p.add_argument(
+        "--workers", type=int, metavar="N", help="the production server: gunicorn with N threaded worker processes"
+    )
     p.add_argument("--debug", action="store_true", help="Dash debug mode (never on a shared network)")
     p.set_defaults(func=cmd_serve)
 
