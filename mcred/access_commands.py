@@ -31,15 +31,15 @@ def register(command: Callable[[str, str], argparse.ArgumentParser], sub: Any) -
         help="local accounts: add, list, remove, passwd",
         description="Local accounts for MCRED_AUTH=local (stored beside the warehouse).",
     )
+    db_help = "the warehouse whose accounts these are (default: $MCRED_DB, else data/microcredentials.duckdb)"
+    users.add_argument("--db", metavar="PATH", help=db_help)
     users_sub = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
 
     def users_command(name: str, help_text: str) -> argparse.ArgumentParser:
         p = users_sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument(
-            "--db",
-            metavar="PATH",
-            help="the warehouse whose accounts these are (default: $MCRED_DB, else data/microcredentials.duckdb)",
-        )
+        # Before or after the action (mcred users --db X list, mcred users list --db X);
+        # SUPPRESS keeps an absent one from undoing the one given before.
+        p.add_argument("--db", metavar="PATH", help=db_help, default=argparse.SUPPRESS)
         return p
 
     p = users_command("add", "create a local account")

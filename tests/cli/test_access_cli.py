@@ -142,3 +142,11 @@ def test_serve_without_sign_in_refuses_a_network_address(db):
 )
 def test_serve_refuses_unusable_access_settings_naming_the_variable(db, env, named):
     assert named in one_line_error(serve(db, **env))
+
+
+def test_db_may_come_before_or_after_the_action(db):
+    mcred(db, "users", "add", "a@b.ca", "--role", "ministry", "--password-stdin", stdin=PASSWORD)
+    before = subprocess.run(
+        [str(MCRED), "users", "--db", str(db), "list", "--json"], capture_output=True, text=True, timeout=60
+    )
+    assert [a["email"] for a in json.loads(before.stdout)["accounts"]] == ["a@b.ca"]
