@@ -11,10 +11,13 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 
-from dashboard import compare_exports, context, exports, issue_exports
-from dashboard.components import downloads
-from dashboard.db import Database, NoWarehouse
+from dashboard import context
+from dashboard.data.database import Database, NoWarehouse
+from dashboard.exports import issues as issue_exports
+from dashboard.exports import offerings as exports
+from dashboard.exports import peers as compare_exports
 from dashboard.settings import DashboardSettings
+from dashboard.views import downloads
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ASSETS = PROJECT_ROOT / "assets"
@@ -73,7 +76,7 @@ def _shell(settings: DashboardSettings):
 
 
 def _footer_text(settings: DashboardSettings) -> str:
-    from dashboard import queries
+    from dashboard.data import overview as queries
 
     db = Database(settings.db_path)
     try:
@@ -108,7 +111,7 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def reset_filters(_n, ids):
-        from dashboard import queries
+        from dashboard.data import overview as queries
 
         latest = queries.vocabulary(context.db()).latest_period
         return [[latest] if i["name"] == "period" and latest else [] for i in ids]
@@ -119,9 +122,9 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def summarise_filters(_values):
-        from dashboard import queries
-        from dashboard.components.filters import summary_text, values_from_inputs
-        from dashboard.filters import Filters
+        from dashboard.data import overview as queries
+        from dashboard.data.filters import Filters
+        from dashboard.views.filters import summary_text, values_from_inputs
 
         vocab = queries.vocabulary(context.db())
         filters, _ = Filters.parse(values_from_inputs(dash.ctx.inputs_list[0]), vocab, strict=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from dashboard.db import Database
+from dashboard.data.database import Database
 
 EXTENSION_KEY = "mcred"
 

@@ -206,10 +206,10 @@ def cmd_sample(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from dashboard import queries
-    from dashboard.db import Database, NoWarehouse
-    from dashboard.exports import ExportError, export_to_file, parse_filters
-    from dashboard.filters import FilterError
+    from dashboard.data import overview as queries
+    from dashboard.data.database import Database, NoWarehouse
+    from dashboard.data.filters import FilterError
+    from dashboard.exports.offerings import ExportError, export_to_file, parse_filters
 
     settings = _settings(args)
     query = {name: getattr(args, name) for name in EXPORT_FILTERS if getattr(args, name) is not None}

@@ -37,7 +37,7 @@ OUTPUTS = ["compare-heading.children", "compare-subheading.children", "compare-m
 
 def _payloads(filters: dict[str, list[str]], focus: str, peers: str, latest: str) -> list[dict]:
     """The two requests Dash's renderer sends when the focus or the peer group changes."""
-    from dashboard.filters import PARAMETERS
+    from dashboard.data.filters import PARAMETERS
 
     filter_inputs = []
     for name in PARAMETERS:
@@ -60,7 +60,7 @@ def _payloads(filters: dict[str, list[str]], focus: str, peers: str, latest: str
 
 def _floor_statements(database, filters_obj, vocab) -> list[tuple[str, list]]:
     """The comparison's essential SQL for these filters (profile + trend), as our code writes it."""
-    from dashboard import compare_queries as cq
+    from dashboard.data import compare as cq
 
     recorded: list[tuple[str, list]] = []
     original = database.frame
@@ -81,10 +81,10 @@ def _floor_statements(database, filters_obj, vocab) -> list[tuple[str, list]]:
 
 
 def _run(ctx: Context, cold: bool) -> Result:
-    from dashboard import compare_queries as cq
-    from dashboard import queries
     from dashboard.app import create_app
-    from dashboard.filters import Filters
+    from dashboard.data import compare as cq
+    from dashboard.data import overview as queries
+    from dashboard.data.filters import Filters
     from dashboard.settings import DashboardSettings
 
     db_path = sample_warehouse(ctx)

@@ -47,9 +47,9 @@ Path(sys.argv[3]).write_text(json.dumps({"first": first, "total": total, "bytes"
 EXPORT_SIDE = """
 import json, sys, time
 from pathlib import Path
-from dashboard import queries
-from dashboard.db import Database
-from dashboard.exports import export_to_file, parse_filters
+from dashboard.data import overview as queries
+from dashboard.data.database import Database
+from dashboard.exports.offerings import export_to_file, parse_filters
 db = Database(Path(sys.argv[1]))
 filters, search = parse_filters(json.loads(sys.argv[2]), queries.vocabulary(db))
 start = time.perf_counter()
@@ -73,9 +73,10 @@ Path(sys.argv[4]).write_text(json.dumps({"total": time.perf_counter() - start}))
 
 
 def _query(db_path: Path, query: dict, guard: bool) -> tuple[str, list]:
-    from dashboard import explore_queries, queries
-    from dashboard.db import Database
-    from dashboard.exports import parse_filters
+    from dashboard.data import explore as explore_queries
+    from dashboard.data import overview as queries
+    from dashboard.data.database import Database
+    from dashboard.exports.offerings import parse_filters
 
     db = Database(db_path)
     filters, search = parse_filters(query, queries.vocabulary(db))

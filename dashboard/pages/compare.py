@@ -11,11 +11,13 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html
 
-from dashboard import compare_figures, context, queries
-from dashboard import compare_queries as cq
-from dashboard.components.filters import filter_panel, url_param_id, values_from_inputs
-from dashboard.db import Database, NoWarehouse
-from dashboard.filters import Filters, Vocabulary
+from dashboard import context
+from dashboard.data import compare as cq
+from dashboard.data import overview as queries
+from dashboard.data.database import Database, NoWarehouse
+from dashboard.data.filters import Filters, Vocabulary
+from dashboard.figures import compare as compare_figures
+from dashboard.views.filters import filter_panel, url_param_id, values_from_inputs
 
 dash.register_page(__name__, path="/compare", name="Compare", title="Compare | B.C. Micro-credentials", order=1)
 

@@ -7,11 +7,13 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
-from dashboard import context, explore_queries, queries
-from dashboard.components.downloads import download_link
-from dashboard.components.filters import filter_panel, url_param_id, values_from_inputs
-from dashboard.db import Database, NoWarehouse
-from dashboard.filters import Filters
+from dashboard import context
+from dashboard.data import explore as explore_queries
+from dashboard.data import overview as queries
+from dashboard.data.database import Database, NoWarehouse
+from dashboard.data.filters import Filters
+from dashboard.views.downloads import download_link
+from dashboard.views.filters import filter_panel, url_param_id, values_from_inputs
 
 dash.register_page(__name__, path="/explore", name="Explore", title="Explore | B.C. Micro-credentials", order=2)
 

@@ -10,11 +10,13 @@ import numpy as np
 import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 
-from dashboard import context, figures, queries, theme
-from dashboard.components.downloads import chart_download
-from dashboard.components.filters import filter_panel, url_param_id, values_from_inputs
-from dashboard.db import Database, NoWarehouse
-from dashboard.filters import Filters, Vocabulary
+from dashboard import context, theme
+from dashboard.data import overview as queries
+from dashboard.data.database import Database, NoWarehouse
+from dashboard.data.filters import Filters, Vocabulary
+from dashboard.figures import overview as figures
+from dashboard.views.downloads import chart_download
+from dashboard.views.filters import filter_panel, url_param_id, values_from_inputs
 
 dash.register_page(__name__, path="/", name="Overview", title="Overview | B.C. Micro-credentials", order=0)
 

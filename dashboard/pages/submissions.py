@@ -12,11 +12,12 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 
-from dashboard import context, queries, theme
-from dashboard import submission_queries as sq
-from dashboard.components.filters import filter_panel, url_param_id, values_from_inputs
-from dashboard.db import Database, NoWarehouse
-from dashboard.filters import Filters, Vocabulary
+from dashboard import context, theme
+from dashboard.data import overview as queries
+from dashboard.data import submissions as sq
+from dashboard.data.database import Database, NoWarehouse
+from dashboard.data.filters import Filters, Vocabulary
+from dashboard.views.filters import filter_panel, url_param_id, values_from_inputs
 
 dash.register_page(__name__, path="/submissions", name="Submissions",
                    title="Submissions | B.C. Micro-credentials", order=3)

@@ -161,14 +161,14 @@ def db_path(warehouse) -> Path:
 
 @pytest.fixture
 def db(db_path):
-    from dashboard.db import Database
+    from dashboard.data.database import Database
 
     return Database(db_path)
 
 
 @pytest.fixture
 def vocab(db):
-    from dashboard import queries
+    from dashboard.data import overview as queries
 
     return queries.vocabulary(db)
 
@@ -176,7 +176,7 @@ def vocab(db):
 @pytest.fixture
 def parse(vocab):
     """Filters from a query string against the fixture's vocabulary (strict)."""
-    from dashboard.filters import Filters
+    from dashboard.data.filters import Filters
 
     def _parse(query: str = "", strict: bool = True):
         filters, _problems = Filters.parse(query, vocab, strict=strict)

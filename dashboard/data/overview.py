@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard.db import Database
-from dashboard.filters import PARAMETERS, Filters, Vocabulary
+from dashboard.data.database import Database
+from dashboard.data.filters import PARAMETERS, Filters, Vocabulary
 
 # Dimensions a chart may group by: name -> (SQL expression over current_offerings, code list)
 DIMENSIONS: dict[str, tuple[str, str]] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.filters import ALL_PERIODS, PARAMETERS, FilterError, Filters, Vocabulary, canonical_period
+from dashboard.data.filters import ALL_PERIODS, PARAMETERS, FilterError, Filters, Vocabulary, canonical_period
 
 # A hand-written vocabulary for the pure parsing tests (no database needed).
 VOCAB = Vocabulary(

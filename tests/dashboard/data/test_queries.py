@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard import queries
-from dashboard.db import Database, NoWarehouse
+from dashboard.data import overview as queries
+from dashboard.data.database import Database, NoWarehouse
 
 P22, P23, P24 = "2022/23", "2023/24", "2024/25"
 

@@ -17,11 +17,12 @@ from dash import html
 from layout_tree import find_all, texts
 from test_submissions_warehouse import P23, P24, submissions_warehouse  # noqa: F401  (session fixture)
 
-from dashboard import queries, theme
-from dashboard import submission_queries as sq
+from dashboard import theme
 from dashboard.app import create_app
-from dashboard.db import Database
-from dashboard.filters import Filters
+from dashboard.data import overview as queries
+from dashboard.data import submissions as sq
+from dashboard.data.database import Database
+from dashboard.data.filters import Filters
 from dashboard.settings import DashboardSettings
 
 

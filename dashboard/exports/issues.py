@@ -21,12 +21,13 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from flask import Flask, Response, request
 
-from dashboard import context, queries
-from dashboard import submission_queries as sq
+from dashboard import context
 from dashboard.cell_safety import guard_text, neutralise_batch
-from dashboard.db import Database, NoWarehouse
-from dashboard.filters import FilterError, Filters
-from dashboard.xlsx import write_xlsx
+from dashboard.data import overview as queries
+from dashboard.data import submissions as sq
+from dashboard.data.database import Database, NoWarehouse
+from dashboard.data.filters import FilterError, Filters
+from dashboard.exports.xlsx import write_xlsx
 
 XLSX_MAX_ROWS = 1_048_575  # Excel's limit, less the header row: more is refused (HTTP 413)
 ROW_NUMBER_NOTE = ("row is the row number in the institution's own file, as a spreadsheet shows it "

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.filters import ALL_PERIODS, PARAMETERS, Filters, Vocabulary
+from dashboard.data.filters import ALL_PERIODS, PARAMETERS, Filters, Vocabulary
 
 LABELS = {
     "period": "Fiscal year",

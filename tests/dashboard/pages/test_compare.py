@@ -44,11 +44,12 @@ import plotly.graph_objects as go
 import pytest
 from layout_tree import texts
 
-from dashboard import compare_figures, queries
-from dashboard import compare_queries as cq
-from dashboard.compare_exports import safe_cell
-from dashboard.db import Database
-from dashboard.filters import Filters
+from dashboard.data import compare as cq
+from dashboard.data import overview as queries
+from dashboard.data.database import Database
+from dashboard.data.filters import Filters
+from dashboard.exports.peers import safe_cell
+from dashboard.figures import compare as compare_figures
 from etl.config import DEFAULT_DATA_DIR, Settings
 from etl.load import load_files
 

@@ -14,11 +14,12 @@ import re
 
 from flask import Flask, Response, request
 
-from dashboard import compare_queries as cq
-from dashboard import context, queries
+from dashboard import context
 from dashboard.cell_safety import guard_text
-from dashboard.db import NoWarehouse
-from dashboard.filters import FilterError, Filters
+from dashboard.data import compare as cq
+from dashboard.data import overview as queries
+from dashboard.data.database import NoWarehouse
+from dashboard.data.filters import FilterError, Filters
 
 HEADER = ("institution_code", "institution_name", "sector", "region", "offerings", "enrolments", "completions",
           "completion_rate", "ce_share", "credit_share", "compliance", "is_focus", "note")

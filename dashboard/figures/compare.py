@@ -1,6 +1,6 @@
 """Pure figure builders for the portfolio comparison: (frame, options) -> figure dict.
 
-Same conventions as dashboard/figures.py (plain dicts, checked through go.Figure in the
+Same conventions as dashboard/figures/overview.py (plain dicts, checked through go.Figure in the
 tests; an explanatory empty figure when there is nothing to show). A group whose
 shares rest on fewer than SMALL_N offerings is drawn hatched and faded, and its
 legend entry says "n<5".
@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard import theme
-from dashboard.figures import empty
+from dashboard.figures.overview import empty
 
 GROUPS = ("focus", "peers", "province")
 

@@ -18,8 +18,8 @@ from datetime import date
 import pandas as pd
 import pyarrow as pa
 
-from dashboard.db import Database
-from dashboard.filters import PARAMETERS, Filters, Vocabulary, canonical_period
+from dashboard.data.database import Database
+from dashboard.data.filters import PARAMETERS, Filters, Vocabulary, canonical_period
 
 LOCATION_PARAMETERS = ("institution", "sector", "region")
 SEVERITIES = ("error", "warning")

@@ -11,9 +11,10 @@ from flask import Flask
 from openpyxl import load_workbook
 from test_submissions_warehouse import P24, submissions_warehouse  # noqa: F401  (session fixture)
 
-from dashboard import cell_safety, context, issue_exports
-from dashboard import submission_queries as sq
-from dashboard.db import Database
+from dashboard import cell_safety, context
+from dashboard.data import submissions as sq
+from dashboard.data.database import Database
+from dashboard.exports import issues as issue_exports
 
 COLUMNS = ["institution_code", "institution_name", "reporting_period", "file_name", "sheet", "row", "column",
            "severity", "value", "expected", "message", "rule", "submission_id"]

@@ -14,9 +14,10 @@ import pytest
 import requests
 from test_exports import HOSTILE, ROWS, build, explore_page, make_app
 
-from dashboard import explore_queries, queries
-from dashboard.db import Database
-from dashboard.filters import Filters
+from dashboard.data import explore as explore_queries
+from dashboard.data import overview as queries
+from dashboard.data.database import Database
+from dashboard.data.filters import Filters
 
 ALL = "period=all"
 

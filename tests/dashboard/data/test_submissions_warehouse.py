@@ -29,10 +29,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import queries
-from dashboard import submission_queries as sq
-from dashboard.db import Database
-from dashboard.filters import Filters
+from dashboard.data import overview as queries
+from dashboard.data import submissions as sq
+from dashboard.data.database import Database
+from dashboard.data.filters import Filters
 from etl.config import DEFAULT_DATA_DIR, Settings
 from etl.load import load_files
 

@@ -11,8 +11,9 @@ import pytest
 from dash import dcc, html
 from layout_tree import find_all, texts
 
-from dashboard import queries, theme
-from dashboard.filters import PARAMETERS, Filters
+from dashboard import theme
+from dashboard.data import overview as queries
+from dashboard.data.filters import PARAMETERS, Filters
 
 P23, P24 = "2023/24", "2024/25"
 
@@ -417,7 +418,7 @@ def test_filters_of_the_page_come_from_the_url(overview, overview_app):
 
 def test_filters_parse_the_same_as_the_callbacks(overview, vocab):
     # The page's inputs list holds [] for an emptied period box: that means every period.
-    from dashboard.components.filters import values_from_inputs
+    from dashboard.views.filters import values_from_inputs
 
     filters, problems = Filters.parse(values_from_inputs(filter_values(sector=["college"])), vocab, strict=False)
     assert problems == []

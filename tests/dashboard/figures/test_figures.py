@@ -6,8 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from dashboard import figures as figure_builders
 from dashboard import theme
+from dashboard.figures import overview as figure_builders
 
 
 class _Validated:

@@ -14,11 +14,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from dashboard import exports, queries
 from dashboard.app import create_app
-from dashboard.db import Database
-from dashboard.explore_queries import EXPORT_COLUMNS
-from dashboard.filters import Filters
+from dashboard.data import overview as queries
+from dashboard.data.database import Database
+from dashboard.data.explore import EXPORT_COLUMNS
+from dashboard.data.filters import Filters
+from dashboard.exports import offerings as exports
 from dashboard.settings import DashboardSettings
 from etl.config import DEFAULT_DATA_DIR, Settings
 from etl.load import load_files
@@ -367,8 +368,8 @@ def test_export_to_file_writes_to_unseekable_streams(db_path, tmp_path):
     import sys
 
     # a pipe, as `mcred export --format parquet | ...` gives
-    code = ("import sys; from pathlib import Path; from dashboard.exports import export_to_file, parse_filters;"
-            "from dashboard.db import Database; from dashboard import queries;"
+    code = ("import sys; from pathlib import Path; from dashboard.exports.offerings import export_to_file, parse_filters;"
+            "from dashboard.data.database import Database; from dashboard.data import overview as queries;"
             f"db = Database(Path({str(db_path)!r})); f, s = parse_filters({{'period': 'all'}}, queries.vocabulary(db));"
             "export_to_file(db, f, 'parquet', sys.stdout.buffer, s)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout

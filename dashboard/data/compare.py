@@ -21,9 +21,9 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from dashboard import queries
-from dashboard.db import Database
-from dashboard.filters import Filters, Vocabulary
+from dashboard.data import overview as queries
+from dashboard.data.database import Database
+from dashboard.data.filters import Filters, Vocabulary
 
 PEER_KINDS = ("sector", "region", "all")  # besides a hand-picked list of codes
 PEER_KIND_LABELS = {"sector": "Same sector", "region": "Same region", "all": "All institutions",

@@ -25,11 +25,12 @@ from typing import BinaryIO
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from dashboard import explore_queries, queries
 from dashboard.cell_safety import guard_text
-from dashboard.db import Database
-from dashboard.filters import FilterError, Filters, Vocabulary
-from dashboard.xlsx import write_xlsx
+from dashboard.data import explore as explore_queries
+from dashboard.data import overview as queries
+from dashboard.data.database import Database
+from dashboard.data.filters import FilterError, Filters, Vocabulary
+from dashboard.exports.xlsx import write_xlsx
 
 FORMATS = ("csv", "xlsx", "parquet")
 MEDIA_TYPES = {
@@ -258,7 +259,7 @@ def register_routes(server) -> None:
     from flask import Response, current_app, request, send_file, stream_with_context
 
     from dashboard import context
-    from dashboard.db import NoWarehouse
+    from dashboard.data.database import NoWarehouse
 
     def _problem(status: int, message: str, problems: list[str] | None = None) -> Response:
         text = message + ("".join(f"\n- {p}" for p in problems) if problems else "") + "\n"

@@ -1,5 +1,5 @@
 """Download links that follow the page's filters: ``download_link(path, label)`` gives a plain
-link to an export endpoint (dashboard/exports.py); one app-wide callback (registered by
+link to an export endpoint (dashboard/exports/); one app-wide callback (registered by
 create_app) rewrites every such link's query whenever a filter or URL-state control
 (measure, split, search...) changes."""
 
@@ -8,9 +8,10 @@ from __future__ import annotations
 import dash
 from dash import ALL, Input, Output, State, html
 
-from dashboard import context, queries
-from dashboard.components.filters import values_from_inputs
-from dashboard.filters import Filters
+from dashboard import context
+from dashboard.data import overview as queries
+from dashboard.data.filters import Filters
+from dashboard.views.filters import values_from_inputs
 
 
 def download_id(path: str) -> dict:

@@ -20,8 +20,8 @@ from typing import NamedTuple
 import pandas as pd
 
 from dashboard.cell_safety import guard_sql
-from dashboard.db import Database
-from dashboard.filters import Filters
+from dashboard.data.database import Database
+from dashboard.data.filters import Filters
 
 # --- the rows ----------------------------------------------------------------------
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import queries
-from dashboard.db import Database
-from dashboard.filters import Filters
+from dashboard.data import overview as queries
+from dashboard.data.database import Database
+from dashboard.data.filters import Filters
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # New 2024/25 submissions: sizes 1, 2, 4, 8, 16, so that every set of finished loads
