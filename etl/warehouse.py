@@ -22,12 +22,15 @@ import contextlib
 import errno
 import fcntl
 import os
+import re
 import shutil
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+
+from etl import spec
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 LOCK_WAIT_SECONDS = 600
@@ -56,6 +59,22 @@ def migration_files() -> list[tuple[int, str, Path]]:
     return out
 
 
+_PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+def render_migration(path: Path) -> str:
+    """The migration's SQL with each ``{{ name }}`` replaced by spec.migration_placeholders()[name]."""
+    fragments = spec.migration_placeholders()
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in fragments:
+            raise WarehouseError(f"migration {path.name} names an unknown placeholder {{{{ {name} }}}}")
+        return fragments[name]
+
+    return _PLACEHOLDER.sub(fill, path.read_text(encoding="utf-8"))
+
+
 def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Apply, in order and each in its own transaction, the migrations not yet recorded."""
     con.execute("""
@@ -69,7 +88,7 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute(path.read_text(encoding="utf-8"))
+            con.execute(render_migration(path))
             con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
                         [version, name, datetime.now(timezone.utc)])
             con.execute("COMMIT")
