@@ -13,11 +13,12 @@ from dash import Input, Output, dcc, html
 
 from dashboard import context
 from dashboard.data.database import Database, NoWarehouse
-from dashboard.exports import issues as issue_exports
-from dashboard.exports import offerings as exports
-from dashboard.exports import peers as compare_exports
+from dashboard.data.filters import Filters
+from dashboard.data.reference import data_version, vocabulary
+from dashboard.exports.routes import exports
 from dashboard.settings import DashboardSettings
-from dashboard.views import downloads
+from dashboard.views.downloads import href
+from dashboard.views.filters import summary_text
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ASSETS = PROJECT_ROOT / "assets"
@@ -34,13 +35,11 @@ def create_app(settings: DashboardSettings) -> dash.Dash:
         suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
-    app.server.extensions[context.EXTENSION_KEY] = {"db": Database(settings.db_path), "settings": settings}
-    app.layout = _shell(settings)
+    database = Database(settings.db_path)
+    app.server.extensions[context.EXTENSION_KEY] = {"db": database, "settings": settings}
+    app.layout = _shell(settings, database)
     _register_shell_callbacks(app)
-    compare_exports.register_routes(app.server)
-    exports.register_routes(app.server)
-    downloads.register_callbacks(app)
-    issue_exports.register_routes(app.server)
+    app.server.register_blueprint(exports)
     return app
 
 
@@ -62,25 +61,22 @@ def _navbar() -> dbc.Navbar:
     )
 
 
-def _shell(settings: DashboardSettings):
+def _shell(settings: DashboardSettings, database: Database):
     def layout():
         return html.Div([
             _navbar(),
             dcc.Store(id="url-sync"),
             dbc.Container(dash.page_container, fluid=True, className="pb-4", id="page"),
             html.Footer(id="footer", className="footer text-muted small border-top py-2 px-3",
-                        children=_footer_text(settings)),
+                        children=_footer_text(settings, database)),
         ])
 
     return layout
 
 
-def _footer_text(settings: DashboardSettings) -> str:
-    from dashboard.data import overview as queries
-
-    db = Database(settings.db_path)
+def _footer_text(settings: DashboardSettings, database: Database) -> str:
     try:
-        info = queries.data_version(db)
+        info = data_version(database.reader())
     except NoWarehouse:
         return f"No data loaded yet. Source: {settings.data_source}."
     last = info["last_load"] or info["published_at"]
@@ -111,9 +107,7 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def reset_filters(_n, ids):
-        from dashboard.data import overview as queries
-
-        latest = queries.vocabulary(context.db()).latest_period
+        latest = vocabulary(context.reader()).latest_period
         return [[latest] if i["name"] == "period" and latest else [] for i in ids]
 
     @app.callback(
@@ -122,13 +116,23 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def summarise_filters(_values):
-        from dashboard.data import overview as queries
-        from dashboard.data.filters import Filters
-        from dashboard.views.filters import summary_text, values_from_inputs
+        vocab = vocabulary(context.reader())
+        return summary_text(Filters.from_controls(dash.ctx.inputs_list[0], vocab), vocab)
 
-        vocab = queries.vocabulary(context.db())
-        filters, _ = Filters.parse(values_from_inputs(dash.ctx.inputs_list[0]), vocab, strict=False)
-        return summary_text(filters, vocab)
+    @app.callback(
+        Output({"type": "download-link", "path": dash.ALL}, "href"),
+        Input({"type": "filter", "name": dash.ALL}, "value"),
+        Input({"type": "urlparam", "name": dash.ALL, "default": dash.ALL}, "value"),
+        dash.State({"type": "download-link", "path": dash.ALL}, "id"),
+    )
+    def update_download_links(_filters, _params, ids):
+        """Every download link follows the page's filters and URL state (measure, split, search...)."""
+        if not ids:
+            return []
+        filters = Filters.from_controls(dash.ctx.inputs_list[0], vocabulary(context.reader()))
+        extra = {item["id"]["name"]: str(item["value"]) for item in dash.ctx.inputs_list[1]
+                 if item.get("value") not in (None, "", item["id"]["default"])}
+        return [href(i["path"], filters, extra) for i in ids]
 
     app.clientside_callback(
         "function(n, open) { return n ? !open : open; }",

@@ -71,10 +71,10 @@ def _floor_statements(database, filters_obj, vocab) -> list[tuple[str, list]]:
 
     database.frame = recording
     try:
-        cq._profile_cache.clear()  # noqa: SLF001 - force the GROUP BYs to run so they can be recorded
-        cq._trend_cache.clear()  # noqa: SLF001
-        cq.institution_profile(database, filters_obj, vocab)
-        cq.trend_counts(database, filters_obj)
+        database.cache.clear()  # force the GROUP BYs to run so they can be recorded
+        reader = database.reader()
+        cq.institution_profile(reader, filters_obj, vocab)
+        cq.trend_counts(reader, filters_obj)
     finally:
         database.frame = original
     return recorded
@@ -82,8 +82,7 @@ def _floor_statements(database, filters_obj, vocab) -> list[tuple[str, list]]:
 
 def _run(ctx: Context, cold: bool) -> Result:
     from dashboard.app import create_app
-    from dashboard.data import compare as cq
-    from dashboard.data import overview as queries
+    from dashboard.data import reference as queries
     from dashboard.data.filters import Filters
     from dashboard.settings import DashboardSettings
 
@@ -92,7 +91,7 @@ def _run(ctx: Context, cold: bool) -> Result:
     client = app.server.test_client()
     client.get("/compare")  # the first request registers the pages' callbacks
     database = app.server.extensions["mcred"]["db"]
-    vocab = queries.vocabulary(database)
+    vocab = queries.vocabulary(database.reader())
     latest = vocab.latest_period
 
     def post(filters, focus, peers):
@@ -109,8 +108,7 @@ def _run(ctx: Context, cold: bool) -> Result:
         runs = [({}, c) for c in CHANGES * ctx.repeat]
     for filters, (focus, peers) in runs:
         if cold:
-            cq._profile_cache.clear()  # noqa: SLF001
-            cq._trend_cache.clear()  # noqa: SLF001
+            database.cache.clear()  # the counts computed afresh
         start, start_cpu = time.perf_counter(), time.process_time()
         post(filters, focus, peers)
         ours.append(time.perf_counter() - start)

@@ -112,12 +112,12 @@ def submissions_filter_change(ctx: Context) -> Result:
 
 
 def _issue_scope(db_path: Path, period: str):
-    from dashboard.data import overview as queries
+    from dashboard.data import reference as queries
     from dashboard.data import submissions as sq
     from dashboard.data.database import Database
     from dashboard.data.filters import Filters
 
-    db = Database(db_path)
+    db = Database(db_path).reader()
     vocab = sq.page_vocabulary(db, queries.vocabulary(db))
     filters, _ = Filters.parse({"period": [period]}, vocab, strict=True)
     return db, sq.IssueScope(period, filters)

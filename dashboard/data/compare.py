@@ -13,38 +13,28 @@ would otherwise be emptied by a sector filter on institutes).
 
 from __future__ import annotations
 
-import threading
 import warnings
-from collections import OrderedDict
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from dashboard.data import overview as queries
-from dashboard.data.database import Database
+from dashboard.data import metrics as metric_registry
+from dashboard.data import targets as target_rules
+from dashboard.data.database import Reader
+from dashboard.data.dimensions import BY_PARAM, NOT_REPORTED, NOT_REPORTED_LABEL, PERIOD
 from dashboard.data.filters import Filters, Vocabulary
+from dashboard.data.overview import metric_values
+from dashboard.data.reference import institutions
+from dashboard.data.state import PeerChoice
+from dashboard.data.targets import Target
 
-PEER_KINDS = ("sector", "region", "all")  # besides a hand-picked list of codes
-PEER_KIND_LABELS = {"sector": "Same sector", "region": "Same region", "all": "All institutions",
-                    "custom": "Hand-picked"}
 IGNORED_FILTERS = ("institution", "sector", "region")  # replaced by the focus and the peer group
 SMALL_N = 5  # a share resting on fewer offerings than this is marked
 LARGE_GAP_PTS = 10.0  # differences from the peer group at least this large are called out
 
-# Composition dimension -> (title words, vocabulary list, SQL column or None for the special cases)
-COMPOSITION: dict[str, tuple[str, str]] = {
-    "type": ("Micro-credential type", "mc_type"),
-    "delivery": ("Delivery mode", "delivery_mode"),
-    "credit": ("Credit status", "credit_status"),
-    "partner": ("Partner category", "partner_categories"),
-    "ce": ("Continuing education", "continuing_education"),
-    "field": ("Field of study", "field_of_study"),
-}
-CE_LABELS = {"yes": "Continuing education", "no": "Not continuing education"}
-
-# Compliance: all three framework rules met (under 288 hours, assessed, a partner named).
-COMPLIANT_SQL = "duration_hours < 288 AND assessment AND NOT list_contains(partner_categories, 'none')"
+# The composition charts, in their order (titles and columns from the dimension registry).
+COMPOSITION = ("type", "delivery", "credit", "partner", "ce", "field")
 
 PROFILE_SQL = """
 SELECT institution_code,
@@ -73,62 +63,17 @@ WHERE institution_code = ? AND list_contains(?::VARCHAR[], reporting_period)
 """
 
 
-class PeerChoice(NamedTuple):
-    kind: str  # sector, region, all or custom
-    codes: tuple[str, ...] = ()  # the hand-picked institutions (kind custom)
-
-    def to_param(self) -> str:
-        return ",".join(self.codes) if self.kind == "custom" else self.kind
-
-
 class Profile(NamedTuple):
     """Per-institution counts for the filtered offerings (institutions without any are absent).
 
     totals: indexed by institution_code: n_offerings, n_enrolments, n_completions,
-        n_compliant and the metric columns of queries.metric_counts.
+        n_compliant and the metric columns of overview.metric_counts.
     categories: indexed by institution_code, one column per (dimension, category): the
         offerings in that category (partner: offerings naming it).
     """
 
     totals: pd.DataFrame
     categories: pd.DataFrame
-
-
-# --- parsing the page state ----------------------------------------------------------------
-
-
-def parse_focus(text: str | None, vocab: Vocabulary) -> tuple[str | None, list[str]]:
-    """The focus institution's code (case-insensitive), or None; problems for unknown codes."""
-    text = (text or "").strip()
-    if not text:
-        return None, []
-    codes = {c.lower(): c for c in vocab.codes("institution")}
-    if text.lower() in codes:
-        return codes[text.lower()], []
-    return None, [f"unknown focus {text!r}: accepted values are institution codes "
-                  f"({', '.join(vocab.codes('institution'))})"]
-
-
-def parse_peers(text: str | None, vocab: Vocabulary) -> tuple[PeerChoice, list[str]]:
-    """``sector`` (default), ``region``, ``all`` or a comma-separated list of institution codes."""
-    text = (text or "").strip()
-    if not text:
-        return PeerChoice("sector"), []
-    if text.lower() in PEER_KINDS:
-        return PeerChoice(text.lower()), []
-    known = {c.lower(): c for c in vocab.codes("institution")}
-    codes, problems = [], []
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        if part.lower() in known:
-            if known[part.lower()] not in codes:
-                codes.append(known[part.lower()])
-        else:
-            problems.append(f"unknown peer {part!r}: peers are sector, region, all or institution codes")
-    if not codes:
-        return PeerChoice("sector"), problems
-    return PeerChoice("custom", tuple(codes)), problems
 
 
 def compared_filters(filters: Filters) -> Filters:
@@ -139,97 +84,56 @@ def compared_filters(filters: Filters) -> Filters:
 # --- queries ----------------------------------------------------------------------------------
 
 
-def _category_columns(vocab: Vocabulary) -> tuple[list[str], list, list[tuple[str, str]]]:
+def _category_columns(vocab: Vocabulary) -> tuple[list[str], list[str], list[tuple[str, str]]]:
     """SQL aggregates counting offerings per category, their parameters and (dimension, code) per column."""
     sql, params, keys = [], [], []
-    for dim, (_words, column) in COMPOSITION.items():
-        if dim == "ce":
-            for code, cond in (("yes", "continuing_education"), ("no", "NOT continuing_education")):
-                sql.append(f"sum(CASE WHEN {cond} THEN 1 ELSE 0 END) AS c{len(keys)}")
-                keys.append((dim, code))
-            continue
-        for code in vocab.codes(dim):
-            if dim == "partner":
-                sql.append(f"sum(CASE WHEN list_contains({column}, ?) THEN 1 ELSE 0 END) AS c{len(keys)}")
-            else:
-                sql.append(f"sum(CASE WHEN {column} = ? THEN 1 ELSE 0 END) AS c{len(keys)}")
-            params.append(code)
+    for dim in COMPOSITION:
+        dimension = BY_PARAM[dim]
+        codes = vocab.codes(dim) + ([NOT_REPORTED] if dimension.optional else [])
+        for code in codes:
+            condition, values = dimension.category_sql(code)
+            sql.append(f"sum(CASE WHEN {condition} THEN 1 ELSE 0 END) AS c{len(keys)}")
+            params += values
             keys.append((dim, code))
-        if dim == "field":
-            sql.append(f"sum(CASE WHEN {column} IS NULL THEN 1 ELSE 0 END) AS c{len(keys)}")
-            keys.append((dim, queries.NOT_REPORTED))
     return sql, params, keys
 
 
-_profile_cache: OrderedDict[tuple, Profile] = OrderedDict()
-_profile_lock = threading.Lock()
-PROFILE_CACHE_SIZE = 32
-
-
-def institution_profile(db: Database, filters: Filters, vocab: Vocabulary) -> Profile:
+def institution_profile(reader: Reader, filters: Filters, vocab: Vocabulary) -> Profile:
     """Every institution's counts for the filtered offerings: one GROUP BY, cached per version."""
     where, where_params = compared_filters(filters).where()
-    key = (str(db.path), db.version, where, repr(where_params))
-    with _profile_lock:
-        if key in _profile_cache:
-            _profile_cache.move_to_end(key)
-            return _profile_cache[key]
+    return reader.cached("institution_profile", (where, repr(where_params)),
+                         lambda: _profile(reader, where, where_params, vocab))
+
+
+def _profile(reader: Reader, where: str, where_params: list, vocab: Vocabulary) -> Profile:
     cat_sql, cat_params, keys = _category_columns(vocab)
-    sql = PROFILE_SQL.format(compliant=COMPLIANT_SQL, metrics=queries._metric_columns(),
+    sql = PROFILE_SQL.format(compliant=metric_registry.COMPLIANT, metrics=metric_registry.numerator_sql(reader),
                              categories=", ".join(cat_sql), where=where)
-    frame = db.frame(sql, [*cat_params, *where_params]).set_index("institution_code").sort_index()
+    frame = reader.frame(sql, [*cat_params, *where_params]).set_index("institution_code").sort_index()
     frame = frame.fillna(0).astype("int64")
     cat_cols = [f"c{i}" for i in range(len(keys))]
     categories = frame[cat_cols].set_axis(pd.MultiIndex.from_tuples(keys, names=["dimension", "category"]),
                                           axis=1)
-    profile = Profile(frame.drop(columns=cat_cols), categories)
-    with _profile_lock:
-        _profile_cache[key] = profile
-        while len(_profile_cache) > PROFILE_CACHE_SIZE:
-            _profile_cache.popitem(last=False)
-    return profile
+    return Profile(frame.drop(columns=cat_cols), categories)
 
 
-_institutions_cache: dict[tuple, pd.DataFrame] = {}
-
-
-def institutions(db: Database) -> pd.DataFrame:
-    """The institutions reference: code, name, sector, region, in reference order (cached per version)."""
-    key = (str(db.path), db.version)
-    cached = _institutions_cache.get(key)
-    if cached is None:
-        cached = db.frame("SELECT code, name, sector, region FROM institutions ORDER BY sort_order, code")
-        with _profile_lock:
-            _institutions_cache.clear()
-            _institutions_cache[key] = cached
-    return cached
-
-
-_trend_cache: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
-
-
-def trend_counts(db: Database, filters: Filters) -> pd.DataFrame:
+def trend_counts(reader: Reader, filters: Filters) -> pd.DataFrame:
     """Offerings, enrolments and completions per period and institution, across all periods
     (cached per warehouse version and filters, like the profile)."""
-    where, params = compared_filters(filters).where(exclude=("period",))
-    key = (str(db.path), db.version, where, repr(params))
-    with _profile_lock:
-        if key in _trend_cache:
-            _trend_cache.move_to_end(key)
-            return _trend_cache[key]
-    frame = db.frame(TREND_SQL.format(where=where), params)
+    where, params = compared_filters(filters).where(exclude=(PERIOD,))
+    return reader.cached("trend_counts", (where, repr(params)), lambda: _trend_counts(reader, where, params))
+
+
+def _trend_counts(reader: Reader, where: str, params: list) -> pd.DataFrame:
+    frame = reader.frame(TREND_SQL.format(where=where), params)
     for col in ("offerings", "enrolments", "completions"):
         frame[col] = frame[col].fillna(0).astype("int64")
-    with _profile_lock:
-        _trend_cache[key] = frame
-        while len(_trend_cache) > PROFILE_CACHE_SIZE:
-            _trend_cache.popitem(last=False)
     return frame
 
 
-def reporting_statuses(db: Database, institution: str, periods: list[str]) -> dict[str, str]:
+def reporting_statuses(reader: Reader, institution: str, periods: list[str]) -> dict[str, str]:
     """period -> accepted / partial / rejected / missing for one institution (absent: nothing received)."""
-    return dict(db.rows(STATUS_SQL, [institution, list(periods)]))
+    return dict(reader.rows(STATUS_SQL, [institution, list(periods)]))
 
 
 # --- the comparison, derived in pandas from the profile ------------------------------------------
@@ -290,11 +194,7 @@ def composition(profile: Profile, focus: str, peers: list[str], vocab: Vocabular
 
 
 def _category_label(dim: str, code: str, vocab: Vocabulary) -> str:
-    if dim == "ce":
-        return CE_LABELS[code]
-    if code == queries.NOT_REPORTED:
-        return "Not reported"
-    return vocab.label(dim, code)
+    return NOT_REPORTED_LABEL if code == NOT_REPORTED else vocab.label(dim, code)
 
 
 def standouts(comp: pd.DataFrame) -> pd.DataFrame:
@@ -323,59 +223,7 @@ class ScoreRow(NamedTuple):
     base: int  # the focus institution's denominator (offerings or enrolments)
 
 
-class TargetChoice(NamedTuple):
-    """One target metric and the target that applies to an institution (comparator None: no target)."""
-
-    metric: str
-    label: str
-    description: str
-    framework: bool
-    basis: str
-    comparator: str | None
-    value: float | None
-    source: str | None
-
-
-def choose_targets(targets_frame: pd.DataFrame, period: str | None, sector: str | None,
-                   institution: str) -> list[TargetChoice]:
-    """Every target metric, in display order, with its most specific target for this institution
-    (institution, then sector, then fiscal year, then provincial: queries.choose_target)."""
-    by_metric: dict[str, list[dict]] = {}
-    for row in targets_frame.sort_values(["sort_order", "target_id"]).to_dict("records"):
-        by_metric.setdefault(row["metric"], []).append(row)
-    out = []
-    for metric, candidates in by_metric.items():  # plain records: a frame per metric cost ~50 ms
-        best = queries.most_specific(candidates, period, sector, institution)
-        target = None if best is None else candidates[best]
-        first = candidates[0]
-        basis = "enrolments" if metric == "completion_rate" else (str(target["basis"]) if target is not None
-                                                                  else "offerings")
-        out.append(TargetChoice(
-            metric, str(first["metric_label"]), str(first["metric_description"]), bool(first["framework"]), basis,
-            None if target is None else str(target["comparator"]), None if target is None else float(target["value"]),
-            None if target is None else str(target["source"])))
-    return out
-
-
-_targets_cache: OrderedDict[tuple, list[TargetChoice]] = OrderedDict()
-
-
-def targets_for(db: Database, filters: Filters, sector: str | None, institution: str) -> list[TargetChoice]:
-    """choose_targets for the warehouse's targets and the selected period (cached per version)."""
-    period = filters.period[0] if len(filters.period) == 1 else None
-    key = (str(db.path), db.version, period, sector, institution)
-    with _profile_lock:
-        if key in _targets_cache:
-            return _targets_cache[key]
-    choices = choose_targets(queries.targets(db), period, sector, institution)
-    with _profile_lock:
-        _targets_cache[key] = choices
-        while len(_targets_cache) > 4 * PROFILE_CACHE_SIZE:
-            _targets_cache.popitem(last=False)
-    return choices
-
-
-def scorecard(profile: Profile, targets: list[TargetChoice], focus: str, peers: list[str]) -> list[ScoreRow]:
+def scorecard(profile: Profile, targets: list[Target], focus: str, peers: list[str]) -> list[ScoreRow]:
     """Every target metric for the focus institution: value, target, met, peer median, rank.
 
     The peer median is over the peers with data (not the focus); the rank is among the
@@ -387,22 +235,21 @@ def scorecard(profile: Profile, targets: list[TargetChoice], focus: str, peers: 
     is_focus = group.index.to_numpy() == focus
     rows = []
     for t in targets:  # numpy rather than a Series per step: a scorecard is on every change
-        values = queries.metric_values(group, t.metric, t.basis).to_numpy(dtype=float)
+        values = metric_values(group, t.metric, t.basis).to_numpy(dtype=float)
         known = ~np.isnan(values)
         mine = values[is_focus & known]
         value = float(mine[0]) if len(mine) else None
         peer_values = values[~is_focus & known]
         higher_is_better = t.comparator != "<="
-        rank = met = None
+        rank = None
         if value is not None:
             rank = int((peer_values > value).sum() if higher_is_better else (peer_values < value).sum()) + 1
-            if t.comparator is not None:
-                met = value >= t.value - 1e-12 if higher_is_better else value <= t.value + 1e-12
+        met = target_rules.met(t, value)
         base_col = "n_enrolments" if t.basis == "enrolments" else "n_offerings"
         rows.append(ScoreRow(
             metric=t.metric, label=t.label, description=t.description, framework=t.framework, basis=t.basis,
             comparator=t.comparator, target=t.value, source=t.source, value=value,
-            met=None if met is None else bool(met),
+            met=met,
             peer_median=float(np.median(peer_values)) if len(peer_values) else None,
             rank=rank, ranked=int(known.sum()), base=int(group.at[focus, base_col]) if has_focus else 0))
     return rows
@@ -455,14 +302,14 @@ def trend(counts: pd.DataFrame, focus: str, peers: list[str], periods: list[str]
     """
     # Plain arrays [period, institution] per measure (the focus first): a pandas pivot and
     # median per measure cost more than the SQL behind them on every change.
-    institutions = list(dict.fromkeys([focus, *peers]))
+    members = list(dict.fromkeys([focus, *peers]))
     at_period = {p: i for i, p in enumerate(periods)}
-    at_institution = {c: j for j, c in enumerate(institutions)}
+    at_institution = {c: j for j, c in enumerate(members)}
     enrolments = counts.enrolments.to_numpy(dtype=float)
     columns = {"offerings": counts.offerings.to_numpy(dtype=float), "enrolments": enrolments,
                "completion_rate": np.divide(counts.completions.to_numpy(dtype=float), enrolments,
                                             out=np.full(len(counts), np.nan), where=enrolments > 0)}
-    grids = {m: np.full((len(periods), len(institutions)), np.nan) for m in TREND_MEASURES}
+    grids = {m: np.full((len(periods), len(members)), np.nan) for m in TREND_MEASURES}
     for k, (period, code) in enumerate(zip(counts.reporting_period, counts.institution_code)):
         i, j = at_period.get(period), at_institution.get(code)
         if i is not None and j is not None:
@@ -499,3 +346,59 @@ def no_data_message(name: str, periods: list[str], statuses: dict[str, str], fil
     lead = (f"{name} has no offerings to compare for {', '.join(periods)}" if have_accepted and filtered
             else f"{name} has no accepted submission for {', '.join(periods)}")
     return f"{lead}: " + "; ".join(parts) + "."
+
+
+# --- the page's view model: everything /compare shows, from one focus and peer group -----------
+
+NARROWING = tuple(p for p in BY_PARAM if p not in (*IGNORED_FILTERS, PERIOD))  # filters of the offerings' content
+
+
+class Comparison(NamedTuple):
+    focus: str
+    name: str
+    peers: list[str]
+    peers_with_data: list[str]
+    group_words: str  # the peer group in words
+    periods: list[str]  # the fiscal years compared
+    focus_n: int  # the focus institution's offerings
+    province_n: int
+    province_institutions: int
+    ignored: list[str]  # filters the peer group replaces that are set
+    table: pd.DataFrame  # peer_table
+    no_data: str | None  # why the focus has nothing to compare, or None
+    composition: pd.DataFrame | None
+    standouts: pd.DataFrame | None
+    scorecard: list[ScoreRow] | None
+
+
+def comparison(reader: Reader, filters: Filters, focus: str, choice: PeerChoice, vocab: Vocabulary) -> Comparison:
+    """The comparison of ``focus`` with its peer group under ``filters``."""
+    insts = institutions(reader)
+    ref = insts.set_index("code")
+    name = str(ref.at[focus, "name"])
+    peers = peer_codes(insts, focus, choice)
+    profile = institution_profile(reader, filters, vocab)
+    totals = profile.totals
+    focus_n = int(totals.n_offerings.get(focus, 0))
+    periods = list(filters.period) or vocab.codes(PERIOD)
+    table = peer_table(profile, insts, focus, peers, vocab)
+    common = dict(focus=focus, name=name, peers=peers, peers_with_data=[p for p in peers if p in totals.index],
+                  group_words=describe_peers(insts, focus, choice, vocab), periods=periods, focus_n=focus_n,
+                  province_n=int(totals.n_offerings.sum()), province_institutions=len(totals),
+                  ignored=[p for p in IGNORED_FILTERS if filters.get(p)], table=table)
+    if focus_n == 0:
+        narrowed = any(filters.get(p) for p in NARROWING)
+        why = no_data_message(name, periods, reporting_statuses(reader, focus, periods), filtered=narrowed)
+        return Comparison(**common, no_data=why, composition=None, standouts=None, scorecard=None)
+    comp = composition(profile, focus, peers, vocab)
+    period = filters.period[0] if len(filters.period) == 1 else None
+    card = scorecard(profile, target_rules.targets_for(reader, period, str(ref.at[focus, "sector"]), focus), focus,
+                     peers)
+    return Comparison(**common, no_data=None, composition=comp, standouts=standouts(comp), scorecard=card)
+
+
+def focus_trend(reader: Reader, filters: Filters, focus: str, choice: PeerChoice, vocab: Vocabulary
+                ) -> pd.DataFrame:
+    """``trend`` of the focus and its peer group across every fiscal year."""
+    peers = peer_codes(institutions(reader), focus, choice)
+    return trend(trend_counts(reader, filters), focus, peers, vocab.codes(PERIOD))

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import pandas as pd
 
 from dashboard.cell_safety import guard_sql
-from dashboard.data.database import Database
+from dashboard.data.database import Reader
 from dashboard.data.filters import Filters
+from dashboard.data.state import SEARCH_MAX_CHARS
 
 # --- the rows ----------------------------------------------------------------------
 
@@ -29,9 +29,6 @@ from dashboard.data.filters import Filters
 # USING merges submission_id only, so the shared Filters.where() stays unambiguous.
 RELATION = """current_offerings
 LEFT JOIN (SELECT submission_id, file_name, loaded_at FROM submissions) AS sub USING (submission_id)"""
-
-SEARCH_MAX_CHARS = 200
-
 
 class GridRequestError(ValueError):
     """A sort or filter model the explorer does not accept (unknown column or operator, bad value)."""
@@ -47,9 +44,9 @@ def where(filters: Filters, search: str | None = None) -> tuple[str, list]:
     return sql, params
 
 
-def count(db: Database, filters: Filters, search: str | None = None) -> int:
+def count(reader: Reader, filters: Filters, search: str | None = None) -> int:
     sql, params = where(filters, search)
-    return int(db.rows(f"SELECT count(*) FROM current_offerings WHERE {sql}", params)[0][0])
+    return int(reader.rows(f"SELECT count(*) FROM current_offerings WHERE {sql}", params)[0][0])
 
 
 # --- exports ------------------------------------------------------------------------
@@ -247,25 +244,13 @@ class GridPage(NamedTuple):
     row_count: int
 
 
-_count_cache: dict[tuple, int] = {}
-_COUNT_CACHE_SIZE = 64
-_count_lock = threading.Lock()
-
-
-def _cached_count(db: Database, relation: str, condition: str, params: list) -> int:
+def _cached_count(reader: Reader, relation: str, condition: str, params: list) -> int:
     # Every block the grid asks for repeats the same count: keep it per warehouse version.
-    key = (str(db.path), db.version, relation, condition, repr(params))
-    cached = _count_cache.get(key)
-    if cached is None:
-        cached = int(db.rows(f"SELECT count(*) FROM {relation} WHERE {condition}", params)[0][0])
-        with _count_lock:
-            while len(_count_cache) >= _COUNT_CACHE_SIZE:
-                _count_cache.pop(next(iter(_count_cache)))
-            _count_cache[key] = cached
-    return cached
+    return reader.cached("grid_count", (relation, condition, repr(params)), lambda: int(
+        reader.rows(f"SELECT count(*) FROM {relation} WHERE {condition}", params)[0][0]))
 
 
-def grid_rows(db: Database, filters: Filters, search: str | None, request: Mapping) -> GridPage:
+def grid_rows(reader: Reader, filters: Filters, search: str | None, request: Mapping) -> GridPage:
     """One block of the explorer's infinite grid: rows startRow..endRow and the matching row count.
 
     ``request`` is AG Grid's getRowsRequest (startRow, endRow, sortModel, filterModel). The block's
@@ -284,15 +269,15 @@ def grid_rows(db: Database, filters: Filters, search: str | None, request: Mappi
     params = [*base_params, *grid_params]
     needs_join = any(name in grid_sql or name in order for name in ("file_name", "loaded_at"))
     relation = RELATION if needs_join else "current_offerings"
-    keys = db.rows(f"SELECT {', '.join(ROW_KEYS)} FROM {relation} WHERE {condition} "
+    keys = reader.rows(f"SELECT {', '.join(ROW_KEYS)} FROM {relation} WHERE {condition} "
                    f"{'ORDER BY ' + order if order else ''} LIMIT ? OFFSET ?", [*params, limit, start])
-    total = _cached_count(db, relation, condition, params)
+    total = _cached_count(reader, relation, condition, params)
     if not keys:
         return GridPage([], total)
     select = ", ".join(f"CAST({c.sql} AS VARCHAR) AS {name}" if c.kind == "date" else f"{c.sql} AS {name}"
                        for name, c in GRID_COLUMNS.items())
     submissions = [k[0] for k in keys]
-    frame = db.frame(
+    frame = reader.frame(
         f"SELECT {select}, {', '.join(ROW_KEYS)} FROM {RELATION} "
         "JOIN (SELECT unnest(?::INTEGER[]) AS submission_id, unnest(?::INTEGER[]) AS source_row, "
         "unnest(range(?)) AS _position) AS page USING (submission_id, source_row) "
@@ -314,9 +299,9 @@ FROM submissions WHERE submission_id = ?
 """
 
 
-def submission(db: Database, submission_id: int) -> dict | None:
+def submission(reader: Reader, submission_id: int) -> dict | None:
     """The details of one loaded submission (the explorer's row-to-submission link)."""
-    frame = db.frame(SUBMISSION_SQL, [int(submission_id)])
+    frame = reader.frame(SUBMISSION_SQL, [int(submission_id)])
     if frame.empty:
         return None
     return frame.astype(object).where(frame.notna(), None).iloc[0].to_dict()

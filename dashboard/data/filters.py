@@ -2,34 +2,21 @@
 `mcred export` all parse and render filters here, so they cannot disagree.
 
 A Filters value renders to ``(where_sql, params)`` over the ``current_offerings``
-view; identifiers come only from the PARAMETERS allow-list, values are parameters.
+view; identifiers come only from the dimension registry, values are parameters.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-# URL/CLI parameter -> (column of current_offerings, kind)
-PARAMETERS: dict[str, tuple[str, str]] = {
-    "period": ("reporting_period", "period"),
-    "institution": ("institution_code", "code"),
-    "sector": ("sector", "code"),
-    "region": ("region", "code"),
-    "type": ("mc_type", "code"),
-    "delivery": ("delivery_mode", "code"),
-    "credit": ("credit_status", "code"),
-    "partner": ("partner_categories", "list"),
-    "field": ("field_of_study", "code"),
-    "ce": ("continuing_education", "bool"),
-    "funded": ("ministry_funded", "bool"),
-}
-ALL_PERIODS = "all"
-BOOLEAN_VALUES = ("yes", "no")
-_PERIOD = re.compile(r"^(\d{4})[/-](\d{2})$")
+from dashboard.data.dimensions import ALL_PERIODS, BOOLEAN_VALUES, BY_PARAM, PARAMETERS, PERIOD
+from dashboard.data.state import PAGE_PARAMETERS
+from dashboard.data.vocabulary import Vocabulary, canonical_period
+
+__all__ = ["ALL_PERIODS", "PARAMETERS", "FilterError", "Filters", "Vocabulary", "canonical_period"]
 
 
 class FilterError(ValueError):
@@ -40,41 +27,54 @@ class FilterError(ValueError):
         self.problems = problems
 
 
-@dataclass(frozen=True)
-class Vocabulary:
-    """Accepted values per parameter, in display order, with labels (from the warehouse)."""
-
-    values: Mapping[str, tuple[tuple[str, str], ...]]  # param -> ((code, label), ...)
-    latest_period: str | None = None
-
-    def codes(self, param: str) -> list[str]:
-        return [code for code, _ in self.values.get(param, ())]
-
-    def label(self, param: str, code: str) -> str:
-        return dict(self.values.get(param, ())).get(code, code)
+_POSITION = {name: i for i, name in enumerate(PARAMETERS)}
 
 
-def canonical_period(text: str) -> str:
-    """'2024-25' -> '2024/25' (other spellings are left for the vocabulary check)."""
-    m = _PERIOD.match(text.strip())
-    return f"{m.group(1)}/{m.group(2)}" if m else text.strip()
-
-
-@dataclass(frozen=True)
 class Filters:
-    period: tuple[str, ...] = ()
-    institution: tuple[str, ...] = ()
-    sector: tuple[str, ...] = ()
-    region: tuple[str, ...] = ()
-    type: tuple[str, ...] = ()
-    delivery: tuple[str, ...] = ()
-    credit: tuple[str, ...] = ()
-    partner: tuple[str, ...] = ()
-    field: tuple[str, ...] = ()
-    ce: tuple[str, ...] = ()
-    funded: tuple[str, ...] = ()
+    """One value per dimension of the registry (a tuple of accepted codes; empty: any),
+    read as attributes (``filters.sector``). Immutable and hashable; equal when the values
+    are (whether the period was given explicitly does not count)."""
+
+    __slots__ = ("_values", "explicit_period")
+    _values: tuple[tuple[str, ...], ...]
     # False when period was not given and defaults to the latest period with data.
-    explicit_period: bool = dataclasses.field(default=False, compare=False)
+    explicit_period: bool
+
+    def __init__(self, explicit_period: bool = False, **values: Iterable[str]):
+        unknown = set(values) - set(_POSITION)
+        if unknown:
+            raise TypeError(f"unknown filter parameters {sorted(unknown)}: parameters are {', '.join(PARAMETERS)}")
+        object.__setattr__(self, "_values", tuple(tuple(values.get(name) or ()) for name in PARAMETERS))
+        object.__setattr__(self, "explicit_period", explicit_period)
+
+    def __getattr__(self, name: str) -> tuple[str, ...]:
+        position = _POSITION.get(name)
+        if position is None:
+            raise AttributeError(f"Filters has no parameter {name!r}")
+        return self._values[position]
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to {name!r}: Filters are immutable")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Filters) and self._values == other._values
+
+    def __hash__(self) -> int:
+        return hash(self._values)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={values!r}" for name, values in zip(PARAMETERS, self._values) if values)
+        return f"Filters({shown})"
+
+    @classmethod
+    def from_controls(cls, controls: list[dict[str, Any]], vocabulary: Vocabulary) -> Filters:
+        """Filters from a page's filter controls (a callback's ALL-wildcard input list), leniently:
+        the one place callbacks turn their inputs into Filters."""
+        filters, _ = cls.parse(values_from_controls(controls), vocabulary, strict=False)
+        return filters
+
+    def get(self, name: str) -> tuple[str, ...]:
+        return self._values[_POSITION[name]]
 
     # -- parsing -----------------------------------------------------------------
 
@@ -95,10 +95,9 @@ class Filters:
         problems: list[str] = []
         values: dict[str, tuple[str, ...]] = {}
         for name, raw in query.items():
-            if name not in PARAMETERS:
-                if name in ("peers", "focus", "measure", "split", "tab", "submission", "severity", "column", "q",
-                            "cell"):
-                    continue  # page-specific state, parsed by its page
+            if name not in BY_PARAM:
+                if name in PAGE_PARAMETERS:
+                    continue  # page state (dashboard.data.state), parsed by its page
                 problems.append(f"unknown filter {name!r}: filters are {', '.join(PARAMETERS)}")
                 continue
             items = [raw] if isinstance(raw, str) else list(raw or [])
@@ -118,28 +117,24 @@ class Filters:
             values["period"] = ()
         elif not values.get("period") and vocabulary.latest_period:
             values["period"] = (vocabulary.latest_period,)
-        return cls(**values, explicit_period=explicit), problems
+        return cls(explicit, **values), problems
 
     @staticmethod
     def _accept(name: str, part: str, vocabulary: Vocabulary) -> str | None:
-        kind = PARAMETERS[name][1]
-        if kind == "bool":
+        if BY_PARAM[name].kind == "boolean":
             value = part.lower()
             return value if value in BOOLEAN_VALUES else None
-        if kind == "period":
+        if name == PERIOD:
             if part.lower() == ALL_PERIODS:
                 return ALL_PERIODS
             value = canonical_period(part)
-            return value if value in vocabulary.codes("period") else None
-        codes = vocabulary.codes(name)
-        if part in codes:
-            return part
-        lowered = {c.lower(): c for c in codes}
-        return lowered.get(part.lower())
+            return value if value in vocabulary.codes(PERIOD) else None
+        return vocabulary.lookup(name, part)
 
     @staticmethod
     def _unknown(name: str, part: str, vocabulary: Vocabulary) -> str:
-        if PARAMETERS[name][1] == "bool":
+        accepted: Iterable[str]
+        if BY_PARAM[name].kind == "boolean":
             accepted = BOOLEAN_VALUES
         elif name == "period":
             accepted = (*vocabulary.codes("period"), ALL_PERIODS)
@@ -153,7 +148,7 @@ class Filters:
         """Non-empty parameters, comma-joined (period only when chosen explicitly)."""
         out = {}
         for name in PARAMETERS:
-            vals = getattr(self, name)
+            vals = self.get(name)
             if name == "period" and not self.explicit_period:
                 continue
             if name == "period" and self.explicit_period and not vals:
@@ -171,15 +166,15 @@ class Filters:
         prefix = f"{alias}." if alias else ""
         clauses, params = [], []
         skip = set(exclude)
-        for name, (column, kind) in PARAMETERS.items():
-            vals = getattr(self, name)
+        for name, dim in BY_PARAM.items():
+            vals = self.get(name)
             if name in skip or not vals:
                 continue
-            col = prefix + column
-            if kind == "list":
+            col = prefix + dim.column
+            if dim.kind == "list":
                 clauses.append(f"list_has_any({col}, ?::VARCHAR[])")
                 params.append(list(vals))
-            elif kind == "bool":
+            elif dim.kind == "boolean":
                 if len(set(vals)) == 1:
                     clauses.append(f"{col} IS NOT DISTINCT FROM ?")
                     params.append(vals[0] == "yes")
@@ -192,14 +187,14 @@ class Filters:
         """A copy with some parameters replaced (a period change makes the period explicit)."""
         clean = {k: tuple(v or ()) for k, v in changes.items()}
         explicit = self.explicit_period or "period" in clean
-        return replace(self, **clean, explicit_period=explicit)
+        values = {name: self.get(name) for name in PARAMETERS}
+        return Filters(explicit, **{**values, **clean})
 
     def without(self, *names: str) -> Filters:
         return self.with_values(**{n: () for n in names if n != "period"})
 
     def active(self) -> list[tuple[str, tuple[str, ...]]]:
-        return [(f.name, getattr(self, f.name)) for f in fields(self)
-                if f.name in PARAMETERS and getattr(self, f.name)]
+        return [(name, values) for name, values in zip(PARAMETERS, self._values) if values]
 
     def describe(self, vocabulary: Vocabulary) -> str:
         """Plain words for the active filters (export metadata, notices)."""
@@ -209,3 +204,11 @@ class Filters:
         if not self.period:
             parts.insert(0, "period: all")
         return "; ".join(parts) or "none"
+
+
+def values_from_controls(controls: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """{param: values} from a callback's ALL-wildcard input list of filter controls."""
+    values = {item["id"]["name"]: list(item.get("value") or []) for item in controls}
+    if PERIOD in values and not values[PERIOD]:
+        values[PERIOD] = [ALL_PERIODS]  # an emptied period box shows every period
+    return values

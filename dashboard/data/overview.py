@@ -1,81 +1,29 @@
-"""Every question the dashboard asks the warehouse, as a named function.
+"""The provincial overview's questions, as named functions.
 
-Functions take a Database and a Filters value and return small DataFrames of
-aggregates; SQL is parameterised, identifiers come only from allow-lists below.
-No raw offering rows leave this module except through the paged/streamed
-functions used by the explorer and the exports.
+Functions take a Reader and a Filters value and return small DataFrames of aggregates;
+SQL is parameterised, identifiers come only from the dimension and metric registries.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
+from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
-from dashboard.data.database import Database
-from dashboard.data.filters import PARAMETERS, Filters, Vocabulary
+from dashboard.data import metrics as metric_registry
+from dashboard.data import targets
+from dashboard.data.database import Reader
+from dashboard.data.dimensions import BY_PARAM, PERIOD, dimension
+from dashboard.data.filters import Filters
+from dashboard.data.reference import vocabulary
+from dashboard.data.state import NO_SPLIT
+from dashboard.data.targets import Target
 
-# Dimensions a chart may group by: name -> (SQL expression over current_offerings, code list)
-DIMENSIONS: dict[str, tuple[str, str]] = {
-    "type": ("mc_type", "mc_type"),
-    "delivery": ("delivery_mode", "delivery_mode"),
-    "credit": ("credit_status", "credit_status"),
-    "field": ("coalesce(field_of_study, 'not_reported')", "field_of_study"),
-    "sector": ("sector", "sector"),
-    "region": ("region", "region"),
-    "ce": ("CASE WHEN continuing_education THEN 'yes' ELSE 'no' END", "ce"),
-    "partner": ("partner_category", "partner_category"),  # via unnest, see _partner_source
-    "institution": ("institution_code", "institution"),
-}
-MEASURES = ("offerings", "enrolments")
-NOT_REPORTED = "not_reported"
-
-
-def _measure_sql(measure: str) -> str:
-    if measure not in MEASURES:
-        raise ValueError(f"unknown measure {measure!r}")
-    return "count(*)" if measure == "offerings" else "coalesce(sum(enrolments), 0)"
-
-
-# --- reference data (cached per warehouse version) ---------------------------------
-
-_vocab_cache: dict[tuple, Vocabulary] = {}
-_vocab_lock = threading.Lock()
-
-
-def vocabulary(db: Database) -> Vocabulary:
-    """Accepted filter values with labels, in display order."""
-    key = (str(db.path), db.version)
-    cached = _vocab_cache.get(key)
-    if cached is not None:
-        return cached
-    codes = db.rows("SELECT list, code, label FROM codes ORDER BY list, sort_order")
-    by_list: dict[str, list[tuple[str, str]]] = {}
-    for lst, code, label in codes:
-        by_list.setdefault(lst, []).append((code, label))
-    institutions = db.rows("SELECT code, name FROM institutions ORDER BY sort_order")
-    periods = [r[0] for r in db.rows(
-        "SELECT DISTINCT reporting_period FROM current_submissions WHERE reporting_period IS NOT NULL "
-        "ORDER BY 1")]
-    values = {
-        "period": tuple((p, p) for p in periods),
-        "institution": tuple(institutions),
-        "sector": tuple(by_list.get("sector", ())),
-        "region": tuple(by_list.get("region", ())),
-        "type": tuple(by_list.get("mc_type", ())),
-        "delivery": tuple(by_list.get("delivery_mode", ())),
-        "credit": tuple(by_list.get("credit_status", ())),
-        "partner": tuple(by_list.get("partner_category", ())),
-        "field": tuple(by_list.get("field_of_study", ())),
-        "ce": (("yes", "Continuing education"), ("no", "Not continuing education")),
-        "funded": (("yes", "Ministry funded"), ("no", "Not ministry funded")),
-    }
-    vocab = Vocabulary(values, latest_period=periods[-1] if periods else None)
-    with _vocab_lock:
-        _vocab_cache.clear()
-        _vocab_cache[key] = vocab
-    return vocab
+# The breakdown charts of the overview, in their order (sector x continuing education is its own).
+BREAKDOWNS = ("type", "delivery", "credit", "partner", "field")
+SECTOR_CE = "sector_ce"
 
 
 def previous_period(period: str) -> str:
@@ -83,7 +31,7 @@ def previous_period(period: str) -> str:
     return f"{start}/{(start + 1) % 100:02d}"
 
 
-# --- overview ------------------------------------------------------------------------
+# --- headline figures ---------------------------------------------------------------------
 
 HEADLINE_SQL = """
 SELECT reporting_period,
@@ -114,17 +62,17 @@ class Headline:
         return self.ce_offerings / self.offerings if self.offerings else None
 
 
-def headline(db: Database, filters: Filters) -> tuple[Headline, Headline | None]:
+def headline(reader: Reader, filters: Filters) -> tuple[Headline, Headline | None]:
     """Headline figures for the selected period(s), and for the period before when one is selected."""
-    where, params = filters.where(exclude=("period",))
+    where, params = filters.where(exclude=(PERIOD,))
     periods = list(filters.period)
     compare = len(periods) == 1
     wanted = periods + ([previous_period(periods[0])] if compare else [])
     if not periods:  # all periods
-        wanted = [p for p, _ in vocabulary(db).values["period"]]
-    frame = db.frame(HEADLINE_SQL.format(where=where), [*params, wanted])
+        wanted = vocabulary(reader).codes(PERIOD)
+    frame = reader.frame(HEADLINE_SQL.format(where=where), [*params, wanted])
     current = frame[frame.reporting_period.isin(periods or wanted)]
-    now = Headline(int(current.offerings.sum()), _institutions(db, filters) if len(current) > 1 else
+    now = Headline(int(current.offerings.sum()), _institutions(reader, filters) if len(current) > 1 else
                    int(current.institutions.sum()), int(current.enrolments.sum()), int(current.completions.sum()),
                    int(current.ce_offerings.sum()), int(current.ce_enrolments.sum()))
     before = None
@@ -137,40 +85,48 @@ def headline(db: Database, filters: Filters) -> tuple[Headline, Headline | None]
     return now, before
 
 
-def _institutions(db: Database, filters: Filters) -> int:
+def _institutions(reader: Reader, filters: Filters) -> int:
     where, params = filters.where()
-    return int(db.rows(f"SELECT count(DISTINCT institution_code) FROM current_offerings WHERE {where}", params)[0][0])
+    return int(reader.rows(f"SELECT count(DISTINCT institution_code) FROM current_offerings WHERE {where}",
+                           params)[0][0])
 
 
-BREAKDOWN_SQL = """
+# --- breakdowns and trend: GROUP BY a dimension of the registry ------------------------------
+
+
+def _breakdown_sql(where: str) -> str:
+    """One scan, GROUPING SETS: each plain breakdown alone, and sector x continuing education."""
+    plain = [p for p in BREAKDOWNS if BY_PARAM[p].kind != "list"]
+    cases = "\n".join(f"        WHEN grouping(\"{p}\") = 0 THEN '{p}'" for p in plain)
+    return f"""
 SELECT
     CASE
-        WHEN grouping(mc_type) = 0 THEN 'type'
-        WHEN grouping(delivery_mode) = 0 THEN 'delivery'
-        WHEN grouping(credit_status) = 0 THEN 'credit'
-        WHEN grouping(field) = 0 THEN 'field'
-        ELSE 'sector_ce'
+{cases}
+        ELSE '{SECTOR_CE}'
     END AS dimension,
-    coalesce(mc_type, delivery_mode, credit_status, field, sector) AS category,
+    coalesce({', '.join(f'"{p}"' for p in plain)}, sector) AS category,
     ce,
     count(*) AS offerings,
     coalesce(sum(enrolments), 0) AS enrolments
 FROM (
-    SELECT mc_type, delivery_mode, credit_status, coalesce(field_of_study, 'not_reported') AS field,
-           sector, CASE WHEN continuing_education THEN 'yes' ELSE 'no' END AS ce, enrolments
+    SELECT {', '.join(f'{BY_PARAM[p].group_sql()} AS "{p}"' for p in plain)},
+           sector, {BY_PARAM['ce'].group_sql()} AS ce, enrolments
     FROM current_offerings WHERE {where}
 )
-GROUP BY GROUPING SETS ((mc_type), (delivery_mode), (credit_status), (field), (sector, ce))
-"""
-
-PARTNER_SQL = """
-SELECT partner_category AS category, count(*) AS offerings, coalesce(sum(enrolments), 0) AS enrolments
-FROM (SELECT unnest(partner_categories) AS partner_category, enrolments FROM current_offerings WHERE {where})
-GROUP BY 1
+GROUP BY GROUPING SETS ({', '.join(f'("{p}")' for p in plain)}, (sector, ce))
 """
 
 
-def breakdowns(db: Database, filters: Filters) -> dict[str, pd.DataFrame]:
+def _grouped_sql(dim: str, where: str, by_period: bool = False) -> str:
+    """Offerings and enrolments per category of ``dim`` (a list dimension counts an
+    offering once per code it names), optionally per fiscal year too."""
+    period = "reporting_period, " if by_period else ""
+    return (f"SELECT {period}category, count(*) AS offerings, coalesce(sum(enrolments), 0) AS enrolments "
+            f"FROM (SELECT {period}enrolments, {dimension(dim).group_sql()} AS category "
+            f"FROM current_offerings WHERE {where}) GROUP BY ALL")
+
+
+def breakdowns(reader: Reader, filters: Filters) -> dict[str, pd.DataFrame]:
     """Offerings and enrolments by type, delivery, credit, field, partner, and sector x CE.
 
     Each frame has columns category, offerings, enrolments (sector_ce also ce).
@@ -178,56 +134,32 @@ def breakdowns(db: Database, filters: Filters) -> dict[str, pd.DataFrame]:
     than the offerings.
     """
     where, params = filters.where()
-    frame = db.frame(BREAKDOWN_SQL.format(where=where), params)
+    frame = reader.frame(_breakdown_sql(where), params)
     out = {}
-    for dim in ("type", "delivery", "credit", "field"):
-        out[dim] = frame[frame.dimension == dim][["category", "offerings", "enrolments"]].reset_index(drop=True)
-    out["sector_ce"] = frame[frame.dimension == "sector_ce"][["category", "ce", "offerings", "enrolments"]] \
+    for dim in BREAKDOWNS:
+        if BY_PARAM[dim].kind == "list":
+            out[dim] = reader.frame(_grouped_sql(dim, where), params)
+        else:
+            out[dim] = frame[frame.dimension == dim][["category", "offerings", "enrolments"]].reset_index(drop=True)
+    out[SECTOR_CE] = frame[frame.dimension == SECTOR_CE][["category", "ce", "offerings", "enrolments"]] \
         .reset_index(drop=True)
-    out["partner"] = db.frame(PARTNER_SQL.format(where=where), params)
     return out
 
 
-def trend(db: Database, filters: Filters, split: str | None, measure: str) -> pd.DataFrame:
+def trend(reader: Reader, filters: Filters, split: str | None, measure: str) -> pd.DataFrame:
     """Offerings and enrolments per period (all periods, other filters applied), split by a dimension."""
-    where, params = filters.where(exclude=("period",))
-    if split in (None, "", "none"):
+    where, params = filters.where(exclude=(PERIOD,))
+    if split in (None, "", NO_SPLIT):
         sql = (f"SELECT reporting_period, 'all' AS category, count(*) AS offerings, "
                f"coalesce(sum(enrolments), 0) AS enrolments FROM current_offerings WHERE {where} GROUP BY ALL")
-    elif split == "partner":
-        sql = (f"SELECT reporting_period, partner_category AS category, count(*) AS offerings, "
-               f"coalesce(sum(enrolments), 0) AS enrolments FROM (SELECT reporting_period, enrolments, "
-               f"unnest(partner_categories) AS partner_category FROM current_offerings WHERE {where}) GROUP BY ALL")
-    elif split in DIMENSIONS:
-        expr = DIMENSIONS[split][0]
-        sql = (f"SELECT reporting_period, {expr} AS category, count(*) AS offerings, "
-               f"coalesce(sum(enrolments), 0) AS enrolments FROM current_offerings WHERE {where} GROUP BY ALL")
+    elif split in BY_PARAM and split != PERIOD:
+        sql = _grouped_sql(split, where, by_period=True)
     else:
         raise ValueError(f"unknown split {split!r}")
-    return db.frame(sql + " ORDER BY 1, 2", params)
+    return reader.frame(sql + " ORDER BY 1, 2", params)
 
 
-# --- targets ---------------------------------------------------------------------------
-
-METRIC_SQL = {
-    "duration_compliance": "duration_hours < 288",
-    "assessment_share": "assessment",
-    "partner_alignment": "NOT list_contains(partner_categories, 'none')",
-    "ce_share": "continuing_education",
-    "credit_share": "credit_status = 'credit'",
-    "indigenous_partner_share": "list_contains(partner_categories, 'indigenous_community')",
-    "online_or_blended_share": "delivery_mode IN ('online', 'blended')",
-    "laddering_share": "coalesce(ladders_to_credential, false)",
-}
-
-
-def _metric_columns() -> str:
-    cols = []
-    for name, cond in METRIC_SQL.items():
-        cols.append(f"sum(CASE WHEN {cond} THEN 1 ELSE 0 END) AS {name}__offerings")
-        cols.append(f"sum(CASE WHEN {cond} THEN enrolments ELSE 0 END) AS {name}__enrolments")
-    return ", ".join(cols)
-
+# --- target metrics ---------------------------------------------------------------------------
 
 METRICS_SQL = """
 SELECT institution_code, count(*) AS n_offerings, sum(enrolments) AS n_enrolments,
@@ -238,11 +170,11 @@ GROUP BY institution_code
 """
 
 
-def metric_counts(db: Database, filters: Filters) -> pd.DataFrame:
+def metric_counts(reader: Reader, filters: Filters) -> pd.DataFrame:
     """Numerators and denominators of every target metric, per institution, plus the total
     as a last row with institution_code None (summed here: the per-institution rows are few)."""
     where, params = filters.where()
-    per_inst = db.frame(METRICS_SQL.format(metrics=_metric_columns(), where=where), params)
+    per_inst = reader.frame(METRICS_SQL.format(metrics=metric_registry.numerator_sql(reader), where=where), params)
     numeric = per_inst.columns.drop("institution_code")
     per_inst[numeric] = per_inst[numeric].fillna(0).astype("int64")
     total = per_inst[numeric].sum().to_frame().T
@@ -250,12 +182,8 @@ def metric_counts(db: Database, filters: Filters) -> pd.DataFrame:
     return pd.concat([per_inst, total], ignore_index=True)
 
 
-def targets(db: Database) -> pd.DataFrame:
-    return db.frame("SELECT * FROM targets ORDER BY sort_order, target_id")
-
-
 def metric_values(counts: pd.DataFrame, metric: str, basis: str) -> pd.Series:
-    """The metric as a share, per row of ``metric_counts``."""
+    """The metric as a share, per row of ``metric_counts`` (or of the comparison's profile)."""
     if metric == "completion_rate":
         return counts.n_completions / counts.n_enrolments.where(counts.n_enrolments > 0)
     numerator = counts[f"{metric}__{basis}"]
@@ -263,47 +191,39 @@ def metric_values(counts: pd.DataFrame, metric: str, basis: str) -> pd.Series:
     return numerator / denominator.where(denominator > 0)
 
 
-def choose_target(targets_frame: pd.DataFrame, metric: str, period: str | None = None, sector: str | None = None,
-                  institution: str | None = None) -> pd.Series | None:
-    """The most specific target for a metric: institution, then sector, then period, then provincial."""
-    records = targets_frame.to_dict("records")
-    positions = [i for i, row in enumerate(records) if row["metric"] == metric]
-    best = most_specific([records[i] for i in positions], period, sector, institution)
-    return None if best is None else targets_frame.iloc[positions[best]]
+class TargetStatus(NamedTuple):
+    target: Target
+    actual: float  # NaN when nothing is counted
+    met: bool
+    furthest: list[tuple[str, float]]  # up to three (institution, value), furthest from the target first
 
 
-def most_specific(candidates: list[dict], period: str | None, sector: str | None,
-                  institution: str | None) -> int | None:
-    """Which of one metric's target records applies (its position), as choose_target explains."""
-    best, best_score = None, -1
-    for index, row in enumerate(candidates):
-        # An unset scope arrives as None or, in a string column, as NaN (which is truthy).
-        t_period, t_sector, t_institution = (v if isinstance(v, str) and v else None
-                                             for v in (row["period"], row["sector"], row["institution"]))
-        if t_period and t_period != period:
+def target_status(counts: pd.DataFrame, tgts: pd.DataFrame, filters: Filters) -> list[TargetStatus]:
+    """Each target metric once, in order: the applicable target, the actual value, met or
+    not, and the (up to three) institutions furthest from it."""
+    total = counts[counts.institution_code.isna()]
+    per_inst = counts[counts.institution_code.notna()].reset_index(drop=True)
+    codes = per_inst.institution_code.to_numpy()
+    scope = [_single(filters.period), _single(filters.sector), _single(filters.institution)]
+    out = []
+    for metric in dict.fromkeys(tgts.metric):
+        target = targets.choose_target(tgts, metric, *scope)
+        if target is None:
             continue
-        if t_sector and t_sector != sector:
-            continue
-        if t_institution and t_institution != institution:
-            continue
-        score = 4 * bool(t_institution) + 2 * bool(t_sector) + bool(t_period)
-        if score > best_score:
-            best, best_score = index, score
-    return best
+        actual = float(metric_values(total, metric, target.basis).iloc[0])
+        values = metric_values(per_inst, metric, target.basis).to_numpy(dtype=float)
+        gaps = targets.shortfall(target, values)
+        order = [i for i in np.argsort(-np.nan_to_num(gaps, nan=-np.inf)) if gaps[i] > targets.TOLERANCE][:3]
+        out.append(TargetStatus(target, actual, bool(targets.met(target, actual)),
+                                [(str(codes[i]), float(values[i])) for i in order]))
+    return out
 
 
-def institution_names(db: Database) -> dict[str, str]:
-    return dict(vocabulary(db).values["institution"])
+def _single(values: tuple[str, ...]) -> str | None:
+    return values[0] if len(values) == 1 else None
 
 
-def institution_sectors(db: Database) -> dict[str, str]:
-    return dict(db.rows("SELECT code, sector FROM institutions"))
-
-
-def data_version(db: Database) -> dict:
-    row = db.rows("SELECT max(version), max(published_at) FROM data_version")[0]
-    loaded = db.rows("SELECT max(loaded_at) FROM submissions")[0][0]
-    return {"version": row[0], "published_at": row[1], "last_load": loaded}
-
-
-__all__ = ["DIMENSIONS", "MEASURES", "PARAMETERS"]
+def ce_target(tgts: pd.DataFrame, filters: Filters) -> Target | None:
+    """The continuing-education target that applies to the filters (the CE-by-sector chart's line)."""
+    return targets.choose_target(tgts, "ce_share", _single(filters.period), _single(filters.sector),
+                                 _single(filters.institution))

@@ -10,21 +10,34 @@ SQL is parameterised; identifiers come from the allow-lists below.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, NamedTuple
 
 import pandas as pd
 import pyarrow as pa
 
-from dashboard.data.database import Database
-from dashboard.data.filters import PARAMETERS, Filters, Vocabulary, canonical_period
+from dashboard.data.database import Reader
+from dashboard.data.dimensions import LOCATION, PARAMETERS
+from dashboard.data.filters import Filters, Vocabulary
+from dashboard.data.reference import with_periods
+from dashboard.data.state import SEVERITIES, IssueSelection, cell_key, parse_cell
 
-LOCATION_PARAMETERS = ("institution", "sector", "region")
-SEVERITIES = ("error", "warning")
+__all__ = ["cell_key", "parse_cell"]
+
+LOCATION_PARAMETERS = LOCATION
 ISSUE_LIMIT = 500  # issues shown on the page; downloads carry every issue
-CELL_SEPARATOR = "_"
+
+# Each institution's most recent file per fiscal year: the one definition of "latest file"
+# (what it has to fix now), over view submissions aliased s.
+LATEST_FILES_SQL = """
+SELECT * FROM (
+    SELECT s.*, row_number() OVER (PARTITION BY s.institution_code, s.reporting_period
+                                   ORDER BY s.loaded_at DESC, s.submission_id DESC) AS newest
+    FROM submissions s WHERE {where}
+) WHERE newest = 1
+"""
 
 # Columns of an issue download, in order (name in the file, expression over the query below).
 ISSUE_EXPORT_COLUMNS = (
@@ -52,17 +65,16 @@ def _location_where(filters: Filters, alias: str) -> tuple[str, list]:
 # --- fiscal years ----------------------------------------------------------------------
 
 
-def reporting_periods(db: Database) -> list[str]:
+def reporting_periods(reader: Reader) -> list[str]:
     """Every fiscal year with any submission (accepted or not), oldest first."""
-    return [r[0] for r in db.rows(
+    return [r[0] for r in reader.rows(
         "SELECT DISTINCT reporting_period FROM submissions WHERE reporting_period IS NOT NULL ORDER BY 1")]
 
 
-def page_vocabulary(db: Database, vocab: Vocabulary) -> Vocabulary:
+def page_vocabulary(reader: Reader, vocab: Vocabulary) -> Vocabulary:
     """The shared vocabulary, with every fiscal year that has a submission (a year where
     every file was rejected must still be selectable here)."""
-    periods = sorted({*vocab.codes("period"), *reporting_periods(db)})
-    return dataclasses.replace(vocab, values={**vocab.values, "period": tuple((p, p) for p in periods)})
+    return with_periods(vocab, reporting_periods(reader))
 
 
 def selected_period(filters: Filters, vocab: Vocabulary) -> str | None:
@@ -73,28 +85,12 @@ def selected_period(filters: Filters, vocab: Vocabulary) -> str | None:
     return vocab.latest_period or (vocab.codes("period")[-1] if vocab.codes("period") else None)
 
 
-def parse_cell(text: str | None) -> tuple[str, str] | None:
-    """'BCIT_2024/25' -> ('BCIT', '2024/25'); None when malformed."""
-    if not text or CELL_SEPARATOR not in text:
-        return None
-    code, period = text.rsplit(CELL_SEPARATOR, 1)
-    period = canonical_period(period)
-    if not code or len(period) != 7:
-        return None
-    return code, period
-
-
-def cell_key(code: str, period: str) -> str:
-    return f"{code}{CELL_SEPARATOR}{period}"
-
-
 # --- reporting matrix and headline figures ------------------------------------------------
 
 MATRIX_SQL = """
 WITH latest AS (
-    SELECT institution_code, reporting_period, max(submission_id) AS latest_submission_id
-    FROM submissions WHERE institution_code IS NOT NULL AND reporting_period IS NOT NULL
-    GROUP BY ALL
+    SELECT institution_code, reporting_period, submission_id AS latest_submission_id
+    FROM ({latest})
 )
 SELECT r.institution_code, r.institution_name, r.sector, r.region, r.reporting_period, r.status,
        r.current_submission_id, l.latest_submission_id, r.rows_accepted, r.submissions,
@@ -106,16 +102,17 @@ ORDER BY r.sort_order, r.reporting_period
 """
 
 
-def status_matrix(db: Database, filters: Filters) -> pd.DataFrame:
+def status_matrix(reader: Reader, filters: Filters) -> pd.DataFrame:
     """One row per (institution, fiscal year with any submission), for the selected institutions."""
     where, params = _location_where(filters, "r")
-    return db.frame(MATRIX_SQL.format(where=where), params)
+    latest = LATEST_FILES_SQL.format(where="s.institution_code IS NOT NULL AND s.reporting_period IS NOT NULL")
+    return reader.frame(MATRIX_SQL.format(where=where, latest=latest), params)
 
 
-def selected_institutions(db: Database, filters: Filters) -> pd.DataFrame:
+def selected_institutions(reader: Reader, filters: Filters) -> pd.DataFrame:
     """The institutions the location filters select (rows of the matrix even before any load)."""
     where, params = _location_where(filters, "i")
-    return db.frame(f"SELECT * FROM (SELECT code AS institution_code, name AS institution_name, sector, region, "
+    return reader.frame(f"SELECT * FROM (SELECT code AS institution_code, name AS institution_name, sector, region, "
                     f"sort_order FROM institutions) i WHERE {where} ORDER BY sort_order", params)
 
 
@@ -150,18 +147,18 @@ def headline(matrix: pd.DataFrame, institutions: int, period: str | None) -> Hea
         deadline=pd.Timestamp(deadlines.iloc[0]).date() if len(deadlines) else None)
 
 
-def deadline_for(db: Database, period: str | None):
+def deadline_for(reader: Reader, period: str | None):
     """The reporting deadline of ``period`` (a date), or None when none is set."""
     if not period:
         return None
-    rows = db.rows("SELECT deadline FROM reporting_deadlines WHERE reporting_period = ?", [period])
+    rows = reader.rows("SELECT deadline FROM reporting_deadlines WHERE reporting_period = ?", [period])
     return rows[0][0] if rows else None
 
 
-def latest_submission(db: Database, institution: str, period: str) -> int | None:
+def latest_submission(reader: Reader, institution: str, period: str) -> int | None:
     """The most recently loaded submission of one institution and fiscal year."""
-    rows = db.rows("SELECT max(submission_id) FROM submissions WHERE institution_code = ? "
-                   "AND reporting_period = ?", [institution, period])
+    rows = reader.rows("SELECT submission_id FROM (" + LATEST_FILES_SQL.format(
+        where="s.institution_code = ? AND s.reporting_period = ?") + ")", [institution, period])
     return rows[0][0] if rows else None
 
 
@@ -179,13 +176,13 @@ ORDER BY s.loaded_at DESC, s.submission_id DESC
 """
 
 
-def submission_history(db: Database, institution: str, period: str) -> pd.DataFrame:
+def submission_history(reader: Reader, institution: str, period: str) -> pd.DataFrame:
     """Every file ever loaded for one institution and fiscal year, newest first."""
-    return db.frame(HISTORY_SQL, [institution, period])
+    return reader.frame(HISTORY_SQL, [institution, period])
 
 
-def submission_info(db: Database, submission_id: int) -> dict | None:
-    rows = db.frame("SELECT submission_id, institution_code, institution_name, reporting_period, file_name, "
+def submission_info(reader: Reader, submission_id: int) -> dict[str, Any] | None:
+    rows = reader.frame("SELECT submission_id, institution_code, institution_name, reporting_period, file_name, "
                     "sheet, status, loaded_at, is_current FROM submissions WHERE submission_id = ?",
                     [submission_id])
     return None if rows.empty else rows.iloc[0].to_dict()
@@ -210,6 +207,44 @@ class IssueScope:
             raise ValueError(f"unknown severity {self.severity!r}: accepted values are {', '.join(SEVERITIES)}")
 
 
+class ResolvedIssues(NamedTuple):
+    """What an IssueSelection names, once looked up: the scope to query, the chosen submission
+    (its details) and, when the selection names nothing, why (``problem``, with the HTTP
+    status a download answers with)."""
+
+    scope: IssueScope
+    submission: dict[str, Any] | None = None
+    latest: bool = False  # the submission is a cell's most recent file
+    problem: str | None = None
+    status: int = 404
+
+
+def resolve_issues(reader: Reader, filters: Filters, vocab: Vocabulary, selection: IssueSelection) -> ResolvedIssues:
+    """The one reading of an issue selection, for the page and the downloads alike: a
+    submission that exists; else the most recent file of the cell; else each institution's
+    most recent file for the selected fiscal year (within the location filters)."""
+    severity, column = selection.severity, selection.column
+    period = selected_period(filters, vocab)
+    sid = selection.submission
+    info = submission_info(reader, sid) if sid is not None else None
+    if info is None and selection.cell is not None:
+        code, cell_period = selection.cell
+        latest = latest_submission(reader, code, cell_period)
+        info = submission_info(reader, latest) if latest is not None else None
+        if info is None:
+            return ResolvedIssues(IssueScope(cell_period, filters, -1, severity, column),  # matches nothing
+                                  problem=f"{code} has no submission for {cell_period}")
+        return ResolvedIssues(IssueScope(info["reporting_period"], filters, latest, severity, column), info, True)
+    if info is not None:
+        return ResolvedIssues(IssueScope(info["reporting_period"], filters, sid, severity, column), info)
+    scope = IssueScope(period, filters, sid, severity, column)
+    if sid is not None:
+        return ResolvedIssues(scope, problem=f"there is no submission {sid}")
+    if period is None:
+        return ResolvedIssues(scope, problem="no fiscal year has submissions yet", status=400)
+    return ResolvedIssues(scope)
+
+
 def _scope_sql(scope: IssueScope, with_column: bool = True) -> tuple[str, list, str]:
     """(SQL of the scope's submissions, params, WHERE over validation_issues v)."""
     if scope.submission_id is not None:
@@ -219,14 +254,10 @@ def _scope_sql(scope: IssueScope, with_column: bool = True) -> tuple[str, list, 
     else:
         where, loc = _location_where(scope.filters, "s")
         # Each institution's most recent file for the year: what it has to fix now.
+        latest = LATEST_FILES_SQL.format(where=f"s.reporting_period = ? AND {where}")
         chosen = f"""
-            SELECT submission_id, institution_code, institution_name, reporting_period, sort_order FROM (
-                SELECT s.submission_id, s.institution_code, s.institution_name, s.reporting_period, i.sort_order,
-                       row_number() OVER (PARTITION BY s.institution_code
-                                          ORDER BY s.loaded_at DESC, s.submission_id DESC) AS newest
-                FROM submissions s JOIN institutions i ON i.code = s.institution_code
-                WHERE s.reporting_period = ? AND {where}
-            ) WHERE newest = 1"""
+            SELECT l.submission_id, l.institution_code, l.institution_name, l.reporting_period, i.sort_order
+            FROM ({latest}) l JOIN institutions i ON i.code = l.institution_code"""
         params = [scope.period, *loc]
     clauses = []
     if scope.severity:
@@ -247,25 +278,25 @@ def _issues_sql(scope: IssueScope, select: str, order: bool = True, with_column:
     return sql, params
 
 
-def issues(db: Database, scope: IssueScope, limit: int = ISSUE_LIMIT) -> pd.DataFrame:
+def issues(reader: Reader, scope: IssueScope, limit: int = ISSUE_LIMIT) -> pd.DataFrame:
     """The first ``limit`` issues of the scope, in the order of the downloads."""
     select = ", ".join(f'{expr} AS "{name}"' for name, expr in ISSUE_EXPORT_COLUMNS)
     sql, params = _issues_sql(scope, select)
-    return db.frame(sql + " LIMIT ?", [*params, limit])
+    return reader.frame(sql + " LIMIT ?", [*params, limit])
 
 
-def issue_counts(db: Database, scope: IssueScope) -> dict[str, int]:
+def issue_counts(reader: Reader, scope: IssueScope) -> dict[str, int]:
     """{'total', 'error', 'warning', 'submissions'} for the scope."""
     sql, params = _issues_sql(scope, "count(*), count(*) FILTER (WHERE v.severity = 'error'), "
                                      "count(*) FILTER (WHERE v.severity = 'warning')", order=False)
-    total, errors, warnings = db.rows(sql, params)[0]
+    total, errors, warnings = reader.rows(sql, params)[0]
     return {"total": total, "error": errors, "warning": warnings}
 
 
-def issue_columns(db: Database, scope: IssueScope) -> list[str]:
+def issue_columns(reader: Reader, scope: IssueScope) -> list[str]:
     """Columns named by the scope's issues (for the column filter), ignoring the column filter itself."""
     sql, params = _issues_sql(scope, 'DISTINCT v."column"', order=False, with_column=False)
-    return sorted(r[0] for r in db.rows(sql, params) if r[0] is not None)
+    return sorted(r[0] for r in reader.rows(sql, params) if r[0] is not None)
 
 
 def issue_export_sql(scope: IssueScope) -> tuple[str, list]:
@@ -273,10 +304,10 @@ def issue_export_sql(scope: IssueScope) -> tuple[str, list]:
     return _issues_sql(scope, ", ".join(f'{expr} AS "{name}"' for name, expr in ISSUE_EXPORT_COLUMNS))
 
 
-def issue_batches(db: Database, scope: IssueScope, batch_rows: int = 65_536) -> Iterator[pa.RecordBatch]:
+def issue_batches(reader: Reader, scope: IssueScope, batch_rows: int = 65_536) -> Iterator[pa.RecordBatch]:
     """Every issue of the scope, streamed (the downloads)."""
     sql, params = issue_export_sql(scope)
-    yield from db.arrow_batches(sql, params, batch_rows)
+    yield from reader.arrow_batches(sql, params, batch_rows)
 
 
 # --- compliance flags ----------------------------------------------------------------------
@@ -292,13 +323,13 @@ GROUP BY ROLLUP (institution_code)
 """
 
 
-def compliance_flags(db: Database, filters: Filters, period: str | None) -> pd.DataFrame:
+def compliance_flags(reader: Reader, filters: Filters, period: str | None) -> pd.DataFrame:
     """Per institution (and a total row with institution_code NULL): current offerings of
     ``period`` at or over 288 hours, without assessment, without a partner, with shares."""
     where, params = filters.where(exclude=("period",))
-    frame = db.frame(COMPLIANCE_SQL.format(where=where), [*params, period])
+    frame = reader.frame(COMPLIANCE_SQL.format(where=where), [*params, period])
     order = {code: n for n, (code, _) in enumerate(
-        db.rows("SELECT code, sort_order FROM institutions ORDER BY sort_order"))}
+        reader.rows("SELECT code, sort_order FROM institutions ORDER BY sort_order"))}
     frame["_order"] = frame.institution_code.map(order).fillna(len(order))
     frame = frame.sort_values("_order").drop(columns="_order").reset_index(drop=True)
     if frame.empty or (len(frame) == 1 and frame.offerings.iloc[0] == 0):

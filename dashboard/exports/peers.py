@@ -2,88 +2,49 @@
 
 Takes the page's own query (the filters of interfaces.md plus ``focus`` and ``peers``)
 and builds the table with the same functions as the page, so the two cannot disagree.
-Unknown values answer HTTP 400 with the accepted ones. Text cells that a spreadsheet
-would run as a formula are prefixed with ``'``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
+from collections.abc import Mapping
+from typing import Any
 
-from flask import Flask, Response, request
+import pandas as pd
 
-from dashboard import context
-from dashboard.cell_safety import guard_text
-from dashboard.data import compare as cq
-from dashboard.data import overview as queries
-from dashboard.data.database import NoWarehouse
-from dashboard.data.filters import FilterError, Filters
+from dashboard.data import compare
+from dashboard.data.database import Reader
+from dashboard.data.filters import Filters
+from dashboard.data.reference import institutions, vocabulary
+from dashboard.data.state import CompareState
+from dashboard.exports.csv import cell, table_csv
+from dashboard.exports.errors import ExportError
+from dashboard.exports.names import peers_name
 
 HEADER = ("institution_code", "institution_name", "sector", "region", "offerings", "enrolments", "completions",
           "completion_rate", "ce_share", "credit_share", "compliance", "is_focus", "note")
+COLUMNS = ("code", "name", "sector", "region", "offerings", "enrolments", "completions", "completion_rate",
+           "ce_share", "credit_share", "compliance", "is_focus", "note")
+INTEGERS = frozenset({"offerings", "enrolments", "completions"})
 
 
-def safe_cell(value) -> str:
-    """A CSV cell that Excel and LibreOffice show as text, never run as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return "" if value != value else f"{value:.4f}"
-    return guard_text(str(value))
+def peers_csv(table: pd.DataFrame) -> bytes:
+    """The peer table (data.compare.peer_table) as UTF-8 CSV with a BOM, for Excel."""
+    rows = ([int(r[c]) if c in INTEGERS else bool(r[c]) if c == "is_focus" else r[c] for c in COLUMNS]
+            for r in table.to_dict("records"))
+    return table_csv(HEADER, rows, line_end="\r\n", format_cell=cell)
 
 
-def peers_csv(table) -> bytes:
-    """The peer table (compare_queries.peer_table) as UTF-8 CSV with a BOM, for Excel."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADER)
-    for r in table.to_dict("records"):
-        writer.writerow([safe_cell(v) for v in (
-            r["code"], r["name"], r["sector"], r["region"], int(r["offerings"]), int(r["enrolments"]),
-            int(r["completions"]), r["completion_rate"], r["ce_share"], r["credit_share"], r["compliance"],
-            bool(r["is_focus"]), r["note"])])
-    return out.getvalue().encode("utf-8-sig")
-
-
-def _bad_request(message: str) -> Response:
-    return Response(message + "\n", status=400, mimetype="text/plain")
-
-
-def _file_name(focus: str, choice: cq.PeerChoice, filters: Filters) -> str:
-    periods = "-".join(p.replace("/", "-") for p in filters.period) or "all-periods"
-    group = "custom" if choice.kind == "custom" else choice.kind
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"mcred_peers_{focus}_{group}_{periods}.csv")
-
-
-def export_peers() -> Response:
-    db = context.db()
-    try:
-        vocab = queries.vocabulary(db)
-    except NoWarehouse as exc:
-        return Response(str(exc) + "\n", status=503, mimetype="text/plain")
-    query = {k: request.args.getlist(k) for k in request.args}
-    try:
-        filters, _ = Filters.parse(query, vocab, strict=True)
-    except FilterError as exc:
-        return _bad_request("; ".join(exc.problems))
-    focus, problems = cq.parse_focus(request.args.get("focus"), vocab)
-    choice, peer_problems = cq.parse_peers(request.args.get("peers"), vocab)
-    problems += peer_problems
-    if focus is None and not problems:
+def peers_download(reader: Reader, query: Mapping[str, Any]) -> tuple[bytes, str]:
+    """(CSV bytes, file name) for a request's query; ExportError when it is wrong."""
+    vocab = vocabulary(reader)
+    filters, _ = Filters.parse(query, vocab, strict=True)
+    state, problems = CompareState.parse(query, vocab)
+    if state.focus is None and not problems:
         problems.append("focus is required: an institution code, e.g. focus=" + (vocab.codes("institution") or
                                                                                ["BCIT"])[0])
-    if problems:
-        return _bad_request("; ".join(problems))
-    institutions = cq.institutions(db)
-    peers = cq.peer_codes(institutions, focus, choice)
-    table = cq.peer_table(cq.institution_profile(db, filters, vocab), institutions, focus, peers, vocab)
-    return Response(peers_csv(table), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{_file_name(focus, choice, filters)}"'})
-
-
-def register_routes(server: Flask) -> None:
-    server.add_url_rule("/export/peers.csv", "export_peers_csv", export_peers, methods=["GET"])
+    if problems or state.focus is None:
+        raise ExportError("; ".join(problems))
+    insts = institutions(reader)
+    peers = compare.peer_codes(insts, state.focus, state.peers)
+    table = compare.peer_table(compare.institution_profile(reader, filters, vocab), insts, state.focus, peers, vocab)
+    return peers_csv(table), peers_name(state.focus, state.peers, filters)

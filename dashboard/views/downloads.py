@@ -1,17 +1,13 @@
 """Download links that follow the page's filters: ``download_link(path, label)`` gives a plain
-link to an export endpoint (dashboard/exports/); one app-wide callback (registered by
-create_app) rewrites every such link's query whenever a filter or URL-state control
-(measure, split, search...) changes."""
+link to an export endpoint (dashboard/exports/); one app-wide callback (dashboard/app.py)
+rewrites every such link's query whenever a filter or URL-state control (measure, split,
+search...) changes."""
 
 from __future__ import annotations
 
-import dash
-from dash import ALL, Input, Output, State, html
+from dash import html
 
-from dashboard import context
-from dashboard.data import overview as queries
 from dashboard.data.filters import Filters
-from dashboard.views.filters import values_from_inputs
 
 
 def download_id(path: str) -> dict:
@@ -34,22 +30,3 @@ def download_link(path: str, label: str, filters: Filters, extra: dict[str, str]
     """A link to ``path`` with the current filters; the browser saves the response (Content-Disposition)."""
     return html.A(label, id=download_id(path), href=href(path, filters, extra), className=className,
                   download="", title=title, rel="nofollow")
-
-
-def register_callbacks(app: dash.Dash) -> None:
-    app.callback(
-        Output({"type": "download-link", "path": ALL}, "href"),
-        Input({"type": "filter", "name": ALL}, "value"),
-        Input({"type": "urlparam", "name": ALL, "default": ALL}, "value"),
-        State({"type": "download-link", "path": ALL}, "id"),
-    )(update_download_links)
-
-
-def update_download_links(_filters, _params, ids):
-    if not ids:
-        return []
-    vocab = queries.vocabulary(context.db())
-    filters, _ = Filters.parse(values_from_inputs(dash.ctx.inputs_list[0]), vocab, strict=False)
-    extra = {item["id"]["name"]: item.get("value") for item in dash.ctx.inputs_list[1]
-             if item.get("value") not in (None, "", item["id"]["default"])}
-    return [href(i["path"], filters, {k: str(v) for k, v in extra.items()}) for i in ids]

@@ -7,22 +7,10 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.data.filters import ALL_PERIODS, PARAMETERS, Filters, Vocabulary
+from dashboard.data.dimensions import BY_PARAM, DIMENSIONS, PERIOD
+from dashboard.data.filters import Filters, Vocabulary
 
-LABELS = {
-    "period": "Fiscal year",
-    "institution": "Institution",
-    "sector": "Sector",
-    "region": "Region",
-    "type": "Type",
-    "delivery": "Delivery mode",
-    "credit": "Credit status",
-    "partner": "Partner category",
-    "field": "Field of study",
-    "ce": "Continuing education",
-    "funded": "Ministry funded",
-}
-PRIMARY = ("period", "institution", "sector", "region")
+PRIMARY = tuple(d.param for d in DIMENSIONS if d.primary)
 
 
 def filter_id(name: str) -> dict:
@@ -37,12 +25,12 @@ def url_param_id(name: str, default: str = "") -> dict:
 
 def _dropdown(name: str, filters: Filters, vocabulary: Vocabulary) -> html.Div:
     options = [{"label": label, "value": code} for code, label in vocabulary.values.get(name, ())]
-    if name == "period":
+    if name == PERIOD:
         options = list(reversed(options))
     return html.Div([
-        dbc.Label(LABELS[name], html_for=f"filter-{name}", className="small fw-semibold mb-0"),
-        dcc.Dropdown(id=filter_id(name), options=options, value=list(getattr(filters, name)), multi=True,
-                     placeholder="All periods" if name == "period" else "All", className="filter-dropdown",
+        dbc.Label(BY_PARAM[name].label, html_for=f"filter-{name}", className="small fw-semibold mb-0"),
+        dcc.Dropdown(id=filter_id(name), options=options, value=list(filters.get(name)), multi=True,
+                     placeholder="All periods" if name == PERIOD else "All", className="filter-dropdown",
                      optionHeight=40 if name == "institution" else 32),
     ], className="filter-item")
 
@@ -50,8 +38,8 @@ def _dropdown(name: str, filters: Filters, vocabulary: Vocabulary) -> html.Div:
 def filter_panel(filters: Filters, vocabulary: Vocabulary, problems: list[str]) -> html.Div:
     """The filter card for the top of a page."""
     primary = [dbc.Col(_dropdown(n, filters, vocabulary), xs=6, lg=3) for n in PRIMARY]
-    more = [dbc.Col(_dropdown(n, filters, vocabulary), xs=6, lg=3) for n in PARAMETERS if n not in PRIMARY]
-    more_open = any(getattr(filters, n) for n in PARAMETERS if n not in PRIMARY)
+    more = [dbc.Col(_dropdown(d.param, filters, vocabulary), xs=6, lg=3) for d in DIMENSIONS if not d.primary]
+    more_open = any(filters.get(d.param) for d in DIMENSIONS if not d.primary)
     notice = None
     if problems:
         notice = dbc.Alert([html.Strong("Some filters in this link were not recognised and were ignored: "),
@@ -79,15 +67,7 @@ def summary_text(filters: Filters, vocabulary: Vocabulary) -> str:
     for name, values in filters.active():
         shown = [vocabulary.label(name, v) for v in values]
         text = ", ".join(shown[:3]) + (f" +{len(shown) - 3} more" if len(shown) > 3 else "")
-        parts.append(f"{LABELS[name]}: {text}")
+        parts.append(f"{BY_PARAM[name].label}: {text}")
     if not filters.period:
         parts.insert(0, "All fiscal years")
     return "Showing " + ("; ".join(parts) if parts else "everything") + "."
-
-
-def values_from_inputs(inputs_list: list[dict]) -> dict[str, list[str]]:
-    """{param: values} from a callback's ALL-wildcard input list."""
-    values = {item["id"]["name"]: list(item.get("value") or []) for item in inputs_list}
-    if "period" in values and not values["period"]:
-        values["period"] = [ALL_PERIODS]  # an emptied period box shows every period
-    return values

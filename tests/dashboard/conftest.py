@@ -163,7 +163,7 @@ def db_path(warehouse) -> Path:
 def db(db_path):
     from dashboard.data.database import Database
 
-    return Database(db_path)
+    return Database(db_path).reader()
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from dashboard.data import overview as queries
 from dashboard.data.database import Database
 from dashboard.data.filters import Filters
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 # New 2024/25 submissions: sizes 1, 2, 4, 8, 16, so that every set of finished loads
 # gives a different offering count and a reader's count names the loads it saw.
 NEW_SUBMISSIONS = {"SFU": 1, "UVIC": 2, "KPU": 4, "DOUG": 8, "JIBC": 16}
@@ -60,7 +60,7 @@ def test_the_dashboard_keeps_serving_while_submissions_load(fresh_warehouse, sub
     def build_overviews(fresh_each_time: bool) -> None:
         while not stop.is_set():
             try:
-                db = Database(db_path) if fresh_each_time else shared_db
+                db = (Database(db_path) if fresh_each_time else shared_db).reader()
                 vocab = queries.vocabulary(db)
                 filters, _ = Filters.parse("period=2024/25", vocab)
                 out = overview.build_overview(db, filters, "offerings", vocab)
@@ -89,8 +89,8 @@ def test_the_dashboard_keeps_serving_while_submissions_load(fresh_warehouse, sub
     threads = [threading.Thread(target=build_overviews, args=(False,)),
                threading.Thread(target=build_overviews, args=(True,)),
                threading.Thread(target=get_pages)]
-    vocab = queries.vocabulary(shared_db)
-    before = overview.build_overview(shared_db, Filters.parse("", vocab)[0], "offerings", vocab)
+    vocab = queries.vocabulary(shared_db.reader())
+    before = overview.build_overview(shared_db.reader(), Filters.parse("", vocab)[0], "offerings", vocab)
     assert before.kpis[0] == str(BASE_2024)
     for t in threads:
         t.start()
@@ -128,9 +128,9 @@ def test_the_dashboard_keeps_serving_while_submissions_load(fresh_warehouse, sub
         assert counts[-1] == total, reader
 
     # Afterwards the running app, on its long-lived Database, shows the new data.
-    vocab = queries.vocabulary(shared_db)
+    vocab = queries.vocabulary(shared_db.reader())
     filters, _ = Filters.parse("", vocab)
-    out = overview.build_overview(shared_db, filters, "offerings", vocab)
+    out = overview.build_overview(shared_db.reader(), filters, "offerings", vocab)
     assert out.kpis[:2] == [str(total), str(3 + len(NEW_SUBMISSIONS))]
     page = app.server.test_client().get("/")
     assert page.status_code == 200

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.data.filters import ALL_PERIODS, PARAMETERS, FilterError, Filters, Vocabulary, canonical_period
+from dashboard.data.dimensions import DIMENSIONS
+from dashboard.data.filters import ALL_PERIODS, FilterError, Filters, Vocabulary, canonical_period
 
 # A hand-written vocabulary for the pure parsing tests (no database needed).
 VOCAB = Vocabulary(
@@ -262,4 +263,4 @@ def test_values_travel_as_parameters_never_as_sql(db):
 
 def test_every_parameter_is_a_column_of_current_offerings(db):
     columns = {r[0] for r in db.rows("SELECT column_name FROM (DESCRIBE current_offerings)")}
-    assert {column for column, _ in PARAMETERS.values()} <= columns
+    assert {d.column for d in DIMENSIONS} <= columns

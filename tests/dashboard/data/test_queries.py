@@ -7,7 +7,10 @@ import pandas as pd
 import pytest
 
 from dashboard.data import overview as queries
+from dashboard.data import reference
+from dashboard.data import targets as target_rules
 from dashboard.data.database import Database, NoWarehouse
+from dashboard.data.dimensions import NOT_REPORTED
 
 P22, P23, P24 = "2022/23", "2023/24", "2024/25"
 
@@ -42,7 +45,7 @@ def test_vocabulary_lists_periods_with_data_and_the_code_lists(vocab):
 
 def test_a_missing_warehouse_says_what_to_do(tmp_path):
     with pytest.raises(NoWarehouse, match="mcred load"):
-        queries.vocabulary(Database(tmp_path / "nothing.duckdb"))
+        queries.vocabulary(Database(tmp_path / "nothing.duckdb").reader())
 
 
 # --- headline ---------------------------------------------------------------------------
@@ -120,9 +123,9 @@ def test_breakdowns_for_the_latest_period(db, parse):
 def test_field_of_study_left_empty_is_not_reported(db, parse):
     data = queries.breakdowns(db, parse(""))
     assert as_counts(data["field"]) == {"math_computer_science": 2, "engineering_architecture": 1,
-                                        queries.NOT_REPORTED: 1, "education": 1, "business_management": 1,
+                                        NOT_REPORTED: 1, "education": 1, "business_management": 1,
                                         "health": 2}
-    assert as_counts(data["field"], "enrolments")[queries.NOT_REPORTED] == 10
+    assert as_counts(data["field"], "enrolments")[NOT_REPORTED] == 10
 
 
 def test_an_offering_with_several_partners_counts_in_each(db, parse):
@@ -205,7 +208,7 @@ def test_trend_splits(db, parse, split, expected):
 
 def test_trend_by_field_reports_the_missing_field(db, parse):
     got = trend_counts(queries.trend(db, parse(""), "field", "enrolments"), "enrolments")
-    assert got[(P24, queries.NOT_REPORTED)] == 10
+    assert got[(P24, NOT_REPORTED)] == 10
     assert got[(P22, "health")] == 16
 
 
@@ -267,7 +270,7 @@ def test_completion_rate(db, parse):
 
 def test_every_target_metric_has_a_value(db, parse):
     counts = queries.metric_counts(db, parse(""))
-    tgts = queries.targets(db)
+    tgts = target_rules.targets(db)
     assert set(tgts.metric) == {*EXPECTED_METRICS, "completion_rate"}
     for t in tgts.itertuples():
         values = queries.metric_values(counts, t.metric, t.basis)
@@ -322,7 +325,7 @@ basis = "enrolments"
 
 @pytest.fixture(scope="module")
 def targeted(warehouse_with_targets):
-    return Database(warehouse_with_targets(TARGETS_TOML).db_path)
+    return Database(warehouse_with_targets(TARGETS_TOML).db_path).reader()
 
 
 @pytest.mark.parametrize("period, sector, institution, source", [
@@ -338,28 +341,28 @@ def targeted(warehouse_with_targets):
     ("2023/24", "college", "BCIT", "for colleges"),
 ])
 def test_choose_target_prefers_the_most_specific(targeted, period, sector, institution, source):
-    tgts = queries.targets(targeted)
-    chosen = queries.choose_target(tgts, "ce_share", period, sector, institution)
+    tgts = target_rules.targets(targeted)
+    chosen = target_rules.choose_target(tgts, "ce_share", period, sector, institution)
     assert chosen is not None
     assert chosen.source == source
 
 
 def test_targets_read_from_targets_toml(targeted):
-    tgts = queries.targets(targeted)
-    credit = queries.choose_target(tgts, "credit_share", "2024/25", "college", "CAM")
+    tgts = target_rules.targets(targeted)
+    credit = target_rules.choose_target(tgts, "credit_share", "2024/25", "college", "CAM")
     assert (credit.comparator, credit.value, credit.basis) == (">=", 0.20, "enrolments")
     # Metrics the file does not mention keep their defaults, with their source.
-    laddering = queries.choose_target(tgts, "laddering_share")
+    laddering = target_rules.choose_target(tgts, "laddering_share")
     assert (laddering.comparator, laddering.value, laddering.source) == (">=", 0.40, "illustrative")
-    assert bool(queries.choose_target(tgts, "duration_compliance").framework) is True
-    assert queries.choose_target(tgts, "no_such_metric") is None
+    assert bool(target_rules.choose_target(tgts, "duration_compliance").framework) is True
+    assert target_rules.choose_target(tgts, "no_such_metric") is None
 
 
 def test_default_targets(db):
-    tgts = queries.targets(db)
-    ce = queries.choose_target(tgts, "ce_share", "2024/25", "college", "CAM")
+    tgts = target_rules.targets(db)
+    ce = target_rules.choose_target(tgts, "ce_share", "2024/25", "college", "CAM")
     assert (ce.comparator, ce.value, ce.source) == ("<=", 0.60, "illustrative")
-    completion = queries.choose_target(tgts, "completion_rate")
+    completion = target_rules.choose_target(tgts, "completion_rate")
     assert (completion.value, completion.basis) == (0.70, "enrolments")
 
 
@@ -367,6 +370,6 @@ def test_default_targets(db):
 
 
 def test_data_version(db):
-    info = queries.data_version(db)
+    info = reference.data_version(db)
     assert info["version"] >= 2  # two loads, each published
     assert info["last_load"] is not None

@@ -127,7 +127,7 @@ def grid_response(client):
 
 @pytest.fixture
 def db(db_path) -> Database:
-    return Database(db_path)
+    return Database(db_path).reader()
 
 
 def parse(db: Database, query: str) -> tuple[Filters, str | None]:
@@ -277,7 +277,7 @@ def _reload(csv_bytes: bytes, tmp_path: Path) -> Database:
     settings = Settings(db_path=tmp_path / "again.duckdb", data_dir=DEFAULT_DATA_DIR)
     outcomes = load_files([exported], settings)
     assert {o.status for o in outcomes} == {"accepted"}, [o.issues for o in outcomes if o.status != "accepted"]
-    return Database(settings.db_path)
+    return Database(settings.db_path).reader()
 
 
 def _assert_same_offerings(before: Database, after: Database) -> None:
@@ -370,7 +370,7 @@ def test_export_to_file_writes_to_unseekable_streams(db_path, tmp_path):
     # a pipe, as `mcred export --format parquet | ...` gives
     code = ("import sys; from pathlib import Path; from dashboard.exports.offerings import export_to_file, parse_filters;"
             "from dashboard.data.database import Database; from dashboard.data import overview as queries;"
-            f"db = Database(Path({str(db_path)!r})); f, s = parse_filters({{'period': 'all'}}, queries.vocabulary(db));"
+            f"db = Database(Path({str(db_path)!r})).reader(); f, s = parse_filters({{'period': 'all'}}, queries.vocabulary(db));"
             "export_to_file(db, f, 'parquet', sys.stdout.buffer, s)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout
     assert pq.read_table(io.BytesIO(out)).num_rows == 11

@@ -9,12 +9,14 @@ import io
 import pytest
 from flask import Flask
 from openpyxl import load_workbook
-from test_submissions_warehouse import P24, submissions_warehouse  # noqa: F401  (session fixture)
+from submissions_fixture import P24, submissions_warehouse  # noqa: F401  (session fixture)
 
 from dashboard import cell_safety, context
 from dashboard.data import submissions as sq
 from dashboard.data.database import Database
+from dashboard.exports import formats
 from dashboard.exports import issues as issue_exports
+from dashboard.exports.routes import exports
 
 COLUMNS = ["institution_code", "institution_name", "reporting_period", "file_name", "sheet", "row", "column",
            "severity", "value", "expected", "message", "rule", "submission_id"]
@@ -24,7 +26,7 @@ COLUMNS = ["institution_code", "institution_name", "reporting_period", "file_nam
 def client(submissions_warehouse):  # noqa: F811
     server = Flask(__name__)
     server.extensions[context.EXTENSION_KEY] = {"db": Database(submissions_warehouse.db_path), "settings": None}
-    issue_exports.register_routes(server)
+    server.register_blueprint(exports)
     return server.test_client()
 
 
@@ -75,7 +77,7 @@ def test_csv_neutralises_formulas_in_text_cells(client):
 
 
 def test_csv_of_one_submission_with_filters(client, submissions_warehouse):  # noqa: F811
-    db = Database(submissions_warehouse.db_path)
+    db = Database(submissions_warehouse.db_path).reader()
     draft = int(sq.submission_history(db, "BCIT", P24).iloc[1].submission_id)
     response = client.get(f"/export/issues.csv?submission={draft}")
     rows = read_csv(response)
@@ -118,7 +120,7 @@ def test_xlsx_types_text_as_text_and_keeps_row_numbers(client):
 
 
 def test_xlsx_beyond_excels_limit_is_refused_with_advice(client, monkeypatch):
-    monkeypatch.setattr(issue_exports, "XLSX_MAX_ROWS", 7)
+    monkeypatch.setattr(formats, "XLSX_MAX_ROWS", 7)
     response = client.get("/export/issues.xlsx?period=2024/25")
     assert response.status_code == 413
     assert response.data.decode() == ("8 issues are more than an .xlsx holds (7 rows): download the CSV, or choose "

@@ -46,9 +46,11 @@ from layout_tree import texts
 
 from dashboard.data import compare as cq
 from dashboard.data import overview as queries
+from dashboard.data import targets as target_rules
 from dashboard.data.database import Database
 from dashboard.data.filters import Filters
-from dashboard.exports.peers import safe_cell
+from dashboard.data.state import PeerChoice, parse_focus, parse_peers
+from dashboard.exports.csv import cell as safe_cell
 from dashboard.figures import compare as compare_figures
 from etl.config import DEFAULT_DATA_DIR, Settings
 from etl.load import load_files
@@ -166,7 +168,7 @@ def cmp_db_path(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def cdb(cmp_db_path) -> Database:
-    return Database(cmp_db_path)
+    return Database(cmp_db_path).reader()
 
 
 @pytest.fixture
@@ -201,15 +203,15 @@ def by(frame: pd.DataFrame, **where) -> pd.Series:
 
 
 def test_peers_parameter(cvocab):
-    assert cq.parse_peers(None, cvocab) == (cq.PeerChoice("sector"), [])
-    assert cq.parse_peers("REGION", cvocab) == (cq.PeerChoice("region"), [])
-    assert cq.parse_peers("all", cvocab) == (cq.PeerChoice("all"), [])
-    assert cq.parse_peers("ubc, doug,UBC", cvocab) == (cq.PeerChoice("custom", ("UBC", "DOUG")), [])
-    choice, problems = cq.parse_peers("UBC,NOPE", cvocab)
-    assert choice == cq.PeerChoice("custom", ("UBC",)) and "unknown peer 'NOPE'" in problems[0]
-    assert cq.PeerChoice("custom", ("UBC", "DOUG")).to_param() == "UBC,DOUG"
-    assert cq.parse_focus("bcit", cvocab) == ("BCIT", [])
-    focus, problems = cq.parse_focus("XYZ", cvocab)
+    assert parse_peers(None, cvocab) == (PeerChoice("sector"), [])
+    assert parse_peers("REGION", cvocab) == (PeerChoice("region"), [])
+    assert parse_peers("all", cvocab) == (PeerChoice("all"), [])
+    assert parse_peers("ubc, doug,UBC", cvocab) == (PeerChoice("custom", ("UBC", "DOUG")), [])
+    choice, problems = parse_peers("UBC,NOPE", cvocab)
+    assert choice == PeerChoice("custom", ("UBC",)) and "unknown peer 'NOPE'" in problems[0]
+    assert PeerChoice("custom", ("UBC", "DOUG")).to_param() == "UBC,DOUG"
+    assert parse_focus("bcit", cvocab) == ("BCIT", [])
+    focus, problems = parse_focus("XYZ", cvocab)
     assert focus is None and "unknown focus 'XYZ'" in problems[0]
 
 
@@ -223,14 +225,14 @@ def test_filters_parse_skips_focus_and_peers(cvocab):
 
 def test_peer_groups(setup):
     _, insts = setup()
-    assert cq.peer_codes(insts, "BCIT", cq.PeerChoice("sector")) == ["JIBC", "NVIT"]
-    region = cq.peer_codes(insts, "BCIT", cq.PeerChoice("region"))
+    assert cq.peer_codes(insts, "BCIT", PeerChoice("sector")) == ["JIBC", "NVIT"]
+    region = cq.peer_codes(insts, "BCIT", PeerChoice("region"))
     expected = list(insts[(insts.region == "Mainland/Southwest") & (insts.code != "BCIT")].code)
     assert region == expected and {"UBC", "DOUG", "JIBC"} <= set(region) and "NVIT" not in region
-    assert len(cq.peer_codes(insts, "BCIT", cq.PeerChoice("all"))) == len(insts) - 1
+    assert len(cq.peer_codes(insts, "BCIT", PeerChoice("all"))) == len(insts) - 1
     # Hand-picked: reference order, never the focus itself.
-    assert cq.peer_codes(insts, "BCIT", cq.PeerChoice("custom", ("DOUG", "BCIT", "UBC"))) == ["UBC", "DOUG"]
-    assert cq.peer_codes(insts, "NOPE", cq.PeerChoice("all")) == []
+    assert cq.peer_codes(insts, "BCIT", PeerChoice("custom", ("DOUG", "BCIT", "UBC"))) == ["UBC", "DOUG"]
+    assert cq.peer_codes(insts, "NOPE", PeerChoice("all")) == []
 
 
 def test_profile_counts(setup):
@@ -249,7 +251,7 @@ def test_profile_counts(setup):
 
 def test_composition_focus_peers_province(setup, cvocab):
     profile, insts = setup()
-    comp = cq.composition(profile, "BCIT", cq.peer_codes(insts, "BCIT", cq.PeerChoice("sector")), cvocab)
+    comp = cq.composition(profile, "BCIT", cq.peer_codes(insts, "BCIT", PeerChoice("sector")), cvocab)
     credit = by(comp, dimension="credit", category="credit")
     assert (credit.focus_n, credit.focus_base, credit.peers_n, credit.peers_base) == (1, 5, 2, 2)
     assert credit.focus_share == pytest.approx(0.2) and credit.peers_share == pytest.approx(1.0)
@@ -271,16 +273,16 @@ def test_composition_focus_peers_province(setup, cvocab):
 
 
 def test_scorecard_ranks_medians_and_most_specific_target(tmp_path, cvocab):
-    db = Database(build(tmp_path, TARGETS))
+    db = Database(build(tmp_path, TARGETS)).reader()
     vocab = queries.vocabulary(db)
     filters = Filters.parse("period=2024/25", vocab)[0]
     profile, insts = cq.institution_profile(db, filters, vocab), cq.institutions(db)
 
     def card(focus, kind):
         sector = insts.set_index("code").at[focus, "sector"]
-        targets = cq.targets_for(db, filters, sector, focus)
-        assert targets == cq.choose_targets(queries.targets(db), P24, sector, focus)
-        rows = cq.scorecard(profile, targets, focus, cq.peer_codes(insts, focus, cq.PeerChoice(kind)))
+        targets = target_rules.targets_for(db, P24, sector, focus)
+        assert targets == target_rules.choose_targets(target_rules.targets(db), P24, sector, focus)
+        rows = cq.scorecard(profile, targets, focus, cq.peer_codes(insts, focus, PeerChoice(kind)))
         return {row.metric: row for row in rows}
 
     sector = card("BCIT", "sector")

@@ -29,7 +29,7 @@ def db_path(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def db(db_path) -> Database:
-    return Database(db_path)
+    return Database(db_path).reader()
 
 
 def filters(db: Database, query: str = ALL) -> Filters:

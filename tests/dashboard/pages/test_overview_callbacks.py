@@ -13,6 +13,8 @@ from layout_tree import find_all, texts
 
 from dashboard import theme
 from dashboard.data import overview as queries
+from dashboard.data import targets as target_rules
+from dashboard.data.dimensions import NOT_REPORTED
 from dashboard.data.filters import PARAMETERS, Filters
 
 P23, P24 = "2023/24", "2024/25"
@@ -86,7 +88,7 @@ def test_overview_charts_carry_counts_and_codes(overview, db, vocab, parse):
                                                      "transferable_skill": 1, "teaser": 1}
     assert bar_counts(charts(out)["chart-delivery"]) == {"online": 4, "onsite": 2, "blended": 2}
     field = charts(out)["chart-field"].data[0]
-    assert dict(zip(field.customdata, field.y))[queries.NOT_REPORTED] == theme.NOT_REPORTED_LABEL
+    assert dict(zip(field.customdata, field.y))[NOT_REPORTED] == theme.NOT_REPORTED_LABEL
     # Partner shares are of all 8 offerings, although the bars add up to 12.
     partner = charts(out)["chart-partner"].data[0]
     assert sum(partner.x) == 12
@@ -131,7 +133,7 @@ def test_a_category_keeps_its_colour_between_overview_and_trend(overview, db, vo
 
 def test_targets_panel_for_the_latest_period(overview, db, vocab, parse):
     filters = parse("")
-    panel = overview.targets_panel(queries.metric_counts(db, filters), queries.targets(db), filters, vocab)
+    panel = overview.targets_panel(queries.metric_counts(db, filters), target_rules.targets(db), filters, vocab)
     rows = target_rows(panel)
     assert len(rows) == 9
     duration = rows["Under 288 hours"]
@@ -155,7 +157,7 @@ def test_targets_panel_for_the_latest_period(overview, db, vocab, parse):
 
 def test_targets_panel_lists_the_furthest_institutions_first(overview, db, vocab, parse):
     filters = parse("period=all")
-    rows = target_rows(overview.targets_panel(queries.metric_counts(db, filters), queries.targets(db), filters,
+    rows = target_rows(overview.targets_panel(queries.metric_counts(db, filters), target_rules.targets(db), filters,
                                               vocab))
     # Credit-bearing >= 30 %: CAPU 0 of 2, BCIT 1 of 5, CAM 1 of 5; UBC 2 of 3 meets it.
     links = [t for t in rows["Credit-bearing"] if t.endswith("%)")]
@@ -166,14 +168,14 @@ def test_targets_panel_lists_the_furthest_institutions_first(overview, db, vocab
 
 def test_targets_panel_links_to_the_comparison_with_the_same_filters(overview, db, vocab, parse):
     filters = parse("period=2024/25&sector=institute&institution=BCIT")
-    panel = overview.targets_panel(queries.metric_counts(db, filters), queries.targets(db), filters, vocab)
+    panel = overview.targets_panel(queries.metric_counts(db, filters), target_rules.targets(db), filters, vocab)
     hrefs = {link.href for link in find_all(panel, dcc.Link)}
     assert hrefs == {"/compare?period=2024/25&sector=institute&focus=BCIT"}
 
 
 def test_targets_panel_with_nothing_to_assess(overview, db, vocab, parse):
     filters = parse("sector=teaching_university")
-    panel = overview.targets_panel(queries.metric_counts(db, filters), queries.targets(db), filters, vocab)
+    panel = overview.targets_panel(queries.metric_counts(db, filters), target_rules.targets(db), filters, vocab)
     assert "no target can be assessed" in " ".join(texts(panel))
 
 
@@ -197,7 +199,7 @@ def test_build_trend_titles_and_stacks(overview, db, vocab, parse):
 def test_build_trend_by_field_names_the_missing_field(overview, db, vocab, parse):
     fig = go.Figure(overview.build_trend(db, parse(""), "offerings", "field", vocab))
     names = {t.customdata[0]: t.name for t in fig.data}
-    assert names[queries.NOT_REPORTED] == theme.NOT_REPORTED_LABEL
+    assert names[NOT_REPORTED] == theme.NOT_REPORTED_LABEL
 
 
 # --- clicks --------------------------------------------------------------------------------
@@ -209,7 +211,7 @@ def test_build_trend_by_field_names_the_missing_field(overview, db, vocab, parse
     ("chart-credit", "credit", ("credit", "credit")),
     ("chart-partner", "indigenous_community", ("partner", "indigenous_community")),
     ("chart-field", "health", ("field", "health")),
-    ("chart-field", queries.NOT_REPORTED, None),  # cannot be filtered on
+    ("chart-field", NOT_REPORTED, None),  # cannot be filtered on
     ("chart-ce-sector", "college", ("sector", "college")),
     ("chart-ce-sector", "all", None),
     ("chart-trend", "2023/24", ("period", "2023/24")),
@@ -375,7 +377,7 @@ def test_clicking_the_ce_chart_filters_by_sector(client):
 
 
 @pytest.mark.parametrize("chart, point", [
-    ("chart-field", {"customdata": queries.NOT_REPORTED}),
+    ("chart-field", {"customdata": NOT_REPORTED}),
     ("chart-ce-sector", {"customdata": "all"}),
     ("chart-type", None),
 ])
@@ -418,7 +420,7 @@ def test_filters_of_the_page_come_from_the_url(overview, overview_app):
 
 def test_filters_parse_the_same_as_the_callbacks(overview, vocab):
     # The page's inputs list holds [] for an emptied period box: that means every period.
-    from dashboard.views.filters import values_from_inputs
+    from dashboard.data.filters import values_from_controls as values_from_inputs
 
     filters, problems = Filters.parse(values_from_inputs(filter_values(sector=["college"])), vocab, strict=False)
     assert problems == []

@@ -15,7 +15,7 @@ import dash
 import pytest
 from dash import html
 from layout_tree import find_all, texts
-from test_submissions_warehouse import P23, P24, submissions_warehouse  # noqa: F401  (session fixture)
+from submissions_fixture import P23, P24, submissions_warehouse  # noqa: F401  (session fixture)
 
 from dashboard import theme
 from dashboard.app import create_app
@@ -51,7 +51,7 @@ def page(sapp):
 
 @pytest.fixture
 def sdb(submissions_warehouse):  # noqa: F811
-    return Database(submissions_warehouse.db_path)
+    return Database(submissions_warehouse.db_path).reader()
 
 
 @pytest.fixture
