@@ -15,11 +15,12 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, 
 
 from dashboard import context
 from dashboard.data import compare
-from dashboard.data.database import NoWarehouse, Reader
+from dashboard.data.database import Reader
 from dashboard.data.filters import Filters, Vocabulary
 from dashboard.data.metrics import framework_rules
 from dashboard.data.reference import institutions, vocabulary
 from dashboard.data.state import PEER_KIND_LABELS, CompareState, PeerChoice
+from dashboard.pages._glue import page_layout, start
 from dashboard.views.compare import (
     HIDDEN,
     CompareOutputs,
@@ -35,13 +36,9 @@ dash.register_page(__name__, path="/compare", name="Compare", title="Compare | B
 FOCUS_ID, PEERS_ID = (url_param_id(p, CompareState.DEFAULTS[p]) for p in CompareState.PARAMETERS)
 
 
+@page_layout
 def layout(**query):
-    try:
-        reader = context.reader()
-        vocab = vocabulary(reader)
-    except NoWarehouse as exc:
-        return dbc.Alert(str(exc), color="info", className="mt-3")
-    filters, problems = Filters.parse(query, vocab, strict=False)
+    reader, vocab, filters, problems = start(query)
     # Arriving with exactly one institution among the filters makes it the focus.
     state, state_problems = CompareState.parse(query, vocab, institutions=filters.institution)
     focus, choice = state.focus, state.peers

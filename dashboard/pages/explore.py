@@ -9,10 +9,11 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, 
 
 from dashboard import context
 from dashboard.data import explore as explore_queries
-from dashboard.data.database import NoWarehouse, Reader
+from dashboard.data.database import Reader
 from dashboard.data.filters import Filters
 from dashboard.data.reference import vocabulary
 from dashboard.data.state import SEARCH_MAX_CHARS, ExploreState
+from dashboard.pages._glue import page_layout, start
 from dashboard.views.downloads import download_link
 from dashboard.views.explore import column_defs, submission_body
 from dashboard.views.filters import filter_panel, url_param_id
@@ -22,12 +23,9 @@ dash.register_page(__name__, path="/explore", name="Explore", title="Explore | B
 GRID_ID = "explore-grid"
 BLOCK_ROWS = 100
 DOWNLOADS = (("csv", "CSV"), ("xlsx", "Excel"), ("parquet", "Parquet"))
+@page_layout
 def layout(**query):
-    try:
-        vocab = vocabulary(context.reader())
-    except NoWarehouse as exc:
-        return dbc.Alert(str(exc), color="info", className="mt-3")
-    filters, problems = Filters.parse(query, vocab, strict=False)
+    _reader, vocab, filters, problems = start(query)
     state = ExploreState.parse(query)
     search = state.search or ""
     extra = state.to_query()

@@ -16,7 +16,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 
 from dashboard import context, theme
 from dashboard.data import overview as queries
-from dashboard.data.database import NoWarehouse, Reader
+from dashboard.data.database import Reader
 from dashboard.data.dimensions import BY_PARAM, NOT_REPORTED, PERIOD
 from dashboard.data.filters import Filters, Vocabulary
 from dashboard.data.reference import vocabulary
@@ -24,6 +24,7 @@ from dashboard.data.state import NO_SPLIT, SPLITS, OverviewState
 from dashboard.data.targets import targets
 from dashboard.exports.charts import SECTOR_CE_CHART, TREND_CHART, chart_id
 from dashboard.figures import overview as figures
+from dashboard.pages._glue import page_layout, start
 from dashboard.views.downloads import chart_download
 from dashboard.views.filters import filter_panel, url_param_id
 from dashboard.views.overview import KPIS, graph_card, kpi_card, kpi_texts, targets_table
@@ -36,13 +37,9 @@ MEASURE_ID, SPLIT_ID = (url_param_id(p, OverviewState.DEFAULTS[p]) for p in Over
 SPLIT_OPTIONS = [(NO_SPLIT, "No split"), *[(p, BY_PARAM[p].label) for p in SPLITS]]
 
 
+@page_layout
 def layout(**query):
-    try:
-        reader = context.reader()
-        vocab = vocabulary(reader)
-    except NoWarehouse as exc:
-        return dbc.Alert(str(exc), color="info", className="mt-3")
-    filters, problems = Filters.parse(query, vocab, strict=False)
+    _reader, vocab, filters, problems = start(query)
     state = OverviewState.parse(query)
     return html.Div([
         html.H1("Micro-credentials across B.C.", className="h3 mb-1"),

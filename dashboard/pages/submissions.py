@@ -18,11 +18,12 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 
 from dashboard import context
 from dashboard.data import submissions as sq
-from dashboard.data.database import NoWarehouse, Reader
+from dashboard.data.database import Reader
 from dashboard.data.dimensions import PARAMETERS
 from dashboard.data.filters import Filters, Vocabulary
 from dashboard.data.reference import vocabulary
 from dashboard.data.state import IssueSelection
+from dashboard.pages._glue import page_layout, start
 from dashboard.views.filters import filter_panel, url_param_id
 from dashboard.views.overview import kpi_card
 from dashboard.views.submissions import (
@@ -47,13 +48,9 @@ dash.register_page(__name__, path="/submissions", name="Submissions",
 __all__ = ["history_panel", "matrix_table"]
 
 
+@page_layout
 def layout(**query):
-    try:
-        reader = context.reader()
-        vocab = sq.page_vocabulary(reader, vocabulary(reader))
-    except NoWarehouse as exc:
-        return dbc.Alert(str(exc), color="info", className="mt-3")
-    filters, problems = Filters.parse(query, vocab, strict=False)
+    _reader, vocab, filters, problems = start(query, page_vocabulary)
     selection = IssueSelection.parse(query)
     cell = sq.cell_key(*selection.cell) if selection.cell else ""
     submission = "" if selection.submission is None else str(selection.submission)
@@ -213,9 +210,13 @@ CELL = url_param_id("cell", "")
 SUBMISSION = url_param_id("submission", "")
 
 
+def page_vocabulary(reader: Reader) -> Vocabulary:
+    """The page's vocabulary: every fiscal year with a submission, even one with none accepted."""
+    return sq.page_vocabulary(reader, vocabulary(reader))
+
+
 def _filters(inputs_list) -> tuple[Filters, Vocabulary]:
-    reader = context.reader()
-    vocab = sq.page_vocabulary(reader, vocabulary(reader))
+    vocab = page_vocabulary(context.reader())
     return Filters.from_controls(inputs_list, vocab), vocab
 
 

@@ -42,7 +42,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
-from layout_tree import texts
+from layout_tree import find_all, texts
 
 from dashboard.data import compare as cq
 from dashboard.data import overview as queries
@@ -562,3 +562,19 @@ def test_bookmarked_comparison_and_switching_focus_by_row(dash_duo, cmp_db_path)
     dash_duo.driver.get(dash_duo.server_url + "/compare?period=2024/25&focus=NVIT")
     dash_duo.wait_for_contains_text("#compare-no-data", "its latest 2024/25 submission was rejected", timeout=15)
     assert dash_duo.get_logs() == []
+
+
+def test_arriving_with_one_institution_in_the_filters_makes_it_the_focus(app):
+    page = compare_page()
+
+    def focus_of(**query):
+        with app.server.test_request_context("/compare"):
+            layout = page.layout(**query)
+        (dropdown,) = find_all(layout, lambda c: getattr(c, "id", None) == page.FOCUS_ID)
+        return dropdown.value
+
+    assert focus_of(institution="BCIT") == "BCIT"
+    assert focus_of(institution="bcit", period="2024/25") == "BCIT"
+    assert focus_of(institution="BCIT,UBC") is None  # two: the user chooses
+    assert focus_of() is None
+    assert focus_of(institution="BCIT", focus="UBC") == "UBC"  # an explicit focus wins

@@ -12,7 +12,7 @@ import openpyxl
 import pyarrow.parquet as pq
 import pytest
 import requests
-from test_exports import HOSTILE, ROWS, build, explore_page, make_app
+from exports_fixture import HOSTILE, ROWS, build, explore_page, make_app
 
 from dashboard.data import explore as explore_queries
 from dashboard.data import overview as queries
