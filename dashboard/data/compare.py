@@ -14,7 +14,7 @@ would otherwise be emptied by a sector filter on institutes).
 from __future__ import annotations
 
 import warnings
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -86,7 +86,9 @@ def compared_filters(filters: Filters) -> Filters:
 
 def _category_columns(vocab: Vocabulary) -> tuple[list[str], list[str], list[tuple[str, str]]]:
     """SQL aggregates counting offerings per category, their parameters and (dimension, code) per column."""
-    sql, params, keys = [], [], []
+    sql: list[str] = []
+    params: list[str] = []
+    keys: list[tuple[str, str]] = []
     for dim in COMPOSITION:
         dimension = BY_PARAM[dim]
         codes = vocab.codes(dim) + ([NOT_REPORTED] if dimension.optional else [])
@@ -105,7 +107,7 @@ def institution_profile(reader: Reader, filters: Filters, vocab: Vocabulary) -> 
                          lambda: _profile(reader, where, where_params, vocab))
 
 
-def _profile(reader: Reader, where: str, where_params: list, vocab: Vocabulary) -> Profile:
+def _profile(reader: Reader, where: str, where_params: list[Any], vocab: Vocabulary) -> Profile:
     cat_sql, cat_params, keys = _category_columns(vocab)
     sql = PROFILE_SQL.format(compliant=metric_registry.COMPLIANT, metrics=metric_registry.numerator_sql(reader),
                              categories=", ".join(cat_sql), where=where)
@@ -124,7 +126,7 @@ def trend_counts(reader: Reader, filters: Filters) -> pd.DataFrame:
     return reader.cached("trend_counts", (where, repr(params)), lambda: _trend_counts(reader, where, params))
 
 
-def _trend_counts(reader: Reader, where: str, params: list) -> pd.DataFrame:
+def _trend_counts(reader: Reader, where: str, params: list[Any]) -> pd.DataFrame:
     frame = reader.frame(TREND_SQL.format(where=where), params)
     for col in ("offerings", "enrolments", "completions"):
         frame[col] = frame[col].fillna(0).astype("int64")
@@ -158,9 +160,9 @@ def describe_peers(institutions_frame: pd.DataFrame, focus: str, choice: PeerCho
     """Plain words for the peer group: 'colleges', 'institutions in Cariboo', ..."""
     ref = institutions_frame.set_index("code")
     if choice.kind == "sector" and focus in ref.index:
-        return f"other institutions in the {vocab.label('sector', ref.at[focus, 'sector'])} sector"
+        return f"other institutions in the {vocab.label('sector', str(ref.at[focus, 'sector']))} sector"
     if choice.kind == "region" and focus in ref.index:
-        return f"other institutions in {vocab.label('region', ref.at[focus, 'region'])}"
+        return f"other institutions in {vocab.label('region', str(ref.at[focus, 'region']))}"
     if choice.kind == "custom":
         return "hand-picked peers"
     return "all other institutions"
@@ -251,7 +253,7 @@ def scorecard(profile: Profile, targets: list[Target], focus: str, peers: list[s
             comparator=t.comparator, target=t.value, source=t.source, value=value,
             met=met,
             peer_median=float(np.median(peer_values)) if len(peer_values) else None,
-            rank=rank, ranked=int(known.sum()), base=int(group.at[focus, base_col]) if has_focus else 0))
+            rank=rank, ranked=int(known.sum()), base=int(group.at[focus, base_col]) if has_focus else 0))  # type: ignore[arg-type]
     return rows
 
 
@@ -269,7 +271,7 @@ def peer_table(profile: Profile, institutions_frame: pd.DataFrame, focus: str, p
     enrol = t.n_enrolments.fillna(0).astype("int64")
     offered = n.where(n > 0)
 
-    def share(numerator, denominator):
+    def share(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
         return (numerator / denominator).round(4)
 
     note = np.where(n == 0, "no offerings", np.where(n < SMALL_N, "n<5", ""))
@@ -382,19 +384,18 @@ def comparison(reader: Reader, filters: Filters, focus: str, choice: PeerChoice,
     focus_n = int(totals.n_offerings.get(focus, 0))
     periods = list(filters.period) or vocab.codes(PERIOD)
     table = peer_table(profile, insts, focus, peers, vocab)
-    common = dict(focus=focus, name=name, peers=peers, peers_with_data=[p for p in peers if p in totals.index],
-                  group_words=describe_peers(insts, focus, choice, vocab), periods=periods, focus_n=focus_n,
-                  province_n=int(totals.n_offerings.sum()), province_institutions=len(totals),
-                  ignored=[p for p in IGNORED_FILTERS if filters.get(p)], table=table)
+    common = Comparison(focus, name, peers, [p for p in peers if p in totals.index],
+                        describe_peers(insts, focus, choice, vocab), periods, focus_n, int(totals.n_offerings.sum()),
+                        len(totals), [p for p in IGNORED_FILTERS if filters.get(p)], table, None, None, None, None)
     if focus_n == 0:
         narrowed = any(filters.get(p) for p in NARROWING)
         why = no_data_message(name, periods, reporting_statuses(reader, focus, periods), filtered=narrowed)
-        return Comparison(**common, no_data=why, composition=None, standouts=None, scorecard=None)
+        return common._replace(no_data=why)
     comp = composition(profile, focus, peers, vocab)
     period = filters.period[0] if len(filters.period) == 1 else None
     card = scorecard(profile, target_rules.targets_for(reader, period, str(ref.at[focus, "sector"]), focus), focus,
                      peers)
-    return Comparison(**common, no_data=None, composition=comp, standouts=standouts(comp), scorecard=card)
+    return common._replace(composition=comp, standouts=standouts(comp), scorecard=card)
 
 
 def focus_trend(reader: Reader, filters: Filters, focus: str, choice: PeerChoice, vocab: Vocabulary

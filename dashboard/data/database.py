@@ -70,7 +70,7 @@ class Database:
             if version != self._version or self._con is None:
                 con = duckdb.connect(":memory:", config={"threads": 2})
                 try:
-                    con.execute(f"ATTACH {_literal(self.path)} AS wh (READ_ONLY)")
+                    con.execute(f"ATTACH {_literal(str(self.path))} AS wh (READ_ONLY)")
                 except duckdb.Error as exc:
                     con.close()
                     raise NoWarehouse(f"The warehouse {self.path} cannot be opened: {exc}") from exc

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 import pandas as pd
 
@@ -34,7 +34,7 @@ class GridRequestError(ValueError):
     """A sort or filter model the explorer does not accept (unknown column or operator, bad value)."""
 
 
-def where(filters: Filters, search: str | None = None) -> tuple[str, list]:
+def where(filters: Filters, search: str | None = None) -> tuple[str, list[Any]]:
     """(where_sql, params): the shared filters, plus a case-insensitive title search."""
     sql, params = filters.where()
     text = (search or "").strip()[:SEARCH_MAX_CHARS]
@@ -69,7 +69,7 @@ TEXT_COLUMNS = frozenset({
 })
 
 
-def export_sql(filters: Filters, search: str | None = None, guard_formulas: bool = False) -> tuple[str, list]:
+def export_sql(filters: Filters, search: str | None = None, guard_formulas: bool = False) -> tuple[str, list[Any]]:
     """(sql, params) of the exported rows, in load order: no ORDER BY, since DuckDB keeps insertion
     order without one (preserve_insertion_order) and a sort would hold every row before the first
     could stream out.
@@ -162,7 +162,7 @@ _BLANK_OPS = {"blank": "({e} IS NULL OR CAST({e} AS VARCHAR) = '')",
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 
 
-def _number(value) -> float:
+def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise GridRequestError(f"not a number: {value!r}")
     try:
@@ -171,7 +171,7 @@ def _number(value) -> float:
         raise GridRequestError(f"not a number: {value!r}") from None
 
 
-def _date(value) -> dt.date:
+def _date(value: Any) -> dt.date:
     m = _DATE.match(str(value or ""))
     if not m:
         raise GridRequestError(f"not a date: {value!r}")
@@ -181,7 +181,7 @@ def _date(value) -> dt.date:
         raise GridRequestError(f"not a date: {value!r}") from None
 
 
-def _condition(column: GridColumn, model: Mapping) -> tuple[str, list]:
+def _condition(column: GridColumn, model: Mapping[str, Any]) -> tuple[str, list[Any]]:
     op = model.get("type")
     e = column.sql
     if op in _BLANK_OPS:
@@ -195,6 +195,7 @@ def _condition(column: GridColumn, model: Mapping) -> tuple[str, list]:
         return _TEXT_OPS[op].format(e=e), [str(value)[:SEARCH_MAX_CHARS]]
     if op not in _COMPARE_OPS:
         raise GridRequestError(f"unknown {column.kind} filter {op!r}")
+    values: list[Any]
     if column.kind == "number":
         values = [_number(model.get("filter"))] + ([_number(model.get("filterTo"))] if op == "inRange" else [])
     else:
@@ -202,7 +203,7 @@ def _condition(column: GridColumn, model: Mapping) -> tuple[str, list]:
     return _COMPARE_OPS[op].format(e=e), values
 
 
-def grid_where(filter_model: Mapping | None) -> tuple[str, list]:
+def grid_where(filter_model: Mapping[str, Any] | None) -> tuple[str, list[Any]]:
     """(sql, params) for AG Grid's filterModel; raises GridRequestError on anything not allow-listed."""
     clauses, params = [], []
     for field, model in (filter_model or {}).items():
@@ -226,13 +227,13 @@ def grid_where(filter_model: Mapping | None) -> tuple[str, list]:
     return " AND ".join(clauses) or "TRUE", params
 
 
-def grid_order(sort_model: Sequence | None) -> str:
+def grid_order(sort_model: Sequence[Any] | None) -> str:
     """ORDER BY for AG Grid's sortModel (allow-listed columns and directions), ties broken by load order;
     empty when there is no sort model (DuckDB then keeps load order without sorting)."""
     parts = []
     for item in sort_model or ():
-        column = GRID_COLUMNS.get(item.get("colId")) if isinstance(item, Mapping) else None
-        direction = {"asc": "ASC", "desc": "DESC"}.get(item.get("sort")) if isinstance(item, Mapping) else None
+        column = GRID_COLUMNS.get(str(item.get("colId"))) if isinstance(item, Mapping) else None
+        direction = {"asc": "ASC", "desc": "DESC"}.get(str(item.get("sort"))) if isinstance(item, Mapping) else None
         if column is None or direction is None:
             raise GridRequestError(f"bad sort {item!r}")
         parts.append(f"{column.sql} {direction} NULLS LAST")
@@ -240,17 +241,17 @@ def grid_order(sort_model: Sequence | None) -> str:
 
 
 class GridPage(NamedTuple):
-    rows: list[dict]
+    rows: list[dict[str, Any]]
     row_count: int
 
 
-def _cached_count(reader: Reader, relation: str, condition: str, params: list) -> int:
+def _cached_count(reader: Reader, relation: str, condition: str, params: list[Any]) -> int:
     # Every block the grid asks for repeats the same count: keep it per warehouse version.
     return reader.cached("grid_count", (relation, condition, repr(params)), lambda: int(
         reader.rows(f"SELECT count(*) FROM {relation} WHERE {condition}", params)[0][0]))
 
 
-def grid_rows(reader: Reader, filters: Filters, search: str | None, request: Mapping) -> GridPage:
+def grid_rows(reader: Reader, filters: Filters, search: str | None, request: Mapping[str, Any]) -> GridPage:
     """One block of the explorer's infinite grid: rows startRow..endRow and the matching row count.
 
     ``request`` is AG Grid's getRowsRequest (startRow, endRow, sortModel, filterModel). The block's
@@ -286,9 +287,9 @@ def grid_rows(reader: Reader, filters: Filters, search: str | None, request: Map
     return GridPage(_records(frame), total)
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """JSON-ready rows: missing values as None."""
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return cast(list[dict[str, Any]], frame.astype(object).where(frame.notna(), None).to_dict("records"))
 
 
 SUBMISSION_SQL = """
@@ -299,9 +300,9 @@ FROM submissions WHERE submission_id = ?
 """
 
 
-def submission(reader: Reader, submission_id: int) -> dict | None:
+def submission(reader: Reader, submission_id: int) -> dict[str, Any] | None:
     """The details of one loaded submission (the explorer's row-to-submission link)."""
     frame = reader.frame(SUBMISSION_SQL, [int(submission_id)])
     if frame.empty:
         return None
-    return frame.astype(object).where(frame.notna(), None).iloc[0].to_dict()
+    return cast(dict[str, Any], frame.astype(object).where(frame.notna(), None).iloc[0].to_dict())

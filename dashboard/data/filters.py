@@ -161,10 +161,11 @@ class Filters:
         query = {**self.to_query(), **{k: v for k, v in (extra or {}).items() if v}}
         return ("?" + urlencode(query, safe=",/")) if query else ""
 
-    def where(self, exclude: Iterable[str] = (), alias: str = "") -> tuple[str, list]:
+    def where(self, exclude: Iterable[str] = (), alias: str = "") -> tuple[str, list[Any]]:
         """(where_sql, params) over current_offerings; ``exclude`` drops some parameters."""
         prefix = f"{alias}." if alias else ""
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[Any] = []
         skip = set(exclude)
         for name, dim in BY_PARAM.items():
             vals = self.get(name)

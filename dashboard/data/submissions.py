@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import pandas as pd
 import pyarrow as pa
@@ -57,7 +57,7 @@ ISSUE_EXPORT_COLUMNS = (
 )
 
 
-def _location_where(filters: Filters, alias: str) -> tuple[str, list]:
+def _location_where(filters: Filters, alias: str) -> tuple[str, list[Any]]:
     """(where_sql, params) for the institution, sector and region filters only."""
     return filters.where(exclude=[p for p in PARAMETERS if p not in LOCATION_PARAMETERS], alias=alias)
 
@@ -147,7 +147,7 @@ def headline(matrix: pd.DataFrame, institutions: int, period: str | None) -> Hea
         deadline=pd.Timestamp(deadlines.iloc[0]).date() if len(deadlines) else None)
 
 
-def deadline_for(reader: Reader, period: str | None):
+def deadline_for(reader: Reader, period: str | None) -> date | None:
     """The reporting deadline of ``period`` (a date), or None when none is set."""
     if not period:
         return None
@@ -185,7 +185,7 @@ def submission_info(reader: Reader, submission_id: int) -> dict[str, Any] | None
     rows = reader.frame("SELECT submission_id, institution_code, institution_name, reporting_period, file_name, "
                     "sheet, status, loaded_at, is_current FROM submissions WHERE submission_id = ?",
                     [submission_id])
-    return None if rows.empty else rows.iloc[0].to_dict()
+    return None if rows.empty else cast(dict[str, Any], rows.iloc[0].to_dict())
 
 
 # --- validation issues -----------------------------------------------------------------
@@ -202,7 +202,7 @@ class IssueScope:
     severity: str | None = None
     column: str | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.severity is not None and self.severity not in SEVERITIES:
             raise ValueError(f"unknown severity {self.severity!r}: accepted values are {', '.join(SEVERITIES)}")
 
@@ -245,12 +245,12 @@ def resolve_issues(reader: Reader, filters: Filters, vocab: Vocabulary, selectio
     return ResolvedIssues(scope)
 
 
-def _scope_sql(scope: IssueScope, with_column: bool = True) -> tuple[str, list, str]:
+def _scope_sql(scope: IssueScope, with_column: bool = True) -> tuple[str, list[Any], str]:
     """(SQL of the scope's submissions, params, WHERE over validation_issues v)."""
     if scope.submission_id is not None:
         chosen = ("SELECT submission_id, institution_code, institution_name, reporting_period, 0 AS sort_order "
                   "FROM submissions WHERE submission_id = ?")
-        params: list = [scope.submission_id]
+        params: list[Any] = [scope.submission_id]
     else:
         where, loc = _location_where(scope.filters, "s")
         # Each institution's most recent file for the year: what it has to fix now.
@@ -269,7 +269,7 @@ def _scope_sql(scope: IssueScope, with_column: bool = True) -> tuple[str, list, 
     return chosen, params, " AND ".join(clauses) or "TRUE"
 
 
-def _issues_sql(scope: IssueScope, select: str, order: bool = True, with_column: bool = True) -> tuple[str, list]:
+def _issues_sql(scope: IssueScope, select: str, order: bool = True, with_column: bool = True) -> tuple[str, list[Any]]:
     chosen, params, where = _scope_sql(scope, with_column)
     sql = (f"WITH c AS ({chosen}) SELECT {select} FROM validation_issues v JOIN c USING (submission_id) "
            f"WHERE {where}")
@@ -299,7 +299,7 @@ def issue_columns(reader: Reader, scope: IssueScope) -> list[str]:
     return sorted(r[0] for r in reader.rows(sql, params) if r[0] is not None)
 
 
-def issue_export_sql(scope: IssueScope) -> tuple[str, list]:
+def issue_export_sql(scope: IssueScope) -> tuple[str, list[Any]]:
     """(sql, params) of every issue of the scope, in the download's columns and order."""
     return _issues_sql(scope, ", ".join(f'{expr} AS "{name}"' for name, expr in ISSUE_EXPORT_COLUMNS))
 

@@ -8,7 +8,7 @@ fiscal year, then provincial.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import pandas as pd
@@ -62,7 +62,7 @@ def choose_targets(targets_frame: pd.DataFrame, period: str | None, sector: str 
     """Every metric of the targets, in display order, with the target that applies."""
     by_metric: dict[str, list[dict[str, Any]]] = {}
     for row in targets_frame.sort_values(["sort_order", "target_id"]).to_dict("records"):
-        by_metric.setdefault(str(row["metric"]), []).append(row)
+        by_metric.setdefault(str(row["metric"]), []).append(cast(dict[str, Any], row))
     out = []
     for metric, candidates in by_metric.items():  # plain records: a frame per metric cost ~50 ms
         best = most_specific(candidates, period, sector, institution)
