@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -75,7 +76,7 @@ class _Bytes:
 
     def used_bytes(self) -> np.ndarray:
         """The bytes of every cell (null slots of an Arrow array hold none in practice)."""
-        return self.data[self.offsets[0]:self.offsets[-1]]
+        return self.data[self.offsets[0] : self.offsets[-1]]
 
 
 def _strings(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -107,14 +108,21 @@ def _with_validity(array: pa.Array, keep: np.ndarray) -> pa.Array:
     """The array with only the ``keep`` cells valid: a new validity bitmap over the same bytes."""
     bits = np.concatenate([np.zeros(array.offset, dtype=bool), keep]) if array.offset else keep
     _, offsets, data = array.buffers()
-    return pa.StringArray.from_buffers(len(array), offsets, data, pa.py_buffer(np.packbits(bits, bitorder="little")),
-                                       int(len(array) - keep.sum()), array.offset)
+    return pa.StringArray.from_buffers(
+        len(array),
+        offsets,
+        data,
+        pa.py_buffer(np.packbits(bits, bitorder="little")),
+        int(len(array) - keep.sum()),
+        array.offset,
+    )
 
 
 def _clean_fully(array: pa.Array) -> pa.Array:
     trimmed = pc.utf8_trim(array, characters=TRIM_CHARS)
-    guarded = pc.and_(pc.starts_with(trimmed, "'"),
-                      pc.is_in(pc.utf8_slice_codeunits(trimmed, 1, 2), value_set=_GUARDED_SET))
+    guarded = pc.and_(
+        pc.starts_with(trimmed, "'"), pc.is_in(pc.utf8_slice_codeunits(trimmed, 1, 2), value_set=_GUARDED_SET)
+    )
     unguarded = pc.if_else(guarded, pc.utf8_slice_codeunits(trimmed, 1), trimmed)
     return pc.if_else(pc.equal(unguarded, ""), _NULL_TEXT, unguarded)
 
@@ -130,7 +138,7 @@ def present(columns: list[pa.ChunkedArray]) -> pa.ChunkedArray | None:
     return None if pc.all(mask).as_py() else mask
 
 
-def _all_chunks(column: pa.ChunkedArray, test) -> bool:
+def _all_chunks(column: pa.ChunkedArray, test: Callable[[_Bytes], bool]) -> bool:
     return all(test(_Bytes(chunk)) for chunk in column.chunks if len(chunk) and chunk.null_count < len(chunk))
 
 
@@ -155,8 +163,10 @@ def _cast(column: pa.ChunkedArray, to: pa.DataType) -> pa.ChunkedArray | None:
 def to_number(column: pa.ChunkedArray, unit_re: str | None = None) -> pa.ChunkedArray | None:
     """Numbers as the rule reads them: an optional unit (``unit_re``) dropped, thousands
     separators, decimals, exponents; NULL where the text is not a number."""
+
     def plain(cells: _Bytes) -> bool:  # digits, '.', '-', not ending in '.' (Arrow reads '1.')
         return bool(_NUMBER_BYTES[cells.used_bytes()].all() and not (cells.last_bytes() == ord(".")).any())
+
     if _all_chunks(column, plain):
         typed = _cast(column, pa.float64())
         if typed is not None:
@@ -168,8 +178,10 @@ def to_number(column: pa.ChunkedArray, unit_re: str | None = None) -> pa.Chunked
 
 def to_integer(column: pa.ChunkedArray, unit_re: str | None = None) -> pa.ChunkedArray | None:
     """Whole numbers: read as numbers, kept when whole and under 10^15."""
+
     def plain(cells: _Bytes) -> bool:
         return bool(_INTEGER_BYTES[cells.used_bytes()].all() and (cells.lengths < 16).all())
+
     if _all_chunks(column, plain):
         typed = _cast(column, pa.int64())  # refuses '-', '5-', '--5': the general path decides
         if typed is not None:
@@ -185,8 +197,7 @@ def to_date(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
     """ISO dates, also with a midnight time; NULL where the day does not exist."""
     typed = _cast(column, pa.date32())  # strict YYYY-MM-DD: the usual case, in one step
     if typed is None:
-        day = pc.if_else(pc.match_substring_regex(column, DATE_RE), pc.utf8_slice_codeunits(column, 0, 10),
-                         _NULL_TEXT)
+        day = pc.if_else(pc.match_substring_regex(column, DATE_RE), pc.utf8_slice_codeunits(column, 0, 10), _NULL_TEXT)
         # strptime rolls 2023-02-30 over to March: a day is real when it reads back the same.
         parsed = pc.strptime(day, format="%Y-%m-%d", unit="s", error_is_null=True)
         real = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), day)
@@ -216,6 +227,7 @@ def to_text_list(column: pa.ChunkedArray) -> pa.ChunkedArray:
             return True
         after, before = used[np.minimum(at + 1, len(used) - 1)], used[at - 1]
         return not ((after == semicolon) | (after == space) | (before == space)).any()
+
     if _all_chunks(column, canonical):
         return column
     text = _tidy_list(column, ";")
@@ -224,8 +236,10 @@ def to_text_list(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def to_noc_list(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """One to three five-digit codes, separated by ';' or ',' as given, joined by ';'."""
+
     def plain(cells: _Bytes) -> bool:
         return bool(_NOC_BYTES[cells.used_bytes()].all())
+
     if _all_chunks(column, plain) and pc.all(pc.match_substring_regex(column, NOC_RE)).as_py() is not False:
         return column
     text = _tidy_list(column, ";,")

@@ -43,8 +43,9 @@ def read_institutions(path: Path) -> list[spec.Institution]:
     out = []
     for n, row in enumerate(rows, start=2):
         try:
-            inst = spec.Institution(row["code"].strip(), row["name"].strip(), row["sector"].strip(),
-                                    row["region"].strip())
+            inst = spec.Institution(
+                row["code"].strip(), row["name"].strip(), row["sector"].strip(), row["region"].strip()
+            )
         except (KeyError, AttributeError) as exc:
             raise ReferenceDataError(f"{path}: row {n} needs code, name, sector and region") from exc
         if inst.sector not in SECTORS:
@@ -96,9 +97,18 @@ def read_targets(path: Path, institutions: list[spec.Institution]) -> list[Targe
         if basis not in ("offerings", "enrolments"):
             problems.append(f"{where}: basis must be 'offerings' or 'enrolments'")
         if not problems:
-            targets.append(Target(metric, item["comparator"], float(value), item["source"],
-                                  parse_period(str(period)) if period else None, item.get("sector"),
-                                  item.get("institution"), basis))
+            targets.append(
+                Target(
+                    metric,
+                    item["comparator"],
+                    float(value),
+                    item["source"],
+                    parse_period(str(period)) if period else None,
+                    item.get("sector"),
+                    item.get("institution"),
+                    basis,
+                )
+            )
     if problems:
         raise ReferenceDataError(f"{path}: " + "; ".join(problems))
     # Every metric has at least its default, so the dashboard always has a target to show.
@@ -129,7 +139,7 @@ def read_deadlines(path: Path) -> dict[str, date]:
         where = f"[deadlines] {key!r}"
         period = parse_period(key)
         if period is None:
-            problems.append(f"{where}: not a fiscal year like \"2024/25\"")
+            problems.append(f'{where}: not a fiscal year like "2024/25"')
             continue
         if period in spelled:
             problems.append(f"{where}: the same fiscal year as {spelled[period]!r}")
@@ -153,33 +163,45 @@ def read_deadlines(path: Path) -> dict[str, date]:
     return dict(sorted(deadlines.items()))
 
 
-def sync_reference(con: duckdb.DuckDBPyConnection, institutions: list[spec.Institution],
-                   targets: list[Target], deadlines: Mapping[str, date] | None = None) -> None:
+def sync_reference(
+    con: duckdb.DuckDBPyConnection,
+    institutions: list[spec.Institution],
+    targets: list[Target],
+    deadlines: Mapping[str, date] | None = None,
+) -> None:
     """Replace the reference tables with the current reference data (inside the caller's transaction)."""
     con.execute("DELETE FROM institution")
-    con.executemany("INSERT INTO institution VALUES (?, ?, ?, ?, ?)",
-                    [(i.code, i.name, i.sector, i.region, n) for n, i in enumerate(institutions)])
+    con.executemany(
+        "INSERT INTO institution VALUES (?, ?, ?, ?, ?)",
+        [(i.code, i.name, i.sector, i.region, n) for n, i in enumerate(institutions)],
+    )
     con.execute("DELETE FROM code_list")
     con.execute("DELETE FROM code_alias")
-    rows, aliases = [], []
+    rows: list[tuple[str, str, str, str | None, int]] = []
+    aliases: list[tuple[str, str, str]] = []
     for cl in spec.CODE_LISTS.values():
         for n, code in enumerate(cl.codes):
             rows.append((cl.name, code.code, code.label, code.description, n))
-        for alias, code in cl.lookup().items():
-            aliases.append((cl.name, alias, code))
+        for alias, matched in cl.lookup().items():
+            aliases.append((cl.name, alias, matched))
     regions = sorted({i.region for i in institutions})
     rows += [("region", r, r, None, n) for n, r in enumerate(regions)]
     con.executemany("INSERT INTO code_list VALUES (?, ?, ?, ?, ?)", rows)
     con.executemany("INSERT INTO code_alias VALUES (?, ?, ?)", aliases)
     con.execute("DELETE FROM target_metric")
-    con.executemany("INSERT INTO target_metric (metric, label, description, framework, sort_order, column_name, basis) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(m.name, m.label, m.description, m.framework, n, m.column, m.unit_of)
-                     for n, m in enumerate(spec.METRICS)])
+    con.executemany(
+        "INSERT INTO target_metric (metric, label, description, framework, sort_order, column_name, basis) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(m.name, m.label, m.description, m.framework, n, m.column, m.unit_of) for n, m in enumerate(spec.METRICS)],
+    )
     con.execute("DELETE FROM target")
-    con.executemany("INSERT INTO target VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(n, t.metric, t.comparator, t.value, t.source, t.period, t.sector, t.institution, t.basis)
-                     for n, t in enumerate(targets, start=1)])
+    con.executemany(
+        "INSERT INTO target VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (n, t.metric, t.comparator, t.value, t.source, t.period, t.sector, t.institution, t.basis)
+            for n, t in enumerate(targets, start=1)
+        ],
+    )
     con.execute("DELETE FROM reporting_deadline")
     if deadlines:  # no deadlines.toml: no deadlines (DuckDB refuses an empty executemany)
         con.executemany("INSERT INTO reporting_deadline VALUES (?, ?)", list(deadlines.items()))

@@ -55,10 +55,13 @@ class CodeList:
         return table
 
 
-def _codes(*rows: tuple) -> tuple[Code, ...]:
+def _codes(
+    *rows: tuple[str, ...] | tuple[str, str, tuple[str, ...]] | tuple[str, str, tuple[str, ...], str],
+) -> tuple[Code, ...]:
     return tuple(Code(*row) for row in rows)
 
 
+# fmt: off
 CODE_LISTS: dict[str, CodeList] = {
     cl.name: cl
     for cl in (
@@ -186,6 +189,7 @@ CODE_LISTS: dict[str, CodeList] = {
         ),
     )
 }
+# fmt: on
 
 
 # Column kinds: how a raw cell becomes a typed value.
@@ -242,6 +246,7 @@ def _accepted_codes(list_name: str) -> str:
 
 BOOLEAN_ACCEPTED = "yes/no, y/n, true/false or 1/0"
 
+# fmt: off
 COLUMNS: tuple[Column, ...] = (
     Column("institution_code", True, INSTITUTION, ("institution", "inst code", "institution id", "institution name"),
            "The institution's code (or full name) from the institutions reference",
@@ -316,6 +321,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("end_date", False, DATE, ("end", "ends"), "Last day of the offering",
            "a date YYYY-MM-DD, not before start_date", example="2024-11-29"),
 )
+# fmt: on
+
 
 COLUMNS_BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
@@ -374,6 +381,7 @@ class Metric:
     unit_of: str = "offerings"  # what the share counts by default
 
 
+# fmt: off
 METRICS: tuple[Metric, ...] = (
     Metric("duration_compliance", f"Under {MAX_MICRO_HOURS} hours",
            f"Share of offerings that run under {MAX_MICRO_HOURS} hours", True,
@@ -398,6 +406,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("completion_rate", "Completion rate", "Completions as a share of enrolments", False,
            "", None, ">=", 0.70, "illustrative", unit_of="enrolments"),
 )
+# fmt: on
+
 
 METRICS_BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
 
@@ -431,7 +441,8 @@ def migration_placeholders() -> dict[str, str]:
         "breach_columns": _select_list([(col, f"NOT {flags[name]}") for col, name in BREACH_COLUMNS.items()]),
         "metric_columns": _select_list(
             [(m.column, flags[m.name]) for m in METRICS if m.column and m.column != m.numerator_sql]
-            + [(COMPLIANT_COLUMN, " AND ".join(flags[m.name] for m in framework))]),
+            + [(COMPLIANT_COLUMN, " AND ".join(flags[m.name] for m in framework))]
+        ),
     }
 
 
@@ -457,7 +468,7 @@ class Issue:
     expected: str | None = None
     rule: str = field(default="")
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str | int | None]:
         return {
             "severity": self.severity,
             "file": self.file,

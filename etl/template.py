@@ -15,8 +15,13 @@ so the template cannot drift from what the loader accepts.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from etl import spec
+
+if TYPE_CHECKING:  # openpyxl itself is imported only when a template is written
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.worksheet import Worksheet
 
 TEMPLATE_SUFFIXES = (".xlsx", ".csv")
 OFFERINGS_SHEET = "offerings"
@@ -43,8 +48,10 @@ def write_template(path: Path, institutions: list[spec.Institution] | None = Non
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in TEMPLATE_SUFFIXES:
-        raise TemplateError(f"cannot write a template as {suffix or 'a file without a suffix'}: "
-                            f"name the file .xlsx (with dropdowns and column notes) or .csv (header only)")
+        raise TemplateError(
+            f"cannot write a template as {suffix or 'a file without a suffix'}: "
+            f"name the file .xlsx (with dropdowns and column notes) or .csv (header only)"
+        )
     if suffix == ".csv":
         # UTF-8 with a byte-order mark: Excel then keeps accents typed into the file.
         path.write_text(",".join(spec.COLUMN_NAMES) + "\r\n", encoding="utf-8-sig", newline="")
@@ -103,7 +110,7 @@ def _write_xlsx(path: Path, institutions: list[spec.Institution]) -> None:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     wb = Workbook()
-    sheet = wb.active
+    sheet = wb.worksheets[0]  # a new workbook's one sheet
     sheet.title = OFFERINGS_SHEET
     about = wb.create_sheet(ABOUT_SHEET)
     codes = wb.create_sheet(CODES_SHEET)
@@ -133,8 +140,9 @@ def _write_xlsx(path: Path, institutions: list[spec.Institution]) -> None:
         if col.required:
             cell.font = bold
             cell.fill = required_fill
-        cell.comment = Comment(f"{'Required' if col.required else 'Optional'}. {_prompt(col)}", "mcred",
-                               width=320, height=140)
+        cell.comment = Comment(
+            f"{'Required' if col.required else 'Optional'}. {_prompt(col)}", "mcred", width=320, height=140
+        )
         sheet.column_dimensions[letter].width = min(max(len(col.name), len(col.example)) + 4, 40)
         if col.kind in TEXT_FORMAT_KINDS:
             sheet.column_dimensions[letter].number_format = "@"
@@ -145,16 +153,23 @@ def _write_xlsx(path: Path, institutions: list[spec.Institution]) -> None:
         if list_key:
             several = col.kind == spec.CODES
             dv = DataValidation(
-                type="list", formula1=_list_name(list_key), allow_blank=True,
+                type="list",
+                formula1=_list_name(list_key),
+                allow_blank=True,
                 # Aliases and (for partners) several codes separated by ; are accepted too,
                 # so the dropdown guides without forbidding.
-                showErrorMessage=not several, errorStyle="warning",
+                showErrorMessage=not several,
+                errorStyle="warning",
                 errorTitle=f"Not a {col.name} code"[:32],  # Excel's limits: titles 32, texts 255
                 error=f"Accepted: {col.accepted}. The loader also accepts the aliases listed on the about sheet."[:255],
-                promptTitle=col.name[:32], prompt=_prompt(col), showInputMessage=True)
+                promptTitle=col.name[:32],
+                prompt=_prompt(col),
+                showInputMessage=True,
+            )
         else:
-            dv = DataValidation(type=None, allow_blank=True, promptTitle=col.name[:32], prompt=_prompt(col),
-                                showInputMessage=True)
+            dv = DataValidation(
+                type=None, allow_blank=True, promptTitle=col.name[:32], prompt=_prompt(col), showInputMessage=True
+            )
         dv.add(target)
         sheet.add_data_validation(dv)
     sheet.freeze_panes = "A2"
@@ -164,28 +179,54 @@ def _write_xlsx(path: Path, institutions: list[spec.Institution]) -> None:
     wb.save(path)
 
 
-def _write_about(about, lists: dict[str, list[str]], bold, required_fill, header_fill) -> None:
+def _write_about(
+    about: Worksheet, lists: dict[str, list[str]], bold: Font, required_fill: PatternFill, header_fill: PatternFill
+) -> None:
     from openpyxl.styles import Alignment
 
     wrap = Alignment(wrap_text=True, vertical="top")
-    rows: list[tuple[list, str]] = []  # (cells, style)
+    rows: list[tuple[list[str], str]] = []  # (cells, style)
 
     required = [c.name for c in spec.COLUMNS if c.required]
     rows.append((["Micro-credential submission template"], "title"))
-    rows.append(([f"One row per micro-credential offered in the reporting period, on the sheet "
-                  f"{OFFERINGS_SHEET!r}. Required columns ({len(required)}) are in bold on a coloured fill; the "
-                  f"others may be left empty. Coded columns have a dropdown; the aliases below are accepted too, "
-                  f"in any case. Header names may also be written with any of their aliases."], "text"))
-    rows.append(([f"The B.C. framework sets micro-credentials under {spec.MAX_MICRO_HOURS} hours, assessed, and "
-                  "aligned with industry, employer, community and/or Indigenous community needs: offerings that "
-                  "are not are loaded with a warning."], "text"))
+    rows.append(
+        (
+            [
+                f"One row per micro-credential offered in the reporting period, on the sheet "
+                f"{OFFERINGS_SHEET!r}. Required columns ({len(required)}) are in bold on a coloured fill; the "
+                f"others may be left empty. Coded columns have a dropdown; the aliases below are accepted too, "
+                f"in any case. Header names may also be written with any of their aliases."
+            ],
+            "text",
+        )
+    )
+    rows.append(
+        (
+            [
+                f"The B.C. framework sets micro-credentials under {spec.MAX_MICRO_HOURS} hours, assessed, and "
+                "aligned with industry, employer, community and/or Indigenous community needs: offerings that "
+                "are not are loaded with a warning."
+            ],
+            "text",
+        )
+    )
     rows.append(([], "blank"))
     rows.append((["Columns"], "title"))
-    rows.append((["column", "required", "what it holds", "accepted values", "header aliases", "example"],
-                 "header"))
+    rows.append((["column", "required", "what it holds", "accepted values", "header aliases", "example"], "header"))
     for col in spec.COLUMNS:
-        rows.append(([col.name, "yes" if col.required else "no", col.description, col.accepted,
-                      ", ".join(col.aliases), col.example], "required" if col.required else "row"))
+        rows.append(
+            (
+                [
+                    col.name,
+                    "yes" if col.required else "no",
+                    col.description,
+                    col.accepted,
+                    ", ".join(col.aliases),
+                    col.example,
+                ],
+                "required" if col.required else "row",
+            )
+        )
     rows.append(([], "blank"))
     rows.append((["Codes"], "title"))
     rows.append((["list", "code", "label", "meaning", "also accepted", "used by"], "header"))
@@ -195,8 +236,19 @@ def _write_about(about, lists: dict[str, list[str]], bold, required_fill, header
         cl = spec.CODE_LISTS[list_name]
         used_by = ", ".join(c.name for c in spec.COLUMNS if c.code_list == list_name)
         for code in cl.codes:
-            rows.append(([list_name, code.code, code.label, code.description or code.label,
-                          ", ".join(code.aliases), used_by], "row"))
+            rows.append(
+                (
+                    [
+                        list_name,
+                        code.code,
+                        code.label,
+                        code.description or code.label,
+                        ", ".join(code.aliases),
+                        used_by,
+                    ],
+                    "row",
+                )
+            )
 
     for r, (cells, style) in enumerate(rows, start=1):
         for c, value in enumerate(cells, start=1):

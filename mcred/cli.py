@@ -73,16 +73,22 @@ def cmd_load(args) -> int:
                 col = f", {issue['column']}" if issue["column"] else ""
                 print(f"    {where}{col}: {issue['message']}")
             if o.errors > len(shown):
-                print(f"    ... {o.errors - len(shown)} more errors; all issues: mcred status --issues "
-                      f"{o.submission_id}")
+                print(
+                    f"    ... {o.errors - len(shown)} more errors; all issues: mcred status --issues {o.submission_id}"
+                )
 
     settings = _settings(args)
     # --json lists every issue: they are read back from the warehouse once the load is
     # done, a batch at a time, rather than held in memory (a file can have millions).
-    outcomes = load_files(args.paths, settings, allow_partial=args.allow_partial,
-                          issue_limit=0 if json_out else max(args.show_issues, 0) * 4 + 1,
-                          on_outcome=on_outcome, on_progress=on_progress,
-                          on_wait=lambda msg: print(f"mcred: {msg}", file=sys.stderr))
+    outcomes = load_files(
+        args.paths,
+        settings,
+        allow_partial=args.allow_partial,
+        issue_limit=0 if json_out else max(args.show_issues, 0) * 4 + 1,
+        on_outcome=on_outcome,
+        on_progress=on_progress,
+        on_wait=lambda msg: print(f"mcred: {msg}", file=sys.stderr),
+    )
     progress.clear()
     if json_out:
         _write_load_json(sys.stdout, outcomes, settings.db_path)
@@ -116,9 +122,11 @@ def _write_load_json(out, outcomes, db_path) -> None:
 def _outcome_line(o) -> str:
     who = f"{o.institution_code or '?'} {o.reporting_period or '?'}"
     sheet = f" [{o.sheet}]" if o.sheet else ""
-    text = (f"{o.status.upper().replace('_', ' '):<15} {who:<14} {o.file}{sheet}: "
-            f"{o.rows_accepted:,} rows accepted, {o.rows_rejected:,} rejected, "
-            f"{o.errors:,} errors, {o.warnings:,} warnings")
+    text = (
+        f"{o.status.upper().replace('_', ' '):<15} {who:<14} {o.file}{sheet}: "
+        f"{o.rows_accepted:,} rows accepted, {o.rows_rejected:,} rejected, "
+        f"{o.errors:,} errors, {o.warnings:,} warnings"
+    )
     if o.superseded:
         text += f" (supersedes submission {o.superseded})"
     return text
@@ -135,8 +143,10 @@ def cmd_status(args) -> int:
             sys.stdout.write("\n")
         else:
             for i in issues:
-                print(f"{i['severity']:<8} row {i['row'] if i['row'] is not None else '-':<7} "
-                      f"{i['column'] or '-':<22} {i['message']}")
+                print(
+                    f"{i['severity']:<8} row {i['row'] if i['row'] is not None else '-':<7} "
+                    f"{i['column'] or '-':<22} {i['message']}"
+                )
             print(f"{len(issues)} issues")
         return EXIT_OK
     status = reporting_status(settings.db_path)
@@ -151,16 +161,26 @@ def cmd_status(args) -> int:
     marks = {"accepted": "ok", "partial": "part", "rejected": "REJ", "missing": "--"}
     print(f"{'institution':<8} " + " ".join(f"{p:>8}" for p in periods))
     for inst in status["institutions"]:
-        cells = [marks[c["status"]] + ("*" if c["late"] else "!" if c["overdue"] else "")
-                 for c in (inst["periods"][p] for p in periods)]
+        cells = [
+            marks[c["status"]] + ("*" if c["late"] else "!" if c["overdue"] else "")
+            for c in (inst["periods"][p] for p in periods)
+        ]
         print(f"{inst['code']:<8} " + " ".join(f"{c:>8}" for c in cells))
-    print("ok accepted, part partial, REJ rejected (no accepted submission), -- missing; "
-          "* late (loaded after the deadline), ! overdue (nothing accepted by the deadline)")
+    print(
+        "ok accepted, part partial, REJ rejected (no accepted submission), -- missing; "
+        "* late (loaded after the deadline), ! overdue (nothing accepted by the deadline)"
+    )
     for p in periods:
         t, d = status["totals"][p], status["deadlines"][p]
-        print(f"{p}: {t['accepted']} accepted, {t['partial']} partial, {t['rejected']} rejected, "
-              f"{t['missing']} missing; " + (f"deadline {d['deadline']}: {d['late']} late, {d['overdue']} overdue"
-                                             if d["deadline"] else "no deadline set"))
+        print(
+            f"{p}: {t['accepted']} accepted, {t['partial']} partial, {t['rejected']} rejected, "
+            f"{t['missing']} missing; "
+            + (
+                f"deadline {d['deadline']}: {d['late']} late, {d['overdue']} overdue"
+                if d["deadline"]
+                else "no deadline set"
+            )
+        )
     return EXIT_OK
 
 
@@ -182,8 +202,12 @@ def cmd_sample(args) -> int:
     if args.offerings is not None and args.offerings < 1:
         raise UsageError(f"--offerings must be at least 1 (got {args.offerings})")
     progress = _Progress()
-    files = write_sample(Path(args.out), seed=args.seed, offerings=args.offerings,
-                         on_progress=lambda n, total, name: progress.show(f"[{n}/{total}] writing {name}"))
+    files = write_sample(
+        Path(args.out),
+        seed=args.seed,
+        offerings=args.offerings,
+        on_progress=lambda n, total, name: progress.show(f"[{n}/{total}] writing {name}"),
+    )
     progress.clear()
     print(f"wrote {len(files)} submission files to {args.out}")
     return EXIT_OK
@@ -236,8 +260,11 @@ def cmd_serve(args) -> int:
 
     settings = _settings(args)
     if not settings.db_path.exists():
-        print(f"mcred: {settings.db_path} does not exist: building it from the bundled sample submissions in "
-              f"{settings.sample_dir}", file=sys.stderr)
+        print(
+            f"mcred: {settings.db_path} does not exist: building it from the bundled sample submissions in "
+            f"{settings.sample_dir}",
+            file=sys.stderr,
+        )
         outcomes = load_files([settings.sample_dir], settings)
         print(f"mcred: loaded {len(outcomes)} sample submissions", file=sys.stderr)
     from dashboard.app import create_app
@@ -260,8 +287,10 @@ def _settings(args):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="mcred", description="Micro-credential reporting: load institutional submissions into DuckDB, "
-                                  "check them, export them and run the dashboard.")
+        prog="mcred",
+        description="Micro-credential reporting: load institutional submissions into DuckDB, "
+        "check them, export them and run the dashboard.",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     db_help = "the DuckDB warehouse (default: $MCRED_DB, else data/microcredentials.duckdb)"
 
@@ -272,11 +301,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("load", "load submission files (folders are searched for .csv and .xlsx)")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--allow-partial", action="store_true",
-                   help="accept a submission's valid rows and reject only the rows with errors")
+    p.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="accept a submission's valid rows and reject only the rows with errors",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of lines")
-    p.add_argument("--show-issues", type=int, default=5, metavar="N",
-                   help="errors to print per submission (default 5)")
+    p.add_argument("--show-issues", type=int, default=5, metavar="N", help="errors to print per submission (default 5)")
     p.set_defaults(func=cmd_load)
 
     p = command("status", "which institutions have an accepted, partial, rejected or no submission per period")
@@ -291,8 +322,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("sample", "write a realistic synthetic set of submissions (same seed, same bytes)")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--seed", type=int, default=2024)
-    p.add_argument("--offerings", type=int, default=None, metavar="N",
-                   help="about how many offerings in all (default: a few thousand)")
+    p.add_argument(
+        "--offerings",
+        type=int,
+        default=None,
+        metavar="N",
+        help="about how many offerings in all (default: a few thousand)",
+    )
     p.set_defaults(func=cmd_sample)
 
     p = command("export", "write the current offerings that match the filters (csv, xlsx or parquet)")
@@ -301,8 +337,12 @@ def build_parser() -> argparse.ArgumentParser:
     from dashboard.data.dimensions import DIMENSIONS  # the URL filter parameters: same names and values
 
     for dim in DIMENSIONS:
-        p.add_argument(f"--{dim.param}", metavar="VALUES", action="append",
-                       help=f"{dim.help}; comma-separated or repeated values are OR-ed")
+        p.add_argument(
+            f"--{dim.param}",
+            metavar="VALUES",
+            action="append",
+            help=f"{dim.help}; comma-separated or repeated values are OR-ed",
+        )
     p.add_argument("--search", metavar="TEXT", help="only offerings whose title contains TEXT (any case)")
     p.set_defaults(func=cmd_export)
 
@@ -339,8 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - one line, never a bare traceback
         if os.environ.get("MCRED_DEBUG"):
             raise
-        return _fail(f"unexpected {type(exc).__name__}: {exc} (set MCRED_DEBUG=1 for the traceback and "
-                     "please report it)")
+        return _fail(
+            f"unexpected {type(exc).__name__}: {exc} (set MCRED_DEBUG=1 for the traceback and please report it)"
+        )
 
 
 if __name__ == "__main__":

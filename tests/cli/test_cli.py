@@ -17,8 +17,17 @@ from etl.warehouse import read_only
 from mcred.cli import main
 
 MCRED = Path(sys.executable).with_name("mcred")
-SUBMISSION_KEYS = {"file", "institution_code", "reporting_period", "status", "rows_accepted", "rows_rejected",
-                   "errors", "warnings", "issues"}
+SUBMISSION_KEYS = {
+    "file",
+    "institution_code",
+    "reporting_period",
+    "status",
+    "rows_accepted",
+    "rows_rejected",
+    "errors",
+    "warnings",
+    "issues",
+}
 ISSUE_KEYS = {"severity", "row", "column", "value", "message"}
 STATUSES = {"accepted", "partial", "rejected", "already_loaded"}
 
@@ -127,7 +136,8 @@ def test_load_json_shape(tmp_path, db, capsys):
     assert (ok["institution_code"], ok["reporting_period"], ok["status"]) == ("UBC", "2024/25", "accepted")
     assert (ok["rows_accepted"], ok["rows_rejected"], ok["errors"], ok["warnings"]) == (1, 0, 0, 1)
     assert [(i["severity"], i["row"], i["column"], i["value"]) for i in ok["issues"]] == [
-        ("warning", 2, "assessment", "no")]
+        ("warning", 2, "assessment", "no")
+    ]
     rejected = by_file["bad.csv"]
     assert (rejected["status"], rejected["rows_rejected"], rejected["errors"]) == ("rejected", 1, 1)
     [issue] = rejected["issues"]
@@ -210,8 +220,9 @@ HOLDER = textwrap.dedent("""
 
 def test_locked_database_exits_2_and_works_once_released(tmp_path, db, capsys):
     assert run(capsys, "load", "--db", db, good(tmp_path, "first.csv"))[0] == 0
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "ready"
         code, _, err = run(capsys, "load", "--db", db, good(tmp_path, "second.csv", inst="UBC"))
@@ -311,8 +322,12 @@ def test_progress_shows_on_a_terminal_only(tmp_path):
 
     primary, secondary = pty.openpty()
     try:
-        proc = subprocess.run([str(MCRED), "load", "--db", str(tmp_path / "w.duckdb"), str(good(tmp_path))],
-                              stdout=subprocess.PIPE, stderr=secondary, timeout=120)
+        proc = subprocess.run(
+            [str(MCRED), "load", "--db", str(tmp_path / "w.duckdb"), str(good(tmp_path))],
+            stdout=subprocess.PIPE,
+            stderr=secondary,
+            timeout=120,
+        )
         os.close(secondary)
         secondary = None
         shown = b""

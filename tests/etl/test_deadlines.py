@@ -14,8 +14,10 @@ from etl.config import DEFAULT_DATA_DIR, Settings
 from etl.load import load_files
 from etl.reference import ReferenceDataError, read_deadlines
 
-HEADER = ("institution_code,reporting_period,offering_id,title,mc_type,delivery_mode,credit_status,"
-          "partner_categories,continuing_education,duration_hours,assessment,enrolments,completions")
+HEADER = (
+    "institution_code,reporting_period,offering_id,title,mc_type,delivery_mode,credit_status,"
+    "partner_categories,continuing_education,duration_hours,assessment,enrolments,completions"
+)
 
 
 def offering_row(inst: str = "BCIT", period: str = "2024/25", mc_type: str = "technical_skill") -> str:
@@ -59,17 +61,23 @@ def test_missing_file_means_no_deadlines(tmp_path):
 
 
 def test_every_problem_is_reported_naming_its_entry(tmp_path):
-    path = write(tmp_path, "\n".join([
-        "[deadlines]",
-        '"2024/26" = 2025-06-30',          # not consecutive years
-        '"2023/24" = 2024-06-30',
-        '"2023-24" = 2024-07-31',          # the same year spelled differently
-        '"2022/23" = 2023-06-30T12:00:00',  # a time, not a date
-        '"2021/22" = "June 30"',           # not a date
-        '"2020/21" = 2019-06-30',          # before the year starts
-        "[extra]",
-        "x = 1",
-    ]) + "\n")
+    path = write(
+        tmp_path,
+        "\n".join(
+            [
+                "[deadlines]",
+                '"2024/26" = 2025-06-30',  # not consecutive years
+                '"2023/24" = 2024-06-30',
+                '"2023-24" = 2024-07-31',  # the same year spelled differently
+                '"2022/23" = 2023-06-30T12:00:00',  # a time, not a date
+                '"2021/22" = "June 30"',  # not a date
+                '"2020/21" = 2019-06-30',  # before the year starts
+                "[extra]",
+                "x = 1",
+            ]
+        )
+        + "\n",
+    )
     with pytest.raises(ReferenceDataError) as err:
         read_deadlines(path)
     message = str(err.value)
@@ -77,8 +85,10 @@ def test_every_problem_is_reported_naming_its_entry(tmp_path):
     assert "unknown top-level keys ['extra']" in message
     assert "[deadlines] '2024/26': not a fiscal year like \"2024/25\"" in message
     assert "[deadlines] '2023-24': the same fiscal year as '2023/24'" in message
-    assert "[deadlines] '2022/23': datetime.datetime(2023, 6, 30, 12, 0) is not a date; write one like 2023-06-30" \
+    assert (
+        "[deadlines] '2022/23': datetime.datetime(2023, 6, 30, 12, 0) is not a date; write one like 2023-06-30"
         in message
+    )
     assert "[deadlines] '2021/22': 'June 30' is not a date" in message
     assert "[deadlines] '2020/21': 2019-06-30 is before the fiscal year starts (2020-04-01)" in message
 
@@ -113,8 +123,9 @@ def status_rows(db: Path) -> dict[tuple[str, str], tuple]:
 
 def test_deadlines_are_copied_and_lateness_follows_them(tmp_path):
     # 2020/21's deadline is long past (everything loaded now is late); 2099/00's is far away.
-    settings = Settings(tmp_path / "w.duckdb",
-                        data_dir(tmp_path, '[deadlines]\n"2020/21" = 2021-06-30\n"2099/00" = 2100-06-30\n'))
+    settings = Settings(
+        tmp_path / "w.duckdb", data_dir(tmp_path, '[deadlines]\n"2020/21" = 2021-06-30\n"2099/00" = 2100-06-30\n')
+    )
     files = tmp_path / "files"
     files.mkdir()
     paths = [
@@ -127,13 +138,21 @@ def test_deadlines_are_copied_and_lateness_follows_them(tmp_path):
     con = duckdb.connect(str(settings.db_path), read_only=True)
     try:
         assert con.execute("SELECT * FROM reporting_deadline ORDER BY period").fetchall() == [
-            ("2020/21", date(2021, 6, 30)), ("2099/00", date(2100, 6, 30))]
-        closes = con.execute("SELECT closes_at FROM reporting_deadlines WHERE reporting_period = '2020/21'"
-                             ).fetchone()[0]
+            ("2020/21", date(2021, 6, 30)),
+            ("2099/00", date(2100, 6, 30)),
+        ]
+        closes = con.execute("SELECT closes_at FROM reporting_deadlines WHERE reporting_period = '2020/21'").fetchone()[
+            0
+        ]
         # The end of June 30, Pacific daylight time (UTC-7).
         assert closes.utcoffset() is not None
-        assert con.execute("SELECT closes_at = TIMESTAMPTZ '2021-07-01 07:00:00+00' FROM reporting_deadlines "
-                           "WHERE reporting_period = '2020/21'").fetchone()[0] is True
+        assert (
+            con.execute(
+                "SELECT closes_at = TIMESTAMPTZ '2021-07-01 07:00:00+00' FROM reporting_deadlines "
+                "WHERE reporting_period = '2020/21'"
+            ).fetchone()[0]
+            is True
+        )
     finally:
         con.close()
     rows = status_rows(settings.db_path)
@@ -166,15 +185,23 @@ def test_mcred_status_shows_late_and_overdue(tmp_path, capsys):
     from etl.status import reporting_status
     from mcred.cli import main
 
-    settings = Settings(tmp_path / "w.duckdb",
-                        data_dir(tmp_path, '[deadlines]\n"2020/21" = 2021-06-30\n"2099/00" = 2100-06-30\n'))
+    settings = Settings(
+        tmp_path / "w.duckdb", data_dir(tmp_path, '[deadlines]\n"2020/21" = 2021-06-30\n"2099/00" = 2100-06-30\n')
+    )
     files = tmp_path / "files"
     files.mkdir()
-    load_files([csv_file(files, "a.csv", [offering_row("BCIT", "2020/21")]),
-                csv_file(files, "b.csv", [offering_row("BCIT", "2099/00")])], settings)
+    load_files(
+        [
+            csv_file(files, "a.csv", [offering_row("BCIT", "2020/21")]),
+            csv_file(files, "b.csv", [offering_row("BCIT", "2099/00")]),
+        ],
+        settings,
+    )
     status = reporting_status(settings.db_path)
-    assert status["deadlines"] == {"2020/21": {"deadline": "2021-06-30", "late": 1, "overdue": 24},
-                                   "2099/00": {"deadline": "2100-06-30", "late": 0, "overdue": 0}}
+    assert status["deadlines"] == {
+        "2020/21": {"deadline": "2021-06-30", "late": 1, "overdue": 24},
+        "2099/00": {"deadline": "2100-06-30", "late": 0, "overdue": 0},
+    }
     bcit = next(i for i in status["institutions"] if i["code"] == "BCIT")["periods"]
     assert (bcit["2020/21"]["late"], bcit["2099/00"]["late"]) == (True, False)
     assert status["totals"]["2020/21"] == {"accepted": 1, "partial": 0, "rejected": 0, "missing": 24}

@@ -97,15 +97,24 @@ def build_corpus(d: Path) -> dict[str, tuple[str, str]]:
     (d / "tmp-truncated.xlsx").unlink()
     (d / "truncated.xlsx").write_bytes(whole[: len(whole) // 2])
     expect["truncated.xlsx"] = ("rejected", ".xlsx")
-    _zip(d / "bad-xml.xlsx", {"[Content_Types].xml": b"<Types", "xl/workbook.xml": b"<workbook><sheets>",
-                              "xl/_rels/workbook.xml.rels": b"not xml"})
+    _zip(
+        d / "bad-xml.xlsx",
+        {
+            "[Content_Types].xml": b"<Types",
+            "xl/workbook.xml": b"<workbook><sheets>",
+            "xl/_rels/workbook.xml.rels": b"not xml",
+        },
+    )
     expect["bad-xml.xlsx"] = ("rejected", "cannot be opened")
     _zip(d / "zip-bomb.xlsx", {"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": bytes(30_000_000)})
     expect["zip-bomb.xlsx"] = ("rejected", "unsafe")
-    laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-              + b"".join(b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10)
-                         for n in range(1, 10))
-              + b']><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">&lol9;</workbook>')
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + b"".join(
+            b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10) for n in range(1, 10)
+        )
+        + b']><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">&lol9;</workbook>'
+    )
     book = _xlsx(d / "tmp-laughs.xlsx", [HEADER_CELLS, _cells()])
     with zipfile.ZipFile(book) as zf:
         members = {i.filename: zf.read(i.filename) for i in zf.infolist()}
@@ -123,16 +132,21 @@ def build_corpus(d: Path) -> dict[str, tuple[str, str]]:
     expect["long-cells.xlsx"] = ("rejected", "characters")
     csv_file(d, "long-header.csv", [offering_row(inst="UBC") + ",note"], header=HEADER + "," + LONG)
     expect["long-header.csv"] = ("accepted", "not a known column")
-    csv_file(d, "ragged.csv", [offering_row(inst="SFU", oid="R1") + ",extra,cells",
-                               offering_row(inst="SFU", oid="R2")[:20]])
+    csv_file(
+        d, "ragged.csv", [offering_row(inst="SFU", oid="R1") + ",extra,cells", offering_row(inst="SFU", oid="R2")[:20]]
+    )
     expect["ragged.csv"] = ("rejected", "required")
-    (d / "unbalanced-quote.csv").write_text(HEADER + "\n" + offering_row(title='"Never closed') + "\n"
-                                            + offering_row(oid="A2") + "\n")
+    (d / "unbalanced-quote.csv").write_text(
+        HEADER + "\n" + offering_row(title='"Never closed') + "\n" + offering_row(oid="A2") + "\n"
+    )
     expect["unbalanced-quote.csv"] = ("rejected", "")
 
     # Formulas: as CSV text, where a number is expected, and as XLSX formula cells.
-    csv_file(d, "formula-text.csv", [offering_row(oid="F1", enrolments="=1+1"),
-                                     offering_row(oid="F2", title="=HYPERLINK(\"http://x\";\"y\")")])
+    csv_file(
+        d,
+        "formula-text.csv",
+        [offering_row(oid="F1", enrolments="=1+1"), offering_row(oid="F2", title='=HYPERLINK("http://x";"y")')],
+    )
     expect["formula-text.csv"] = ("rejected", "'=1+1' is not a whole number")
     row = _cells(oid="F1")
     row[HEADER_CELLS.index("enrolments")] = "=10+10"
@@ -222,7 +236,8 @@ def test_formula_text_is_kept_as_text_never_evaluated(corpus):
     [g] = by_file["guarded.csv"]
     with read_only(settings.db_path) as con:
         assert con.execute("SELECT title FROM current_offerings WHERE institution_code = 'UVIC'").fetchone() == (
-            "=1+1",)
+            "=1+1",
+        )
 
 
 def test_the_warehouse_is_usable_after_the_corpus(corpus, tmp_path):
@@ -241,8 +256,13 @@ def test_the_warehouse_is_usable_after_the_corpus(corpus, tmp_path):
 def test_the_command_line_never_shows_a_traceback(corpus, tmp_path):
     folder, _, expect, _ = corpus
     env = {**os.environ, "MCRED_DEBUG": ""}
-    proc = subprocess.run([sys.executable, "-m", "mcred.cli", "load", "--db", str(tmp_path / "w.duckdb"),
-                           str(folder)], capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mcred.cli", "load", "--db", str(tmp_path / "w.duckdb"), str(folder)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
     assert proc.stderr == ""

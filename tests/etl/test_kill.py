@@ -25,8 +25,10 @@ pytestmark = pytest.mark.slow
 def _snapshot(db: Path) -> dict:
     with read_only(db) as con:
         return {
-            "submissions": con.execute("SELECT submission_id, institution_code, reporting_period, file_name, sha256, "
-                                       "status, rows_accepted, is_current FROM submissions ORDER BY 1").fetchall(),
+            "submissions": con.execute(
+                "SELECT submission_id, institution_code, reporting_period, file_name, sha256, "
+                "status, rows_accepted, is_current FROM submissions ORDER BY 1"
+            ).fetchall(),
             "offerings": con.execute("SELECT count(*), sum(enrolments) FROM current_offerings").fetchone(),
             "issues": con.execute("SELECT count(*) FROM validation_issues").fetchone()[0],
             "version": con.execute("SELECT max(version) FROM data_version").fetchone()[0],
@@ -70,8 +72,12 @@ def test_killed_load_leaves_the_warehouse_as_it_was(settings, tmp_path, big_file
     before, digest = _snapshot(db), _file_digest(db)
 
     env = {**os.environ, "MCRED_DATA_DIR": str(settings.data_dir)}
-    proc = subprocess.Popen([sys.executable, "-m", "mcred.cli", "load", "--db", str(db), str(big_file)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mcred.cli", "load", "--db", str(db), str(big_file)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     try:
         deadline = time.monotonic() + 60
         while not _staging(db):  # the loader has its private copy: the load is under way

@@ -32,22 +32,51 @@ EXPECTED = {
     "R4": (False, True, True, True, False, False, False, False),
     "R5": (True, True, False, False, False, True, True, False),
 }
-FLAG_COLUMNS = ("under_duration", "assessed", "partner_aligned", "credit_bearing", "indigenous_partner",
-                "online_or_blended", "ladders", "compliant")
+FLAG_COLUMNS = (
+    "under_duration",
+    "assessed",
+    "partner_aligned",
+    "credit_bearing",
+    "indigenous_partner",
+    "online_or_blended",
+    "ladders",
+    "compliant",
+)
 
 
 def _rows_csv(tmp_path):
-    lines = [",".join(["BCIT", "2024/25", oid, f"Offering {oid}", "technical_skill", delivery, credit, credits,
-                       partners, ce, hours, assessment, "20", "10", ladders])
-             for oid, delivery, credit, credits, partners, ce, hours, assessment, ladders in ROWS]
+    lines = [
+        ",".join(
+            [
+                "BCIT",
+                "2024/25",
+                oid,
+                f"Offering {oid}",
+                "technical_skill",
+                delivery,
+                credit,
+                credits,
+                partners,
+                ce,
+                hours,
+                assessment,
+                "20",
+                "10",
+                ladders,
+            ]
+        )
+        for oid, delivery, credit, credits, partners, ce, hours, assessment, ladders in ROWS
+    ]
     # partner lists with ';' need no quoting in CSV
     return csv_file(tmp_path, "metrics.csv", lines, header=LADDER_HEADER)
 
 
 def _flags(settings) -> dict[str, dict[str, object]]:
     with read_only(settings.db_path) as con:
-        cur = con.execute(f"SELECT offering_id, continuing_education, over_duration, no_assessment, no_partner, "
-                          f"{', '.join(FLAG_COLUMNS)} FROM current_offerings ORDER BY offering_id")
+        cur = con.execute(
+            f"SELECT offering_id, continuing_education, over_duration, no_assessment, no_partner, "
+            f"{', '.join(FLAG_COLUMNS)} FROM current_offerings ORDER BY offering_id"
+        )
         names = [d[0] for d in cur.description]
         return {r[0]: dict(zip(names[1:], r[1:])) for r in cur.fetchall()}
 
@@ -70,8 +99,11 @@ def test_metric_columns_follow_the_rules_on_hand_made_rows(tmp_path, settings):
 def test_metric_columns_are_boolean_and_never_null(tmp_path, settings):
     load_files([_rows_csv(tmp_path)], settings)
     with read_only(settings.db_path) as con:
-        types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                                 "WHERE table_name = 'current_offerings'").fetchall())
+        types = dict(
+            con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'current_offerings'"
+            ).fetchall()
+        )
         for column in (*FLAG_COLUMNS, "continuing_education", *spec.BREACH_COLUMNS):
             assert types[column] == "BOOLEAN", column
             nulls = con.execute(f"SELECT count(*) FROM current_offerings WHERE {column} IS NULL").fetchone()[0]
@@ -82,15 +114,27 @@ def test_metrics_view_lists_every_metric_in_display_order(tmp_path, settings):
     load_files([_rows_csv(tmp_path)], settings)
     with read_only(settings.db_path) as con:
         cur = con.execute("SELECT * FROM metrics")
-        assert [d[0] for d in cur.description] == ["metric", "label", "description", "framework", "column_name",
-                                                   "basis", "sort_order"]
+        assert [d[0] for d in cur.description] == [
+            "metric",
+            "label",
+            "description",
+            "framework",
+            "column_name",
+            "basis",
+            "sort_order",
+        ]
         rows = cur.fetchall()
         offering_columns = {d[0] for d in con.execute("SELECT * FROM current_offerings LIMIT 0").description}
     assert [r[0] for r in rows] == [m.name for m in spec.METRICS]
     assert [r[6] for r in rows] == list(range(len(spec.METRICS)))
     by_name = {r[0]: r for r in rows}
-    assert by_name["duration_compliance"][1:6] == ("Under 288 hours", "Share of offerings that run under 288 hours",
-                                                   True, "under_duration", "offerings")
+    assert by_name["duration_compliance"][1:6] == (
+        "Under 288 hours",
+        "Share of offerings that run under 288 hours",
+        True,
+        "under_duration",
+        "offerings",
+    )
     assert by_name["ce_share"][4] == "continuing_education"
     assert by_name["completion_rate"][4:6] == (None, "enrolments")
     assert {r[0] for r in rows if r[3]} == {"duration_compliance", "assessment_share", "partner_alignment"}
@@ -100,8 +144,10 @@ def test_metrics_view_lists_every_metric_in_display_order(tmp_path, settings):
 def test_a_warehouse_of_migration_003_is_upgraded_on_the_next_load(tmp_path, settings):
     # Build a warehouse as mcred wrote it before migration 004, with its reference rows.
     con = duckdb.connect(str(settings.db_path))
-    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
-                "applied_at TIMESTAMPTZ NOT NULL)")
+    con.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+        "applied_at TIMESTAMPTZ NOT NULL)"
+    )
     for version, name, path in migration_files():
         if version <= 3:
             con.execute(render_migration(path))

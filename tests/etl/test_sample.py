@@ -47,7 +47,7 @@ def test_every_value_spelling_maps_to_its_code(set_name):
     booleans = spec.CODE_LISTS["boolean"].lookup()
     yes, no = values.yes_no or ("yes", "no")
     assert (booleans[spec.normalize_key(yes)], booleans[spec.normalize_key(no)]) == ("yes", "no")
-    for mask, text in enumerate(sample._partner_vocabulary(values)):
+    for mask, text in enumerate(sample.partner_vocabulary(values)):
         codes, problem = partner_codes(text)
         expected = [p for bit, p in enumerate(sample.PARTNERS) if mask >> bit & 1] or ["none"]
         assert problem is None and set(codes) == set(expected), text
@@ -55,7 +55,7 @@ def test_every_value_spelling_maps_to_its_code(set_name):
 
 def test_every_period_format_parses_to_the_canonical_period():
     for style in sample.PERIOD_FORMATS:
-        assert parse_period(sample._period_text(2024, style)) == "2024/25", style
+        assert parse_period(sample.period_text(2024, style)) == "2024/25", style
 
 
 # --- determinism and the committed copy -------------------------------------------------------
@@ -77,9 +77,9 @@ def _files_of(paths: list[Path]) -> dict[str, bytes]:
 def test_committed_sample_is_what_mcred_sample_writes(tmp_path):
     fresh = _files_of(sample.write_sample(tmp_path))
     committed = _files(COMMITTED)
-    assert sorted(committed) == sorted(fresh), "data/sample is stale: run mcred sample --out data/sample"
+    assert sorted(committed) == sorted(fresh), "data/sample is stale: run mcred sample --out etl/data/sample"
     differing = [name for name in fresh if fresh[name] != committed[name]]
-    assert not differing, f"data/sample is stale ({differing[:3]}...): run mcred sample --out data/sample"
+    assert not differing, f"data/sample is stale ({differing[:3]}...): run mcred sample --out etl/data/sample"
 
 
 def test_default_sample_has_a_few_thousand_offerings_in_about_120_files():
@@ -96,8 +96,9 @@ def test_regenerating_removes_stale_sample_files_only(tmp_path):
     (tmp_path / "2019_UBC_7.csv").write_text("stale")
     (tmp_path / "notes.txt").write_text("mine")
     progress = []
-    written = sample.write_sample(tmp_path, offerings=300, on_progress=lambda n, total, name: progress.append(
-        (n, total, name)))
+    written = sample.write_sample(
+        tmp_path, offerings=300, on_progress=lambda n, total, name: progress.append((n, total, name))
+    )
     names = {p.name for p in tmp_path.iterdir()}
     assert "2019_UBC_7.csv" not in names and "notes.txt" in names
     assert names - {"notes.txt"} == {p.name for p in written}
@@ -128,16 +129,25 @@ def test_committed_sample_loads_with_only_the_intended_rejections(settings: Sett
         assert superseded >= 1
         rules = {r[0] for r in con.execute("SELECT DISTINCT rule FROM validation_issues").fetchall()}
         assert {"over_duration", "no_assessment", "no_partner", "unknown_column", "duplicate_title"} <= rules
-        shares = {sector: (ce, credit) for sector, ce, credit in con.execute("""
+        shares = {
+            sector: (ce, credit)
+            for sector, ce, credit in con.execute("""
             SELECT sector, avg(continuing_education::INT), avg((credit_status = 'credit')::INT)
             FROM current_offerings GROUP BY sector
-        """).fetchall()}
-        rates = con.execute("SELECT sum(completions) / sum(enrolments), max(completions - enrolments) "
-                        "FROM current_offerings").fetchone()
-        by_year = [r[0] for r in con.execute("SELECT count(*) FROM current_offerings GROUP BY reporting_period "
-                                         "ORDER BY reporting_period").fetchall()]
-        non_ascii_titles = con.execute("SELECT count(*) FROM current_offerings "
-                                   "WHERE NOT regexp_matches(title, '^[ -~]*$')").fetchone()[0]
+        """).fetchall()
+        }
+        rates = con.execute(
+            "SELECT sum(completions) / sum(enrolments), max(completions - enrolments) FROM current_offerings"
+        ).fetchone()
+        by_year = [
+            r[0]
+            for r in con.execute(
+                "SELECT count(*) FROM current_offerings GROUP BY reporting_period ORDER BY reporting_period"
+            ).fetchall()
+        ]
+        non_ascii_titles = con.execute(
+            "SELECT count(*) FROM current_offerings WHERE NOT regexp_matches(title, '^[ -~]*$')"
+        ).fetchone()[0]
 
     ce = {sector: v[0] for sector, v in shares.items()}
     credit = {sector: v[1] for sector, v in shares.items()}
@@ -148,11 +158,13 @@ def test_committed_sample_loads_with_only_the_intended_rejections(settings: Sett
     assert non_ascii_titles > 0  # the Windows-1252 files came through with their accents
 
     status = reporting_status(settings.db_path)
-    missing = {(i["code"], p) for i in status["institutions"] for p, s in i["periods"].items()
-               if s["status"] == "missing"}
+    missing = {
+        (i["code"], p) for i in status["institutions"] for p, s in i["periods"].items() if s["status"] == "missing"
+    }
     assert missing == {(code, f"{year}/{(year + 1) % 100:02d}") for code, year in sample.NOT_REPORTED}
-    still_rejected = {(i["code"], p) for i in status["institutions"] for p, s in i["periods"].items()
-                      if s["status"] == "rejected"}
+    still_rejected = {
+        (i["code"], p) for i in status["institutions"] for p, s in i["periods"].items() if s["status"] == "rejected"
+    }
     assert still_rejected == {(code, f"{year}/{(year + 1) % 100:02d}") for code, year in sample.REJECTED_ONLY}
 
 

@@ -191,32 +191,34 @@ def test_filled_xlsx_template_loads(template_path, workbook, settings, tmp_path)
     rows = []
     for n in range(8):
         credit = pick("credit_status", n)
-        rows.append({
-            "institution_code": pick("institution_code", 3),
-            "reporting_period": "2024/25",
-            "offering_id": f"MC-{n:03d}",
-            "title": f"Offering number {n}",
-            "mc_type": pick("mc_type", n),
-            "delivery_mode": pick("delivery_mode", n),
-            "credit_status": credit,
-            "credits": 1.5 if credit == "credit" else None,
-            "partner_categories": pick("partner_categories", n) if n < 6 else "employer_industry;community",
-            "continuing_education": pick("continuing_education", n),
-            "duration_hours": 30 + n,
-            "assessment": "yes",
-            "recognition": pick("recognition", n),
-            "ladders_to_credential": pick("ladders_to_credential", n + 1),
-            "prior_learning_recognition": pick("prior_learning_recognition", n),
-            "field_of_study": pick("field_of_study", n),
-            "ministry_funded": pick("ministry_funded", n),
-            "competencies": "Plan a project;Report on it",
-            "noc_codes": "21211",
-            "enrolments": 20 + n,
-            "completions": 10 + n,
-            "tuition_cad": 450.0,
-            "start_date": dt.datetime(2024, 9, 3),
-            "end_date": dt.datetime(2024, 12, 13),
-        })
+        rows.append(
+            {
+                "institution_code": pick("institution_code", 3),
+                "reporting_period": "2024/25",
+                "offering_id": f"MC-{n:03d}",
+                "title": f"Offering number {n}",
+                "mc_type": pick("mc_type", n),
+                "delivery_mode": pick("delivery_mode", n),
+                "credit_status": credit,
+                "credits": 1.5 if credit == "credit" else None,
+                "partner_categories": pick("partner_categories", n) if n < 6 else "employer_industry;community",
+                "continuing_education": pick("continuing_education", n),
+                "duration_hours": 30 + n,
+                "assessment": "yes",
+                "recognition": pick("recognition", n),
+                "ladders_to_credential": pick("ladders_to_credential", n + 1),
+                "prior_learning_recognition": pick("prior_learning_recognition", n),
+                "field_of_study": pick("field_of_study", n),
+                "ministry_funded": pick("ministry_funded", n),
+                "competencies": "Plan a project;Report on it",
+                "noc_codes": "21211",
+                "enrolments": 20 + n,
+                "completions": 10 + n,
+                "tuition_cad": 450.0,
+                "start_date": dt.datetime(2024, 9, 3),
+                "end_date": dt.datetime(2024, 12, 13),
+            }
+        )
     path = _fill(template_path, tmp_path / "filled.xlsx", rows)
     [outcome] = load_files([path], settings)
     assert outcome.status == "accepted", outcome.issues
@@ -254,18 +256,31 @@ def test_csv_template_is_the_header_row_and_round_trips(settings, tmp_path):
     assert text.splitlines() == [",".join(spec.COLUMN_NAMES)]
     with open(path, "a", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(spec.COLUMN_NAMES))
-        writer.writerow({
-            "institution_code": "TRU", "reporting_period": "2025/26", "offering_id": "T-1",
-            "title": "Wildfire crew leadership", "mc_type": "upskilling", "delivery_mode": "blended",
-            "credit_status": "non_credit", "partner_categories": "government,indigenous_community",
-            "continuing_education": "yes", "duration_hours": "35", "assessment": "yes", "enrolments": "1,200",
-            "completions": "900", "start_date": "2025-05-01", "end_date": "2025-06-30",
-        })
+        writer.writerow(
+            {
+                "institution_code": "TRU",
+                "reporting_period": "2025/26",
+                "offering_id": "T-1",
+                "title": "Wildfire crew leadership",
+                "mc_type": "upskilling",
+                "delivery_mode": "blended",
+                "credit_status": "non_credit",
+                "partner_categories": "government,indigenous_community",
+                "continuing_education": "yes",
+                "duration_hours": "35",
+                "assessment": "yes",
+                "enrolments": "1,200",
+                "completions": "900",
+                "start_date": "2025-05-01",
+                "end_date": "2025-06-30",
+            }
+        )
     [outcome] = load_files([path], settings)
     assert outcome.status == "accepted", outcome.issues
     with read_only(settings.db_path) as con:
-        row = con.execute("SELECT institution_code, reporting_period, partner_categories, enrolments "
-                          "FROM current_offerings").fetchone()
+        row = con.execute(
+            "SELECT institution_code, reporting_period, partner_categories, enrolments FROM current_offerings"
+        ).fetchone()
     assert row == ("TRU", "2025/26", ["indigenous_community", "government"], 1200)
 
 

@@ -58,27 +58,76 @@ CONTRACT_VALUE_ALIASES = {
         "paper_certificate": ["certificate", "printed certificate"],
         "transcript": ["transcript notation", "transcript entry"],
     },
-    "field_of_study": {code: [] for code in (
-        "education", "arts_communications", "humanities", "social_sciences_law", "business_management",
-        "physical_life_sciences", "math_computer_science", "engineering_architecture",
-        "agriculture_natural_resources", "health", "personal_protective_transport", "other")},
+    "field_of_study": {
+        code: []
+        for code in (
+            "education",
+            "arts_communications",
+            "humanities",
+            "social_sciences_law",
+            "business_management",
+            "physical_life_sciences",
+            "math_computer_science",
+            "engineering_architecture",
+            "agriculture_natural_resources",
+            "health",
+            "personal_protective_transport",
+            "other",
+        )
+    },
 }
 BOOLEAN_SPELLINGS = {
-    "yes": True, "no": False, "y": True, "n": False, "true": True, "false": False, "1": True, "0": False,
-    "YES": True, "No": False, "Y": True, "N": False, "TRUE": True, "FALSE": False, "True": True, "False": False,
+    "yes": True,
+    "no": False,
+    "y": True,
+    "n": False,
+    "true": True,
+    "false": False,
+    "1": True,
+    "0": False,
+    "YES": True,
+    "No": False,
+    "Y": True,
+    "N": False,
+    "TRUE": True,
+    "FALSE": False,
+    "True": True,
+    "False": False,
 }
-BOOLEAN_COLUMNS = ["continuing_education", "assessment", "ladders_to_credential", "prior_learning_recognition",
-                   "ministry_funded"]
+BOOLEAN_COLUMNS = [
+    "continuing_education",
+    "assessment",
+    "ladders_to_credential",
+    "prior_learning_recognition",
+    "ministry_funded",
+]
 
 HEADER = list(spec.COLUMN_NAMES)
 VALID = {
-    "institution_code": "BCIT", "reporting_period": "2024/25", "offering_id": "", "title": "",
-    "mc_type": "technical_skill", "delivery_mode": "online", "credit_status": "credit", "credits": "3",
-    "partner_categories": "employer_industry", "continuing_education": "yes", "duration_hours": "40",
-    "assessment": "yes", "recognition": "digital_badge", "ladders_to_credential": "no",
-    "prior_learning_recognition": "no", "field_of_study": "health", "ministry_funded": "no",
-    "competencies": "Plan;Do", "noc_codes": "21211", "enrolments": "20", "completions": "15", "tuition_cad": "450",
-    "start_date": "2024-09-09", "end_date": "2024-11-29",
+    "institution_code": "BCIT",
+    "reporting_period": "2024/25",
+    "offering_id": "",
+    "title": "",
+    "mc_type": "technical_skill",
+    "delivery_mode": "online",
+    "credit_status": "credit",
+    "credits": "3",
+    "partner_categories": "employer_industry",
+    "continuing_education": "yes",
+    "duration_hours": "40",
+    "assessment": "yes",
+    "recognition": "digital_badge",
+    "ladders_to_credential": "no",
+    "prior_learning_recognition": "no",
+    "field_of_study": "health",
+    "ministry_funded": "no",
+    "competencies": "Plan;Do",
+    "noc_codes": "21211",
+    "enrolments": "20",
+    "completions": "15",
+    "tuition_cad": "450",
+    "start_date": "2024-09-09",
+    "end_date": "2024-11-29",
 }
 
 
@@ -125,13 +174,32 @@ def test_code_lists_match_the_contract():
         assert code_list.values == list(codes), column
 
 
-@pytest.mark.parametrize(("text", "period"), [
-    ("2024/25", "2024/25"), ("2024-25", "2024/25"), ("2024/2025", "2024/25"), ("2024-2025", "2024/25"),
-    ("FY2024/25", "2024/25"), ("fy2024-2025", "2024/25"), ("FY 2024/25", "2024/25"), (" 2024 / 25 ", "2024/25"),
-    ("1999/00", "1999/00"), ("1999/2000", "1999/00"),
-    ("2024/26", None), ("2024-2026", None), ("2023/25", None), ("2024/24", None), ("2024/2024", None),
-    ("2024", None), ("24/25", None), ("FY24/25", None), ("2024/25/26", None), ("2024 25", None), ("", None),
-])
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        ("2024/25", "2024/25"),
+        ("2024-25", "2024/25"),
+        ("2024/2025", "2024/25"),
+        ("2024-2025", "2024/25"),
+        ("FY2024/25", "2024/25"),
+        ("fy2024-2025", "2024/25"),
+        ("FY 2024/25", "2024/25"),
+        (" 2024 / 25 ", "2024/25"),
+        ("1999/00", "1999/00"),
+        ("1999/2000", "1999/00"),
+        ("2024/26", None),
+        ("2024-2026", None),
+        ("2023/25", None),
+        ("2024/24", None),
+        ("2024/2024", None),
+        ("2024", None),
+        ("24/25", None),
+        ("FY24/25", None),
+        ("2024/25/26", None),
+        ("2024 25", None),
+        ("", None),
+    ],
+)
 def test_parse_period(text, period):
     assert parse_period(text) == period
 
@@ -173,8 +241,18 @@ def values_loaded(tmp_path_factory):
     add("tuition_cad", "0", 0.0)
     add("credits", "1.5", 1.5)
     add("credits", "0", 0.0)
-    for given, stored in (("40 h", 40.0), ("40 hrs", 40.0), ("40 hours", 40.0), ("40h", 40.0), ("40 Hours", 40.0),
-                          ("40.5", 40.5), ("0.5", 0.5), ("1,500", 1500.0), ("2000", 2000.0), ("2,000 hours", 2000.0)):
+    for given, stored in (
+        ("40 h", 40.0),
+        ("40 hrs", 40.0),
+        ("40 hours", 40.0),
+        ("40h", 40.0),
+        ("40 Hours", 40.0),
+        ("40.5", 40.5),
+        ("0.5", 0.5),
+        ("1,500", 1500.0),
+        ("2000", 2000.0),
+        ("2,000 hours", 2000.0),
+    ):
         add("duration_hours", given, stored)
     add("start_date", "2024-09-09", dt.date(2024, 9, 9), end_date="2024-09-09")
     add("end_date", "2025-03-31", dt.date(2025, 3, 31))
@@ -224,8 +302,11 @@ def test_every_accepted_spelling_is_stored_in_canonical_form(values_loaded, stor
 def test_accepted_spellings_raise_no_errors(values_loaded):
     settings, outcome, _ = values_loaded
     with read_only(settings.db_path) as con:
-        errors = con.execute("SELECT \"row\", \"column\", value, message FROM validation_issues "
-                             "WHERE submission_id = ? AND severity = 'error'", [outcome.submission_id]).fetchall()
+        errors = con.execute(
+            'SELECT "row", "column", value, message FROM validation_issues '
+            "WHERE submission_id = ? AND severity = 'error'",
+            [outcome.submission_id],
+        ).fetchall()
     assert errors == []
 
 
@@ -233,13 +314,24 @@ def test_accepted_spellings_raise_no_errors(values_loaded):
 def names_loaded(tmp_path_factory):
     """Institutions by code or name, any case; periods in every accepted form: one submission."""
     d, settings = _settings(tmp_path_factory, "names")
-    institutions = ["JIBC", "jibc", "Justice Institute of British Columbia", "JUSTICE INSTITUTE OF BRITISH COLUMBIA",
-                    "  justice institute of british columbia ", "Jibc"]
+    institutions = [
+        "JIBC",
+        "jibc",
+        "Justice Institute of British Columbia",
+        "JUSTICE INSTITUTE OF BRITISH COLUMBIA",
+        "  justice institute of british columbia ",
+        "Jibc",
+    ]
     periods = ["2023/24", "2023-24", "2023/2024", "2023-2024", "FY2023/24", "fy2023-24", "FY 2023/2024"]
     rows = []
     for n, period in enumerate(periods):
-        values = {**VALID, "institution_code": institutions[n % len(institutions)], "reporting_period": period,
-                  "offering_id": f"N{n}", "title": f"Names {n}"}
+        values = {
+            **VALID,
+            "institution_code": institutions[n % len(institutions)],
+            "reporting_period": period,
+            "offering_id": f"N{n}",
+            "title": f"Names {n}",
+        }
         rows.append([values[c] for c in HEADER])
     path = _write(d / "names.csv", rows)
     return settings, load_files([path], settings), len(rows)
@@ -264,8 +356,13 @@ ERROR_CASES = [
     *[(f"missing-{c}", {c: ""}, c, None, [c, "required"]) for c in REQUIRED],
     ("missing-blank-spaces", {"title": "   "}, "title", None, ["title", "required"]),
     ("not-integer-word", {"enrolments": "twenty"}, "enrolments", "twenty", ["'twenty'", "whole number"]),
-    ("not-integer-decimal", {"enrolments": "12.5", "completions": "10"}, "enrolments", "12.5",
-     ["'12.5'", "whole number"]),
+    (
+        "not-integer-decimal",
+        {"enrolments": "12.5", "completions": "10"},
+        "enrolments",
+        "12.5",
+        ["'12.5'", "whole number"],
+    ),
     ("not-integer-completions", {"completions": "abc"}, "completions", "abc", ["'abc'", "whole number"]),
     ("not-number-duration", {"duration_hours": "forty"}, "duration_hours", "forty", ["'forty'", "number", "2000"]),
     ("not-number-unit", {"duration_hours": "40 minutes"}, "duration_hours", "40 minutes", ["'40 minutes'", "number"]),
@@ -274,20 +371,50 @@ ERROR_CASES = [
     ("not-date-format", {"start_date": "09/09/2024"}, "start_date", "09/09/2024", ["'09/09/2024'", "date"]),
     ("not-date-day", {"end_date": "2025-02-30"}, "end_date", "2025-02-30", ["'2025-02-30'", "date"]),
     ("not-boolean", {"continuing_education": "maybe"}, "continuing_education", "maybe", ["'maybe'", "yes/no"]),
-    ("not-boolean-optional", {"ministry_funded": "sometimes"}, "ministry_funded", "sometimes",
-     ["'sometimes'", "yes/no"]),
+    (
+        "not-boolean-optional",
+        {"ministry_funded": "sometimes"},
+        "ministry_funded",
+        "sometimes",
+        ["'sometimes'", "yes/no"],
+    ),
     ("not-noc", {"noc_codes": "1234"}, "noc_codes", "1234", ["'1234'", "NOC"]),
-    ("too-many-noc", {"noc_codes": "11111;22222;33333;44444"}, "noc_codes", "11111;22222;33333;44444",
-     ["NOC", "three"]),
+    (
+        "too-many-noc",
+        {"noc_codes": "11111;22222;33333;44444"},
+        "noc_codes",
+        "11111;22222;33333;44444",
+        ["NOC", "three"],
+    ),
     ("title-too-long", {"title": "T" * 301}, "title", "T" * 301, ["301", "300"]),
-    ("code-mc-type", {"mc_type": "workshop"}, "mc_type", "workshop",
-     ["'workshop'", *spec.CODE_LISTS["mc_type"].values]),
-    ("code-delivery", {"delivery_mode": "carrier pigeon"}, "delivery_mode", "carrier pigeon",
-     ["'carrier pigeon'", "online", "onsite", "blended"]),
-    ("code-credit", {"credit_status": "partial credit"}, "credit_status", "partial credit",
-     ["'partial credit'", "credit", "non_credit"]),
-    ("code-partner", {"partner_categories": "employer;aliens"}, "partner_categories", "employer;aliens",
-     ["'aliens'", "employer_industry", "community"]),
+    (
+        "code-mc-type",
+        {"mc_type": "workshop"},
+        "mc_type",
+        "workshop",
+        ["'workshop'", *spec.CODE_LISTS["mc_type"].values],
+    ),
+    (
+        "code-delivery",
+        {"delivery_mode": "carrier pigeon"},
+        "delivery_mode",
+        "carrier pigeon",
+        ["'carrier pigeon'", "online", "onsite", "blended"],
+    ),
+    (
+        "code-credit",
+        {"credit_status": "partial credit"},
+        "credit_status",
+        "partial credit",
+        ["'partial credit'", "credit", "non_credit"],
+    ),
+    (
+        "code-partner",
+        {"partner_categories": "employer;aliens"},
+        "partner_categories",
+        "employer;aliens",
+        ["'aliens'", "employer_industry", "community"],
+    ),
     ("code-recognition", {"recognition": "trophy"}, "recognition", "trophy", ["'trophy'", "digital_badge"]),
     ("code-field", {"field_of_study": "astrology"}, "field_of_study", "astrology", ["'astrology'", "health"]),
     ("range-duration-0", {"duration_hours": "0"}, "duration_hours", "0", ["'0'", "greater than 0"]),
@@ -297,19 +424,49 @@ ERROR_CASES = [
     ("range-completions", {"completions": "-1"}, "completions", "-1", ["'-1'", "at least 0"]),
     ("range-credits", {"credits": "-1"}, "credits", "-1", ["'-1'", "at least 0"]),
     ("range-tuition", {"tuition_cad": "-5"}, "tuition_cad", "-5", ["'-5'", "at least 0"]),
-    ("completions-over-enrolments", {"enrolments": "10", "completions": "11"}, "completions", "11",
-     ["11", "10", "enrolments"]),
-    ("credits-on-non-credit", {"credit_status": "non_credit", "credits": "3"}, "credits", "3",
-     ["non-credit", "credit_status"]),
-    ("end-before-start", {"start_date": "2024-09-09", "end_date": "2024-09-08"}, "end_date", "2024-09-08",
-     ["2024-09-08", "before", "2024-09-09"]),
-    ("none-combined", {"partner_categories": "none;employer_industry"}, "partner_categories",
-     "none;employer_industry", ["none", "combined"]),
-    ("unknown-institution", {"institution_code": "Hogwarts"}, "institution_code", "Hogwarts",
-     ["'Hogwarts'", "institution"]),
+    (
+        "completions-over-enrolments",
+        {"enrolments": "10", "completions": "11"},
+        "completions",
+        "11",
+        ["11", "10", "enrolments"],
+    ),
+    (
+        "credits-on-non-credit",
+        {"credit_status": "non_credit", "credits": "3"},
+        "credits",
+        "3",
+        ["non-credit", "credit_status"],
+    ),
+    (
+        "end-before-start",
+        {"start_date": "2024-09-09", "end_date": "2024-09-08"},
+        "end_date",
+        "2024-09-08",
+        ["2024-09-08", "before", "2024-09-09"],
+    ),
+    (
+        "none-combined",
+        {"partner_categories": "none;employer_industry"},
+        "partner_categories",
+        "none;employer_industry",
+        ["none", "combined"],
+    ),
+    (
+        "unknown-institution",
+        {"institution_code": "Hogwarts"},
+        "institution_code",
+        "Hogwarts",
+        ["'Hogwarts'", "institution"],
+    ),
     ("malformed-period", {"reporting_period": "2024"}, "reporting_period", "2024", ["'2024'", "2024/25"]),
-    ("period-not-consecutive", {"reporting_period": "2024/26"}, "reporting_period", "2024/26",
-     ["'2024/26'", "consecutive"]),
+    (
+        "period-not-consecutive",
+        {"reporting_period": "2024/26"},
+        "reporting_period",
+        "2024/26",
+        ["'2024/26'", "consecutive"],
+    ),
     ("period-two-digits", {"reporting_period": "24/25"}, "reporting_period", "24/25", ["'24/25'", "2024/25"]),
 ]
 DUPLICATE_ID = "DUP-1"
@@ -354,17 +511,29 @@ def errors_loaded(tmp_path_factory):
     path.write_text("\r\n".join([*lines, line({c: c for c in HEADER}), *data]) + "\r\n", encoding="utf-8")
     [outcome] = load_files([path], settings)
     with read_only(settings.db_path) as con:
-        issues = con.execute('SELECT "row", severity, "column", value, message, expected, file_name '
-                             "FROM validation_issues WHERE submission_id = ?", [outcome.submission_id]).fetchall()
+        issues = con.execute(
+            'SELECT "row", severity, "column", value, message, expected, file_name '
+            "FROM validation_issues WHERE submission_id = ?",
+            [outcome.submission_id],
+        ).fetchall()
     by_row: dict[int, list] = {}
     for row, severity, column, value, message, expected, file_name in issues:
-        by_row.setdefault(row, []).append({"severity": severity, "column": column, "value": value,
-                                           "message": message, "expected": expected, "file": file_name})
+        by_row.setdefault(row, []).append(
+            {
+                "severity": severity,
+                "column": column,
+                "value": value,
+                "message": message,
+                "expected": expected,
+                "file": file_name,
+            }
+        )
     return settings, outcome, row_of, by_row
 
 
-@pytest.mark.parametrize(("case_id", "overrides", "column", "value", "fragments"), ERROR_CASES,
-                         ids=[c[0] for c in ERROR_CASES])
+@pytest.mark.parametrize(
+    ("case_id", "overrides", "column", "value", "fragments"), ERROR_CASES, ids=[c[0] for c in ERROR_CASES]
+)
 def test_each_error_is_reported_on_its_row(errors_loaded, case_id, overrides, column, value, fragments):
     _, _, row_of, by_row = errors_loaded
     row = row_of[case_id]
@@ -389,8 +558,18 @@ def test_repeated_offering_id_is_an_error_on_the_repeat(errors_loaded):
     assert DUPLICATE_ID in error["message"] and f"row {first}" in error["message"]
 
 
-@pytest.mark.parametrize("case_id", ["valid-first", "ok-duration-2000", "ok-zero-counts", "ok-zero-credits",
-                                     "ok-same-day", "ok-no-credits-on-credit", "ok-title-300"])
+@pytest.mark.parametrize(
+    "case_id",
+    [
+        "valid-first",
+        "ok-duration-2000",
+        "ok-zero-counts",
+        "ok-zero-credits",
+        "ok-same-day",
+        "ok-no-credits-on-credit",
+        "ok-title-300",
+    ],
+)
 def test_boundaries_are_not_errors(errors_loaded, case_id):
     _, _, row_of, by_row = errors_loaded
     assert [i for i in by_row.get(row_of[case_id], []) if i["severity"] == "error"] == []
@@ -466,16 +645,24 @@ def warnings_loaded(tmp_path_factory):
     rows, row_of = [], {}
     for n, (case_id, overrides) in enumerate(cases):
         values = {**VALID, "offering_id": f"W-{n}", "title": f"Warn {case_id}", **overrides}
-        rows.append([*[values[c] for c in HEADER[:5]], f"note {n}", *[values[c] for c in HEADER[5:]],
-                     "stray" if n == 0 else ""])
+        rows.append(
+            [*[values[c] for c in HEADER[:5]], f"note {n}", *[values[c] for c in HEADER[5:]], "stray" if n == 0 else ""]
+        )
         row_of[case_id] = n + 2
     path = _write(d / "warnings.csv", rows, header=header)
     [outcome] = load_files([path], settings)
     with read_only(settings.db_path) as con:
-        issues = con.execute('SELECT "row", severity, "column", value, message FROM validation_issues '
-                             'WHERE submission_id = ? ORDER BY "row", "column"', [outcome.submission_id]).fetchall()
-        flags = {r[0]: r[1:] for r in con.execute(
-            "SELECT offering_id, over_duration, no_assessment, no_partner FROM current_offerings").fetchall()}
+        issues = con.execute(
+            'SELECT "row", severity, "column", value, message FROM validation_issues '
+            'WHERE submission_id = ? ORDER BY "row", "column"',
+            [outcome.submission_id],
+        ).fetchall()
+        flags = {
+            r[0]: r[1:]
+            for r in con.execute(
+                "SELECT offering_id, over_duration, no_assessment, no_partner FROM current_offerings"
+            ).fetchall()
+        }
     return outcome, row_of, issues, flags
 
 
@@ -488,16 +675,19 @@ def test_warnings_keep_the_rows(warnings_loaded):
     assert outcome.warnings == len(issues)
 
 
-@pytest.mark.parametrize(("case_id", "column", "value", "fragments"), [
-    ("duration-288", "duration_hours", "288", ["288", "under 288"]),
-    ("duration-2000", "duration_hours", "2,000", ["2,000", "under 288"]),
-    ("duration-unit", "duration_hours", "300 hours", ["300 hours", "under 288"]),
-    ("no-assessment", "assessment", "no", ["assessment"]),
-    ("no-assessment-n", "assessment", "N", ["assessment"]),
-    ("no-partner", "partner_categories", "none", ["partner"]),
-    ("no-partner-na", "partner_categories", "n/a", ["partner"]),
-    ("title-repeat", "title", "Same title", ["row"]),
-])
+@pytest.mark.parametrize(
+    ("case_id", "column", "value", "fragments"),
+    [
+        ("duration-288", "duration_hours", "288", ["288", "under 288"]),
+        ("duration-2000", "duration_hours", "2,000", ["2,000", "under 288"]),
+        ("duration-unit", "duration_hours", "300 hours", ["300 hours", "under 288"]),
+        ("no-assessment", "assessment", "no", ["assessment"]),
+        ("no-assessment-n", "assessment", "N", ["assessment"]),
+        ("no-partner", "partner_categories", "none", ["partner"]),
+        ("no-partner-na", "partner_categories", "n/a", ["partner"]),
+        ("title-repeat", "title", "Same title", ["row"]),
+    ],
+)
 def test_each_warning_is_reported_on_its_row(warnings_loaded, case_id, column, value, fragments):
     outcome, row_of, issues, flags = warnings_loaded
     row = row_of[case_id]
