@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -40,9 +40,15 @@ class VersionedCache:
                 self._entries.popitem(last=False)
         return value
 
-    def clear(self) -> None:
+    def clear(self, names: Iterable[str] | None = None) -> None:
+        """Forget every entry, or those of the named queries only (keys are (name, arguments))."""
         with self._lock:
-            self._entries.clear()
+            if names is None:
+                self._entries.clear()
+                return
+            wanted = set(names)
+            for key in [k for k in self._entries if isinstance(k, tuple) and k and k[0] in wanted]:
+                del self._entries[key]
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -204,11 +204,12 @@ def target_status(counts: pd.DataFrame, tgts: pd.DataFrame, filters: Filters) ->
     total = counts[counts.institution_code.isna()]
     per_inst = counts[counts.institution_code.notna()].reset_index(drop=True)
     codes = per_inst.institution_code.to_numpy()
-    scope = [_single(filters.period), _single(filters.sector), _single(filters.institution)]
+    chosen = targets.choose_targets(tgts, _single(filters.period), _single(filters.sector),
+                                    _single(filters.institution))
     out = []
-    for metric in dict.fromkeys(tgts.metric):
-        target = targets.choose_target(tgts, metric, *scope)
-        if target is None:
+    for target in chosen:  # in display order
+        metric = target.metric
+        if target.comparator is None:
             continue
         actual = float(metric_values(total, metric, target.basis).iloc[0])
         values = metric_values(per_inst, metric, target.basis).to_numpy(dtype=float)

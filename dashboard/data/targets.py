@@ -80,8 +80,9 @@ def choose_targets(targets_frame: pd.DataFrame, period: str | None, sector: str 
 def choose_target(targets_frame: pd.DataFrame, metric: str, period: str | None = None, sector: str | None = None,
                   institution: str | None = None) -> Target | None:
     """The target that applies to one metric, or None (no such metric, or no target applies)."""
-    for target in choose_targets(targets_frame[targets_frame.metric == metric], period, sector, institution):
-        return target if target.comparator is not None else None
+    for target in choose_targets(targets_frame, period, sector, institution):
+        if target.metric == metric:
+            return target if target.comparator is not None else None
     return None
 
 

@@ -104,7 +104,8 @@ def _write_parquet(reader: Reader, filters: Filters, vocabulary: Vocabulary, sea
     schema = first.schema if first is not None else pa.Schema.from_pandas(
         reader.frame(f"SELECT * FROM ({sql}) LIMIT 0", params), preserve_index=False)
     # The schema goes first in the file, so its copy of ``about`` counts the rows beforehand.
-    schema = schema.with_metadata(about(reader, filters, vocabulary, explore.count(reader, filters, search), search))
+    described = about(reader, filters, vocabulary, explore.count(reader, filters, search), search)
+    schema = schema.with_metadata(described)
     rows = 0
     writer = pq.ParquetWriter(target, schema, compression="zstd")
     try:
@@ -114,7 +115,7 @@ def _write_parquet(reader: Reader, filters: Filters, vocabulary: Vocabulary, sea
         for batch in batches:
             writer.write_batch(batch)
             rows += batch.num_rows
-        writer.add_key_value_metadata(about(reader, filters, vocabulary, rows, search))
+        writer.add_key_value_metadata({**described, "rows": str(rows)})
     finally:
         writer.close()
     return rows

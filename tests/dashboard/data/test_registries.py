@@ -86,3 +86,11 @@ def test_a_reader_keeps_the_version_it_saw_first(db_path):
     assert reader.version == database.version
     assert reader.cached("x", 1, lambda: "first") == reader.cached("x", 1, lambda: "second") == "first"
     assert database.reader().cached("x", 1, lambda: "third") == "first"  # same warehouse version
+
+
+def test_the_cache_can_forget_some_queries_only():
+    cache = VersionedCache()
+    for name in ("vocabulary", "institution_profile", "trend_counts"):
+        cache.get("v1", (name, None), lambda name=name: name)
+    cache.clear(["institution_profile", "trend_counts"])
+    assert len(cache) == 1 and cache.get("v1", ("vocabulary", None), lambda: "again") == "vocabulary"
