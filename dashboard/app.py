@@ -45,31 +45,46 @@ def create_app(settings: DashboardSettings) -> dash.Dash:
 
 def _navbar() -> dbc.Navbar:
     links = [
-        dbc.NavItem(html.A(page["name"], href=page["relative_path"], className="nav-link",
-                           **{"data-keep-query": "1"}))
-        for page in dash.page_registry.values() if page.get("nav", True)
+        dbc.NavItem(html.A(page["name"], href=page["relative_path"], className="nav-link", **{"data-keep-query": "1"}))
+        for page in dash.page_registry.values()
+        if page.get("nav", True)
     ]
     return dbc.Navbar(
-        dbc.Container([
-            html.A(dbc.NavbarBrand("B.C. Micro-credentials", className="fw-semibold"), href="/",
-                   style={"textDecoration": "none"}, **{"data-keep-query": "1"}),
-            dbc.NavbarToggler(id="navbar-toggler", n_clicks=0),
-            dbc.Collapse(dbc.Nav(links, navbar=True, className="ms-auto"), id="navbar-collapse", navbar=True,
-                         is_open=False),
-        ], fluid=True),
-        color="primary", dark=True, className="mb-3",
+        dbc.Container(
+            [
+                html.A(
+                    dbc.NavbarBrand("B.C. Micro-credentials", className="fw-semibold"),
+                    href="/",
+                    style={"textDecoration": "none"},
+                    **{"data-keep-query": "1"},
+                ),
+                dbc.NavbarToggler(id="navbar-toggler", n_clicks=0),
+                dbc.Collapse(
+                    dbc.Nav(links, navbar=True, className="ms-auto"), id="navbar-collapse", navbar=True, is_open=False
+                ),
+            ],
+            fluid=True,
+        ),
+        color="primary",
+        dark=True,
+        className="mb-3",
     )
 
 
 def _shell(settings: DashboardSettings, database: Database):
     def layout():
-        return html.Div([
-            _navbar(),
-            dcc.Store(id="url-sync"),
-            dbc.Container(dash.page_container, fluid=True, className="pb-4", id="page"),
-            html.Footer(id="footer", className="footer text-muted small border-top py-2 px-3",
-                        children=_footer_text(settings, database)),
-        ])
+        return html.Div(
+            [
+                _navbar(),
+                dcc.Store(id="url-sync"),
+                dbc.Container(dash.page_container, fluid=True, className="pb-4", id="page"),
+                html.Footer(
+                    id="footer",
+                    className="footer text-muted small border-top py-2 px-3",
+                    children=_footer_text(settings, database),
+                ),
+            ]
+        )
 
     return layout
 
@@ -81,8 +96,10 @@ def _footer_text(settings: DashboardSettings, database: Database) -> str:
         return f"No data loaded yet. Source: {settings.data_source}."
     last = info["last_load"] or info["published_at"]
     when = last.strftime("%Y-%m-%d %H:%M UTC") if last is not None else "never"
-    return (f"Data version {info['version']}, last load {when}. Source: {settings.data_source}, "
-            f"loaded and checked by mcred.")
+    return (
+        f"Data version {info['version']}, last load {when}. Source: {settings.data_source}, "
+        f"loaded and checked by mcred."
+    )
 
 
 def _register_shell_callbacks(app: dash.Dash) -> None:
@@ -130,8 +147,11 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         if not ids:
             return []
         filters = Filters.from_controls(dash.ctx.inputs_list[0], vocabulary(context.reader()))
-        extra = {item["id"]["name"]: str(item["value"]) for item in dash.ctx.inputs_list[1]
-                 if item.get("value") not in (None, "", item["id"]["default"])}
+        extra = {
+            item["id"]["name"]: str(item["value"])
+            for item in dash.ctx.inputs_list[1]
+            if item.get("value") not in (None, "", item["id"]["default"])
+        }
         return [href(i["path"], filters, extra) for i in ids]
 
     app.clientside_callback(

@@ -19,5 +19,6 @@ class DashboardSettings:
     @classmethod
     def from_env(cls) -> DashboardSettings:
         """For WSGI servers: MCRED_DB names the warehouse; MCRED_DEBUG=1 turns on Dash debug mode."""
-        return cls(db_path=Path(os.environ.get("MCRED_DB") or DEFAULT_DB).resolve(),
-                   debug=os.environ.get("MCRED_DEBUG") == "1")
+        return cls(
+            db_path=Path(os.environ.get("MCRED_DB") or DEFAULT_DB).resolve(), debug=os.environ.get("MCRED_DEBUG") == "1"
+        )

@@ -12,8 +12,20 @@ from dashboard.data.dimensions import NOT_REPORTED, NOT_REPORTED_LABEL
 __all__ = ["NOT_REPORTED_LABEL", "base_layout", "colours_for"]
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
-TOL_MUTED = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255",
-             "#AA4499", "#6699CC", "#661100", "#888888")
+TOL_MUTED = (
+    "#332288",
+    "#88CCEE",
+    "#44AA99",
+    "#117733",
+    "#999933",
+    "#DDCC77",
+    "#CC6677",
+    "#882255",
+    "#AA4499",
+    "#6699CC",
+    "#661100",
+    "#888888",
+)
 NOT_REPORTED_COLOUR = "#BBBBBB"
 SINGLE = "#0072B2"
 TARGET_COLOUR = "#D55E00"
@@ -44,7 +56,6 @@ STATUS_LABELS = {
 STATUS_MARKS = {"accepted": "✓", "partial": "◐", "rejected": "✗", "missing": "–"}
 STATUS_TEXT = "#111111"
 TAG_BACKGROUND = "#ffffff"  # a tag (late, overdue, n files) that is not a status
-
 
 
 def colours_for(codes: list[str], long_list: bool = False) -> dict[str, str]:

@@ -103,19 +103,23 @@ def _category_columns(vocab: Vocabulary) -> tuple[list[str], list[str], list[tup
 def institution_profile(reader: Reader, filters: Filters, vocab: Vocabulary) -> Profile:
     """Every institution's counts for the filtered offerings: one GROUP BY, cached per version."""
     where, where_params = compared_filters(filters).where()
-    return reader.cached("institution_profile", (where, repr(where_params)),
-                         lambda: _profile(reader, where, where_params, vocab))
+    return reader.cached(
+        "institution_profile", (where, repr(where_params)), lambda: _profile(reader, where, where_params, vocab)
+    )
 
 
 def _profile(reader: Reader, where: str, where_params: list[Any], vocab: Vocabulary) -> Profile:
     cat_sql, cat_params, keys = _category_columns(vocab)
-    sql = PROFILE_SQL.format(compliant=metric_registry.COMPLIANT, metrics=metric_registry.numerator_sql(reader),
-                             categories=", ".join(cat_sql), where=where)
+    sql = PROFILE_SQL.format(
+        compliant=metric_registry.COMPLIANT,
+        metrics=metric_registry.numerator_sql(reader),
+        categories=", ".join(cat_sql),
+        where=where,
+    )
     frame = reader.frame(sql, [*cat_params, *where_params]).set_index("institution_code").sort_index()
     frame = frame.fillna(0).astype("int64")
     cat_cols = [f"c{i}" for i in range(len(keys))]
-    categories = frame[cat_cols].set_axis(pd.MultiIndex.from_tuples(keys, names=["dimension", "category"]),
-                                          axis=1)
+    categories = frame[cat_cols].set_axis(pd.MultiIndex.from_tuples(keys, names=["dimension", "category"]), axis=1)
     return Profile(frame.drop(columns=cat_cols), categories)
 
 
@@ -177,11 +181,13 @@ def composition(profile: Profile, focus: str, peers: list[str], vocab: Vocabular
     one group can add up to more than 100 %).
     """
     cats, offerings = profile.categories, profile.totals.n_offerings
-    out = pd.DataFrame({"dimension": cats.columns.get_level_values(0),
-                        "category": cats.columns.get_level_values(1)})
+    out = pd.DataFrame({"dimension": cats.columns.get_level_values(0), "category": cats.columns.get_level_values(1)})
     out["label"] = [_category_label(d, c, vocab) for d, c in zip(out.dimension, out.category)]
-    members = {"focus": cats.index == focus, "peers": cats.index.isin(peers),
-               "province": np.ones(len(cats), dtype=bool)}
+    members = {
+        "focus": cats.index == focus,
+        "peers": cats.index.isin(peers),
+        "province": np.ones(len(cats), dtype=bool),
+    }
     values = cats.to_numpy()
     for name, rows in members.items():
         base = int(offerings.to_numpy()[rows].sum())
@@ -248,21 +254,46 @@ def scorecard(profile: Profile, targets: list[Target], focus: str, peers: list[s
             rank = int((peer_values > value).sum() if higher_is_better else (peer_values < value).sum()) + 1
         met = target_rules.met(t, value)
         base_col = "n_enrolments" if t.basis == "enrolments" else "n_offerings"
-        rows.append(ScoreRow(
-            metric=t.metric, label=t.label, description=t.description, framework=t.framework, basis=t.basis,
-            comparator=t.comparator, target=t.value, source=t.source, value=value,
-            met=met,
-            peer_median=float(np.median(peer_values)) if len(peer_values) else None,
-            rank=rank, ranked=int(known.sum()), base=int(group.at[focus, base_col]) if has_focus else 0))  # type: ignore[arg-type]
+        rows.append(
+            ScoreRow(
+                metric=t.metric,
+                label=t.label,
+                description=t.description,
+                framework=t.framework,
+                basis=t.basis,
+                comparator=t.comparator,
+                target=t.value,
+                source=t.source,
+                value=value,
+                met=met,
+                peer_median=float(np.median(peer_values)) if len(peer_values) else None,
+                rank=rank,
+                ranked=int(known.sum()),
+                base=int(group[base_col].loc[focus]) if has_focus else 0,
+            )
+        )
     return rows
 
 
-PEER_TABLE_COLUMNS = ("code", "name", "sector", "region", "offerings", "enrolments", "completions",
-                      "completion_rate", "ce_share", "credit_share", "compliance", "note")
+PEER_TABLE_COLUMNS = (
+    "code",
+    "name",
+    "sector",
+    "region",
+    "offerings",
+    "enrolments",
+    "completions",
+    "completion_rate",
+    "ce_share",
+    "credit_share",
+    "compliance",
+    "note",
+)
 
 
-def peer_table(profile: Profile, institutions_frame: pd.DataFrame, focus: str, peers: list[str],
-               vocab: Vocabulary) -> pd.DataFrame:
+def peer_table(
+    profile: Profile, institutions_frame: pd.DataFrame, focus: str, peers: list[str], vocab: Vocabulary
+) -> pd.DataFrame:
     """One row for the focus and one per peer: key figures, with small or missing data noted."""
     ref = institutions_frame.set_index("code")
     codes = [c for c in [focus, *peers] if c in ref.index]
@@ -277,19 +308,24 @@ def peer_table(profile: Profile, institutions_frame: pd.DataFrame, focus: str, p
     note = np.where(n == 0, "no offerings", np.where(n < SMALL_N, "n<5", ""))
     is_focus = np.array([c == focus for c in codes], dtype=bool)
     note = np.where(is_focus, np.where(note == "", "focus", "focus; " + note), note)
-    table = pd.DataFrame({
-        "code": codes,
-        "name": ref.name.reindex(codes).to_numpy(),
-        "sector": [vocab.label("sector", s) for s in ref.sector.reindex(codes)],
-        "region": [vocab.label("region", r) for r in ref.region.reindex(codes)],
-        "offerings": n.to_numpy(), "enrolments": enrol.to_numpy(),
-        "completions": t.n_completions.fillna(0).astype("int64").to_numpy(),
-        "completion_rate": share(t.n_completions, enrol.where(enrol > 0)).to_numpy(),
-        "ce_share": share(t.ce_share__offerings, offered).to_numpy(),
-        "credit_share": share(t.credit_share__offerings, offered).to_numpy(),
-        "compliance": share(t.n_compliant, offered).to_numpy(),
-        "note": note, "is_focus": is_focus, "small": ((n > 0) & (n < SMALL_N)).to_numpy(),
-    })
+    table = pd.DataFrame(
+        {
+            "code": codes,
+            "name": ref.name.reindex(codes).to_numpy(),
+            "sector": [vocab.label("sector", s) for s in ref.sector.reindex(codes)],
+            "region": [vocab.label("region", r) for r in ref.region.reindex(codes)],
+            "offerings": n.to_numpy(),
+            "enrolments": enrol.to_numpy(),
+            "completions": t.n_completions.fillna(0).astype("int64").to_numpy(),
+            "completion_rate": share(t.n_completions, enrol.where(enrol > 0)).to_numpy(),
+            "ce_share": share(t.ce_share__offerings, offered).to_numpy(),
+            "credit_share": share(t.credit_share__offerings, offered).to_numpy(),
+            "compliance": share(t.n_compliant, offered).to_numpy(),
+            "note": note,
+            "is_focus": is_focus,
+            "small": ((n > 0) & (n < SMALL_N)).to_numpy(),
+        }
+    )
     return table
 
 
@@ -308,9 +344,13 @@ def trend(counts: pd.DataFrame, focus: str, peers: list[str], periods: list[str]
     at_period = {p: i for i, p in enumerate(periods)}
     at_institution = {c: j for j, c in enumerate(members)}
     enrolments = counts.enrolments.to_numpy(dtype=float)
-    columns = {"offerings": counts.offerings.to_numpy(dtype=float), "enrolments": enrolments,
-               "completion_rate": np.divide(counts.completions.to_numpy(dtype=float), enrolments,
-                                            out=np.full(len(counts), np.nan), where=enrolments > 0)}
+    columns = {
+        "offerings": counts.offerings.to_numpy(dtype=float),
+        "enrolments": enrolments,
+        "completion_rate": np.divide(
+            counts.completions.to_numpy(dtype=float), enrolments, out=np.full(len(counts), np.nan), where=enrolments > 0
+        ),
+    }
     grids = {m: np.full((len(periods), len(members)), np.nan) for m in TREND_MEASURES}
     for k, (period, code) in enumerate(zip(counts.reporting_period, counts.institution_code)):
         i, j = at_period.get(period), at_institution.get(code)
@@ -324,10 +364,17 @@ def trend(counts: pd.DataFrame, focus: str, peers: list[str], periods: list[str]
         with warnings.catch_warnings():  # a period no peer reported: NaN, as intended
             warnings.simplefilter("ignore", RuntimeWarning)
             median = np.nanmedian(peer_grid, axis=1) if peer_grid.shape[1] else np.full(len(periods), np.nan)
-        frames.append(pd.DataFrame({
-            "reporting_period": periods, "measure": measure, "focus": grid[:, 0],
-            "peer_median": median, "peers_reporting": reporting.astype("int64"),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "reporting_period": periods,
+                    "measure": measure,
+                    "focus": grid[:, 0],
+                    "peer_median": median,
+                    "peers_reporting": reporting.astype("int64"),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -345,8 +392,11 @@ def no_data_message(name: str, periods: list[str], statuses: dict[str, str], fil
         else:
             parts.append(f"no {period} submission was received")
     have_accepted = any(statuses.get(p) in ("accepted", "partial") for p in periods)
-    lead = (f"{name} has no offerings to compare for {', '.join(periods)}" if have_accepted and filtered
-            else f"{name} has no accepted submission for {', '.join(periods)}")
+    lead = (
+        f"{name} has no offerings to compare for {', '.join(periods)}"
+        if have_accepted and filtered
+        else f"{name} has no accepted submission for {', '.join(periods)}"
+    )
     return f"{lead}: " + "; ".join(parts) + "."
 
 
@@ -384,22 +434,36 @@ def comparison(reader: Reader, filters: Filters, focus: str, choice: PeerChoice,
     focus_n = int(totals.n_offerings.get(focus, 0))
     periods = list(filters.period) or vocab.codes(PERIOD)
     table = peer_table(profile, insts, focus, peers, vocab)
-    common = Comparison(focus, name, peers, [p for p in peers if p in totals.index],
-                        describe_peers(insts, focus, choice, vocab), periods, focus_n, int(totals.n_offerings.sum()),
-                        len(totals), [p for p in IGNORED_FILTERS if filters.get(p)], table, None, None, None, None)
+    common = Comparison(
+        focus,
+        name,
+        peers,
+        [p for p in peers if p in totals.index],
+        describe_peers(insts, focus, choice, vocab),
+        periods,
+        focus_n,
+        int(totals.n_offerings.sum()),
+        len(totals),
+        [p for p in IGNORED_FILTERS if filters.get(p)],
+        table,
+        None,
+        None,
+        None,
+        None,
+    )
     if focus_n == 0:
         narrowed = any(filters.get(p) for p in NARROWING)
         why = no_data_message(name, periods, reporting_statuses(reader, focus, periods), filtered=narrowed)
         return common._replace(no_data=why)
     comp = composition(profile, focus, peers, vocab)
     period = filters.period[0] if len(filters.period) == 1 else None
-    card = scorecard(profile, target_rules.targets_for(reader, period, str(ref.at[focus, "sector"]), focus), focus,
-                     peers)
+    card = scorecard(
+        profile, target_rules.targets_for(reader, period, str(ref.at[focus, "sector"]), focus), focus, peers
+    )
     return common._replace(composition=comp, standouts=standouts(comp), scorecard=card)
 
 
-def focus_trend(reader: Reader, filters: Filters, focus: str, choice: PeerChoice, vocab: Vocabulary
-                ) -> pd.DataFrame:
+def focus_trend(reader: Reader, filters: Filters, focus: str, choice: PeerChoice, vocab: Vocabulary) -> pd.DataFrame:
     """``trend`` of the focus and its peer group across every fiscal year."""
     peers = peer_codes(institutions(reader), focus, choice)
     return trend(trend_counts(reader, filters), focus, peers, vocab.codes(PERIOD))

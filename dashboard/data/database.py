@@ -58,8 +58,9 @@ class Database:
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
-            raise NoWarehouse(f"No data yet: the warehouse {self.path} does not exist. "
-                              "Load submissions with: mcred load PATH") from None
+            raise NoWarehouse(
+                f"No data yet: the warehouse {self.path} does not exist. Load submissions with: mcred load PATH"
+            ) from None
         return _Version(st.st_ino, st.st_size, st.st_mtime_ns)
 
     def _connection(self) -> duckdb.DuckDBPyConnection:
@@ -103,8 +104,9 @@ class Database:
         finally:
             cur.close()
 
-    def arrow_batches(self, sql: str, params: list[Any] | None = None,
-                      batch_rows: int = 65_536) -> Iterator[pa.RecordBatch]:
+    def arrow_batches(
+        self, sql: str, params: list[Any] | None = None, batch_rows: int = 65_536
+    ) -> Iterator[pa.RecordBatch]:
         """Stream a result as Arrow record batches (exports)."""
         cur = self.cursor()
         try:
@@ -143,8 +145,9 @@ class Reader:
     def rows(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
         return self.database.rows(sql, params)
 
-    def arrow_batches(self, sql: str, params: list[Any] | None = None,
-                      batch_rows: int = 65_536) -> Iterator[pa.RecordBatch]:
+    def arrow_batches(
+        self, sql: str, params: list[Any] | None = None, batch_rows: int = 65_536
+    ) -> Iterator[pa.RecordBatch]:
         return self.database.arrow_batches(sql, params, batch_rows)
 
     def cached(self, name: str, key: Hashable, compute: Callable[[], T]) -> T:

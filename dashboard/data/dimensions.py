@@ -66,31 +66,89 @@ class Dimension:
         return f"{self.column} = ?", [code]
 
 
+# fmt: off  (one dimension an entry, read as a table)
 DIMENSIONS: tuple[Dimension, ...] = (
-    Dimension("period", "reporting_period", "plain", "Fiscal year", "Fiscal year", FROM_PERIODS,
-              "fiscal years, e.g. 2024/25 (or all; default: the latest)", primary=True),
-    Dimension("institution", "institution_code", "plain", "Institution", "Institution", FROM_INSTITUTIONS,
-              "institution codes", primary=True),
-    Dimension("sector", "sector", "plain", "Sector", "Sector", "sector",
-              "research_university, teaching_university, college, institute", primary=True),
-    Dimension("region", "region", "plain", "Region", "Region", "region", "regions of the institutions reference",
-              primary=True),
-    Dimension("type", "mc_type", "plain", "Type", "Micro-credential type", "mc_type",
-              "micro-credential type codes"),
-    Dimension("delivery", "delivery_mode", "plain", "Delivery mode", "Delivery mode", "delivery_mode",
-              "delivery mode codes"),
-    Dimension("credit", "credit_status", "plain", "Credit status", "Credit status", "credit_status",
-              "credit status codes"),
-    Dimension("partner", "partner_categories", "list", "Partner category", "Partner category", "partner_category",
-              "partner category codes"),
-    Dimension("field", "field_of_study", "plain", "Field of study", "Field of study", "field_of_study",
-              "field of study codes", optional=True),
-    Dimension("ce", "continuing_education", "boolean", "Continuing education", "Continuing education", FROM_LABELS,
-              "continuing education: yes or no",
-              yes_no_labels=("Continuing education", "Not continuing education")),
-    Dimension("funded", "ministry_funded", "boolean", "Ministry funded", "Ministry funded", FROM_LABELS,
-              "ministry funded: yes or no", yes_no_labels=("Ministry funded", "Not ministry funded")),
+    Dimension(
+        "period",
+        "reporting_period",
+        "plain",
+        "Fiscal year",
+        "Fiscal year",
+        FROM_PERIODS,
+        "fiscal years, e.g. 2024/25 (or all; default: the latest)",
+        primary=True,
+    ),
+    Dimension(
+        "institution",
+        "institution_code",
+        "plain",
+        "Institution",
+        "Institution",
+        FROM_INSTITUTIONS,
+        "institution codes",
+        primary=True,
+    ),
+    Dimension(
+        "sector",
+        "sector",
+        "plain",
+        "Sector",
+        "Sector",
+        "sector",
+        "research_university, teaching_university, college, institute",
+        primary=True,
+    ),
+    Dimension(
+        "region", "region", "plain", "Region", "Region", "region", "regions of the institutions reference", primary=True
+    ),
+    Dimension("type", "mc_type", "plain", "Type", "Micro-credential type", "mc_type", "micro-credential type codes"),
+    Dimension(
+        "delivery", "delivery_mode", "plain", "Delivery mode", "Delivery mode", "delivery_mode", "delivery mode codes"
+    ),
+    Dimension(
+        "credit", "credit_status", "plain", "Credit status", "Credit status", "credit_status", "credit status codes"
+    ),
+    Dimension(
+        "partner",
+        "partner_categories",
+        "list",
+        "Partner category",
+        "Partner category",
+        "partner_category",
+        "partner category codes",
+    ),
+    Dimension(
+        "field",
+        "field_of_study",
+        "plain",
+        "Field of study",
+        "Field of study",
+        "field_of_study",
+        "field of study codes",
+        optional=True,
+    ),
+    Dimension(
+        "ce",
+        "continuing_education",
+        "boolean",
+        "Continuing education",
+        "Continuing education",
+        FROM_LABELS,
+        "continuing education: yes or no",
+        yes_no_labels=("Continuing education", "Not continuing education"),
+    ),
+    Dimension(
+        "funded",
+        "ministry_funded",
+        "boolean",
+        "Ministry funded",
+        "Ministry funded",
+        FROM_LABELS,
+        "ministry funded: yes or no",
+        yes_no_labels=("Ministry funded", "Not ministry funded"),
+    ),
 )
+# fmt: on
 
 BY_PARAM: dict[str, Dimension] = {d.param: d for d in DIMENSIONS}
 PARAMETERS: tuple[str, ...] = tuple(BY_PARAM)

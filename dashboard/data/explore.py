@@ -30,6 +30,7 @@ from dashboard.data.state import SEARCH_MAX_CHARS
 RELATION = """current_offerings
 LEFT JOIN (SELECT submission_id, file_name, loaded_at FROM submissions) AS sub USING (submission_id)"""
 
+
 class GridRequestError(ValueError):
     """A sort or filter model the explorer does not accept (unknown column or operator, bad value)."""
 
@@ -53,20 +54,61 @@ def count(reader: Reader, filters: Filters, search: str | None = None) -> int:
 
 # The submission-format columns in their order, then the reference and compliance columns.
 SUBMISSION_COLUMNS = (
-    "institution_code", "reporting_period", "offering_id", "title", "mc_type", "delivery_mode", "credit_status",
-    "credits", "partner_categories", "continuing_education", "duration_hours", "assessment", "recognition",
-    "ladders_to_credential", "prior_learning_recognition", "field_of_study", "ministry_funded", "competencies",
-    "noc_codes", "enrolments", "completions", "tuition_cad", "start_date", "end_date",
+    "institution_code",
+    "reporting_period",
+    "offering_id",
+    "title",
+    "mc_type",
+    "delivery_mode",
+    "credit_status",
+    "credits",
+    "partner_categories",
+    "continuing_education",
+    "duration_hours",
+    "assessment",
+    "recognition",
+    "ladders_to_credential",
+    "prior_learning_recognition",
+    "field_of_study",
+    "ministry_funded",
+    "competencies",
+    "noc_codes",
+    "enrolments",
+    "completions",
+    "tuition_cad",
+    "start_date",
+    "end_date",
 )
-EXPORT_COLUMNS = (*SUBMISSION_COLUMNS, "institution_name", "sector", "region", "over_duration", "no_assessment",
-                  "no_partner")
+EXPORT_COLUMNS = (
+    *SUBMISSION_COLUMNS,
+    "institution_name",
+    "sector",
+    "region",
+    "over_duration",
+    "no_assessment",
+    "no_partner",
+)
 # VARCHAR columns of the export (after partner_categories is joined): the ones a
 # spreadsheet could read as a formula.
-TEXT_COLUMNS = frozenset({
-    "institution_code", "reporting_period", "offering_id", "title", "mc_type", "delivery_mode", "credit_status",
-    "partner_categories", "recognition", "field_of_study", "competencies", "noc_codes", "institution_name",
-    "sector", "region",
-})
+TEXT_COLUMNS = frozenset(
+    {
+        "institution_code",
+        "reporting_period",
+        "offering_id",
+        "title",
+        "mc_type",
+        "delivery_mode",
+        "credit_status",
+        "partner_categories",
+        "recognition",
+        "field_of_study",
+        "competencies",
+        "noc_codes",
+        "institution_name",
+        "sector",
+        "region",
+    }
+)
 
 
 def export_sql(filters: Filters, search: str | None = None, guard_formulas: bool = False) -> tuple[str, list[Any]]:
@@ -91,16 +133,17 @@ def export_sql(filters: Filters, search: str | None = None, guard_formulas: bool
 
 
 class GridColumn(NamedTuple):
-    sql: str      # expression over RELATION (written here, never taken from the browser)
-    kind: str     # text, number, date or yesno: which filter operators apply
+    sql: str  # expression over RELATION (written here, never taken from the browser)
+    kind: str  # text, number, date or yesno: which filter operators apply
     header: str
-    shown: bool   # visible by default
+    shown: bool  # visible by default
 
 
 def _yes_no(column: str) -> str:
     return f"CASE WHEN {column} THEN 'yes' WHEN NOT {column} THEN 'no' END"
 
 
+# fmt: off  (one column a line, read as a table)
 GRID_COLUMNS: dict[str, GridColumn] = {
     "institution_code": GridColumn("institution_code", "text", "Institution", True),
     "institution_name": GridColumn("institution_name", "text", "Institution name", False),
@@ -135,6 +178,7 @@ GRID_COLUMNS: dict[str, GridColumn] = {
     "file_name": GridColumn("file_name", "text", "Submission file", True),
     "loaded_at": GridColumn("strftime(loaded_at, '%Y-%m-%d %H:%M')", "text", "Loaded at", False),
 }
+# fmt: on
 # Hidden in the grid: which submission a row came from (for the details panel) and a stable order.
 ROW_KEYS = ("submission_id", "source_row")
 MAX_BLOCK_ROWS = 1000
@@ -157,8 +201,10 @@ _COMPARE_OPS = {
     "greaterThanOrEqual": "{e} >= ?",
     "inRange": "{e} BETWEEN ? AND ?",
 }
-_BLANK_OPS = {"blank": "({e} IS NULL OR CAST({e} AS VARCHAR) = '')",
-              "notBlank": "({e} IS NOT NULL AND CAST({e} AS VARCHAR) <> '')"}
+_BLANK_OPS = {
+    "blank": "({e} IS NULL OR CAST({e} AS VARCHAR) = '')",
+    "notBlank": "({e} IS NOT NULL AND CAST({e} AS VARCHAR) <> '')",
+}
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 
 
@@ -247,8 +293,11 @@ class GridPage(NamedTuple):
 
 def _cached_count(reader: Reader, relation: str, condition: str, params: list[Any]) -> int:
     # Every block the grid asks for repeats the same count: keep it per warehouse version.
-    return reader.cached("grid_count", (relation, condition, repr(params)), lambda: int(
-        reader.rows(f"SELECT count(*) FROM {relation} WHERE {condition}", params)[0][0]))
+    return reader.cached(
+        "grid_count",
+        (relation, condition, repr(params)),
+        lambda: int(reader.rows(f"SELECT count(*) FROM {relation} WHERE {condition}", params)[0][0]),
+    )
 
 
 def grid_rows(reader: Reader, filters: Filters, search: str | None, request: Mapping[str, Any]) -> GridPage:
@@ -270,20 +319,26 @@ def grid_rows(reader: Reader, filters: Filters, search: str | None, request: Map
     params = [*base_params, *grid_params]
     needs_join = any(name in grid_sql or name in order for name in ("file_name", "loaded_at"))
     relation = RELATION if needs_join else "current_offerings"
-    keys = reader.rows(f"SELECT {', '.join(ROW_KEYS)} FROM {relation} WHERE {condition} "
-                   f"{'ORDER BY ' + order if order else ''} LIMIT ? OFFSET ?", [*params, limit, start])
+    keys = reader.rows(
+        f"SELECT {', '.join(ROW_KEYS)} FROM {relation} WHERE {condition} "
+        f"{'ORDER BY ' + order if order else ''} LIMIT ? OFFSET ?",
+        [*params, limit, start],
+    )
     total = _cached_count(reader, relation, condition, params)
     if not keys:
         return GridPage([], total)
-    select = ", ".join(f"CAST({c.sql} AS VARCHAR) AS {name}" if c.kind == "date" else f"{c.sql} AS {name}"
-                       for name, c in GRID_COLUMNS.items())
+    select = ", ".join(
+        f"CAST({c.sql} AS VARCHAR) AS {name}" if c.kind == "date" else f"{c.sql} AS {name}"
+        for name, c in GRID_COLUMNS.items()
+    )
     submissions = [k[0] for k in keys]
     frame = reader.frame(
         f"SELECT {select}, {', '.join(ROW_KEYS)} FROM {RELATION} "
         "JOIN (SELECT unnest(?::INTEGER[]) AS submission_id, unnest(?::INTEGER[]) AS source_row, "
         "unnest(range(?)) AS _position) AS page USING (submission_id, source_row) "
         "WHERE submission_id BETWEEN ? AND ? ORDER BY _position",
-        [submissions, [k[1] for k in keys], len(keys), min(submissions), max(submissions)])
+        [submissions, [k[1] for k in keys], len(keys), min(submissions), max(submissions)],
+    )
     return GridPage(_records(frame), total)
 
 

@@ -83,8 +83,9 @@ class Filters:
         return list(PARAMETERS)
 
     @classmethod
-    def parse(cls, query: Mapping[str, Iterable[str] | str | None] | str, vocabulary: Vocabulary,
-              strict: bool = True) -> tuple[Filters, list[str]]:
+    def parse(
+        cls, query: Mapping[str, Iterable[str] | str | None] | str, vocabulary: Vocabulary, strict: bool = True
+    ) -> tuple[Filters, list[str]]:
         """Filters from a URL query (string or mapping). Returns (filters, problems).
 
         strict: unknown parameters or values raise FilterError listing accepted ones;

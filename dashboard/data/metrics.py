@@ -36,7 +36,8 @@ def _read(reader: Reader) -> tuple[Metric, ...]:
     columns = {r[0] for r in reader.rows("SELECT column_name FROM (DESCRIBE current_offerings)")}
     out = []
     for name, label, description, framework, column, basis in reader.rows(
-            "SELECT metric, label, description, framework, column_name, basis FROM metrics ORDER BY sort_order"):
+        "SELECT metric, label, description, framework, column_name, basis FROM metrics ORDER BY sort_order"
+    ):
         if not _IDENTIFIER.match(str(name)):
             raise ValueError(f"metric name {name!r} is not a plain identifier")
         if column is not None and (column not in columns or not _IDENTIFIER.match(column)):

@@ -72,23 +72,35 @@ def headline(reader: Reader, filters: Filters) -> tuple[Headline, Headline | Non
         wanted = vocabulary(reader).codes(PERIOD)
     frame = reader.frame(HEADLINE_SQL.format(where=where), [*params, wanted])
     current = frame[frame.reporting_period.isin(periods or wanted)]
-    now = Headline(int(current.offerings.sum()), _institutions(reader, filters) if len(current) > 1 else
-                   int(current.institutions.sum()), int(current.enrolments.sum()), int(current.completions.sum()),
-                   int(current.ce_offerings.sum()), int(current.ce_enrolments.sum()))
+    now = Headline(
+        int(current.offerings.sum()),
+        _institutions(reader, filters) if len(current) > 1 else int(current.institutions.sum()),
+        int(current.enrolments.sum()),
+        int(current.completions.sum()),
+        int(current.ce_offerings.sum()),
+        int(current.ce_enrolments.sum()),
+    )
     before = None
     if compare:
         prev = frame[frame.reporting_period == wanted[1]]
         if len(prev):
             r = prev.iloc[0]
-            before = Headline(int(r.offerings), int(r.institutions), int(r.enrolments), int(r.completions),
-                              int(r.ce_offerings), int(r.ce_enrolments))
+            before = Headline(
+                int(r.offerings),
+                int(r.institutions),
+                int(r.enrolments),
+                int(r.completions),
+                int(r.ce_offerings),
+                int(r.ce_enrolments),
+            )
     return now, before
 
 
 def _institutions(reader: Reader, filters: Filters) -> int:
     where, params = filters.where()
-    return int(reader.rows(f"SELECT count(DISTINCT institution_code) FROM current_offerings WHERE {where}",
-                           params)[0][0])
+    return int(
+        reader.rows(f"SELECT count(DISTINCT institution_code) FROM current_offerings WHERE {where}", params)[0][0]
+    )
 
 
 # --- breakdowns and trend: GROUP BY a dimension of the registry ------------------------------
@@ -104,16 +116,16 @@ SELECT
 {cases}
         ELSE '{SECTOR_CE}'
     END AS dimension,
-    coalesce({', '.join(f'"{p}"' for p in plain)}, sector) AS category,
+    coalesce({", ".join(f'"{p}"' for p in plain)}, sector) AS category,
     ce,
     count(*) AS offerings,
     coalesce(sum(enrolments), 0) AS enrolments
 FROM (
-    SELECT {', '.join(f'{BY_PARAM[p].group_sql()} AS "{p}"' for p in plain)},
-           sector, {BY_PARAM['ce'].group_sql()} AS ce, enrolments
+    SELECT {", ".join(f'{BY_PARAM[p].group_sql()} AS "{p}"' for p in plain)},
+           sector, {BY_PARAM["ce"].group_sql()} AS ce, enrolments
     FROM current_offerings WHERE {where}
 )
-GROUP BY GROUPING SETS ({', '.join(f'("{p}")' for p in plain)}, (sector, ce))
+GROUP BY GROUPING SETS ({", ".join(f'("{p}")' for p in plain)}, (sector, ce))
 """
 
 
@@ -121,9 +133,11 @@ def _grouped_sql(dim: str, where: str, by_period: bool = False) -> str:
     """Offerings and enrolments per category of ``dim`` (a list dimension counts an
     offering once per code it names), optionally per fiscal year too."""
     period = "reporting_period, " if by_period else ""
-    return (f"SELECT {period}category, count(*) AS offerings, coalesce(sum(enrolments), 0) AS enrolments "
-            f"FROM (SELECT {period}enrolments, {dimension(dim).group_sql()} AS category "
-            f"FROM current_offerings WHERE {where}) GROUP BY ALL")
+    return (
+        f"SELECT {period}category, count(*) AS offerings, coalesce(sum(enrolments), 0) AS enrolments "
+        f"FROM (SELECT {period}enrolments, {dimension(dim).group_sql()} AS category "
+        f"FROM current_offerings WHERE {where}) GROUP BY ALL"
+    )
 
 
 def breakdowns(reader: Reader, filters: Filters) -> dict[str, pd.DataFrame]:
@@ -141,8 +155,9 @@ def breakdowns(reader: Reader, filters: Filters) -> dict[str, pd.DataFrame]:
             out[dim] = reader.frame(_grouped_sql(dim, where), params)
         else:
             out[dim] = frame[frame.dimension == dim][["category", "offerings", "enrolments"]].reset_index(drop=True)
-    out[SECTOR_CE] = frame[frame.dimension == SECTOR_CE][["category", "ce", "offerings", "enrolments"]] \
-        .reset_index(drop=True)
+    out[SECTOR_CE] = frame[frame.dimension == SECTOR_CE][["category", "ce", "offerings", "enrolments"]].reset_index(
+        drop=True
+    )
     return out
 
 
@@ -150,8 +165,10 @@ def trend(reader: Reader, filters: Filters, split: str | None, measure: str) -> 
     """Offerings and enrolments per period (all periods, other filters applied), split by a dimension."""
     where, params = filters.where(exclude=(PERIOD,))
     if split in (None, "", NO_SPLIT):
-        sql = (f"SELECT reporting_period, 'all' AS category, count(*) AS offerings, "
-               f"coalesce(sum(enrolments), 0) AS enrolments FROM current_offerings WHERE {where} GROUP BY ALL")
+        sql = (
+            f"SELECT reporting_period, 'all' AS category, count(*) AS offerings, "
+            f"coalesce(sum(enrolments), 0) AS enrolments FROM current_offerings WHERE {where} GROUP BY ALL"
+        )
     elif split in BY_PARAM and split != PERIOD:
         sql = _grouped_sql(split, where, by_period=True)
     else:
@@ -204,8 +221,9 @@ def target_status(counts: pd.DataFrame, tgts: pd.DataFrame, filters: Filters) ->
     total = counts[counts.institution_code.isna()]
     per_inst = counts[counts.institution_code.notna()].reset_index(drop=True)
     codes = per_inst.institution_code.to_numpy()
-    chosen = targets.choose_targets(tgts, _single(filters.period), _single(filters.sector),
-                                    _single(filters.institution))
+    chosen = targets.choose_targets(
+        tgts, _single(filters.period), _single(filters.sector), _single(filters.institution)
+    )
     out = []
     for target in chosen:  # in display order
         metric = target.metric
@@ -215,8 +233,11 @@ def target_status(counts: pd.DataFrame, tgts: pd.DataFrame, filters: Filters) ->
         values = metric_values(per_inst, metric, target.basis).to_numpy(dtype=float)
         gaps = targets.shortfall(target, values)
         order = [i for i in np.argsort(-np.nan_to_num(gaps, nan=-np.inf)) if gaps[i] > targets.TOLERANCE][:3]
-        out.append(TargetStatus(target, actual, bool(targets.met(target, actual)),
-                                [(str(codes[i]), float(values[i])) for i in order]))
+        out.append(
+            TargetStatus(
+                target, actual, bool(targets.met(target, actual)), [(str(codes[i]), float(values[i])) for i in order]
+            )
+        )
     return out
 
 
@@ -226,5 +247,6 @@ def _single(values: tuple[str, ...]) -> str | None:
 
 def ce_target(tgts: pd.DataFrame, filters: Filters) -> Target | None:
     """The continuing-education target that applies to the filters (the CE-by-sector chart's line)."""
-    return targets.choose_target(tgts, "ce_share", _single(filters.period), _single(filters.sector),
-                                 _single(filters.institution))
+    return targets.choose_target(
+        tgts, "ce_share", _single(filters.period), _single(filters.sector), _single(filters.institution)
+    )

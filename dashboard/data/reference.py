@@ -22,9 +22,12 @@ def _vocabulary(reader: Reader) -> Vocabulary:
     for lst, code, label in reader.rows("SELECT list, code, label FROM codes ORDER BY list, sort_order"):
         by_list.setdefault(lst, []).append((code, label))
     institutions = reader.rows("SELECT code, name FROM institutions ORDER BY sort_order")
-    periods = [r[0] for r in reader.rows(
-        "SELECT DISTINCT reporting_period FROM current_submissions WHERE reporting_period IS NOT NULL "
-        "ORDER BY 1")]
+    periods = [
+        r[0]
+        for r in reader.rows(
+            "SELECT DISTINCT reporting_period FROM current_submissions WHERE reporting_period IS NOT NULL ORDER BY 1"
+        )
+    ]
     values: dict[str, tuple[tuple[str, str], ...]] = {}
     for dim in DIMENSIONS:
         if dim.values == FROM_PERIODS:
@@ -46,8 +49,11 @@ def with_periods(vocab: Vocabulary, periods: list[str]) -> Vocabulary:
 
 def institutions(reader: Reader) -> pd.DataFrame:
     """The institutions reference: code, name, sector, region, in reference order."""
-    return reader.cached("institutions", None, lambda: reader.frame(
-        "SELECT code, name, sector, region FROM institutions ORDER BY sort_order, code"))
+    return reader.cached(
+        "institutions",
+        None,
+        lambda: reader.frame("SELECT code, name, sector, region FROM institutions ORDER BY sort_order, code"),
+    )
 
 
 def data_version(reader: Reader) -> dict[str, Any]:

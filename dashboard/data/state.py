@@ -44,15 +44,21 @@ class OverviewState:
     def parse(cls, query: Query) -> OverviewState:
         """Unknown values fall back to the defaults (a page never fails on them)."""
         measure, split = first(query, "measure"), first(query, "split")
-        return cls(measure if measure in MEASURES else cls.DEFAULTS["measure"],
-                   split if split in (NO_SPLIT, *SPLITS) else cls.DEFAULTS["split"])
+        return cls(
+            measure if measure in MEASURES else cls.DEFAULTS["measure"],
+            split if split in (NO_SPLIT, *SPLITS) else cls.DEFAULTS["split"],
+        )
 
 
 # --- the comparison: a focus institution and its peer group ------------------------------------
 
 PEER_KINDS = ("sector", "region", "all")  # besides a hand-picked list of codes
-PEER_KIND_LABELS = {"sector": "Same sector", "region": "Same region", "all": "All institutions",
-                    "custom": "Hand-picked"}
+PEER_KIND_LABELS = {
+    "sector": "Same sector",
+    "region": "Same region",
+    "all": "All institutions",
+    "custom": "Hand-picked",
+}
 
 
 class PeerChoice(NamedTuple):
@@ -71,8 +77,9 @@ def parse_focus(text: str | None, vocab: Vocabulary) -> tuple[str | None, list[s
     code = vocab.lookup("institution", text)
     if code is not None:
         return code, []
-    return None, [f"unknown focus {text!r}: accepted values are institution codes "
-                  f"({', '.join(vocab.codes('institution'))})"]
+    return None, [
+        f"unknown focus {text!r}: accepted values are institution codes ({', '.join(vocab.codes('institution'))})"
+    ]
 
 
 def parse_peers(text: str | None, vocab: Vocabulary) -> tuple[PeerChoice, list[str]]:
@@ -106,8 +113,9 @@ class CompareState:
     peers: PeerChoice = PeerChoice("sector")
 
     @classmethod
-    def parse(cls, query: Query, vocab: Vocabulary,
-              institutions: tuple[str, ...] = ()) -> tuple[CompareState, list[str]]:
+    def parse(
+        cls, query: Query, vocab: Vocabulary, institutions: tuple[str, ...] = ()
+    ) -> tuple[CompareState, list[str]]:
         """(state, problems). Without a focus, exactly one institution among the filters
         (``institutions``) becomes the focus: a link from a page filtered to one institution."""
         focus, problems = parse_focus(first(query, "focus"), vocab)

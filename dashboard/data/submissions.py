@@ -67,8 +67,12 @@ def _location_where(filters: Filters, alias: str) -> tuple[str, list[Any]]:
 
 def reporting_periods(reader: Reader) -> list[str]:
     """Every fiscal year with any submission (accepted or not), oldest first."""
-    return [r[0] for r in reader.rows(
-        "SELECT DISTINCT reporting_period FROM submissions WHERE reporting_period IS NOT NULL ORDER BY 1")]
+    return [
+        r[0]
+        for r in reader.rows(
+            "SELECT DISTINCT reporting_period FROM submissions WHERE reporting_period IS NOT NULL ORDER BY 1"
+        )
+    ]
 
 
 def page_vocabulary(reader: Reader, vocab: Vocabulary) -> Vocabulary:
@@ -112,22 +116,25 @@ def status_matrix(reader: Reader, filters: Filters) -> pd.DataFrame:
 def selected_institutions(reader: Reader, filters: Filters) -> pd.DataFrame:
     """The institutions the location filters select (rows of the matrix even before any load)."""
     where, params = _location_where(filters, "i")
-    return reader.frame(f"SELECT * FROM (SELECT code AS institution_code, name AS institution_name, sector, region, "
-                    f"sort_order FROM institutions) i WHERE {where} ORDER BY sort_order", params)
+    return reader.frame(
+        f"SELECT * FROM (SELECT code AS institution_code, name AS institution_name, sector, region, "
+        f"sort_order FROM institutions) i WHERE {where} ORDER BY sort_order",
+        params,
+    )
 
 
 @dataclass(frozen=True)
 class Headline:
     period: str | None
     institutions: int  # institutions selected by the filters
-    reported: int      # accepted or partial
+    reported: int  # accepted or partial
     accepted: int
     partial: int
-    rejected: int      # only rejected submissions
-    missing: int       # no submission at all
-    on_time: int       # reported, and the current submission was loaded by the deadline
+    rejected: int  # only rejected submissions
+    missing: int  # no submission at all
+    on_time: int  # reported, and the current submission was loaded by the deadline
     late: int
-    overdue: int       # nothing accepted and the deadline has passed
+    overdue: int  # nothing accepted and the deadline has passed
     deadline: date | None
 
 
@@ -141,10 +148,18 @@ def headline(matrix: pd.DataFrame, institutions: int, period: str | None) -> Hea
     late = int(rows.late.fillna(False).astype(bool).sum())
     deadlines = rows.deadline.dropna()
     return Headline(
-        period=period, institutions=institutions, reported=reported, accepted=accepted, partial=partial,
-        rejected=rejected, missing=institutions - reported - rejected, on_time=reported - late, late=late,
+        period=period,
+        institutions=institutions,
+        reported=reported,
+        accepted=accepted,
+        partial=partial,
+        rejected=rejected,
+        missing=institutions - reported - rejected,
+        on_time=reported - late,
+        late=late,
         overdue=int(rows.overdue.fillna(False).astype(bool).sum()),
-        deadline=pd.Timestamp(deadlines.iloc[0]).date() if len(deadlines) else None)
+        deadline=pd.Timestamp(deadlines.iloc[0]).date() if len(deadlines) else None,
+    )
 
 
 def deadline_for(reader: Reader, period: str | None) -> date | None:
@@ -157,8 +172,12 @@ def deadline_for(reader: Reader, period: str | None) -> date | None:
 
 def latest_submission(reader: Reader, institution: str, period: str) -> int | None:
     """The most recently loaded submission of one institution and fiscal year."""
-    rows = reader.rows("SELECT submission_id FROM (" + LATEST_FILES_SQL.format(
-        where="s.institution_code = ? AND s.reporting_period = ?") + ")", [institution, period])
+    rows = reader.rows(
+        "SELECT submission_id FROM ("
+        + LATEST_FILES_SQL.format(where="s.institution_code = ? AND s.reporting_period = ?")
+        + ")",
+        [institution, period],
+    )
     return rows[0][0] if rows else None
 
 
@@ -182,9 +201,11 @@ def submission_history(reader: Reader, institution: str, period: str) -> pd.Data
 
 
 def submission_info(reader: Reader, submission_id: int) -> dict[str, Any] | None:
-    rows = reader.frame("SELECT submission_id, institution_code, institution_name, reporting_period, file_name, "
-                    "sheet, status, loaded_at, is_current FROM submissions WHERE submission_id = ?",
-                    [submission_id])
+    rows = reader.frame(
+        "SELECT submission_id, institution_code, institution_name, reporting_period, file_name, "
+        "sheet, status, loaded_at, is_current FROM submissions WHERE submission_id = ?",
+        [submission_id],
+    )
     return None if rows.empty else cast(dict[str, Any], rows.iloc[0].to_dict())
 
 
@@ -232,8 +253,10 @@ def resolve_issues(reader: Reader, filters: Filters, vocab: Vocabulary, selectio
         latest = latest_submission(reader, code, cell_period)
         info = submission_info(reader, latest) if latest is not None else None
         if info is None:
-            return ResolvedIssues(IssueScope(cell_period, filters, -1, severity, column),  # matches nothing
-                                  problem=f"{code} has no submission for {cell_period}")
+            return ResolvedIssues(
+                IssueScope(cell_period, filters, -1, severity, column),  # matches nothing
+                problem=f"{code} has no submission for {cell_period}",
+            )
         return ResolvedIssues(IssueScope(info["reporting_period"], filters, latest, severity, column), info, True)
     if info is not None:
         return ResolvedIssues(IssueScope(info["reporting_period"], filters, sid, severity, column), info)
@@ -248,8 +271,10 @@ def resolve_issues(reader: Reader, filters: Filters, vocab: Vocabulary, selectio
 def _scope_sql(scope: IssueScope, with_column: bool = True) -> tuple[str, list[Any], str]:
     """(SQL of the scope's submissions, params, WHERE over validation_issues v)."""
     if scope.submission_id is not None:
-        chosen = ("SELECT submission_id, institution_code, institution_name, reporting_period, 0 AS sort_order "
-                  "FROM submissions WHERE submission_id = ?")
+        chosen = (
+            "SELECT submission_id, institution_code, institution_name, reporting_period, 0 AS sort_order "
+            "FROM submissions WHERE submission_id = ?"
+        )
         params: list[Any] = [scope.submission_id]
     else:
         where, loc = _location_where(scope.filters, "s")
@@ -271,8 +296,7 @@ def _scope_sql(scope: IssueScope, with_column: bool = True) -> tuple[str, list[A
 
 def _issues_sql(scope: IssueScope, select: str, order: bool = True, with_column: bool = True) -> tuple[str, list[Any]]:
     chosen, params, where = _scope_sql(scope, with_column)
-    sql = (f"WITH c AS ({chosen}) SELECT {select} FROM validation_issues v JOIN c USING (submission_id) "
-           f"WHERE {where}")
+    sql = f"WITH c AS ({chosen}) SELECT {select} FROM validation_issues v JOIN c USING (submission_id) WHERE {where}"
     if order:
         sql += ' ORDER BY c.sort_order, v.submission_id, v.severity, v."row" NULLS FIRST, v."column"'
     return sql, params
@@ -287,8 +311,11 @@ def issues(reader: Reader, scope: IssueScope, limit: int = ISSUE_LIMIT) -> pd.Da
 
 def issue_counts(reader: Reader, scope: IssueScope) -> dict[str, int]:
     """{'total', 'error', 'warning', 'submissions'} for the scope."""
-    sql, params = _issues_sql(scope, "count(*), count(*) FILTER (WHERE v.severity = 'error'), "
-                                     "count(*) FILTER (WHERE v.severity = 'warning')", order=False)
+    sql, params = _issues_sql(
+        scope,
+        "count(*), count(*) FILTER (WHERE v.severity = 'error'), count(*) FILTER (WHERE v.severity = 'warning')",
+        order=False,
+    )
     total, errors, warnings = reader.rows(sql, params)[0]
     return {"total": total, "error": errors, "warning": warnings}
 
@@ -328,8 +355,10 @@ def compliance_flags(reader: Reader, filters: Filters, period: str | None) -> pd
     ``period`` at or over 288 hours, without assessment, without a partner, with shares."""
     where, params = filters.where(exclude=("period",))
     frame = reader.frame(COMPLIANCE_SQL.format(where=where), [*params, period])
-    order = {code: n for n, (code, _) in enumerate(
-        reader.rows("SELECT code, sort_order FROM institutions ORDER BY sort_order"))}
+    order = {
+        code: n
+        for n, (code, _) in enumerate(reader.rows("SELECT code, sort_order FROM institutions ORDER BY sort_order"))
+    }
     frame["_order"] = frame.institution_code.map(order).fillna(len(order))
     frame = frame.sort_values("_order").drop(columns="_order").reset_index(drop=True)
     if frame.empty or (len(frame) == 1 and frame.offerings.iloc[0] == 0):

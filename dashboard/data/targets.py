@@ -41,15 +41,19 @@ def _scope(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def most_specific(candidates: Sequence[Mapping[str, Any]], period: str | None, sector: str | None,
-                  institution: str | None) -> int | None:
+def most_specific(
+    candidates: Sequence[Mapping[str, Any]], period: str | None, sector: str | None, institution: str | None
+) -> int | None:
     """Which of one metric's target records applies (its position): institution, then sector,
     then fiscal year, then provincial; None when none applies."""
     best, best_score = None, -1
     for index, row in enumerate(candidates):
         t_period, t_sector, t_institution = (_scope(row[k]) for k in ("period", "sector", "institution"))
-        if (t_period and t_period != period) or (t_sector and t_sector != sector) or \
-                (t_institution and t_institution != institution):
+        if (
+            (t_period and t_period != period)
+            or (t_sector and t_sector != sector)
+            or (t_institution and t_institution != institution)
+        ):
             continue
         score = 4 * bool(t_institution) + 2 * bool(t_sector) + bool(t_period)
         if score > best_score:
@@ -57,8 +61,9 @@ def most_specific(candidates: Sequence[Mapping[str, Any]], period: str | None, s
     return best
 
 
-def choose_targets(targets_frame: pd.DataFrame, period: str | None, sector: str | None,
-                   institution: str | None) -> list[Target]:
+def choose_targets(
+    targets_frame: pd.DataFrame, period: str | None, sector: str | None, institution: str | None
+) -> list[Target]:
     """Every metric of the targets, in display order, with the target that applies."""
     by_metric: dict[str, list[dict[str, Any]]] = {}
     for row in targets_frame.sort_values(["sort_order", "target_id"]).to_dict("records"):
@@ -68,17 +73,33 @@ def choose_targets(targets_frame: pd.DataFrame, period: str | None, sector: str 
         best = most_specific(candidates, period, sector, institution)
         chosen = None if best is None else candidates[best]
         first = candidates[0]
-        basis = "enrolments" if metric == "completion_rate" else (
-            str(chosen["basis"]) if chosen is not None else "offerings")
-        out.append(Target(
-            metric, str(first["metric_label"]), str(first["metric_description"]), bool(first["framework"]), basis,
-            None if chosen is None else str(chosen["comparator"]), None if chosen is None else float(chosen["value"]),
-            None if chosen is None else str(chosen["source"])))
+        basis = (
+            "enrolments"
+            if metric == "completion_rate"
+            else (str(chosen["basis"]) if chosen is not None else "offerings")
+        )
+        out.append(
+            Target(
+                metric,
+                str(first["metric_label"]),
+                str(first["metric_description"]),
+                bool(first["framework"]),
+                basis,
+                None if chosen is None else str(chosen["comparator"]),
+                None if chosen is None else float(chosen["value"]),
+                None if chosen is None else str(chosen["source"]),
+            )
+        )
     return out
 
 
-def choose_target(targets_frame: pd.DataFrame, metric: str, period: str | None = None, sector: str | None = None,
-                  institution: str | None = None) -> Target | None:
+def choose_target(
+    targets_frame: pd.DataFrame,
+    metric: str,
+    period: str | None = None,
+    sector: str | None = None,
+    institution: str | None = None,
+) -> Target | None:
     """The target that applies to one metric, or None (no such metric, or no target applies)."""
     for target in choose_targets(targets_frame, period, sector, institution):
         if target.metric == metric:
@@ -88,8 +109,11 @@ def choose_target(targets_frame: pd.DataFrame, metric: str, period: str | None =
 
 def targets_for(reader: Reader, period: str | None, sector: str | None, institution: str | None) -> list[Target]:
     """choose_targets for the warehouse's targets (cached per version)."""
-    return reader.cached("targets_for", (period, sector, institution),
-                         lambda: choose_targets(targets(reader), period, sector, institution))
+    return reader.cached(
+        "targets_for",
+        (period, sector, institution),
+        lambda: choose_targets(targets(reader), period, sector, institution),
+    )
 
 
 def shortfall(target: Target, values: Any) -> Any:

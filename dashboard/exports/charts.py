@@ -34,8 +34,9 @@ CHARTS: dict[str, tuple[str, str | None]] = {
 SPLITS = tuple(p for p in BY_PARAM if p != PERIOD)
 
 
-def chart_rows(reader: Reader, chart: str, filters: Filters, measure: str, split: str = NO_SPLIT
-               ) -> list[dict[str, Any]]:
+def chart_rows(
+    reader: Reader, chart: str, filters: Filters, measure: str, split: str = NO_SPLIT
+) -> list[dict[str, Any]]:
     """The data behind one overview chart, as rows of a small table, in the chart's category order.
 
     ``share`` is the chart's percentage: the category's share of the measure's total
@@ -52,10 +53,17 @@ def chart_rows(reader: Reader, chart: str, filters: Filters, measure: str, split
             raise ExportError(f"unknown split {split!r}: splits are {NO_SPLIT}, {', '.join(SPLITS)}")
         frame = overview.trend(reader, filters, split, measure)
         labels = dict(vocab.values.get(split, ())) if split != NO_SPLIT else {}
-        return [{"reporting_period": r.reporting_period, "split": split, "category": r.category,
-                 "label": labels.get(r.category, "All offerings" if r.category == "all" else r.category),
-                 "offerings": int(r.offerings), "enrolments": int(r.enrolments)}
-                for r in frame.itertuples()]
+        return [
+            {
+                "reporting_period": r.reporting_period,
+                "split": split,
+                "category": r.category,
+                "label": labels.get(r.category, "All offerings" if r.category == "all" else r.category),
+                "offerings": int(r.offerings),
+                "enrolments": int(r.enrolments),
+            }
+            for r in frame.itertuples()
+        ]
     assert list_name is not None
     data = overview.breakdowns(reader, filters)
     frame = data[key]
@@ -65,14 +73,28 @@ def chart_rows(reader: Reader, chart: str, filters: Filters, measure: str, split
     order = {code: i for i, code in enumerate([*vocab.codes(list_name), NOT_REPORTED])}
     if key == overview.SECTOR_CE:
         per_sector = frame.groupby("category")[measure].sum().to_dict()
-        rows = [{"sector": r.category, "label": labels.get(r.category, r.category),
-                 "continuing_education": r.ce, "offerings": int(r.offerings), "enrolments": int(r.enrolments),
-                 "share_of_sector": _share(getattr(r, measure), per_sector.get(r.category, 0))}
-                for r in frame.itertuples()]
+        rows = [
+            {
+                "sector": r.category,
+                "label": labels.get(r.category, r.category),
+                "continuing_education": r.ce,
+                "offerings": int(r.offerings),
+                "enrolments": int(r.enrolments),
+                "share_of_sector": _share(getattr(r, measure), per_sector.get(r.category, 0)),
+            }
+            for r in frame.itertuples()
+        ]
         return sorted(rows, key=lambda r: (order.get(r["sector"], len(order)), r["continuing_education"]))
-    rows = [{"category": r.category, "label": labels.get(r.category, r.category), "offerings": int(r.offerings),
-             "enrolments": int(r.enrolments), "share": _share(getattr(r, measure), total)}
-            for r in frame.itertuples()]
+    rows = [
+        {
+            "category": r.category,
+            "label": labels.get(r.category, r.category),
+            "offerings": int(r.offerings),
+            "enrolments": int(r.enrolments),
+            "share": _share(getattr(r, measure), total),
+        }
+        for r in frame.itertuples()
+    ]
     return sorted(rows, key=lambda r: (order.get(r["category"], len(order)), r["category"]))
 
 

@@ -39,8 +39,9 @@ def text_cell(value: Any) -> Any:
     return guard_text(value) if isinstance(value, str) else value
 
 
-def table_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], *, line_end: str = "\n",
-              format_cell=text_cell) -> bytes:
+def table_csv(
+    header: Sequence[str], rows: Iterable[Sequence[Any]], *, line_end: str = "\n", format_cell=text_cell
+) -> bytes:
     """A small table as CSV bytes."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator=line_end)
@@ -50,8 +51,9 @@ def table_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], *, line_end:
     return BOM + out.getvalue().encode("utf-8")
 
 
-def arrow_csv(batches: Iterable[pa.RecordBatch], columns: Sequence[str], *,
-              neutralise: bool = True) -> Iterator[tuple[bytes, int]]:
+def arrow_csv(
+    batches: Iterable[pa.RecordBatch], columns: Sequence[str], *, neutralise: bool = True
+) -> Iterator[tuple[bytes, int]]:
     """(chunk, rows in it) per batch, the byte-order mark first; a header line even without rows.
 
     neutralise: guard text cells here (vectorised); False when the SQL already did.
@@ -77,7 +79,9 @@ def arrow_csv(batches: Iterable[pa.RecordBatch], columns: Sequence[str], *,
             yield tail, 0
 
 
-def csv_chunks(batches: Iterable[pa.RecordBatch], columns: Sequence[str], *, neutralise: bool = True) -> Iterator[bytes]:
+def csv_chunks(
+    batches: Iterable[pa.RecordBatch], columns: Sequence[str], *, neutralise: bool = True
+) -> Iterator[bytes]:
     """The CSV as byte chunks (a streamed response)."""
     for chunk, _rows in arrow_csv(batches, columns, neutralise=neutralise):
         yield chunk

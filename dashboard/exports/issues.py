@@ -9,7 +9,7 @@ row number as the institution sees it in its own file.
 
 No cell can run as a formula: CSV text cells that begin with = + - @ tab or CR get
 Excel's text marker ``'``; XLSX text cells are written as text (never formulas).
-Big lists stream (CSV, pyarrow) or are written row by row (XLSX, xlsxwriter constant_memory).
+Big lists stream (CSV, pyarrow) or are written a batch at a time (XLSX, dashboard/exports/xlsx.py).
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ from dashboard.exports.xlsx import write_xlsx
 __all__ = ["csv_cell", "csv_chunks"]
 
 COLUMNS = [name for name, _ in sq.ISSUE_EXPORT_COLUMNS]
-ROW_NUMBER_NOTE = ("row is the row number in the institution's own file, as a spreadsheet shows it "
-                   "(the header row's number + n)")
+ROW_NUMBER_NOTE = (
+    "row is the row number in the institution's own file, as a spreadsheet shows it (the header row's number + n)"
+)
 csv_cell = cell
 
 
@@ -53,8 +54,12 @@ def scope_from_query(reader: Reader, query: Mapping[str, Any]) -> tuple[sq.Issue
         raise ExportError(found.problem, status=found.status)
     scope, info = found.scope, found.submission
     if info is not None:
-        parts = ["issues", info["institution_code"] or "unknown", info["reporting_period"] or "",
-                 f"submission-{scope.submission_id}"]
+        parts = [
+            "issues",
+            info["institution_code"] or "unknown",
+            info["reporting_period"] or "",
+            f"submission-{scope.submission_id}",
+        ]
     else:
         chosen = list(filters.institution) if 0 < len(filters.institution) <= 3 else []
         parts = ["issues", *chosen, scope.period or ""]
@@ -68,13 +73,17 @@ def scope_from_query(reader: Reader, query: Mapping[str, Any]) -> tuple[sq.Issue
 def describe_scope(reader: Reader, scope: sq.IssueScope) -> str:
     if scope.submission_id is not None:
         info = sq.submission_info(reader, scope.submission_id) or {}
-        return (f"submission {scope.submission_id}: {info.get('file_name')} ({info.get('institution_code')}, "
-                f"{info.get('reporting_period')}, {info.get('status')})")
+        return (
+            f"submission {scope.submission_id}: {info.get('file_name')} ({info.get('institution_code')}, "
+            f"{info.get('reporting_period')}, {info.get('status')})"
+        )
     vocab = vocabulary(reader)
-    described = [f"{n}: " + ", ".join(vocab.label(n, v) for v in vals) for n, vals in scope.filters.active()
-                 if n in sq.LOCATION_PARAMETERS]
-    return (f"{scope.period}: each institution's most recent file"
-            + (f" ({'; '.join(described)})" if described else ""))
+    described = [
+        f"{n}: " + ", ".join(vocab.label(n, v) for v in vals)
+        for n, vals in scope.filters.active()
+        if n in sq.LOCATION_PARAMETERS
+    ]
+    return f"{scope.period}: each institution's most recent file" + (f" ({'; '.join(described)})" if described else "")
 
 
 def issues_csv(reader: Reader, query: Mapping[str, Any]) -> tuple[Iterator[bytes], str]:
@@ -93,9 +102,11 @@ def xlsx_bytes(batches: Iterable[pa.RecordBatch], columns: list[str], about: lis
 def issues_xlsx(reader: Reader, query: Mapping[str, Any]) -> tuple[bytes, str]:
     """(workbook bytes, file name); ExportError (413) when the issues do not fit on a worksheet."""
     scope, parts = scope_from_query(reader, query)
-    formats.check_fits_xlsx(sq.issue_counts(reader, scope)["total"],
-                            "{rows:,} issues are more than an .xlsx holds ({limit:,} rows): download the CSV, or "
-                            "choose a severity, column or institution")
+    formats.check_fits_xlsx(
+        sq.issue_counts(reader, scope)["total"],
+        "{rows:,} issues are more than an .xlsx holds ({limit:,} rows): download the CSV, or "
+        "choose a severity, column or institution",
+    )
     about = [
         ("scope", describe_scope(reader, scope)),
         ("severity", scope.severity or "errors and warnings"),

@@ -18,8 +18,9 @@ def _periods(filters: Filters, most: int | None = None) -> str:
     return "-".join(p.replace("/", "-") for p in filters.period[:most]) or "all-periods"
 
 
-def offerings_name(filters: Filters, fmt: str, today: dt.date | None = None, search: str | None = None,
-                   what: str = "offerings") -> str:
+def offerings_name(
+    filters: Filters, fmt: str, today: dt.date | None = None, search: str | None = None, what: str = "offerings"
+) -> str:
     """e.g. ``mcred-offerings-2024-25-college-20261128.csv`` (``what``: a chart's name instead)."""
     parts = [f"mcred-{what}", _periods(filters, 3)]
     for name, values in filters.active():

@@ -34,8 +34,17 @@ from dashboard.exports.formats import BOM, FORMATS, MEDIA_TYPES
 from dashboard.exports.names import offerings_name as file_name
 from dashboard.exports.xlsx import write_xlsx
 
-__all__ = ["BOM", "FORMATS", "MEDIA_TYPES", "ExportError", "about", "csv_chunks", "export_to_file", "file_name",
-           "parse_filters"]
+__all__ = [
+    "BOM",
+    "FORMATS",
+    "MEDIA_TYPES",
+    "ExportError",
+    "about",
+    "csv_chunks",
+    "export_to_file",
+    "file_name",
+    "parse_filters",
+]
 
 SEARCH_PARAM = ExploreState.PARAMETERS[0]
 CSV_BATCH_ROWS = 16_384  # about 7 MB of CSV per chunk: small enough to keep the server's memory flat
@@ -51,8 +60,9 @@ def parse_filters(query: Mapping[str, Any], vocabulary: Vocabulary) -> tuple[Fil
     return filters, ExploreState.parse(query).search
 
 
-def about(reader: Reader, filters: Filters, vocabulary: Vocabulary, rows: int, search: str | None = None
-          ) -> dict[str, str]:
+def about(
+    reader: Reader, filters: Filters, vocabulary: Vocabulary, rows: int, search: str | None = None
+) -> dict[str, str]:
     """What an export holds: filters, row count, data version, generation time (XLSX sheet, Parquet metadata)."""
     version = data_version(reader)
     described = filters.describe(vocabulary)
@@ -74,8 +84,9 @@ def about(reader: Reader, filters: Filters, vocabulary: Vocabulary, rows: int, s
 
 def _csv_batches(reader: Reader, filters: Filters, search: str | None) -> Iterator[tuple[bytes, int]]:
     sql, params = explore.export_sql(filters, search, guard_formulas=True)
-    return arrow_csv(reader.arrow_batches(sql, params, batch_rows=CSV_BATCH_ROWS), explore.EXPORT_COLUMNS,
-                     neutralise=False)
+    return arrow_csv(
+        reader.arrow_batches(sql, params, batch_rows=CSV_BATCH_ROWS), explore.EXPORT_COLUMNS, neutralise=False
+    )
 
 
 def csv_chunks(reader: Reader, filters: Filters, search: str | None = None) -> Iterator[bytes]:
@@ -84,16 +95,20 @@ def csv_chunks(reader: Reader, filters: Filters, search: str | None = None) -> I
         yield chunk
 
 
-def _write_xlsx(reader: Reader, filters: Filters, vocabulary: Vocabulary, search: str | None,
-                target: BinaryIO) -> int:
+def _write_xlsx(reader: Reader, filters: Filters, vocabulary: Vocabulary, search: str | None, target: BinaryIO) -> int:
     sql, params = explore.export_sql(filters, search)
-    return write_xlsx(target, "offerings", list(explore.EXPORT_COLUMNS),
-                      reader.arrow_batches(sql, params, batch_rows=XLSX_BATCH_ROWS),
-                      lambda rows: about(reader, filters, vocabulary, rows, search).items())
+    return write_xlsx(
+        target,
+        "offerings",
+        list(explore.EXPORT_COLUMNS),
+        reader.arrow_batches(sql, params, batch_rows=XLSX_BATCH_ROWS),
+        lambda rows: about(reader, filters, vocabulary, rows, search).items(),
+    )
 
 
-def _write_parquet(reader: Reader, filters: Filters, vocabulary: Vocabulary, search: str | None,
-                   target: BinaryIO) -> int:
+def _write_parquet(
+    reader: Reader, filters: Filters, vocabulary: Vocabulary, search: str | None, target: BinaryIO
+) -> int:
     """Parquet, with ``about`` in the file's key-value metadata and in the Arrow schema's
     metadata (pyarrow.parquet.read_table(...).schema.metadata shows it)."""
     import pyarrow.parquet as pq
@@ -101,15 +116,18 @@ def _write_parquet(reader: Reader, filters: Filters, vocabulary: Vocabulary, sea
     sql, params = explore.export_sql(filters, search)
     batches = reader.arrow_batches(sql, params)
     first = next(batches, None)
-    schema = first.schema if first is not None else pa.Schema.from_pandas(
-        reader.frame(f"SELECT * FROM ({sql}) LIMIT 0", params), preserve_index=False)
+    schema = (
+        first.schema
+        if first is not None
+        else pa.Schema.from_pandas(reader.frame(f"SELECT * FROM ({sql}) LIMIT 0", params), preserve_index=False)
+    )
     # The schema goes first in the file, so its copy of ``about`` counts the rows beforehand.
     described = about(reader, filters, vocabulary, explore.count(reader, filters, search), search)
     schema = schema.with_metadata(described)
     rows = 0
     writer = pq.ParquetWriter(target, schema, compression="zstd")
     try:
-        for batch in ([] if first is None else [first]):
+        for batch in [] if first is None else [first]:
             writer.write_batch(batch)
             rows += batch.num_rows
         for batch in batches:
@@ -121,8 +139,9 @@ def _write_parquet(reader: Reader, filters: Filters, vocabulary: Vocabulary, sea
     return rows
 
 
-def export_to_file(db: Reader | Database | Path | str, filters: Filters, fmt: str, stream: BinaryIO,
-                   search: str | None = None) -> int:
+def export_to_file(
+    db: Reader | Database | Path | str, filters: Filters, fmt: str, stream: BinaryIO, search: str | None = None
+) -> int:
     """Write the offerings matching ``filters`` (and the title search) to ``stream`` as csv, xlsx or
     parquet; returns the number of rows. The endpoints and ``mcred export`` both call this."""
     if fmt not in FORMATS:
@@ -136,9 +155,11 @@ def export_to_file(db: Reader | Database | Path | str, filters: Filters, fmt: st
             rows += n
         return rows
     if fmt == "xlsx":
-        formats.check_fits_xlsx(explore.count(reader, filters, search),
-                                "{rows:,} rows do not fit in an Excel worksheet ({limit:,} at most): "
-                                "narrow the filters, or export csv or parquet")
+        formats.check_fits_xlsx(
+            explore.count(reader, filters, search),
+            "{rows:,} rows do not fit in an Excel worksheet ({limit:,} at most): "
+            "narrow the filters, or export csv or parquet",
+        )
     writer = _write_xlsx if fmt == "xlsx" else _write_parquet
     if _seekable(stream):
         return writer(reader, filters, vocab, search, stream)

@@ -20,17 +20,45 @@ from dashboard.exports.csv import cell, table_csv
 from dashboard.exports.errors import ExportError
 from dashboard.exports.names import peers_name
 
-HEADER = ("institution_code", "institution_name", "sector", "region", "offerings", "enrolments", "completions",
-          "completion_rate", "ce_share", "credit_share", "compliance", "is_focus", "note")
-COLUMNS = ("code", "name", "sector", "region", "offerings", "enrolments", "completions", "completion_rate",
-           "ce_share", "credit_share", "compliance", "is_focus", "note")
+HEADER = (
+    "institution_code",
+    "institution_name",
+    "sector",
+    "region",
+    "offerings",
+    "enrolments",
+    "completions",
+    "completion_rate",
+    "ce_share",
+    "credit_share",
+    "compliance",
+    "is_focus",
+    "note",
+)
+COLUMNS = (
+    "code",
+    "name",
+    "sector",
+    "region",
+    "offerings",
+    "enrolments",
+    "completions",
+    "completion_rate",
+    "ce_share",
+    "credit_share",
+    "compliance",
+    "is_focus",
+    "note",
+)
 INTEGERS = frozenset({"offerings", "enrolments", "completions"})
 
 
 def peers_csv(table: pd.DataFrame) -> bytes:
     """The peer table (data.compare.peer_table) as UTF-8 CSV with a BOM, for Excel."""
-    rows = ([int(r[c]) if c in INTEGERS else bool(r[c]) if c == "is_focus" else r[c] for c in COLUMNS]
-            for r in table.to_dict("records"))
+    rows = (
+        [int(r[c]) if c in INTEGERS else bool(r[c]) if c == "is_focus" else r[c] for c in COLUMNS]
+        for r in table.to_dict("records")
+    )
     return table_csv(HEADER, rows, line_end="\r\n", format_cell=cell)
 
 
@@ -40,8 +68,9 @@ def peers_download(reader: Reader, query: Mapping[str, Any]) -> tuple[bytes, str
     filters, _ = Filters.parse(query, vocab, strict=True)
     state, problems = CompareState.parse(query, vocab)
     if state.focus is None and not problems:
-        problems.append("focus is required: an institution code, e.g. focus=" + (vocab.codes("institution") or
-                                                                               ["BCIT"])[0])
+        problems.append(
+            "focus is required: an institution code, e.g. focus=" + (vocab.codes("institution") or ["BCIT"])[0]
+        )
     if problems or state.focus is None:
         raise ExportError("; ".join(problems))
     insts = institutions(reader)

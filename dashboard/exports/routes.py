@@ -31,8 +31,11 @@ def _query() -> dict[str, list[str]]:
 
 
 def _attachment(name: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff"}
+    return {
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
 
 
 @exports.errorhandler(ExportError)
@@ -58,8 +61,11 @@ def export_offerings(fmt: str) -> Any:
     filters, search = offerings.parse_filters(_query(), vocabulary(reader))
     name = names.offerings_name(filters, fmt, search=search)
     if fmt == "csv":
-        return Response(stream_with_context(offerings.csv_chunks(reader, filters, search)),
-                        content_type=MEDIA_TYPES["csv"], headers=_attachment(name))
+        return Response(
+            stream_with_context(offerings.csv_chunks(reader, filters, search)),
+            content_type=MEDIA_TYPES["csv"],
+            headers=_attachment(name),
+        )
     tmp = tempfile.TemporaryFile()
     try:
         offerings.export_to_file(reader, filters, fmt, tmp, search)
@@ -81,8 +87,11 @@ def export_chart(chart: str) -> Response:
     split = request.args.get("split") or "none"
     rows = charts.chart_rows(reader, chart, filters, measure, split)
     named = filters.with_values(period=()) if chart == charts.TREND_CHART else filters  # the trend spans all years
-    return Response(charts.chart_csv(rows), content_type=MEDIA_TYPES["csv"],
-                    headers=_attachment(names.chart_name(named, chart, measure)))
+    return Response(
+        charts.chart_csv(rows),
+        content_type=MEDIA_TYPES["csv"],
+        headers=_attachment(names.chart_name(named, chart, measure)),
+    )
 
 
 @exports.get("/peers.csv")

@@ -43,96 +43,207 @@ def layout(**query):
     state, state_problems = CompareState.parse(query, vocab, institutions=filters.institution)
     focus, choice = state.focus, state.peers
     institutions = [{"label": f"{name} ({code})", "value": code} for code, name in vocab.values["institution"]]
-    return html.Div([
-        html.H1("Compare an institution with its peers", id="compare-heading", className="h3 mb-1"),
-        html.P("Choose an institution: its micro-credential portfolio is set beside its peer group's and the "
-               "province's, against the framework's targets.", id="compare-subheading", className="text-muted mb-3"),
-        filter_panel(filters, vocab, problems + state_problems),
-        dbc.Card(dbc.CardBody(dbc.Row([
-            dbc.Col([
-                dbc.Label("Focus institution", html_for="compare-focus", className="small fw-semibold mb-0"),
-                dcc.Dropdown(id=FOCUS_ID, options=institutions, value=focus, clearable=True,
-                             placeholder="Choose an institution…", optionHeight=40),
-            ], xs=12, lg=5),
-            dbc.Col([
-                dbc.Label("Compare with", className="small fw-semibold mb-0 d-block"),
-                dbc.RadioItems(id="compare-peer-kind", value=choice.kind, inline=True, className="small",
-                               options=[{"label": label, "value": kind}
-                                        for kind, label in PEER_KIND_LABELS.items()]),
-                html.Div(dcc.Dropdown(id="compare-peer-pick", options=institutions, value=list(choice.codes),
-                                      multi=True, placeholder="Pick peer institutions…", optionHeight=40),
-                         id="compare-peer-pick-wrap", style=None if choice.kind == "custom" else HIDDEN,
-                         className="mt-1"),
-                dcc.Input(id=PEERS_ID, type="hidden", value=choice.to_param()),
-            ], xs=12, lg=7),
-        ], className="g-2")), className="mb-3"),
-        html.Div(id="compare-message"),
-        html.Div(id="compare-body", style=None if focus else HIDDEN, children=[
-            dbc.Card(dbc.CardBody([
-                html.H2("Portfolio composition", className="h5 mb-1"),
-                html.P(["Share of each group's offerings in each category. Differences of "
-                        f"{compare.LARGE_GAP_PTS:.0f} percentage points or more from the peer group are in bold. "
-                        "Hatched, faded bars rest on fewer than 5 offerings."], className="small text-muted mb-2"),
-                html.Div(id="compare-standouts"),
-                dcc.Loading(html.Div(id="compare-composition"), delay_show=400, type="circle"),
-            ]), className="mb-3"),
-            dbc.Card(dbc.CardBody([
-                html.H2("Scorecard against the targets", className="h5 mb-1"),
-                html.P("The most specific target applies (institution, then sector, then fiscal year, then "
-                       "provincial). Framework rules come from the B.C. Micro-credential Framework (2021); "
-                       "illustrative targets are placeholders for the ministry to set. Rank 1 is best in the "
-                       "target's direction, among the focus and its peers with data.",
-                       className="small text-muted mb-2"),
-                html.Div(id="compare-scorecard"),
-            ]), className="mb-3"),
-            dbc.Card(dbc.CardBody([
-                html.H2("Trend across all fiscal years", className="h5 mb-1"),
-                html.P("The focus institution against the median of its peers that reported in each year "
-                       "(the other filters apply; the fiscal-year filter does not).", className="small text-muted"),
-                html.Div(id="compare-trend"),
-            ]), className="mb-3"),
-            dbc.Card(dbc.CardBody([
-                html.Div([
-                    html.H2("Peers", className="h5 mb-0 me-auto"),
-                    html.A("Download CSV", id="compare-peers-download", href="", className="btn btn-sm "
-                           "btn-outline-primary", **{"download": ""}),
-                ], className="d-flex align-items-center mb-1"),
-                html.P("Click a row to make that institution the focus. Sort by clicking a column heading. "
-                       "n<5: the shares rest on fewer than 5 offerings.", id="compare-peers-caption",
-                       className="small text-muted mb-2"),
-                dag.AgGrid(
-                    id="compare-peers-grid", rowData=[], columnDefs=grid_columns(framework_rules(reader)),
-                    getRowId="params.data.code",
-                    defaultColDef={"sortable": True, "resizable": True, "suppressMovable": True, "wrapHeaderText": True, "flex": 1,
-                                   "autoHeaderHeight": True},
-                    dashGridOptions={"domLayout": "autoHeight", "animateRows": False,
-                                     "suppressCellFocus": True, "tooltipShowDelay": 300},
-                    getRowStyle={"styleConditions": [
-                        {"condition": "params.data.is_focus",
-                         "style": {"fontWeight": "600", "backgroundColor": "#e6f0f8"}},
-                        {"condition": "params.data.small || params.data.offerings === 0",
-                         "style": {"color": "#6c757d", "fontStyle": "italic"}},
-                    ]},
-                    style={"width": "100%"}, className="ag-theme-alpine compare-grid",
+    return html.Div(
+        [
+            html.H1("Compare an institution with its peers", id="compare-heading", className="h3 mb-1"),
+            html.P(
+                "Choose an institution: its micro-credential portfolio is set beside its peer group's and the "
+                "province's, against the framework's targets.",
+                id="compare-subheading",
+                className="text-muted mb-3",
+            ),
+            filter_panel(filters, vocab, problems + state_problems),
+            dbc.Card(
+                dbc.CardBody(
+                    dbc.Row(
+                        [
+                            dbc.Col(
+                                [
+                                    dbc.Label(
+                                        "Focus institution",
+                                        html_for="compare-focus",
+                                        className="small fw-semibold mb-0",
+                                    ),
+                                    dcc.Dropdown(
+                                        id=FOCUS_ID,
+                                        options=institutions,
+                                        value=focus,
+                                        clearable=True,
+                                        placeholder="Choose an institution…",
+                                        optionHeight=40,
+                                    ),
+                                ],
+                                xs=12,
+                                lg=5,
+                            ),
+                            dbc.Col(
+                                [
+                                    dbc.Label("Compare with", className="small fw-semibold mb-0 d-block"),
+                                    dbc.RadioItems(
+                                        id="compare-peer-kind",
+                                        value=choice.kind,
+                                        inline=True,
+                                        className="small",
+                                        options=[
+                                            {"label": label, "value": kind} for kind, label in PEER_KIND_LABELS.items()
+                                        ],
+                                    ),
+                                    html.Div(
+                                        dcc.Dropdown(
+                                            id="compare-peer-pick",
+                                            options=institutions,
+                                            value=list(choice.codes),
+                                            multi=True,
+                                            placeholder="Pick peer institutions…",
+                                            optionHeight=40,
+                                        ),
+                                        id="compare-peer-pick-wrap",
+                                        style=None if choice.kind == "custom" else HIDDEN,
+                                        className="mt-1",
+                                    ),
+                                    dcc.Input(id=PEERS_ID, type="hidden", value=choice.to_param()),
+                                ],
+                                xs=12,
+                                lg=7,
+                            ),
+                        ],
+                        className="g-2",
+                    )
                 ),
-            ]), className="mb-3"),
-        ]),
-    ])
+                className="mb-3",
+            ),
+            html.Div(id="compare-message"),
+            html.Div(
+                id="compare-body",
+                style=None if focus else HIDDEN,
+                children=[
+                    dbc.Card(
+                        dbc.CardBody(
+                            [
+                                html.H2("Portfolio composition", className="h5 mb-1"),
+                                html.P(
+                                    [
+                                        "Share of each group's offerings in each category. Differences of "
+                                        f"{compare.LARGE_GAP_PTS:.0f} percentage points or more from the peer group are in bold. "
+                                        "Hatched, faded bars rest on fewer than 5 offerings."
+                                    ],
+                                    className="small text-muted mb-2",
+                                ),
+                                html.Div(id="compare-standouts"),
+                                dcc.Loading(html.Div(id="compare-composition"), delay_show=400, type="circle"),
+                            ]
+                        ),
+                        className="mb-3",
+                    ),
+                    dbc.Card(
+                        dbc.CardBody(
+                            [
+                                html.H2("Scorecard against the targets", className="h5 mb-1"),
+                                html.P(
+                                    "The most specific target applies (institution, then sector, then fiscal year, then "
+                                    "provincial). Framework rules come from the B.C. Micro-credential Framework (2021); "
+                                    "illustrative targets are placeholders for the ministry to set. Rank 1 is best in the "
+                                    "target's direction, among the focus and its peers with data.",
+                                    className="small text-muted mb-2",
+                                ),
+                                html.Div(id="compare-scorecard"),
+                            ]
+                        ),
+                        className="mb-3",
+                    ),
+                    dbc.Card(
+                        dbc.CardBody(
+                            [
+                                html.H2("Trend across all fiscal years", className="h5 mb-1"),
+                                html.P(
+                                    "The focus institution against the median of its peers that reported in each year "
+                                    "(the other filters apply; the fiscal-year filter does not).",
+                                    className="small text-muted",
+                                ),
+                                html.Div(id="compare-trend"),
+                            ]
+                        ),
+                        className="mb-3",
+                    ),
+                    dbc.Card(
+                        dbc.CardBody(
+                            [
+                                html.Div(
+                                    [
+                                        html.H2("Peers", className="h5 mb-0 me-auto"),
+                                        html.A(
+                                            "Download CSV",
+                                            id="compare-peers-download",
+                                            href="",
+                                            className="btn btn-sm btn-outline-primary",
+                                            **{"download": ""},
+                                        ),
+                                    ],
+                                    className="d-flex align-items-center mb-1",
+                                ),
+                                html.P(
+                                    "Click a row to make that institution the focus. Sort by clicking a column heading. "
+                                    "n<5: the shares rest on fewer than 5 offerings.",
+                                    id="compare-peers-caption",
+                                    className="small text-muted mb-2",
+                                ),
+                                dag.AgGrid(
+                                    id="compare-peers-grid",
+                                    rowData=[],
+                                    columnDefs=grid_columns(framework_rules(reader)),
+                                    getRowId="params.data.code",
+                                    defaultColDef={
+                                        "sortable": True,
+                                        "resizable": True,
+                                        "suppressMovable": True,
+                                        "wrapHeaderText": True,
+                                        "flex": 1,
+                                        "autoHeaderHeight": True,
+                                    },
+                                    dashGridOptions={
+                                        "domLayout": "autoHeight",
+                                        "animateRows": False,
+                                        "suppressCellFocus": True,
+                                        "tooltipShowDelay": 300,
+                                    },
+                                    getRowStyle={
+                                        "styleConditions": [
+                                            {
+                                                "condition": "params.data.is_focus",
+                                                "style": {"fontWeight": "600", "backgroundColor": "#e6f0f8"},
+                                            },
+                                            {
+                                                "condition": "params.data.small || params.data.offerings === 0",
+                                                "style": {"color": "#6c757d", "fontStyle": "italic"},
+                                            },
+                                        ]
+                                    },
+                                    style={"width": "100%"},
+                                    className="ag-theme-alpine compare-grid",
+                                ),
+                            ]
+                        ),
+                        className="mb-3",
+                    ),
+                ],
+            ),
+        ]
+    )
 
 
 # --- glue: state, query, view (plain functions, tested without a browser) -------------------------
 
 
-def build_compare(reader: Reader, filters: Filters, focus_text: str | None, peers_text: str | None,
-                  vocab: Vocabulary) -> CompareOutputs:
+def build_compare(
+    reader: Reader, filters: Filters, focus_text: str | None, peers_text: str | None, vocab: Vocabulary
+) -> CompareOutputs:
     state, _ = CompareState.parse({"focus": focus_text, "peers": peers_text}, vocab)
     if state.focus is None:
         return prompt_outputs()
     return compare_outputs(compare.comparison(reader, filters, state.focus, state.peers, vocab), filters, state)
 
 
-def build_trend(reader: Reader, filters: Filters, focus_text: str | None, peers_text: str | None,
-                vocab: Vocabulary):
+def build_trend(reader: Reader, filters: Filters, focus_text: str | None, peers_text: str | None, vocab: Vocabulary):
     state, _ = CompareState.parse({"focus": focus_text, "peers": peers_text}, vocab)
     if state.focus is None:
         return None
@@ -149,8 +260,12 @@ PEERS_INPUT = Input({"type": "urlparam", "name": "peers", "default": ALL}, "valu
 
 def _state(focus_values, peers_values) -> tuple[Filters, Vocabulary, str | None, str | None]:
     vocab = vocabulary(context.reader())
-    return Filters.from_controls(ctx.inputs_list[0], vocab), vocab, (focus_values or [None])[0], \
-        (peers_values or [None])[0]
+    return (
+        Filters.from_controls(ctx.inputs_list[0], vocab),
+        vocab,
+        (focus_values or [None])[0],
+        (peers_values or [None])[0],
+    )
 
 
 @callback(
@@ -178,16 +293,25 @@ def update_compare_trend(_filter_values, focus_values, peers_values):
     return build_trend(context.reader(), filters, focus, peers, vocab)
 
 
-@callback(Output(FOCUS_ID, "value"), Input("compare-peers-grid", "cellClicked"), State(FOCUS_ID, "value"),
-          prevent_initial_call=True)
+@callback(
+    Output(FOCUS_ID, "value"),
+    Input("compare-peers-grid", "cellClicked"),
+    State(FOCUS_ID, "value"),
+    prevent_initial_call=True,
+)
 def focus_from_row(cell, current):
     """Clicking a peer's row makes it the focus (the URL follows through syncUrl)."""
     code = (cell or {}).get("rowId")
     return code if code and code != current else dash.no_update
 
 
-@callback(Output("compare-peer-pick", "value"), Input("compare-peer-kind", "value"), State(FOCUS_ID, "value"),
-          State("compare-peer-pick", "value"), prevent_initial_call=True)
+@callback(
+    Output("compare-peer-pick", "value"),
+    Input("compare-peer-kind", "value"),
+    State(FOCUS_ID, "value"),
+    State("compare-peer-pick", "value"),
+    prevent_initial_call=True,
+)
 def prefill_picks(kind, focus, picked):
     """Switching to a hand-picked list starts from the focus's sector peers."""
     if kind != "custom" or picked or not focus:

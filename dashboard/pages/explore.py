@@ -23,6 +23,8 @@ dash.register_page(__name__, path="/explore", name="Explore", title="Explore | B
 GRID_ID = "explore-grid"
 BLOCK_ROWS = 100
 DOWNLOADS = (("csv", "CSV"), ("xlsx", "Excel"), ("parquet", "Parquet"))
+
+
 @page_layout
 def layout(**query):
     _reader, vocab, filters, problems = start(query)
@@ -30,65 +32,138 @@ def layout(**query):
     search = state.search or ""
     extra = state.to_query()
     column_options = [{"label": c.header, "value": f} for f, c in explore_queries.GRID_COLUMNS.items()]
-    return html.Div([
-        html.H1("Explore offerings", className="h3 mb-1"),
-        html.P("Every current offering behind the figures, as reported. Sort or filter any column, search titles, "
-               "and click a submission file to see where a row came from. Downloads hold exactly the offerings "
-               "that match the filters and title search above.", className="text-muted mb-3"),
-        filter_panel(filters, vocab, problems),
-        dbc.Row([
-            dbc.Col(dbc.InputGroup([
-                dbc.InputGroupText("Title contains"),
-                dbc.Input(id=url_param_id("q", ""), type="search", value=search, debounce=0.4,
-                          placeholder="e.g. python", maxLength=SEARCH_MAX_CHARS,
-                          autoComplete="off"),
-            ], size="sm", id="explore-search"), xs=12, md=5, lg=4, className="mb-2"),
-            dbc.Col(html.Div([
-                dbc.Button("Choose columns", id="explore-columns-toggle", color="primary", outline=True, size="sm",
-                           className="me-3"),
-                html.Span("Download", className="small fw-semibold me-2"),
-                html.Div([download_link(f"/export/offerings.{fmt}", label, filters, extra,
-                                        title=f"Download the matching offerings as {label}")
-                          for fmt, label in DOWNLOADS], className="btn-group", role="group",
-                         id="explore-downloads"),
-            ], className="d-flex align-items-center flex-wrap justify-content-md-end gap-1"),
-                xs=12, md=7, lg=8, className="mb-2"),
-        ], className="align-items-center"),
-        dbc.Collapse(dbc.Card(dbc.CardBody([
-            html.Div("Columns shown", className="small fw-semibold mb-1"),
-            dbc.Checklist(id="explore-columns", options=column_options, inline=True, className="small",
-                          value=[f for f, c in explore_queries.GRID_COLUMNS.items() if c.shown]),
-        ]), className="mb-2"), id="explore-columns-panel", is_open=False),
-        html.Div([
-            html.Span("…", id="explore-count", className="fw-semibold"),
-            html.Span(" offerings match", id="explore-count-words", className="text-muted"),
-            html.Span("", id="explore-grid-notice", className="text-danger small ms-2"),
-        ], className="mb-1", **{"aria-live": "polite"}),
-        dag.AgGrid(
-            id=GRID_ID,
-            rowModelType="infinite",
-            columnDefs=column_defs(),
-            defaultColDef={"sortable": True, "resizable": True, "filter": True, "suppressHeaderMenuButton": False},
-            getRowId="params.data.submission_id + '/' + params.data.source_row",
-            dashGridOptions={
-                "cacheBlockSize": BLOCK_ROWS,
-                "maxBlocksInCache": 20,
-                "infiniteInitialRowCount": 1,
-                "rowBuffer": 10,
-                "tooltipShowDelay": 400,
-                "enableCellTextSelection": True,
-                "rowHeight": 34,
-                "localeText": {"noRowsToShow": "No offerings match these filters."},
-            },
-            className="ag-theme-alpine",
-            style={"height": "calc(100vh - 330px)", "minHeight": "420px", "width": "100%"},
-        ),
-        dcc.Store(id="explore-refresh"),
-        dbc.Modal([
-            dbc.ModalHeader(dbc.ModalTitle("Submission", id="submission-title")),
-            dbc.ModalBody(id="submission-details"),
-        ], id="submission-modal", is_open=False, size="lg", scrollable=True),
-    ])
+    return html.Div(
+        [
+            html.H1("Explore offerings", className="h3 mb-1"),
+            html.P(
+                "Every current offering behind the figures, as reported. Sort or filter any column, search titles, "
+                "and click a submission file to see where a row came from. Downloads hold exactly the offerings "
+                "that match the filters and title search above.",
+                className="text-muted mb-3",
+            ),
+            filter_panel(filters, vocab, problems),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        dbc.InputGroup(
+                            [
+                                dbc.InputGroupText("Title contains"),
+                                dbc.Input(
+                                    id=url_param_id("q", ""),
+                                    type="search",
+                                    value=search,
+                                    debounce=0.4,
+                                    placeholder="e.g. python",
+                                    maxLength=SEARCH_MAX_CHARS,
+                                    autoComplete="off",
+                                ),
+                            ],
+                            size="sm",
+                            id="explore-search",
+                        ),
+                        xs=12,
+                        md=5,
+                        lg=4,
+                        className="mb-2",
+                    ),
+                    dbc.Col(
+                        html.Div(
+                            [
+                                dbc.Button(
+                                    "Choose columns",
+                                    id="explore-columns-toggle",
+                                    color="primary",
+                                    outline=True,
+                                    size="sm",
+                                    className="me-3",
+                                ),
+                                html.Span("Download", className="small fw-semibold me-2"),
+                                html.Div(
+                                    [
+                                        download_link(
+                                            f"/export/offerings.{fmt}",
+                                            label,
+                                            filters,
+                                            extra,
+                                            title=f"Download the matching offerings as {label}",
+                                        )
+                                        for fmt, label in DOWNLOADS
+                                    ],
+                                    className="btn-group",
+                                    role="group",
+                                    id="explore-downloads",
+                                ),
+                            ],
+                            className="d-flex align-items-center flex-wrap justify-content-md-end gap-1",
+                        ),
+                        xs=12,
+                        md=7,
+                        lg=8,
+                        className="mb-2",
+                    ),
+                ],
+                className="align-items-center",
+            ),
+            dbc.Collapse(
+                dbc.Card(
+                    dbc.CardBody(
+                        [
+                            html.Div("Columns shown", className="small fw-semibold mb-1"),
+                            dbc.Checklist(
+                                id="explore-columns",
+                                options=column_options,
+                                inline=True,
+                                className="small",
+                                value=[f for f, c in explore_queries.GRID_COLUMNS.items() if c.shown],
+                            ),
+                        ]
+                    ),
+                    className="mb-2",
+                ),
+                id="explore-columns-panel",
+                is_open=False,
+            ),
+            html.Div(
+                [
+                    html.Span("…", id="explore-count", className="fw-semibold"),
+                    html.Span(" offerings match", id="explore-count-words", className="text-muted"),
+                    html.Span("", id="explore-grid-notice", className="text-danger small ms-2"),
+                ],
+                className="mb-1",
+                **{"aria-live": "polite"},
+            ),
+            dag.AgGrid(
+                id=GRID_ID,
+                rowModelType="infinite",
+                columnDefs=column_defs(),
+                defaultColDef={"sortable": True, "resizable": True, "filter": True, "suppressHeaderMenuButton": False},
+                getRowId="params.data.submission_id + '/' + params.data.source_row",
+                dashGridOptions={
+                    "cacheBlockSize": BLOCK_ROWS,
+                    "maxBlocksInCache": 20,
+                    "infiniteInitialRowCount": 1,
+                    "rowBuffer": 10,
+                    "tooltipShowDelay": 400,
+                    "enableCellTextSelection": True,
+                    "rowHeight": 34,
+                    "localeText": {"noRowsToShow": "No offerings match these filters."},
+                },
+                className="ag-theme-alpine",
+                style={"height": "calc(100vh - 330px)", "minHeight": "420px", "width": "100%"},
+            ),
+            dcc.Store(id="explore-refresh"),
+            dbc.Modal(
+                [
+                    dbc.ModalHeader(dbc.ModalTitle("Submission", id="submission-title")),
+                    dbc.ModalBody(id="submission-details"),
+                ],
+                id="submission-modal",
+                is_open=False,
+                size="lg",
+                scrollable=True,
+            ),
+        ]
+    )
 
 
 # --- building outputs (plain functions, tested without a browser) ------------------------

@@ -41,41 +41,95 @@ SPLIT_OPTIONS = [(NO_SPLIT, "No split"), *[(p, BY_PARAM[p].label) for p in SPLIT
 def layout(**query):
     _reader, vocab, filters, problems = start(query)
     state = OverviewState.parse(query)
-    return html.Div([
-        html.H1("Micro-credentials across B.C.", className="h3 mb-1"),
-        html.P("Offerings reported by B.C. public post-secondary institutions, from their latest accepted "
-               "submissions, against the framework's targets.", className="text-muted mb-3"),
-        filter_panel(filters, vocab, problems),
-        html.Div([
-            html.Span("Count by", className="me-2 small fw-semibold"),
-            dbc.RadioItems(id=MEASURE_ID, value=state.measure, inline=True,
-                           options=[{"label": "Offerings", "value": "offerings"},
-                                    {"label": "Enrolments (uptake)", "value": "enrolments"}],
-                           className="d-inline-block"),
-        ], className="mb-3 d-flex align-items-center flex-wrap"),
-        dbc.Row([dbc.Col(kpi_card(k), xs=6, md=4, xl=True, className="mb-2") for k in KPIS], className="g-2"),
-        dcc.Loading(dbc.Row([dbc.Col(graph_card(c), lg=6) for c in (
-            chart_id("type"), chart_id("delivery"), chart_id("credit"), chart_id("partner"), SECTOR_CE_CHART,
-            chart_id("field"))], className="g-3 mt-1"), delay_show=400, type="circle"),
-        dbc.Card(dbc.CardBody([
-            dbc.Row([
-                dbc.Col(html.H2("Trend across all fiscal years", className="h5 mb-2"), md=8),
-                dbc.Col(dcc.Dropdown(id=SPLIT_ID, options=[
-                    {"label": f"Split by: {label}", "value": v} for v, label in SPLIT_OPTIONS], value=state.split,
-                    clearable=False), md=4),
-            ], className="align-items-center"),
-            dcc.Graph(id=TREND_CHART, config={"displayModeBar": False}),
-            chart_download(TREND_CHART),
-        ]), className="mt-3"),
-        dbc.Card(dbc.CardBody([
-            html.H2("Framework targets", className="h5"),
-            html.P(["Framework rules come from the B.C. Micro-credential Framework (2021); illustrative targets "
-                    "are placeholders for the ministry to set in data/targets.toml. "
-                    "The institutions furthest from each target are one click away."],
-                   className="small text-muted"),
-            html.Div(id="targets-panel"),
-        ]), className="mt-3"),
-    ])
+    return html.Div(
+        [
+            html.H1("Micro-credentials across B.C.", className="h3 mb-1"),
+            html.P(
+                "Offerings reported by B.C. public post-secondary institutions, from their latest accepted "
+                "submissions, against the framework's targets.",
+                className="text-muted mb-3",
+            ),
+            filter_panel(filters, vocab, problems),
+            html.Div(
+                [
+                    html.Span("Count by", className="me-2 small fw-semibold"),
+                    dbc.RadioItems(
+                        id=MEASURE_ID,
+                        value=state.measure,
+                        inline=True,
+                        options=[
+                            {"label": "Offerings", "value": "offerings"},
+                            {"label": "Enrolments (uptake)", "value": "enrolments"},
+                        ],
+                        className="d-inline-block",
+                    ),
+                ],
+                className="mb-3 d-flex align-items-center flex-wrap",
+            ),
+            dbc.Row([dbc.Col(kpi_card(k), xs=6, md=4, xl=True, className="mb-2") for k in KPIS], className="g-2"),
+            dcc.Loading(
+                dbc.Row(
+                    [
+                        dbc.Col(graph_card(c), lg=6)
+                        for c in (
+                            chart_id("type"),
+                            chart_id("delivery"),
+                            chart_id("credit"),
+                            chart_id("partner"),
+                            SECTOR_CE_CHART,
+                            chart_id("field"),
+                        )
+                    ],
+                    className="g-3 mt-1",
+                ),
+                delay_show=400,
+                type="circle",
+            ),
+            dbc.Card(
+                dbc.CardBody(
+                    [
+                        dbc.Row(
+                            [
+                                dbc.Col(html.H2("Trend across all fiscal years", className="h5 mb-2"), md=8),
+                                dbc.Col(
+                                    dcc.Dropdown(
+                                        id=SPLIT_ID,
+                                        options=[
+                                            {"label": f"Split by: {label}", "value": v} for v, label in SPLIT_OPTIONS
+                                        ],
+                                        value=state.split,
+                                        clearable=False,
+                                    ),
+                                    md=4,
+                                ),
+                            ],
+                            className="align-items-center",
+                        ),
+                        dcc.Graph(id=TREND_CHART, config={"displayModeBar": False}),
+                        chart_download(TREND_CHART),
+                    ]
+                ),
+                className="mt-3",
+            ),
+            dbc.Card(
+                dbc.CardBody(
+                    [
+                        html.H2("Framework targets", className="h5"),
+                        html.P(
+                            [
+                                "Framework rules come from the B.C. Micro-credential Framework (2021); illustrative targets "
+                                "are placeholders for the ministry to set in data/targets.toml. "
+                                "The institutions furthest from each target are one click away."
+                            ],
+                            className="small text-muted",
+                        ),
+                        html.Div(id="targets-panel"),
+                    ]
+                ),
+                className="mt-3",
+            ),
+        ]
+    )
 
 
 # --- glue: query, build, return (plain functions, tested without a browser) ----------------
@@ -98,18 +152,28 @@ def build_overview(reader: Reader, filters: Filters, measure: str, vocab: Vocabu
         labels = {**dict(vocab.values.get(key, ())), NOT_REPORTED: theme.NOT_REPORTED_LABEL}
         partner = BY_PARAM[key].kind == "list"
         figs[chart] = figures.breakdown_bar(
-            data[key], measure=measure, title=f"{measure.capitalize()} by {BY_PARAM[key].title.lower()}",
-            labels=labels, order=[*codes, NOT_REPORTED], colours=theme.colours_for(codes, long_list=key == "field"),
+            data[key],
+            measure=measure,
+            title=f"{measure.capitalize()} by {BY_PARAM[key].title.lower()}",
+            labels=labels,
+            order=[*codes, NOT_REPORTED],
+            colours=theme.colours_for(codes, long_list=key == "field"),
             denominator=(now.offerings if measure == "offerings" else now.enrolments) if partner else None,
             note="An offering with several partner categories counts in each;<br>shares are of all offerings."
-            if partner else None)
+            if partner
+            else None,
+        )
     tgts = targets(reader)
     ce = queries.ce_target(tgts, filters)
     figs[SECTOR_CE_CHART] = figures.ce_by_sector(
-        data[queries.SECTOR_CE], measure=measure, title=f"Continuing-education share of {measure}, by sector",
-        sector_labels=dict(vocab.values["sector"]), sector_order=vocab.codes("sector"),
+        data[queries.SECTOR_CE],
+        measure=measure,
+        title=f"Continuing-education share of {measure}, by sector",
+        sector_labels=dict(vocab.values["sector"]),
+        sector_order=vocab.codes("sector"),
         target=ce.value if ce is not None else None,
-        target_text=f"target {ce.comparator} {ce.value:.0%} ({ce.source})" if ce is not None else None)
+        target_text=f"target {ce.comparator} {ce.value:.0%} ({ce.source})" if ce is not None else None,
+    )
     panel = targets_panel(queries.metric_counts(reader, filters), tgts, filters, vocab)
     return OverviewOutputs(kpis, changes, figs, panel)
 
@@ -129,9 +193,15 @@ def build_trend(reader: Reader, filters: Filters, measure: str, split: str, voca
     labels = {**(dict(vocab.values.get(list_name, ())) if list_name else {}), NOT_REPORTED: theme.NOT_REPORTED_LABEL}
     words = dict(SPLIT_OPTIONS).get(split, "").lower()
     title = f"{measure.capitalize()} per fiscal year" + (f", by {words}" if split != NO_SPLIT else "")
-    return figures.trend(frame, measure=measure, title=title, labels=labels,
-                         order=[*codes, NOT_REPORTED], colours=theme.colours_for(codes, split == "field"),
-                         periods=vocab.codes(PERIOD))
+    return figures.trend(
+        frame,
+        measure=measure,
+        title=title,
+        labels=labels,
+        order=[*codes, NOT_REPORTED],
+        colours=theme.colours_for(codes, split == "field"),
+        periods=vocab.codes(PERIOD),
+    )
 
 
 # --- callbacks ---------------------------------------------------------------------------

@@ -42,8 +42,9 @@ from dashboard.views.submissions import (
     plural,
 )
 
-dash.register_page(__name__, path="/submissions", name="Submissions",
-                   title="Submissions | B.C. Micro-credentials", order=3)
+dash.register_page(
+    __name__, path="/submissions", name="Submissions", title="Submissions | B.C. Micro-credentials", order=3
+)
 
 __all__ = ["history_panel", "matrix_table"]
 
@@ -56,58 +57,142 @@ def layout(**query):
     submission = "" if selection.submission is None else str(selection.submission)
     severity = selection.severity or "all"
     column = selection.column
-    return html.Div([
-        html.H1("Submissions and data quality", className="h3 mb-1"),
-        html.P("Who has reported for each fiscal year, whose files failed and why, and the list of problems "
-               "to send back to each institution.", className="text-muted mb-3"),
-        filter_panel(filters, vocab, problems),
-        html.P(SCOPE_NOTE, className="small text-muted mt-n2 mb-3", id="submissions-scope-note"),
-        dcc.Input(id=url_param_id("cell", ""), type="hidden", value=cell),
-        dcc.Input(id=url_param_id("submission", ""), type="hidden", value=submission),
-        html.H2(id="submissions-period", className="h5 mb-2"),
-        dbc.Row([dbc.Col(kpi_card(k, KPI_TITLES, note="note"), xs=6, md=4, xl=True, className="mb-2") for k in KPIS], className="g-2"),
-        dbc.Card(dbc.CardBody([
-            html.H2("Reporting status by fiscal year", className="h5 mb-1"),
-            html.P("Click a cell to see every file loaded for that institution and year, and its issues.",
-                   className="small text-muted mb-2"),
-            legend(),
-            dcc.Loading(html.Div(id="status-matrix"), delay_show=400, type="circle"),
-        ]), className="mt-2"),
-        dbc.Card(dbc.CardBody(html.Div(id="submission-history", children=history_placeholder())),
-                 className="mt-3"),
-        dbc.Card(dbc.CardBody([
-            html.H2(id="issues-title", className="h5 mb-2"),
-            dbc.Row([
-                dbc.Col(dbc.RadioItems(id=url_param_id("severity", "all"), options=SEVERITY_OPTIONS, value=severity,
-                                       inline=True, className="small"), xs=12, md="auto", className="mb-2"),
-                dbc.Col(dcc.Dropdown(id=url_param_id("column", ""), value=column, placeholder="Any column",
-                                     clearable=True, className="filter-dropdown"), xs=12, md=3, className="mb-2"),
-                dbc.Col(dbc.Button("All institutions for the year", id="issues-all-period", color="link",
-                                   size="sm", className="px-0"), xs="auto", className="mb-2"),
-                dbc.Col(html.Div([
-                    html.Span("Download: ", className="small me-1"),
-                    html.A("CSV", id="issues-download-csv", href="#", className="btn btn-sm btn-outline-primary me-1",
-                           download=""),
-                    html.A("Excel", id="issues-download-xlsx", href="#", className="btn btn-sm btn-outline-primary",
-                           download=""),
-                ]), xs="auto", className="ms-md-auto mb-2"),
-            ], className="align-items-center g-2"),
-            html.P(id="issues-caption", className="small mb-2", role="status"),
-            dag.AgGrid(id="issues-grid", columnDefs=ISSUE_COLUMNS, rowData=[],
-                       defaultColDef={"sortable": True, "resizable": True, "suppressMovable": True},
-                       dashGridOptions={"enableCellTextSelection": True, "ensureDomOrder": True},
-                       style={"height": "420px"}, className="ag-theme-alpine"),
-            html.P(["Row numbers are as the institution sees them in its own file (the header row's number + n), "
-                    "so the download can be sent back as is."], className="small text-muted mt-2 mb-0"),
-        ]), className="mt-3"),
-        dbc.Card(dbc.CardBody([
-            html.H2(id="compliance-title", className="h5 mb-1"),
-            html.P("Current offerings that break a framework rule: 288 hours or more, no assessment, or no "
-                   "partner category. The loader keeps them and flags each with a warning.",
-                   className="small text-muted mb-2"),
-            html.Div(id="compliance-flags"),
-        ]), className="mt-3"),
-    ])
+    return html.Div(
+        [
+            html.H1("Submissions and data quality", className="h3 mb-1"),
+            html.P(
+                "Who has reported for each fiscal year, whose files failed and why, and the list of problems "
+                "to send back to each institution.",
+                className="text-muted mb-3",
+            ),
+            filter_panel(filters, vocab, problems),
+            html.P(SCOPE_NOTE, className="small text-muted mt-n2 mb-3", id="submissions-scope-note"),
+            dcc.Input(id=url_param_id("cell", ""), type="hidden", value=cell),
+            dcc.Input(id=url_param_id("submission", ""), type="hidden", value=submission),
+            html.H2(id="submissions-period", className="h5 mb-2"),
+            dbc.Row(
+                [dbc.Col(kpi_card(k, KPI_TITLES, note="note"), xs=6, md=4, xl=True, className="mb-2") for k in KPIS],
+                className="g-2",
+            ),
+            dbc.Card(
+                dbc.CardBody(
+                    [
+                        html.H2("Reporting status by fiscal year", className="h5 mb-1"),
+                        html.P(
+                            "Click a cell to see every file loaded for that institution and year, and its issues.",
+                            className="small text-muted mb-2",
+                        ),
+                        legend(),
+                        dcc.Loading(html.Div(id="status-matrix"), delay_show=400, type="circle"),
+                    ]
+                ),
+                className="mt-2",
+            ),
+            dbc.Card(dbc.CardBody(html.Div(id="submission-history", children=history_placeholder())), className="mt-3"),
+            dbc.Card(
+                dbc.CardBody(
+                    [
+                        html.H2(id="issues-title", className="h5 mb-2"),
+                        dbc.Row(
+                            [
+                                dbc.Col(
+                                    dbc.RadioItems(
+                                        id=url_param_id("severity", "all"),
+                                        options=SEVERITY_OPTIONS,
+                                        value=severity,
+                                        inline=True,
+                                        className="small",
+                                    ),
+                                    xs=12,
+                                    md="auto",
+                                    className="mb-2",
+                                ),
+                                dbc.Col(
+                                    dcc.Dropdown(
+                                        id=url_param_id("column", ""),
+                                        value=column,
+                                        placeholder="Any column",
+                                        clearable=True,
+                                        className="filter-dropdown",
+                                    ),
+                                    xs=12,
+                                    md=3,
+                                    className="mb-2",
+                                ),
+                                dbc.Col(
+                                    dbc.Button(
+                                        "All institutions for the year",
+                                        id="issues-all-period",
+                                        color="link",
+                                        size="sm",
+                                        className="px-0",
+                                    ),
+                                    xs="auto",
+                                    className="mb-2",
+                                ),
+                                dbc.Col(
+                                    html.Div(
+                                        [
+                                            html.Span("Download: ", className="small me-1"),
+                                            html.A(
+                                                "CSV",
+                                                id="issues-download-csv",
+                                                href="#",
+                                                className="btn btn-sm btn-outline-primary me-1",
+                                                download="",
+                                            ),
+                                            html.A(
+                                                "Excel",
+                                                id="issues-download-xlsx",
+                                                href="#",
+                                                className="btn btn-sm btn-outline-primary",
+                                                download="",
+                                            ),
+                                        ]
+                                    ),
+                                    xs="auto",
+                                    className="ms-md-auto mb-2",
+                                ),
+                            ],
+                            className="align-items-center g-2",
+                        ),
+                        html.P(id="issues-caption", className="small mb-2", role="status"),
+                        dag.AgGrid(
+                            id="issues-grid",
+                            columnDefs=ISSUE_COLUMNS,
+                            rowData=[],
+                            defaultColDef={"sortable": True, "resizable": True, "suppressMovable": True},
+                            dashGridOptions={"enableCellTextSelection": True, "ensureDomOrder": True},
+                            style={"height": "420px"},
+                            className="ag-theme-alpine",
+                        ),
+                        html.P(
+                            [
+                                "Row numbers are as the institution sees them in its own file (the header row's number + n), "
+                                "so the download can be sent back as is."
+                            ],
+                            className="small text-muted mt-2 mb-0",
+                        ),
+                    ]
+                ),
+                className="mt-3",
+            ),
+            dbc.Card(
+                dbc.CardBody(
+                    [
+                        html.H2(id="compliance-title", className="h5 mb-1"),
+                        html.P(
+                            "Current offerings that break a framework rule: 288 hours or more, no assessment, or no "
+                            "partner category. The loader keeps them and flags each with a warning.",
+                            className="small text-muted mb-2",
+                        ),
+                        html.Div(id="compliance-flags"),
+                    ]
+                ),
+                className="mt-3",
+            ),
+        ]
+    )
 
 
 # --- glue: state, query, view (plain functions, tested without a browser) ---------
@@ -132,15 +217,19 @@ def build_status(reader: Reader, filters: Filters, vocab: Vocabulary, cell: str 
     if period is None:
         title = "No fiscal year has submissions yet"
     else:
-        title = f"Fiscal year {period}" + (f" · reporting deadline {date_text(deadline)}" if deadline else
-                                           " · no reporting deadline set (data/deadlines.toml)")
+        title = f"Fiscal year {period}" + (
+            f" · reporting deadline {date_text(deadline)}"
+            if deadline
+            else " · no reporting deadline set (data/deadlines.toml)"
+        )
         if len(filters.period) > 1 or not filters.period:
             title += " (the latest of the selected years)" if filters.period else " (the latest year)"
     periods = sorted(matrix.reporting_period.unique()) if not matrix.empty else []
     table = matrix_table(matrix, institutions, periods, vocab, period, cell)
     flags = sq.compliance_flags(reader, filters, period)
-    return StatusOutputs(title, kpis, notes, table, f"Compliance flags, {period or 'no fiscal year'}",
-                         compliance_table(flags, vocab))
+    return StatusOutputs(
+        title, kpis, notes, table, f"Compliance flags, {period or 'no fiscal year'}", compliance_table(flags, vocab)
+    )
 
 
 class IssuesOutputs(NamedTuple):
@@ -152,19 +241,30 @@ class IssuesOutputs(NamedTuple):
     xlsx_href: str
 
 
-def resolve_scope(reader: Reader, filters: Filters, vocab: Vocabulary, cell: str, submission: str,
-                  severity: str | None, column: str | None) -> tuple[sq.IssueScope, str, dict]:
+def resolve_scope(
+    reader: Reader,
+    filters: Filters,
+    vocab: Vocabulary,
+    cell: str,
+    submission: str,
+    severity: str | None,
+    column: str | None,
+) -> tuple[sq.IssueScope, str, dict]:
     """(scope, title, download query) from the page state."""
-    selection = IssueSelection.parse({"cell": cell, "submission": submission, "severity": severity or "",
-                                      "column": column or ""})
+    selection = IssueSelection.parse(
+        {"cell": cell, "submission": submission, "severity": severity or "", "column": column or ""}
+    )
     found = sq.resolve_issues(reader, filters, vocab, selection)
     scope, info = found.scope, found.submission
     if info is not None:
         sid = scope.submission_id
         who = f"{info['institution_code'] or 'unknown institution'}, {info['reporting_period'] or 'no period'}"
-        title = (f"Issues in {info['institution_code']}'s most recent file for {info['reporting_period']}: "
-                 f"{info['file_name']} (#{sid})" if found.latest else
-                 f"Issues in submission #{sid}: {info['file_name']} ({who})")
+        title = (
+            f"Issues in {info['institution_code']}'s most recent file for {info['reporting_period']}: "
+            f"{info['file_name']} (#{sid})"
+            if found.latest
+            else f"Issues in submission #{sid}: {info['file_name']} ({who})"
+        )
         query = {"submission": str(sid)}
     elif selection.cell is not None:
         return scope, f"No file from {selection.cell[0]} for {selection.cell[1]}, so no issues", {}
@@ -181,8 +281,16 @@ def resolve_scope(reader: Reader, filters: Filters, vocab: Vocabulary, cell: str
     return scope, title, query
 
 
-def build_issues(reader: Reader, filters: Filters, vocab: Vocabulary, cell: str = "", submission: str = "",
-                 severity: str | None = None, column: str | None = None, limit: int = sq.ISSUE_LIMIT) -> IssuesOutputs:
+def build_issues(
+    reader: Reader,
+    filters: Filters,
+    vocab: Vocabulary,
+    cell: str = "",
+    submission: str = "",
+    severity: str | None = None,
+    column: str | None = None,
+    limit: int = sq.ISSUE_LIMIT,
+) -> IssuesOutputs:
     scope, title, query = resolve_scope(reader, filters, vocab, cell, submission, severity, column)
     if scope.period is None and scope.submission_id is None:
         return IssuesOutputs("Issues", "No submissions loaded yet.", [], [], "#", "#")

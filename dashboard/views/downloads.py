@@ -20,13 +20,33 @@ def href(path: str, filters: Filters, extra: dict[str, str] | None = None) -> st
 
 def chart_download(chart_id: str) -> html.Div:
     """The small "Download CSV" link under an overview chart (its data: /export/chart/<id>.csv)."""
-    return html.Div(download_link(f"/export/chart/{chart_id}.csv", "Download CSV", Filters(),
-                                  className="small chart-download", title="This chart's data as CSV"),
-                    className="text-end")
+    return html.Div(
+        download_link(
+            f"/export/chart/{chart_id}.csv",
+            "Download CSV",
+            Filters(),
+            className="small chart-download",
+            title="This chart's data as CSV",
+        ),
+        className="text-end",
+    )
 
 
-def download_link(path: str, label: str, filters: Filters, extra: dict[str, str] | None = None,
-                  className: str = "btn btn-outline-primary btn-sm", title: str | None = None) -> html.A:
+def download_link(
+    path: str,
+    label: str,
+    filters: Filters,
+    extra: dict[str, str] | None = None,
+    className: str = "btn btn-outline-primary btn-sm",
+    title: str | None = None,
+) -> html.A:
     """A link to ``path`` with the current filters; the browser saves the response (Content-Disposition)."""
-    return html.A(label, id=download_id(path), href=href(path, filters, extra), className=className,
-                  download="", title=title, rel="nofollow")
+    return html.A(
+        label,
+        id=download_id(path),
+        href=href(path, filters, extra),
+        className=className,
+        download="",
+        title=title,
+        rel="nofollow",
+    )

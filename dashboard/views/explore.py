@@ -10,13 +10,33 @@ from dash import dcc, html
 
 from dashboard.data.explore import GRID_COLUMNS
 
-_FILTER_TYPES = {"text": "agTextColumnFilter", "yesno": "agTextColumnFilter", "number": "agNumberColumnFilter",
-                 "date": "agDateColumnFilter"}
+_FILTER_TYPES = {
+    "text": "agTextColumnFilter",
+    "yesno": "agTextColumnFilter",
+    "number": "agNumberColumnFilter",
+    "date": "agDateColumnFilter",
+}
 _TEXT_OPTIONS = ["contains", "notContains", "equals", "notEqual", "startsWith", "endsWith", "blank", "notBlank"]
-_WIDTHS = {"institution_code": 115, "reporting_period": 105, "offering_id": 140, "enrolments": 120,
-           "completions": 125, "duration_hours": 90, "credits": 95}
-_COMPARE_OPTIONS = ["equals", "notEqual", "lessThan", "lessThanOrEqual", "greaterThan", "greaterThanOrEqual",
-                    "inRange", "blank", "notBlank"]
+_WIDTHS = {
+    "institution_code": 115,
+    "reporting_period": 105,
+    "offering_id": 140,
+    "enrolments": 120,
+    "completions": 125,
+    "duration_hours": 90,
+    "credits": 95,
+}
+_COMPARE_OPTIONS = [
+    "equals",
+    "notEqual",
+    "lessThan",
+    "lessThanOrEqual",
+    "greaterThan",
+    "greaterThanOrEqual",
+    "inRange",
+    "blank",
+    "notBlank",
+]
 
 
 def column_defs(shown: list[str] | None = None) -> list[dict]:
@@ -25,10 +45,14 @@ def column_defs(shown: list[str] | None = None) -> list[dict]:
     for field, col in GRID_COLUMNS.items():
         visible = col.shown if shown is None else field in shown
         options = _TEXT_OPTIONS if col.kind in ("text", "yesno") else _COMPARE_OPTIONS
-        d = {"field": field, "headerName": col.header, "hide": not visible,
-             "filter": _FILTER_TYPES[col.kind],
-             "filterParams": {"filterOptions": options, "maxNumConditions": 2, "buttons": ["reset"]},
-             "headerTooltip": field}
+        d = {
+            "field": field,
+            "headerName": col.header,
+            "hide": not visible,
+            "filter": _FILTER_TYPES[col.kind],
+            "filterParams": {"filterOptions": options, "maxNumConditions": 2, "buttons": ["reset"]},
+            "headerTooltip": field,
+        }
         if col.kind == "number":
             d.update(type="rightAligned")
         if field in _WIDTHS:
@@ -59,10 +83,20 @@ def submission_body(info: dict[str, Any] | None) -> tuple[str, object]:
         ("SHA-256", info["sha256"]),
         ("Submission id", str(info["submission_id"])),
     ]
-    body = html.Div([
-        html.Dl(sum(([html.Dt(k, className="col-sm-3"), html.Dd(v, className="col-sm-9 text-break")]
-                     for k, v in items), []), className="row mb-2"),
-        dcc.Link("See this submission's checks", href=f"/submissions?submission={info['submission_id']}",
-                      className="btn btn-outline-primary btn-sm"),
-    ])
+    body = html.Div(
+        [
+            html.Dl(
+                sum(
+                    ([html.Dt(k, className="col-sm-3"), html.Dd(v, className="col-sm-9 text-break")] for k, v in items),
+                    [],
+                ),
+                className="row mb-2",
+            ),
+            dcc.Link(
+                "See this submission's checks",
+                href=f"/submissions?submission={info['submission_id']}",
+                className="btn btn-outline-primary btn-sm",
+            ),
+        ]
+    )
     return f"Submission: {info['file_name']}", body

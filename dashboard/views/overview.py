@@ -22,31 +22,48 @@ KPI_TITLES = {
 
 def kpi_card(key: str, titles: dict[str, str] = KPI_TITLES, note: str = "change") -> dbc.Card:
     """A headline figure's card: title, value (id kpi-<key>) and a note below (id kpi-<key>-<note>)."""
-    return dbc.Card(dbc.CardBody([
-        html.Div(titles[key], className="kpi-title small text-muted"),
-        html.Div("…", id=f"kpi-{key}", className="kpi-value h3 mb-0"),
-        html.Div("", id=f"kpi-{key}-{note}", className="kpi-change small"),
-    ]), className="h-100 kpi-card")
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.Div(titles[key], className="kpi-title small text-muted"),
+                html.Div("…", id=f"kpi-{key}", className="kpi-value h3 mb-0"),
+                html.Div("", id=f"kpi-{key}-{note}", className="kpi-change small"),
+            ]
+        ),
+        className="h-100 kpi-card",
+    )
 
 
 def graph_card(graph_id: str) -> dbc.Card:
-    return dbc.Card(dbc.CardBody([dcc.Graph(id=graph_id, config={"displayModeBar": False}),
-                                  chart_download(graph_id)], className="p-2"), className="h-100")
+    return dbc.Card(
+        dbc.CardBody(
+            [dcc.Graph(id=graph_id, config={"displayModeBar": False}), chart_download(graph_id)], className="p-2"
+        ),
+        className="h-100",
+    )
 
 
-def kpi_texts(now: Headline, before: Headline | None, measure: str,
-              filters: Filters) -> tuple[list[str], list[str]]:
+def kpi_texts(now: Headline, before: Headline | None, measure: str, filters: Filters) -> tuple[list[str], list[str]]:
     """The headline figures and, under each, the change from the year before."""
     share = now.ce_share(measure)
-    kpis = [f"{now.offerings:,}", f"{now.institutions:,}", f"{now.enrolments:,}", f"{now.completions:,}",
-            "–" if share is None else f"{share:.0%}"]
+    kpis = [
+        f"{now.offerings:,}",
+        f"{now.institutions:,}",
+        f"{now.enrolments:,}",
+        f"{now.completions:,}",
+        "–" if share is None else f"{share:.0%}",
+    ]
     if before is None:
         why = "all selected years" if len(filters.period) != 1 else "no data for the year before"
         return kpis, [why] * 5
     prev_period = previous_period(filters.period[0])
     changes = []
-    for cur, prev in ((now.offerings, before.offerings), (now.institutions, before.institutions),
-                      (now.enrolments, before.enrolments), (now.completions, before.completions)):
+    for cur, prev in (
+        (now.offerings, before.offerings),
+        (now.institutions, before.institutions),
+        (now.enrolments, before.enrolments),
+        (now.completions, before.completions),
+    ):
         diff = cur - prev
         pct = f" ({diff / prev:+.0%})" if prev else ""
         arrow = "▲" if diff > 0 else ("▼" if diff < 0 else "■")
@@ -81,23 +98,51 @@ def targets_table(status: list[TargetStatus], names: dict[str, str], link_filter
     rows = []
     for item in status:
         target, actual = item.target, item.actual
-        links = [dcc.Link(f"{names.get(code, code)} ({value:.0%})",
-                          href="/compare" + link_filters.to_search({"focus": code}), className="me-2 d-inline-block")
-                 for code, value in item.furthest]
+        links = [
+            dcc.Link(
+                f"{names.get(code, code)} ({value:.0%})",
+                href="/compare" + link_filters.to_search({"focus": code}),
+                className="me-2 d-inline-block",
+            )
+            for code, value in item.furthest
+        ]
         by = " (by enrolments)" if target.basis == "enrolments" else ""
-        rows.append(html.Tr([
-            html.Td([html.Div(target.label, className="fw-semibold"),
-                     html.Div(target.description + by, className="small text-muted")]),
-            html.Td(html.Span(kind_words(target.framework),
-                              className="badge fw-normal " + kind_badge_class(target.framework))),
-            html.Td("–" if pd.isna(actual) else f"{actual:.1%}", className="text-end fw-semibold"),
-            html.Td(f"{target.comparator} {target.value:.0%}", className="text-end"),
-            html.Td(met_badge(item.met)),
-            html.Td(links or html.Span("all institutions meet it", className="small text-muted")),
-            html.Td(target.source, className="small text-muted"),
-        ]))
-    header = html.Thead(html.Tr([html.Th("Metric"), html.Th("Kind"), html.Th("Actual", className="text-end"),
-                                 html.Th("Target", className="text-end"), html.Th("Status"),
-                                 html.Th("Furthest from target"), html.Th("Source")]))
-    return dbc.Table([header, html.Tbody(rows)], hover=True, responsive=True, size="sm", className="mb-0",
-                     id="targets-table")
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(
+                        [
+                            html.Div(target.label, className="fw-semibold"),
+                            html.Div(target.description + by, className="small text-muted"),
+                        ]
+                    ),
+                    html.Td(
+                        html.Span(
+                            kind_words(target.framework),
+                            className="badge fw-normal " + kind_badge_class(target.framework),
+                        )
+                    ),
+                    html.Td("–" if pd.isna(actual) else f"{actual:.1%}", className="text-end fw-semibold"),
+                    html.Td(f"{target.comparator} {target.value:.0%}", className="text-end"),
+                    html.Td(met_badge(item.met)),
+                    html.Td(links or html.Span("all institutions meet it", className="small text-muted")),
+                    html.Td(target.source, className="small text-muted"),
+                ]
+            )
+        )
+    header = html.Thead(
+        html.Tr(
+            [
+                html.Th("Metric"),
+                html.Th("Kind"),
+                html.Th("Actual", className="text-end"),
+                html.Th("Target", className="text-end"),
+                html.Th("Status"),
+                html.Th("Furthest from target"),
+                html.Th("Source"),
+            ]
+        )
+    )
+    return dbc.Table(
+        [header, html.Tbody(rows)], hover=True, responsive=True, size="sm", className="mb-0", id="targets-table"
+    )

@@ -32,15 +32,30 @@ def write_new_submissions(folder: Path, submission_writer) -> list[Path]:
     folder.mkdir()
     paths = []
     for inst, n in NEW_SUBMISSIONS.items():
-        rows = [submission_writer.row(inst, "2024/25", f"N{i}", "technical_skill", "online", "non_credit",
-                                      "employer_industry", "yes", 10, 5, field="health") for i in range(n)]
+        rows = [
+            submission_writer.row(
+                inst,
+                "2024/25",
+                f"N{i}",
+                "technical_skill",
+                "online",
+                "non_credit",
+                "employer_industry",
+                "yes",
+                10,
+                5,
+                field="health",
+            )
+            for i in range(n)
+        ]
         paths.append(submission_writer.write(folder, f"{inst.lower()}_2024-25.csv", rows))
     return paths
 
 
 @pytest.mark.slow
-def test_the_dashboard_keeps_serving_while_submissions_load(fresh_warehouse, submission_writer, app_factory,
-                                                            dash_page, tmp_path):
+def test_the_dashboard_keeps_serving_while_submissions_load(
+    fresh_warehouse, submission_writer, app_factory, dash_page, tmp_path
+):
     from dashboard.context import EXTENSION_KEY
 
     db_path = fresh_warehouse.db_path
@@ -50,8 +65,11 @@ def test_the_dashboard_keeps_serving_while_submissions_load(fresh_warehouse, sub
     overview = dash_page("/")
 
     total = BASE_2024 + sum(NEW_SUBMISSIONS.values())
-    valid_counts = {BASE_2024 + sum(combo) for r in range(len(NEW_SUBMISSIONS) + 1)
-                    for combo in itertools.combinations(NEW_SUBMISSIONS.values(), r)}
+    valid_counts = {
+        BASE_2024 + sum(combo)
+        for r in range(len(NEW_SUBMISSIONS) + 1)
+        for combo in itertools.combinations(NEW_SUBMISSIONS.values(), r)
+    }
     stop = threading.Event()
     errors: list[str] = []
     seen: dict[str, list[int]] = {"shared": [], "fresh": []}  # offerings per reader, in order
@@ -86,9 +104,11 @@ def test_the_dashboard_keeps_serving_while_submissions_load(fresh_warehouse, sub
                     errors.append(traceback.format_exc())
                 stop.wait(PAUSE)
 
-    threads = [threading.Thread(target=build_overviews, args=(False,)),
-               threading.Thread(target=build_overviews, args=(True,)),
-               threading.Thread(target=get_pages)]
+    threads = [
+        threading.Thread(target=build_overviews, args=(False,)),
+        threading.Thread(target=build_overviews, args=(True,)),
+        threading.Thread(target=get_pages),
+    ]
     vocab = queries.vocabulary(shared_db.reader())
     before = overview.build_overview(shared_db.reader(), Filters.parse("", vocab)[0], "offerings", vocab)
     assert before.kpis[0] == str(BASE_2024)
@@ -101,9 +121,17 @@ def test_the_dashboard_keeps_serving_while_submissions_load(fresh_warehouse, sub
         batches = [files[:2], files[2:]]
         results = []
         for batch in batches:
-            procs = [subprocess.Popen([sys.executable, "-m", "mcred.cli", "load", str(f), "--db", str(db_path)],
-                                      cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                      text=True) for f in batch]
+            procs = [
+                subprocess.Popen(
+                    [sys.executable, "-m", "mcred.cli", "load", str(f), "--db", str(db_path)],
+                    cwd=PROJECT_ROOT,
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                for f in batch
+            ]
             for f, p in zip(batch, procs):
                 out, err = p.communicate(timeout=120)
                 results.append((f.name, p.returncode, out, err))

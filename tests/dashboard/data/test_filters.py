@@ -12,17 +12,26 @@ from dashboard.data.filters import ALL_PERIODS, FilterError, Filters, Vocabulary
 VOCAB = Vocabulary(
     values={
         "period": (("2022/23", "2022/23"), ("2023/24", "2023/24"), ("2024/25", "2024/25")),
-        "institution": (("UBC", "The University of British Columbia"), ("CAM", "Camosun College"),
-                        ("BCIT", "British Columbia Institute of Technology")),
-        "sector": (("research_university", "Research university"), ("teaching_university", "Teaching university"),
-                   ("college", "College"), ("institute", "Institute")),
-        "region": (("Mainland/Southwest", "Mainland/Southwest"),
-                   ("Vancouver Island/Coast", "Vancouver Island/Coast")),
+        "institution": (
+            ("UBC", "The University of British Columbia"),
+            ("CAM", "Camosun College"),
+            ("BCIT", "British Columbia Institute of Technology"),
+        ),
+        "sector": (
+            ("research_university", "Research university"),
+            ("teaching_university", "Teaching university"),
+            ("college", "College"),
+            ("institute", "Institute"),
+        ),
+        "region": (("Mainland/Southwest", "Mainland/Southwest"), ("Vancouver Island/Coast", "Vancouver Island/Coast")),
         "type": (("pathway", "Pathway"), ("technical_skill", "Technical skill")),
         "delivery": (("online", "Online"), ("onsite", "On site"), ("blended", "Blended")),
         "credit": (("credit", "Credit"), ("non_credit", "Non-credit")),
-        "partner": (("employer_industry", "Employer / industry"), ("indigenous_community", "Indigenous community"),
-                    ("none", "No partner")),
+        "partner": (
+            ("employer_industry", "Employer / industry"),
+            ("indigenous_community", "Indigenous community"),
+            ("none", "No partner"),
+        ),
         "field": (("education", "Education"), ("health", "Health and related fields")),
         "ce": (("yes", "Continuing education"), ("no", "Not continuing education")),
         "funded": (("yes", "Ministry funded"), ("no", "Not ministry funded")),
@@ -150,15 +159,18 @@ def test_an_empty_code_list_says_none_are_loaded():
 # --- rendering back to the URL -------------------------------------------------------
 
 
-@pytest.mark.parametrize("query", [
-    "",
-    "period=2023/24",
-    "period=all",
-    "period=2022/23,2024/25&institution=BCIT,UBC",
-    "sector=college&ce=no&partner=indigenous_community,none",
-    "region=Vancouver Island/Coast&region=Mainland/Southwest&funded=yes",
-    "type=pathway&delivery=online,blended&credit=credit&field=education,health",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "period=2023/24",
+        "period=all",
+        "period=2022/23,2024/25&institution=BCIT,UBC",
+        "sector=college&ce=no&partner=indigenous_community,none",
+        "region=Vancouver Island/Coast&region=Mainland/Southwest&funded=yes",
+        "type=pathway&delivery=online,blended&credit=credit&field=education,health",
+    ],
+)
 def test_to_search_round_trips(query):
     filters, _ = parse(query)
     search = filters.to_search()
@@ -172,8 +184,10 @@ def test_to_search_round_trips(query):
 def test_to_search_is_readable_and_keeps_extra_page_state():
     filters, _ = parse("institution=BCIT,UBC&period=2024-25&sector=college")
     assert filters.to_search() == "?period=2024/25&institution=BCIT,UBC&sector=college"
-    assert filters.to_search({"focus": "BCIT", "empty": ""}) == \
-        "?period=2024/25&institution=BCIT,UBC&sector=college&focus=BCIT"
+    assert (
+        filters.to_search({"focus": "BCIT", "empty": ""})
+        == "?period=2024/25&institution=BCIT,UBC&sector=college&focus=BCIT"
+    )
 
 
 def test_with_values_and_without():
@@ -197,37 +211,52 @@ def test_describe_uses_labels():
 
 def offering_keys(db, filters: Filters, exclude=()) -> set[str]:
     where, params = filters.where(exclude=exclude)
-    rows = db.rows(f"SELECT institution_code, reporting_period, offering_id FROM current_offerings WHERE {where}",
-                   params)
+    rows = db.rows(
+        f"SELECT institution_code, reporting_period, offering_id FROM current_offerings WHERE {where}", params
+    )
     return {f"{inst} {period[2:4]} {oid}" for inst, period, oid in rows}
 
 
 LATEST = {"BCIT 24 B1", "BCIT 24 B2", "BCIT 24 B3", "UBC 24 U1", "UBC 24 U2", "CAM 24 C1", "CAM 24 C2", "CAM 24 C3"}
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("", LATEST),
-    ("period=2024/25", LATEST),
-    ("period=2023-24", {"BCIT 23 B1", "BCIT 23 B2", "UBC 23 U1", "CAPU 23 P1", "CAPU 23 P2"}),
-    ("sector=college", {"CAM 24 C1", "CAM 24 C2", "CAM 24 C3"}),
-    ("sector=college&period=all", {"CAM 24 C1", "CAM 24 C2", "CAM 24 C3", "CAM 22 C1", "CAM 22 C2"}),
-    ("institution=BCIT,ubc&period=all", {"BCIT 24 B1", "BCIT 24 B2", "BCIT 24 B3", "BCIT 23 B1", "BCIT 23 B2",
-                                          "UBC 24 U1", "UBC 24 U2", "UBC 23 U1"}),
-    ("region=Vancouver Island/Coast", {"CAM 24 C1", "CAM 24 C2", "CAM 24 C3"}),
-    ("partner=indigenous_community", {"UBC 24 U1", "CAM 24 C2"}),
-    ("partner=indigenous_community&period=all", {"UBC 24 U1", "CAM 24 C2", "UBC 23 U1"}),
-    ("partner=none,government", {"BCIT 24 B3", "CAM 24 C3", "CAM 24 C2"}),
-    ("ce=yes", {"BCIT 24 B1", "UBC 24 U2", "CAM 24 C1", "CAM 24 C2"}),
-    ("ce=no", {"BCIT 24 B2", "BCIT 24 B3", "UBC 24 U1", "CAM 24 C3"}),
-    ("ce=yes,no", LATEST),
-    ("funded=yes", {"BCIT 24 B2", "UBC 24 U1", "CAM 24 C2"}),
-    ("funded=no", {"BCIT 24 B1", "UBC 24 U2", "CAM 24 C1", "CAM 24 C3"}),  # B3 left it empty
-    ("type=technical_skill&delivery=onsite", {"BCIT 24 B3", "CAM 24 C1"}),
-    ("credit=credit&period=all", {"BCIT 24 B2", "UBC 24 U1", "UBC 23 U1", "CAM 22 C2"}),
-    ("field=health,education", {"UBC 24 U1", "CAM 24 C1", "CAM 24 C2"}),
-    ("sector=college&ce=no", {"CAM 24 C3"}),
-    ("sector=teaching_university", set()),  # CAPU's 2024/25 file was rejected
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("", LATEST),
+        ("period=2024/25", LATEST),
+        ("period=2023-24", {"BCIT 23 B1", "BCIT 23 B2", "UBC 23 U1", "CAPU 23 P1", "CAPU 23 P2"}),
+        ("sector=college", {"CAM 24 C1", "CAM 24 C2", "CAM 24 C3"}),
+        ("sector=college&period=all", {"CAM 24 C1", "CAM 24 C2", "CAM 24 C3", "CAM 22 C1", "CAM 22 C2"}),
+        (
+            "institution=BCIT,ubc&period=all",
+            {
+                "BCIT 24 B1",
+                "BCIT 24 B2",
+                "BCIT 24 B3",
+                "BCIT 23 B1",
+                "BCIT 23 B2",
+                "UBC 24 U1",
+                "UBC 24 U2",
+                "UBC 23 U1",
+            },
+        ),
+        ("region=Vancouver Island/Coast", {"CAM 24 C1", "CAM 24 C2", "CAM 24 C3"}),
+        ("partner=indigenous_community", {"UBC 24 U1", "CAM 24 C2"}),
+        ("partner=indigenous_community&period=all", {"UBC 24 U1", "CAM 24 C2", "UBC 23 U1"}),
+        ("partner=none,government", {"BCIT 24 B3", "CAM 24 C3", "CAM 24 C2"}),
+        ("ce=yes", {"BCIT 24 B1", "UBC 24 U2", "CAM 24 C1", "CAM 24 C2"}),
+        ("ce=no", {"BCIT 24 B2", "BCIT 24 B3", "UBC 24 U1", "CAM 24 C3"}),
+        ("ce=yes,no", LATEST),
+        ("funded=yes", {"BCIT 24 B2", "UBC 24 U1", "CAM 24 C2"}),
+        ("funded=no", {"BCIT 24 B1", "UBC 24 U2", "CAM 24 C1", "CAM 24 C3"}),  # B3 left it empty
+        ("type=technical_skill&delivery=onsite", {"BCIT 24 B3", "CAM 24 C1"}),
+        ("credit=credit&period=all", {"BCIT 24 B2", "UBC 24 U1", "UBC 23 U1", "CAM 22 C2"}),
+        ("field=health,education", {"UBC 24 U1", "CAM 24 C1", "CAM 24 C2"}),
+        ("sector=college&ce=no", {"CAM 24 C3"}),
+        ("sector=teaching_university", set()),  # CAPU's 2024/25 file was rejected
+    ],
+)
 def test_where_selects_the_right_offerings(db, vocab, query, expected):
     filters, _ = Filters.parse(query, vocab)
     assert offering_keys(db, filters) == expected
@@ -236,7 +265,12 @@ def test_where_selects_the_right_offerings(db, vocab, query, expected):
 def test_where_can_leave_out_parameters(db, vocab):
     filters, _ = Filters.parse("sector=college", vocab)
     assert offering_keys(db, filters, exclude=("period",)) == {
-        "CAM 24 C1", "CAM 24 C2", "CAM 24 C3", "CAM 22 C1", "CAM 22 C2"}
+        "CAM 24 C1",
+        "CAM 24 C2",
+        "CAM 24 C3",
+        "CAM 22 C1",
+        "CAM 22 C2",
+    }
 
 
 def test_where_with_a_table_alias(db, vocab):

@@ -16,12 +16,30 @@ P22, P23, P24 = "2022/23", "2023/24", "2024/25"
 
 # Hand counts from the table in conftest.py.
 HEADLINE = {
-    P24: {"offerings": 8, "institutions": 3, "enrolments": 160, "completions": 123, "ce_offerings": 4,
-          "ce_enrolments": 30 + 25 + 15 + 12},
-    P23: {"offerings": 5, "institutions": 3, "enrolments": 100, "completions": 75, "ce_offerings": 3,
-          "ce_enrolments": 25 + 18 + 12},
-    P22: {"offerings": 2, "institutions": 1, "enrolments": 16, "completions": 11, "ce_offerings": 1,
-          "ce_enrolments": 10},
+    P24: {
+        "offerings": 8,
+        "institutions": 3,
+        "enrolments": 160,
+        "completions": 123,
+        "ce_offerings": 4,
+        "ce_enrolments": 30 + 25 + 15 + 12,
+    },
+    P23: {
+        "offerings": 5,
+        "institutions": 3,
+        "enrolments": 100,
+        "completions": 75,
+        "ce_offerings": 3,
+        "ce_enrolments": 25 + 18 + 12,
+    },
+    P22: {
+        "offerings": 2,
+        "institutions": 1,
+        "enrolments": 16,
+        "completions": 11,
+        "ce_offerings": 1,
+        "ce_enrolments": 10,
+    },
 }
 ALL_PERIODS_TOTAL = {"offerings": 15, "institutions": 4, "enrolments": 276, "completions": 209}
 
@@ -110,10 +128,20 @@ def test_previous_period():
 
 def test_breakdowns_for_the_latest_period(db, parse):
     data = queries.breakdowns(db, parse(""))
-    assert as_counts(data["type"]) == {"technical_skill": 3, "upskilling": 2, "pathway": 1,
-                                       "transferable_skill": 1, "teaser": 1}
-    assert as_counts(data["type"], "enrolments") == {"technical_skill": 55, "upskilling": 32, "pathway": 40,
-                                                     "transferable_skill": 25, "teaser": 8}
+    assert as_counts(data["type"]) == {
+        "technical_skill": 3,
+        "upskilling": 2,
+        "pathway": 1,
+        "transferable_skill": 1,
+        "teaser": 1,
+    }
+    assert as_counts(data["type"], "enrolments") == {
+        "technical_skill": 55,
+        "upskilling": 32,
+        "pathway": 40,
+        "transferable_skill": 25,
+        "teaser": 8,
+    }
     assert as_counts(data["delivery"]) == {"online": 4, "onsite": 2, "blended": 2}
     assert as_counts(data["delivery"], "enrolments") == {"online": 103, "onsite": 25, "blended": 32}
     assert as_counts(data["credit"]) == {"credit": 2, "non_credit": 6}
@@ -122,30 +150,49 @@ def test_breakdowns_for_the_latest_period(db, parse):
 
 def test_field_of_study_left_empty_is_not_reported(db, parse):
     data = queries.breakdowns(db, parse(""))
-    assert as_counts(data["field"]) == {"math_computer_science": 2, "engineering_architecture": 1,
-                                        NOT_REPORTED: 1, "education": 1, "business_management": 1,
-                                        "health": 2}
+    assert as_counts(data["field"]) == {
+        "math_computer_science": 2,
+        "engineering_architecture": 1,
+        NOT_REPORTED: 1,
+        "education": 1,
+        "business_management": 1,
+        "health": 2,
+    }
     assert as_counts(data["field"], "enrolments")[NOT_REPORTED] == 10
 
 
 def test_an_offering_with_several_partners_counts_in_each(db, parse):
     data = queries.breakdowns(db, parse(""))
     partner = as_counts(data["partner"])
-    assert partner == {"employer_industry": 4, "professional_body": 1, "community": 2, "none": 2,
-                       "indigenous_community": 2, "government": 1}
+    assert partner == {
+        "employer_industry": 4,
+        "professional_body": 1,
+        "community": 2,
+        "none": 2,
+        "indigenous_community": 2,
+        "government": 1,
+    }
     assert sum(partner.values()) == 12 > HEADLINE[P24]["offerings"]
-    assert as_counts(data["partner"], "enrolments") == {"employer_industry": 77, "professional_body": 30,
-                                                        "community": 65, "none": 18, "indigenous_community": 52,
-                                                        "government": 12}
+    assert as_counts(data["partner"], "enrolments") == {
+        "employer_industry": 77,
+        "professional_body": 30,
+        "community": 65,
+        "none": 18,
+        "indigenous_community": 52,
+        "government": 12,
+    }
 
 
 def test_sector_by_continuing_education(db, parse):
     frame = queries.breakdowns(db, parse(""))["sector_ce"]
     got = {(r.category, r.ce): (int(r.offerings), int(r.enrolments)) for r in frame.itertuples()}
     assert got == {
-        ("institute", "yes"): (1, 30), ("institute", "no"): (2, 30),
-        ("research_university", "yes"): (1, 25), ("research_university", "no"): (1, 40),
-        ("college", "yes"): (2, 27), ("college", "no"): (1, 8),
+        ("institute", "yes"): (1, 30),
+        ("institute", "no"): (2, 30),
+        ("research_university", "yes"): (1, 25),
+        ("research_university", "no"): (1, 40),
+        ("college", "yes"): (2, 27),
+        ("college", "no"): (1, 8),
     }
 
 
@@ -153,8 +200,12 @@ def test_breakdowns_follow_the_filters(db, parse):
     data = queries.breakdowns(db, parse("partner=indigenous_community&period=all"))
     assert as_counts(data["type"]) == {"pathway": 2, "upskilling": 1}
     # The partner chart keeps the other partners of the selected offerings.
-    assert as_counts(data["partner"]) == {"indigenous_community": 3, "community": 1, "employer_industry": 1,
-                                          "government": 1}
+    assert as_counts(data["partner"]) == {
+        "indigenous_community": 3,
+        "community": 1,
+        "employer_industry": 1,
+        "government": 1,
+    }
 
 
 def test_breakdowns_when_nothing_matches(db, parse):
@@ -181,8 +232,12 @@ def test_trend_split_by_sector(db, parse):
     frame = queries.trend(db, parse("period=2022/23"), "sector", "offerings")  # the period filter is ignored
     assert trend_counts(frame) == {
         (P22, "college"): 2,
-        (P23, "institute"): 2, (P23, "research_university"): 1, (P23, "teaching_university"): 2,
-        (P24, "college"): 3, (P24, "institute"): 3, (P24, "research_university"): 2,
+        (P23, "institute"): 2,
+        (P23, "research_university"): 1,
+        (P23, "teaching_university"): 2,
+        (P24, "college"): 3,
+        (P24, "institute"): 3,
+        (P24, "research_university"): 2,
     }
 
 
@@ -195,13 +250,35 @@ def test_trend_split_by_partner_counts_each_partner(db, parse):
     assert sum(v for (p, _), v in got.items() if p == P24) == 12
 
 
-@pytest.mark.parametrize("split, expected", [
-    ("ce", {(P22, "yes"): 1, (P22, "no"): 1, (P23, "yes"): 3, (P23, "no"): 2, (P24, "yes"): 4, (P24, "no"): 4}),
-    ("credit", {(P22, "credit"): 1, (P22, "non_credit"): 1, (P23, "credit"): 1, (P23, "non_credit"): 4,
-                (P24, "credit"): 2, (P24, "non_credit"): 6}),
-    ("institution", {(P22, "CAM"): 2, (P23, "BCIT"): 2, (P23, "CAPU"): 2, (P23, "UBC"): 1, (P24, "BCIT"): 3,
-                     (P24, "CAM"): 3, (P24, "UBC"): 2}),
-])
+@pytest.mark.parametrize(
+    "split, expected",
+    [
+        ("ce", {(P22, "yes"): 1, (P22, "no"): 1, (P23, "yes"): 3, (P23, "no"): 2, (P24, "yes"): 4, (P24, "no"): 4}),
+        (
+            "credit",
+            {
+                (P22, "credit"): 1,
+                (P22, "non_credit"): 1,
+                (P23, "credit"): 1,
+                (P23, "non_credit"): 4,
+                (P24, "credit"): 2,
+                (P24, "non_credit"): 6,
+            },
+        ),
+        (
+            "institution",
+            {
+                (P22, "CAM"): 2,
+                (P23, "BCIT"): 2,
+                (P23, "CAPU"): 2,
+                (P23, "UBC"): 1,
+                (P24, "BCIT"): 3,
+                (P24, "CAM"): 3,
+                (P24, "UBC"): 2,
+            },
+        ),
+    ],
+)
 def test_trend_splits(db, parse, split, expected):
     assert trend_counts(queries.trend(db, parse(""), split, "offerings")) == expected
 
@@ -328,18 +405,21 @@ def targeted(warehouse_with_targets):
     return Database(warehouse_with_targets(TARGETS_TOML).db_path).reader()
 
 
-@pytest.mark.parametrize("period, sector, institution, source", [
-    (None, None, None, "provincial"),
-    ("2023/24", None, None, "provincial"),
-    ("2024/25", None, None, "for 2024/25"),
-    (None, "college", None, "for colleges"),
-    ("2024/25", "college", None, "for colleges"),
-    ("2024/25", "institute", None, "for 2024/25"),
-    ("2024/25", "college", "CAM", "for Camosun"),
-    (None, None, "CAM", "for Camosun"),
-    ("2024/25", "institute", "BCIT", "for 2024/25"),
-    ("2023/24", "college", "BCIT", "for colleges"),
-])
+@pytest.mark.parametrize(
+    "period, sector, institution, source",
+    [
+        (None, None, None, "provincial"),
+        ("2023/24", None, None, "provincial"),
+        ("2024/25", None, None, "for 2024/25"),
+        (None, "college", None, "for colleges"),
+        ("2024/25", "college", None, "for colleges"),
+        ("2024/25", "institute", None, "for 2024/25"),
+        ("2024/25", "college", "CAM", "for Camosun"),
+        (None, None, "CAM", "for Camosun"),
+        ("2024/25", "institute", "BCIT", "for 2024/25"),
+        ("2023/24", "college", "BCIT", "for colleges"),
+    ],
+)
 def test_choose_target_prefers_the_most_specific(targeted, period, sector, institution, source):
     tgts = target_rules.targets(targeted)
     chosen = target_rules.choose_target(tgts, "ce_share", period, sector, institution)

@@ -17,8 +17,10 @@ from dashboard.data.filters import Filters
 
 
 def test_the_registry_imports_without_dash_flask_or_duckdb():
-    code = ("import sys, dashboard.data.dimensions; "
-            "print(sorted(m for m in ('dash', 'flask', 'duckdb', 'pandas') if m in sys.modules))")
+    code = (
+        "import sys, dashboard.data.dimensions; "
+        "print(sorted(m for m in ('dash', 'flask', 'duckdb', 'pandas') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -57,9 +59,11 @@ def test_a_metric_naming_an_unknown_column_is_refused(db_path, tmp_path):
     copy = tmp_path / "copy.duckdb"
     shutil.copy(db_path, copy)
     con = duckdb.connect(str(copy))
-    con.execute("CREATE OR REPLACE VIEW metrics AS SELECT 'sneaky' AS metric, 'x' AS label, 'x' AS description, "
-                "false AS framework, 'title; DROP TABLE offering' AS column_name, 'offerings' AS basis, "
-                "1 AS sort_order")
+    con.execute(
+        "CREATE OR REPLACE VIEW metrics AS SELECT 'sneaky' AS metric, 'x' AS label, 'x' AS description, "
+        "false AS framework, 'title; DROP TABLE offering' AS column_name, 'offerings' AS basis, "
+        "1 AS sort_order"
+    )
     con.close()
     with pytest.raises(ValueError, match="current_offerings does not have"):
         metrics.metrics(Database(copy).reader())

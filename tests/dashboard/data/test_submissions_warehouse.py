@@ -92,9 +92,12 @@ def test_matrix_rows_follow_the_location_filters(sdb, svocab):
     chosen = sq.selected_institutions(sdb, parse("institution=UBC,CAM&sector=college", svocab))
     assert list(chosen.institution_code) == ["CAM"]
     assert list(sq.selected_institutions(sdb, parse("institution=BCIT,UBC", svocab)).institution_code) == [
-        "UBC", "BCIT"]
+        "UBC",
+        "BCIT",
+    ]
     assert len(sq.selected_institutions(sdb, parse("region=Northeast", svocab))) == len(
-        set(sq.status_matrix(sdb, parse("region=Northeast", svocab)).institution_code))
+        set(sq.status_matrix(sdb, parse("region=Northeast", svocab)).institution_code)
+    )
 
 
 def test_headline_for_each_period(sdb, svocab):
@@ -136,12 +139,22 @@ def test_history_lists_every_file_newest_first(sdb):
     final, draft = history.to_dict("records")
     assert draft["superseded_by"] == final["submission_id"] and not draft["is_current"]
     assert final["is_current"] and pd_isna(final["superseded_by"])
-    assert (final["status"], final["rows_accepted"], final["rows_rejected"], final["errors"], final["warnings"]) \
-        == ("accepted", 3, 0, 0, 3)
+    assert (final["status"], final["rows_accepted"], final["rows_rejected"], final["errors"], final["warnings"]) == (
+        "accepted",
+        3,
+        0,
+        0,
+        3,
+    )
     assert len(final["sha256"]) == 64 and final["loaded_late"] is False
     ubc = sq.submission_history(sdb, "UBC", P24).iloc[0]
-    assert (ubc.status, ubc.rows_accepted, ubc.rows_rejected, ubc.errors, bool(ubc.allow_partial)) == \
-        ("partial", 2, 1, 1, True)
+    assert (ubc.status, ubc.rows_accepted, ubc.rows_rejected, ubc.errors, bool(ubc.allow_partial)) == (
+        "partial",
+        2,
+        1,
+        1,
+        True,
+    )
     assert sq.submission_history(sdb, "BCIT", P23).iloc[0].loaded_late
     assert sq.submission_history(sdb, "KPU", P24).empty
 
@@ -182,8 +195,9 @@ def test_issue_filters(sdb, svocab):
     assert triples(sq.issues(sdb, by_column)) == [("BCIT", 3, "assessment", "warning")]
     # the column filter does not narrow the list of columns to choose from
     assert "mc_type" in sq.issue_columns(sdb, by_column)
-    assert sq.issues(sdb, sq.IssueScope(P24, parse("sector=institute", svocab))).institution_code.unique().tolist() \
-        == ["BCIT"]
+    assert sq.issues(sdb, sq.IssueScope(P24, parse("sector=institute", svocab))).institution_code.unique().tolist() == [
+        "BCIT"
+    ]
     capped = sq.issues(sdb, sq.IssueScope(P24, parse("", svocab)), limit=2)
     assert len(capped) == 2
     with pytest.raises(ValueError, match="severity"):

@@ -17,8 +17,12 @@ def test_python_form():
 
 def test_sql_form():
     con = duckdb.connect()
-    got = [r[0] for r in con.execute(
-        f"SELECT {guard_sql('v')} FROM unnest(?::VARCHAR[]) WITH ORDINALITY t(v, n) ORDER BY n", [CASES]).fetchall()]
+    got = [
+        r[0]
+        for r in con.execute(
+            f"SELECT {guard_sql('v')} FROM unnest(?::VARCHAR[]) WITH ORDINALITY t(v, n) ORDER BY n", [CASES]
+        ).fetchall()
+    ]
     assert got == EXPECTED
 
 

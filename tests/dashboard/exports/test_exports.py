@@ -57,9 +57,17 @@ def read_csv_bytes(data: bytes) -> list[dict]:
 
 
 KEY = ("institution_code", "reporting_period", "offering_id")
-QUERIES = ["", "period=all", "sector=college", "period=2023/24,2024/25&partner=community,government",
-           "institution=BCIT&ce=no", "period=all&type=pathway&credit=credit", "period=all&q=DATA", "funded=yes",
-           "field=health&delivery=blended"]
+QUERIES = [
+    "",
+    "period=all",
+    "sector=college",
+    "period=2023/24,2024/25&partner=community,government",
+    "institution=BCIT&ce=no",
+    "period=all&type=pathway&credit=credit",
+    "period=all&q=DATA",
+    "funded=yes",
+    "field=health&delivery=blended",
+]
 
 
 # --- the same rows everywhere -----------------------------------------------------------
@@ -106,12 +114,23 @@ def test_columns_are_the_contract_columns_in_order(client):
     rows = read_csv_bytes(client.get("/export/offerings.csv?institution=BCIT").get_data())
     assert list(rows[0]) == list(EXPORT_COLUMNS)
     assert list(EXPORT_COLUMNS[:24]) == list(COLUMNS)
-    assert list(EXPORT_COLUMNS[24:]) == ["institution_name", "sector", "region", "over_duration", "no_assessment",
-                                        "no_partner"]
+    assert list(EXPORT_COLUMNS[24:]) == [
+        "institution_name",
+        "sector",
+        "region",
+        "over_duration",
+        "no_assessment",
+        "no_partner",
+    ]
     b2 = next(r for r in rows if r["offering_id"] == "B2")
     assert b2["partner_categories"] == "employer_industry;professional_body"
-    assert (b2["mc_type"], b2["sector"], b2["over_duration"], b2["no_assessment"], b2["no_partner"]) == \
-        ("upskilling", "institute", "true", "true", "false")
+    assert (b2["mc_type"], b2["sector"], b2["over_duration"], b2["no_assessment"], b2["no_partner"]) == (
+        "upskilling",
+        "institute",
+        "true",
+        "true",
+        "false",
+    )
     assert b2["institution_name"] == "British Columbia Institute of Technology"
 
 
@@ -217,15 +236,17 @@ def test_csv_export_values_load_back_unchanged(db, client, tmp_path):
     rows = list(csv.reader(io.StringIO(text, newline="")))
     drop = rows[0].index("institution_name")
     buf = io.StringIO()
-    csv.writer(buf).writerows([r[:drop] + r[drop + 1:] for r in rows])
+    csv.writer(buf).writerows([r[:drop] + r[drop + 1 :] for r in rows])
     _assert_same_offerings(db, _reload(buf.getvalue().encode("utf-8-sig"), tmp_path))
 
 
 # --- refusing unknown filters ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/export/offerings.csv", "/export/offerings.xlsx", "/export/offerings.parquet",
-                                  "/export/chart/chart-type.csv"])
+@pytest.mark.parametrize(
+    "path",
+    ["/export/offerings.csv", "/export/offerings.xlsx", "/export/offerings.parquet", "/export/chart/chart-type.csv"],
+)
 def test_unknown_filter_value_is_a_400_listing_accepted_values(client, path):
     got = client.get(f"{path}?sector=colege&ce=maybe")
     assert got.status_code == 400 and got.mimetype == "text/plain"
@@ -250,8 +271,7 @@ def test_downloads_are_attachments_with_descriptive_names(client):
     today = dt.date.today().strftime("%Y%m%d")
     got = client.get("/export/offerings.csv?period=2024-25&sector=college")
     assert got.is_streamed
-    assert got.headers["Content-Disposition"] == \
-        f'attachment; filename="mcred-offerings-2024-25-college-{today}.csv"'
+    assert got.headers["Content-Disposition"] == f'attachment; filename="mcred-offerings-2024-25-college-{today}.csv"'
     assert got.headers["Content-Type"] == "text/csv; charset=utf-8"
     got = client.get("/export/offerings.parquet?period=all&institution=BCIT,UBC")
     assert f"mcred-offerings-all-periods-bcit-ubc-{today}.parquet" in got.headers["Content-Disposition"]
@@ -269,8 +289,9 @@ def test_chart_csv_matches_the_overview_numbers(db, client):
     assert sum(int(r["offerings"]) for r in rows) == now.offerings
     assert sum(int(r["enrolments"]) for r in rows) == now.enrolments
     assert abs(sum(float(r["share"]) for r in rows) - 1) < 1e-6
-    assert [r["category"] for r in rows] == [c for c in queries.vocabulary(db).codes("type")
-                                            if c in {r["category"] for r in rows}]
+    assert [r["category"] for r in rows] == [
+        c for c in queries.vocabulary(db).codes("type") if c in {r["category"] for r in rows}
+    ]
     sector = read_csv_bytes(client.get("/export/chart/chart-ce-sector.csv?sector=college").get_data())
     assert {r["sector"] for r in sector} == {"college"}
     trend = read_csv_bytes(client.get("/export/chart/chart-trend.csv?split=sector").get_data())
@@ -283,10 +304,12 @@ def test_export_to_file_writes_to_unseekable_streams(db_path, tmp_path):
     import sys
 
     # a pipe, as `mcred export --format parquet | ...` gives
-    code = ("import sys; from pathlib import Path; from dashboard.exports.offerings import export_to_file, parse_filters;"
-            "from dashboard.data.database import Database; from dashboard.data import overview as queries;"
-            f"db = Database(Path({str(db_path)!r})).reader(); f, s = parse_filters({{'period': 'all'}}, queries.vocabulary(db));"
-            "export_to_file(db, f, 'parquet', sys.stdout.buffer, s)")
+    code = (
+        "import sys; from pathlib import Path; from dashboard.exports.offerings import export_to_file, parse_filters;"
+        "from dashboard.data.database import Database; from dashboard.data import overview as queries;"
+        f"db = Database(Path({str(db_path)!r})).reader(); f, s = parse_filters({{'period': 'all'}}, queries.vocabulary(db));"
+        "export_to_file(db, f, 'parquet', sys.stdout.buffer, s)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout
     assert pq.read_table(io.BytesIO(out)).num_rows == 11
 

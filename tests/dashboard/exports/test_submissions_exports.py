@@ -18,8 +18,21 @@ from dashboard.exports import formats
 from dashboard.exports import issues as issue_exports
 from dashboard.exports.routes import exports
 
-COLUMNS = ["institution_code", "institution_name", "reporting_period", "file_name", "sheet", "row", "column",
-           "severity", "value", "expected", "message", "rule", "submission_id"]
+COLUMNS = [
+    "institution_code",
+    "institution_name",
+    "reporting_period",
+    "file_name",
+    "sheet",
+    "row",
+    "column",
+    "severity",
+    "value",
+    "expected",
+    "message",
+    "rule",
+    "submission_id",
+]
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +96,8 @@ def test_csv_of_one_submission_with_filters(client, submissions_warehouse):  # n
     rows = read_csv(response)
     assert filename(response) == f"issues_BCIT_2024-25_submission-{draft}.csv"
     assert [(r["file_name"], r["row"], r["column"]) for r in rows] == [
-        ("bcit_2024-25_draft.csv", "2", "partner_categories")]
+        ("bcit_2024-25_draft.csv", "2", "partner_categories")
+    ]
     rows = read_csv(client.get("/export/issues.csv?period=2024/25&severity=warning"))
     assert {r["severity"] for r in rows} == {"warning"} and len(rows) == 3
     response = client.get("/export/issues.csv?period=2024/25&column=mc_type&severity=error")
@@ -106,8 +120,10 @@ def test_xlsx_types_text_as_text_and_keeps_row_numbers(client):
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == COLUMNS
     data = [dict(zip(COLUMNS, r)) for r in rows[1:]]
-    assert [(r["row"], r["column"], r["value"]) for r in data] == [(2, "mc_type", "=SUM(1+1)"),
-                                                                   (3, "delivery_mode", "@cmd")]
+    assert [(r["row"], r["column"], r["value"]) for r in data] == [
+        (2, "mc_type", "=SUM(1+1)"),
+        (3, "delivery_mode", "@cmd"),
+    ]
     value_cells = [c for row in sheet.iter_rows(min_row=2) for c in row if c.column == COLUMNS.index("value") + 1]
     assert [c.data_type for c in value_cells] == ["s", "s"]  # text, never a formula
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
@@ -123,21 +139,26 @@ def test_xlsx_beyond_excels_limit_is_refused_with_advice(client, monkeypatch):
     monkeypatch.setattr(formats, "XLSX_MAX_ROWS", 7)
     response = client.get("/export/issues.xlsx?period=2024/25")
     assert response.status_code == 413
-    assert response.data.decode() == ("8 issues are more than an .xlsx holds (7 rows): download the CSV, or choose "
-                                      "a severity, column or institution\n")
+    assert response.data.decode() == (
+        "8 issues are more than an .xlsx holds (7 rows): download the CSV, or choose "
+        "a severity, column or institution\n"
+    )
     assert client.get("/export/issues.xlsx?period=2024/25&severity=error").status_code == 200
     assert client.get("/export/issues.csv?period=2024/25").status_code == 200
 
 
-@pytest.mark.parametrize("query, status, words", [
-    ("period=1999/00", 400, "unknown period '1999/00': accepted values are 2023/24, 2024/25, all"),
-    ("period=2024/25&severity=fatal", 400, "unknown severity 'fatal'"),
-    ("submission=abc", 400, "submission must be a submission number"),
-    ("submission=99999", 404, "there is no submission 99999"),
-    ("cell=KPU_2024/25", 404, "KPU has no submission for 2024/25"),
-    ("cell=nonsense", 400, "cell must look like BCIT_2024/25"),
-    ("flavour=mint", 400, "unknown filter 'flavour'"),
-])
+@pytest.mark.parametrize(
+    "query, status, words",
+    [
+        ("period=1999/00", 400, "unknown period '1999/00': accepted values are 2023/24, 2024/25, all"),
+        ("period=2024/25&severity=fatal", 400, "unknown severity 'fatal'"),
+        ("submission=abc", 400, "submission must be a submission number"),
+        ("submission=99999", 404, "there is no submission 99999"),
+        ("cell=KPU_2024/25", 404, "KPU has no submission for 2024/25"),
+        ("cell=nonsense", 400, "cell must look like BCIT_2024/25"),
+        ("flavour=mint", 400, "unknown filter 'flavour'"),
+    ],
+)
 def test_bad_requests_say_what_is_accepted(client, query, status, words):
     for ext in ("csv", "xlsx"):
         response = client.get(f"/export/issues.{ext}?{query}")

@@ -22,19 +22,31 @@ class _Validated:
 figures = _Validated()
 
 TYPE_CODES = ["pathway", "upskilling", "technical_skill", "transferable_skill", "teaser"]
-TYPE_LABELS = {"pathway": "Pathway", "upskilling": "Upskilling", "technical_skill": "Technical skill",
-               "transferable_skill": "Transferable skill", "teaser": "Teaser", "not_reported": "Not reported"}
+TYPE_LABELS = {
+    "pathway": "Pathway",
+    "upskilling": "Upskilling",
+    "technical_skill": "Technical skill",
+    "transferable_skill": "Transferable skill",
+    "teaser": "Teaser",
+    "not_reported": "Not reported",
+}
 PERIODS = ["2022/23", "2023/24", "2024/25"]
 
 
 def breakdown(**counts) -> pd.DataFrame:
-    return pd.DataFrame({"category": list(counts), "offerings": list(counts.values()),
-                         "enrolments": [10 * v for v in counts.values()]})
+    return pd.DataFrame(
+        {"category": list(counts), "offerings": list(counts.values()), "enrolments": [10 * v for v in counts.values()]}
+    )
 
 
 def bar(frame, measure="offerings", **options):
-    kwargs = {"measure": measure, "title": "Offerings by type", "labels": TYPE_LABELS,
-              "order": [*TYPE_CODES, "not_reported"], "colours": theme.colours_for(TYPE_CODES)}
+    kwargs = {
+        "measure": measure,
+        "title": "Offerings by type",
+        "labels": TYPE_LABELS,
+        "order": [*TYPE_CODES, "not_reported"],
+        "colours": theme.colours_for(TYPE_CODES),
+    }
     kwargs.update(options)
     return figures.breakdown_bar(frame, **kwargs)
 
@@ -75,8 +87,11 @@ def test_breakdown_bar_by_enrolments():
 
 def test_shares_of_a_given_denominator_when_categories_overlap():
     # Partner categories: 8 offerings, one offering counts in several categories.
-    fig = bar(breakdown(employer_industry=4, community=2, none=2, indigenous_community=2), denominator=8,
-              note="An offering with several partner categories counts in each.")
+    fig = bar(
+        breakdown(employer_industry=4, community=2, none=2, indigenous_community=2),
+        denominator=8,
+        note="An offering with several partner categories counts in each.",
+    )
     trace = fig.data[0]
     hover = dict(zip(trace.customdata, trace.hovertemplate))
     assert "50.0% of all offerings" in hover["employer_industry"]
@@ -94,11 +109,14 @@ def test_categories_outside_the_code_list_come_last_and_not_reported_is_grey():
     assert colours["mystery"] == theme.SINGLE
 
 
-@pytest.mark.parametrize("frame", [
-    breakdown(),
-    breakdown(pathway=0, teaser=0),
-    pd.DataFrame(columns=["category", "offerings", "enrolments"]),
-])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        breakdown(),
+        breakdown(pathway=0, teaser=0),
+        pd.DataFrame(columns=["category", "offerings", "enrolments"]),
+    ],
+)
 def test_breakdown_bar_without_data_explains_itself(frame):
     assert_explanatory_empty(bar(frame), "Offerings by type")
 
@@ -114,20 +132,37 @@ def test_builders_are_pure():
 
 # --- continuing education by sector ------------------------------------------------------
 
-SECTOR_LABELS = {"research_university": "Research university", "teaching_university": "Teaching university",
-                 "college": "College", "institute": "Institute"}
+SECTOR_LABELS = {
+    "research_university": "Research university",
+    "teaching_university": "Teaching university",
+    "college": "College",
+    "institute": "Institute",
+}
 SECTOR_ORDER = list(SECTOR_LABELS)
 
 
 def sector_ce() -> pd.DataFrame:
-    rows = [("institute", "yes", 1, 30), ("institute", "no", 2, 30), ("research_university", "yes", 1, 25),
-            ("research_university", "no", 1, 40), ("college", "yes", 2, 27), ("college", "no", 1, 8)]
+    rows = [
+        ("institute", "yes", 1, 30),
+        ("institute", "no", 2, 30),
+        ("research_university", "yes", 1, 25),
+        ("research_university", "no", 1, 40),
+        ("college", "yes", 2, 27),
+        ("college", "no", 1, 8),
+    ]
     return pd.DataFrame(rows, columns=["category", "ce", "offerings", "enrolments"])
 
 
 def ce_chart(frame, target=0.6, target_text="target <= 60% (illustrative)", measure="offerings"):
-    return figures.ce_by_sector(frame, measure=measure, title="CE share", sector_labels=SECTOR_LABELS,
-                                sector_order=SECTOR_ORDER, target=target, target_text=target_text)
+    return figures.ce_by_sector(
+        frame,
+        measure=measure,
+        title="CE share",
+        sector_labels=SECTOR_LABELS,
+        sector_order=SECTOR_ORDER,
+        target=target,
+        target_text=target_text,
+    )
 
 
 def test_ce_by_sector_shares_per_sector_and_for_all():
@@ -171,15 +206,27 @@ def test_ce_by_sector_without_data_explains_itself():
 
 
 def trend_frame() -> pd.DataFrame:
-    rows = [("2022/23", "college", 2, 16), ("2023/24", "institute", 2, 35), ("2023/24", "teaching_university", 2, 30),
-            ("2023/24", "research_university", 1, 35), ("2024/25", "college", 3, 35), ("2024/25", "institute", 3, 60),
-            ("2024/25", "research_university", 2, 65)]
+    rows = [
+        ("2022/23", "college", 2, 16),
+        ("2023/24", "institute", 2, 35),
+        ("2023/24", "teaching_university", 2, 30),
+        ("2023/24", "research_university", 1, 35),
+        ("2024/25", "college", 3, 35),
+        ("2024/25", "institute", 3, 60),
+        ("2024/25", "research_university", 2, 65),
+    ]
     return pd.DataFrame(rows, columns=["reporting_period", "category", "offerings", "enrolments"])
 
 
 def trend(frame, measure="offerings", **options):
-    kwargs = {"measure": measure, "title": "Offerings per fiscal year, by sector", "labels": SECTOR_LABELS,
-              "order": SECTOR_ORDER, "colours": theme.colours_for(SECTOR_ORDER), "periods": PERIODS}
+    kwargs = {
+        "measure": measure,
+        "title": "Offerings per fiscal year, by sector",
+        "labels": SECTOR_LABELS,
+        "order": SECTOR_ORDER,
+        "colours": theme.colours_for(SECTOR_ORDER),
+        "periods": PERIODS,
+    }
     kwargs.update(options)
     return figures.trend(frame, **kwargs)
 
@@ -197,8 +244,9 @@ def test_trend_stacks_one_trace_per_category_in_code_list_order():
 
 
 def test_trend_without_a_split_has_one_trace_and_no_legend():
-    frame = pd.DataFrame({"reporting_period": PERIODS, "category": ["all"] * 3, "offerings": [2, 5, 8],
-                          "enrolments": [16, 100, 160]})
+    frame = pd.DataFrame(
+        {"reporting_period": PERIODS, "category": ["all"] * 3, "offerings": [2, 5, 8], "enrolments": [16, 100, 160]}
+    )
     fig = trend(frame, measure="enrolments", title="Enrolments per fiscal year", labels={}, order=[])
     (trace,) = fig.data
     assert trace.name == "Enrolments"
@@ -220,8 +268,9 @@ def test_a_category_has_the_same_colour_in_every_builder():
     frame = trend_frame()
     trend_colours = {t.customdata[0]: t.marker.color for t in trend(frame, colours=colours).data}
     by_sector = frame.groupby("category", as_index=False)[["offerings", "enrolments"]].sum()
-    bar_fig = figures.breakdown_bar(by_sector, measure="offerings", title="By sector", labels=SECTOR_LABELS,
-                                    order=SECTOR_ORDER, colours=colours)
+    bar_fig = figures.breakdown_bar(
+        by_sector, measure="offerings", title="By sector", labels=SECTOR_LABELS, order=SECTOR_ORDER, colours=colours
+    )
     bar_colours = dict(zip(bar_fig.data[0].customdata, bar_fig.data[0].marker.color))
     assert trend_colours == bar_colours
     assert len(set(bar_colours.values())) == 4

@@ -50,8 +50,11 @@ def filter_dropdown(duo, name: str):
 def choose(duo, name: str, label: str) -> None:
     """Open a filter dropdown, tick one option, close it."""
     filter_dropdown(duo, name).click()
-    until(lambda: any(o.text == label for o in duo.driver.find_elements(By.CSS_SELECTOR, "[role=option]")),
-          TIMEOUT, msg=f"no option {label!r} in the {name} dropdown")
+    until(
+        lambda: any(o.text == label for o in duo.driver.find_elements(By.CSS_SELECTOR, "[role=option]")),
+        TIMEOUT,
+        msg=f"no option {label!r} in the {name} dropdown",
+    )
     option = next(o for o in duo.driver.find_elements(By.CSS_SELECTOR, "[role=option]") if o.text == label)
     option.click()
     ActionChains(duo.driver).send_keys(Keys.ESCAPE).perform()
@@ -68,8 +71,11 @@ def assert_console_empty(duo) -> None:
 def test_the_overview_opens_and_a_filter_change_goes_into_the_url_and_back_out(duo):
     kpis(duo, "8", institutions="3", enrolments="160", completions="123", ce_share="50%")
     duo.wait_for_text_to_equal("#kpi-offerings-change", "▲ +3 (+60%) vs 2023/24", timeout=TIMEOUT)
-    until(lambda: len(duo.driver.find_elements(By.CSS_SELECTOR, "#chart-type g.point")) == 5, TIMEOUT,
-          msg="five type bars")
+    until(
+        lambda: len(duo.driver.find_elements(By.CSS_SELECTOR, "#chart-type g.point")) == 5,
+        TIMEOUT,
+        msg="five type bars",
+    )
     duo.wait_for_element("#targets-table", timeout=TIMEOUT)
     # Opening the page leaves the URL (and the browser history) alone.
     assert duo.driver.current_url == duo.server_url + "/"
@@ -96,8 +102,11 @@ def test_the_overview_opens_and_a_filter_change_goes_into_the_url_and_back_out(d
 def test_bookmarked_urls_open_the_same_view_and_unknown_values_a_notice(duo):
     duo.wait_for_page(url=duo.server_url + "/?sector=college&period=2024/25", timeout=TIMEOUT)
     kpis(duo, "3", institutions="1", enrolments="35", completions="29")
-    until(lambda: len(duo.driver.find_elements(By.CSS_SELECTOR, "#chart-type g.point")) == 3, TIMEOUT,
-          msg="three type bars for Camosun")
+    until(
+        lambda: len(duo.driver.find_elements(By.CSS_SELECTOR, "#chart-type g.point")) == 3,
+        TIMEOUT,
+        msg="three type bars for Camosun",
+    )
     assert filter_dropdown(duo, "sector").text == "College"
     assert not duo.driver.find_elements(By.CSS_SELECTOR, "#filter-notice")
 
@@ -117,16 +126,22 @@ def test_bookmarked_urls_open_the_same_view_and_unknown_values_a_notice(duo):
 
 def test_clicking_a_bar_filters_the_page_by_its_category(duo):
     kpis(duo, "8")
-    until(lambda: len(duo.driver.find_elements(By.CSS_SELECTOR, "#chart-type g.point")) == 5, TIMEOUT,
-          msg="five type bars")
+    until(
+        lambda: len(duo.driver.find_elements(By.CSS_SELECTOR, "#chart-type g.point")) == 5,
+        TIMEOUT,
+        msg="five type bars",
+    )
     bar = duo.driver.find_elements(By.CSS_SELECTOR, "#chart-type g.point path")[0]
     ActionChains(duo.driver).move_to_element(bar).pause(0.3).click().perform()
 
     chosen = wait_for_query(duo, lambda q: "type" in q, "type= in the URL after the click")["type"][0]
     assert chosen in OFFERINGS_BY_TYPE
     kpis(duo, str(OFFERINGS_BY_TYPE[chosen]))
-    until(lambda: len(duo.driver.find_elements(By.CSS_SELECTOR, "#chart-type g.point")) == 1, TIMEOUT,
-          msg="one type bar left")
+    until(
+        lambda: len(duo.driver.find_elements(By.CSS_SELECTOR, "#chart-type g.point")) == 1,
+        TIMEOUT,
+        msg="one type bar left",
+    )
 
     duo.driver.back()
     kpis(duo, "8")

@@ -58,16 +58,45 @@ from etl.load import load_files
 P24, P23 = "2024/25", "2023/24"
 
 
-HEADER = ("institution_code,reporting_period,offering_id,title,mc_type,delivery_mode,credit_status,credits,"
-          "partner_categories,continuing_education,duration_hours,assessment,enrolments,completions")
+HEADER = (
+    "institution_code,reporting_period,offering_id,title,mc_type,delivery_mode,credit_status,credits,"
+    "partner_categories,continuing_education,duration_hours,assessment,enrolments,completions"
+)
 
 
-def r(inst, oid, mc_type, delivery, credit, partners, ce, enrolments, completions, period=P24, hours="40",
-      assessment="yes") -> str:
+def r(
+    inst,
+    oid,
+    mc_type,
+    delivery,
+    credit,
+    partners,
+    ce,
+    enrolments,
+    completions,
+    period=P24,
+    hours="40",
+    assessment="yes",
+) -> str:
     """One CSV row in HEADER's order."""
-    return ",".join([inst, period, oid, f"{inst} {oid}", mc_type, delivery, credit,
-                     "3" if credit == "credit" else "", partners, ce, hours, assessment, str(enrolments),
-                     str(completions)])
+    return ",".join(
+        [
+            inst,
+            period,
+            oid,
+            f"{inst} {oid}",
+            mc_type,
+            delivery,
+            credit,
+            "3" if credit == "credit" else "",
+            partners,
+            ce,
+            hours,
+            assessment,
+            str(enrolments),
+            str(completions),
+        ]
+    )
 
 
 FILES = {
@@ -90,12 +119,16 @@ FILES = {
     ],
     "doug_2024.csv": [r("DOUG", "D1", "upskilling", "online", "non_credit", "employer_industry", "yes", 10, 2)],
     "nvit_2024_rejected.csv": [r("NVIT", "N9", "no_such_type", "online", "non_credit", "community", "yes", 5, 5)],
-    "bcit_2023.csv": [r("BCIT", "B1", "technical_skill", "online", "non_credit", "employer_industry", "yes", 10, 5,
-                        period=P23)],
-    "jibc_2023.csv": [r("JIBC", "J1", "technical_skill", "onsite", "credit", "government", "no", 10, 8, period=P23),
-                      r("JIBC", "J2", "pathway", "onsite", "credit", "government", "no", 10, 6, period=P23)],
-    "nvit_2023.csv": [r("NVIT", "N1", "technical_skill", "online", "non_credit", "employer_industry", "yes", 10, 5,
-                        period=P23)],
+    "bcit_2023.csv": [
+        r("BCIT", "B1", "technical_skill", "online", "non_credit", "employer_industry", "yes", 10, 5, period=P23)
+    ],
+    "jibc_2023.csv": [
+        r("JIBC", "J1", "technical_skill", "onsite", "credit", "government", "no", 10, 8, period=P23),
+        r("JIBC", "J2", "pathway", "onsite", "credit", "government", "no", 10, 6, period=P23),
+    ],
+    "nvit_2023.csv": [
+        r("NVIT", "N1", "technical_skill", "online", "non_credit", "employer_industry", "yes", 10, 5, period=P23)
+    ],
 }
 
 TARGETS = """
@@ -180,14 +213,17 @@ def cvocab(cdb):
 def filters_of(cvocab):
     def parse(query: str = "") -> Filters:
         return Filters.parse(query, cvocab, strict=True)[0]
+
     return parse
 
 
 @pytest.fixture
 def setup(cdb, cvocab, filters_of):
     """(profile, institutions) for a query string."""
+
     def make(query: str = ""):
         return cq.institution_profile(cdb, filters_of(query), cvocab), cq.institutions(cdb)
+
     return make
 
 
@@ -314,8 +350,9 @@ def test_peer_table_marks_small_and_missing(setup, cvocab):
     assert list(table.index) == ["BCIT", "JIBC", "NVIT"]
     bcit, jibc, nvit = table.loc["BCIT"], table.loc["JIBC"], table.loc["NVIT"]
     assert (bcit.offerings, bcit.enrolments, bcit.completions) == (5, 60, 40)
-    assert (bcit.completion_rate, bcit.ce_share, bcit.credit_share, bcit.compliance) == \
-        pytest.approx((0.6667, 0.6, 0.2, 0.8))
+    assert (bcit.completion_rate, bcit.ce_share, bcit.credit_share, bcit.compliance) == pytest.approx(
+        (0.6667, 0.6, 0.2, 0.8)
+    )
     assert bcit.is_focus and bcit.note == "focus" and not bcit.small
     assert jibc.small and jibc.note == "n<5" and jibc.credit_share == 1.0
     assert nvit.offerings == 0 and nvit.note == "no offerings" and pd.isna(nvit.completion_rate)
@@ -351,13 +388,18 @@ def test_trend_with_no_offerings_matching_is_empty_not_an_error(cdb, filters_of)
 
 def test_no_data_explanations(cdb):
     assert cq.reporting_statuses(cdb, "NVIT", [P24]) == {P24: "rejected"}
-    assert cq.no_data_message("Nicola Valley", [P24], {P24: "rejected"}, False) == \
-        "Nicola Valley has no accepted submission for 2024/25: its latest 2024/25 submission was rejected."
-    assert cq.no_data_message("Camosun", [P24], cq.reporting_statuses(cdb, "CAM", [P24]), False) == \
-        "Camosun has no accepted submission for 2024/25: no 2024/25 submission was received."
-    assert cq.no_data_message("Douglas", [P24], {P24: "accepted"}, True) == \
-        ("Douglas has no offerings to compare for 2024/25: its 2024/25 submission has no offerings matching "
-         "these filters.")
+    assert (
+        cq.no_data_message("Nicola Valley", [P24], {P24: "rejected"}, False)
+        == "Nicola Valley has no accepted submission for 2024/25: its latest 2024/25 submission was rejected."
+    )
+    assert (
+        cq.no_data_message("Camosun", [P24], cq.reporting_statuses(cdb, "CAM", [P24]), False)
+        == "Camosun has no accepted submission for 2024/25: no 2024/25 submission was received."
+    )
+    assert cq.no_data_message("Douglas", [P24], {P24: "accepted"}, True) == (
+        "Douglas has no offerings to compare for 2024/25: its 2024/25 submission has no offerings matching "
+        "these filters."
+    )
 
 
 # --- figures ---------------------------------------------------------------------------------------------
@@ -366,8 +408,11 @@ def test_no_data_explanations(cdb):
 def test_composition_figure_marks_small_groups_and_large_gaps(setup, cvocab):
     profile, insts = setup()
     comp = cq.composition(profile, "BCIT", ["JIBC", "NVIT"], cvocab)
-    fig = compare_figures.composition_bar(comp[comp.dimension == "credit"], title="Credit status",
-                                          names={"focus": "BCIT", "peers": "Peers", "province": "Province"})
+    fig = compare_figures.composition_bar(
+        comp[comp.dimension == "credit"],
+        title="Credit status",
+        names={"focus": "BCIT", "peers": "Peers", "province": "Province"},
+    )
     go.Figure(fig)  # valid against Plotly's schema
     province, peers, focus = fig["data"]
     assert peers["name"] == "Peers (n<5)" and peers["marker"]["pattern"]["shape"] == "/"
@@ -381,8 +426,9 @@ def test_composition_figure_marks_small_groups_and_large_gaps(setup, cvocab):
 
 def test_trend_figure(cdb, filters_of):
     frame = cq.trend(cq.trend_counts(cdb, filters_of()), "BCIT", ["JIBC", "NVIT"], [P23, P24])
-    fig = compare_figures.trend_lines(frame, measure="completion_rate", title="Completion rate", focus_name="BCIT",
-                                      periods=[P23, P24], is_share=True)
+    fig = compare_figures.trend_lines(
+        frame, measure="completion_rate", title="Completion rate", focus_name="BCIT", periods=[P23, P24], is_share=True
+    )
     go.Figure(fig)
     names = {t["name"]: t["y"] for t in fig["data"]}
     assert names["BCIT"] == pytest.approx([0.5, 40 / 60]) and names["Peer median"] == pytest.approx([0.6, 0.5])
@@ -435,10 +481,17 @@ def test_peers_csv_endpoint(app):
     assert (rows[0]["offerings"], rows[0]["completion_rate"], rows[0]["is_focus"]) == ("5", "0.6667", "yes")
     assert rows[2]["note"] == "no offerings" and rows[2]["ce_share"] == ""
     custom = client.get("/export/peers.csv?period=2024/25&focus=UBC&peers=DOUG,JIBC")
-    assert [r["institution_code"] for r in csv.DictReader(io.StringIO(custom.data.decode("utf-8-sig")))] == \
-        ["UBC", "DOUG", "JIBC"]
-    for bad, words in (("focus=NOPE", "unknown focus"), ("focus=BCIT&type=nope", "unknown type"),
-                       ("peers=all", "focus is required"), ("focus=BCIT&peers=XX", "unknown peer")):
+    assert [r["institution_code"] for r in csv.DictReader(io.StringIO(custom.data.decode("utf-8-sig")))] == [
+        "UBC",
+        "DOUG",
+        "JIBC",
+    ]
+    for bad, words in (
+        ("focus=NOPE", "unknown focus"),
+        ("focus=BCIT&type=nope", "unknown type"),
+        ("peers=all", "focus is required"),
+        ("focus=BCIT&peers=XX", "unknown peer"),
+    ):
         response = client.get("/export/peers.csv?" + bad)
         assert response.status_code == 400 and words in response.data.decode(), bad
 
@@ -447,8 +500,9 @@ def test_build_compare(app, cdb, cvocab, filters_of):
     page = compare_page()
     with app.server.app_context():
         out = page.build_compare(cdb, filters_of("period=2024/25"), "BCIT", "sector", cvocab)
-        assert out.heading == ("British Columbia Institute of Technology beside other institutions in the "
-                               "Institute sector")
+        assert out.heading == (
+            "British Columbia Institute of Technology beside other institutions in the Institute sector"
+        )
         assert out.subheading.startswith("2024/25: 5 offerings at BCIT; 2 peers (1 with offerings); province 12 ")
         assert [r["code"] for r in out.peer_rows] == ["BCIT", "JIBC", "NVIT"]
         assert out.peer_rows[2]["completion_rate"] is None  # JSON null, not NaN
@@ -463,8 +517,10 @@ def test_build_compare(app, cdb, cvocab, filters_of):
         assert prompt.body_style == {"display": "none"} and "Choose a focus institution " in texts(prompt.message)
 
         missing = page.build_compare(cdb, filters_of("period=2024/25"), "NVIT", "sector", cvocab)
-        assert ("Nicola Valley Institute of Technology has no accepted submission for 2024/25: its latest 2024/25 "
-                "submission was rejected.") in texts(missing.message)
+        assert (
+            "Nicola Valley Institute of Technology has no accepted submission for 2024/25: its latest 2024/25 "
+            "submission was rejected."
+        ) in texts(missing.message)
         assert [r["code"] for r in missing.peer_rows] == ["NVIT", "BCIT", "JIBC"]
 
         narrowed = page.build_compare(cdb, filters_of("period=2024/25&sector=college"), "BCIT", "DOUG", cvocab)
@@ -494,19 +550,31 @@ def test_callback_through_dash_endpoint(app):
 
     filters = [{"id": {"type": "filter", "name": "period"}, "property": "value", "value": [P24]}]
     focus = [{"id": {"type": "urlparam", "name": "focus", "default": ""}, "property": "value", "value": "UBC"}]
-    peers = [{"id": {"type": "urlparam", "name": "peers", "default": "sector"}, "property": "value",
-              "value": "region"}]
-    outputs = ["compare-heading.children", "compare-subheading.children", "compare-message.children",
-               "compare-body.style", "compare-standouts.children", "compare-composition.children",
-               "compare-scorecard.children", "compare-peers-grid.rowData", "compare-peers-download.href"]
-    body = {"output": ".." + "...".join(outputs) + "..",
-            "outputs": [{"id": o.split(".")[0], "property": o.split(".")[1]} for o in outputs],
-            "inputs": [filters, focus, peers], "changedPropIds": ["compare-heading.children"], "state": []}
+    peers = [{"id": {"type": "urlparam", "name": "peers", "default": "sector"}, "property": "value", "value": "region"}]
+    outputs = [
+        "compare-heading.children",
+        "compare-subheading.children",
+        "compare-message.children",
+        "compare-body.style",
+        "compare-standouts.children",
+        "compare-composition.children",
+        "compare-scorecard.children",
+        "compare-peers-grid.rowData",
+        "compare-peers-download.href",
+    ]
+    body = {
+        "output": ".." + "...".join(outputs) + "..",
+        "outputs": [{"id": o.split(".")[0], "property": o.split(".")[1]} for o in outputs],
+        "inputs": [filters, focus, peers],
+        "changedPropIds": ["compare-heading.children"],
+        "state": [],
+    }
     response = app.server.test_client().post("/_dash-update-component", json=body)
     assert response.status_code == 200, response.data[:500]
     data = json.loads(response.data)["response"]
-    assert data["compare-heading"]["children"].startswith("The University of British Columbia beside other "
-                                                          "institutions in Mainland/Southwest")
+    assert data["compare-heading"]["children"].startswith(
+        "The University of British Columbia beside other institutions in Mainland/Southwest"
+    )
     rows = data["compare-peers-grid"]["rowData"]
     assert rows[0]["code"] == "UBC" and {"BCIT", "JIBC", "DOUG"} <= {r["code"] for r in rows}
     assert data["compare-peers-download"]["href"] == "/export/peers.csv?period=2024/25&focus=UBC&peers=region"
@@ -518,8 +586,10 @@ def test_callback_through_dash_endpoint(app):
 def wait_until_still(driver, element=None, timeout: float = 15) -> None:
     """Until the page height (or the element's place on screen) has not changed for a second:
     the charts are drawn at their size and the grid has settled, so a click lands where aimed."""
-    script = ("const r = arguments[0] && arguments[0].getBoundingClientRect();"
-              "return [document.documentElement.scrollHeight, r ? r.top : 0, r ? r.left : 0];")
+    script = (
+        "const r = arguments[0] && arguments[0].getBoundingClientRect();"
+        "return [document.documentElement.scrollHeight, r ? r.top : 0, r ? r.left : 0];"
+    )
     deadline, last, since = time.monotonic() + timeout, None, time.monotonic()
     while time.monotonic() < deadline:
         now = driver.execute_script(script, element)
@@ -537,8 +607,10 @@ def test_bookmarked_comparison_and_switching_focus_by_row(dash_duo, cmp_db_path)
     dash_duo.start_server(app)
     dash_duo.driver.get(dash_duo.server_url + "/compare?period=2024/25&focus=BCIT&peers=region")
     dash_duo.wait_for_text_to_equal(
-        "#compare-heading", "British Columbia Institute of Technology beside other institutions in "
-                            "Mainland/Southwest", timeout=20)
+        "#compare-heading",
+        "British Columbia Institute of Technology beside other institutions in Mainland/Southwest",
+        timeout=20,
+    )
     dash_duo.wait_for_element("#compare-scorecard-table", timeout=10)
     for graph in ("compare-chart-field", "compare-trend-completion_rate"):  # the page above the grid is drawn
         dash_duo.wait_for_element(f"#{graph} .main-svg", timeout=15)
@@ -548,16 +620,20 @@ def test_bookmarked_comparison_and_switching_focus_by_row(dash_duo, cmp_db_path)
     wait_until_still(dash_duo.driver, cell)
     cell.click()
     dash_duo.wait_for_text_to_equal(
-        "#compare-heading", "Justice Institute of British Columbia beside other institutions in Mainland/Southwest",
-        timeout=15)
+        "#compare-heading",
+        "Justice Institute of British Columbia beside other institutions in Mainland/Southwest",
+        timeout=15,
+    )
     dash_duo.wait_for_contains_text("#compare-subheading", "2 offerings at JIBC", timeout=10)
     url = dash_duo.driver.current_url
     assert "focus=JIBC" in url and "peers=region" in url and "period=2024/25" in url
     # Back returns to the bookmarked focus.
     dash_duo.driver.back()
     dash_duo.wait_for_text_to_equal(
-        "#compare-heading", "British Columbia Institute of Technology beside other institutions in "
-                            "Mainland/Southwest", timeout=15)
+        "#compare-heading",
+        "British Columbia Institute of Technology beside other institutions in Mainland/Southwest",
+        timeout=15,
+    )
     # A peer with no accepted submission gets an explanation, not empty axes.
     dash_duo.driver.get(dash_duo.server_url + "/compare?period=2024/25&focus=NVIT")
     dash_duo.wait_for_contains_text("#compare-no-data", "its latest 2024/25 submission was rejected", timeout=15)

@@ -86,17 +86,26 @@ def test_every_column_sorts_both_ways(db, column):
 
 
 def test_sort_by_enrolments_then_paged(db):
-    rows = page(db, {"sortModel": [{"colId": "enrolments", "sort": "desc"}, {"colId": "title", "sort": "asc"}],
-                     "startRow": 0, "endRow": 2}).rows
+    rows = page(
+        db,
+        {
+            "sortModel": [{"colId": "enrolments", "sort": "desc"}, {"colId": "title", "sort": "asc"}],
+            "startRow": 0,
+            "endRow": 2,
+        },
+    ).rows
     assert [r["enrolments"] for r in rows] == [20, 20]
 
 
-@pytest.mark.parametrize("bad", [
-    [{"colId": "title; DROP TABLE offering", "sort": "asc"}],
-    [{"colId": "title", "sort": "asc; DROP TABLE offering"}],
-    [{"colId": "submission_id", "sort": "asc"}],  # a real column, but not one of the grid's
-    ["title"],
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        [{"colId": "title; DROP TABLE offering", "sort": "asc"}],
+        [{"colId": "title", "sort": "asc; DROP TABLE offering"}],
+        [{"colId": "submission_id", "sort": "asc"}],  # a real column, but not one of the grid's
+        ["title"],
+    ],
+)
 def test_sort_model_is_allow_listed(db, bad):
     with pytest.raises(explore_queries.GridRequestError):
         page(db, {"sortModel": bad})
@@ -109,38 +118,55 @@ def text(kind, value, **more):
     return {"filterType": "text", "type": kind, "filter": value, **more}
 
 
-@pytest.mark.parametrize(("model", "expected"), [
-    ({"title": text("contains", "DATA")}, {"U0", "U1"}),
-    ({"title": text("notContains", "data")}, {r["offering_id"] for r in ROWS} - {"U0", "U1"}),
-    ({"title": text("startsWith", "=HYPER")}, {"F1"}),
-    ({"title": text("endsWith", "<b>x</b>")}, {"F5"}),
-    ({"institution_code": text("equals", "ubc")}, {"U0", "U1"}),
-    ({"partner_categories": text("contains", "government")}, {"F4"}),
-    ({"continuing_education": text("equals", "no"), "reporting_period": text("equals", "2024/25")},
-     {"B2", "F4", "U1"}),
-    ({"recognition": {"filterType": "text", "type": "notBlank"}}, {"B1"}),
-    ({"enrolments": {"filterType": "number", "type": "lessThan", "filter": 1}}, {"C1"}),
-    ({"duration_hours": {"filterType": "number", "type": "inRange", "filter": 100, "filterTo": 400}}, {"B2"}),
-    ({"credits": {"filterType": "number", "type": "greaterThanOrEqual", "filter": "1.5"}}, {"B2", "U1"}),
-    ({"start_date": {"filterType": "date", "type": "equals", "dateFrom": "2024-09-01 00:00:00"}}, {"B1"}),
-    ({"file_name": text("equals", "offerings.csv"), "title": {"filterType": "text", "operator": "OR",
-      "conditions": [text("contains", "python"), text("contains", "welding")]}}, {"B1", "B2"}),
-    ({"title": text("contains", "'; DROP TABLE offering; --")}, set()),
-])
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        ({"title": text("contains", "DATA")}, {"U0", "U1"}),
+        ({"title": text("notContains", "data")}, {r["offering_id"] for r in ROWS} - {"U0", "U1"}),
+        ({"title": text("startsWith", "=HYPER")}, {"F1"}),
+        ({"title": text("endsWith", "<b>x</b>")}, {"F5"}),
+        ({"institution_code": text("equals", "ubc")}, {"U0", "U1"}),
+        ({"partner_categories": text("contains", "government")}, {"F4"}),
+        (
+            {"continuing_education": text("equals", "no"), "reporting_period": text("equals", "2024/25")},
+            {"B2", "F4", "U1"},
+        ),
+        ({"recognition": {"filterType": "text", "type": "notBlank"}}, {"B1"}),
+        ({"enrolments": {"filterType": "number", "type": "lessThan", "filter": 1}}, {"C1"}),
+        ({"duration_hours": {"filterType": "number", "type": "inRange", "filter": 100, "filterTo": 400}}, {"B2"}),
+        ({"credits": {"filterType": "number", "type": "greaterThanOrEqual", "filter": "1.5"}}, {"B2", "U1"}),
+        ({"start_date": {"filterType": "date", "type": "equals", "dateFrom": "2024-09-01 00:00:00"}}, {"B1"}),
+        (
+            {
+                "file_name": text("equals", "offerings.csv"),
+                "title": {
+                    "filterType": "text",
+                    "operator": "OR",
+                    "conditions": [text("contains", "python"), text("contains", "welding")],
+                },
+            },
+            {"B1", "B2"},
+        ),
+        ({"title": text("contains", "'; DROP TABLE offering; --")}, set()),
+    ],
+)
 def test_column_filters(db, model, expected):
     p = page(db, {"filterModel": model})
     assert set(ids(p)) == expected and p.row_count == len(expected)
 
 
-@pytest.mark.parametrize("model", [
-    {"no_such_column": text("contains", "x")},
-    {"title": text("lessThan", "x")},
-    {"title": {"filterType": "text", "type": "contains", "filter": ["a"]}},
-    {"enrolments": {"filterType": "number", "type": "equals", "filter": "ten"}},
-    {"start_date": {"filterType": "date", "type": "equals", "dateFrom": "2024-13-45"}},
-    {"title": {"operator": "XOR", "conditions": [text("contains", "a")]}},
-    {"title": {"operator": "OR", "conditions": [text("contains", "a")] * 9}},
-])
+@pytest.mark.parametrize(
+    "model",
+    [
+        {"no_such_column": text("contains", "x")},
+        {"title": text("lessThan", "x")},
+        {"title": {"filterType": "text", "type": "contains", "filter": ["a"]}},
+        {"enrolments": {"filterType": "number", "type": "equals", "filter": "ten"}},
+        {"start_date": {"filterType": "date", "type": "equals", "dateFrom": "2024-13-45"}},
+        {"title": {"operator": "XOR", "conditions": [text("contains", "a")]}},
+        {"title": {"operator": "OR", "conditions": [text("contains", "a")] * 9}},
+    ],
+)
 def test_filter_model_is_allow_listed(db, model):
     with pytest.raises(explore_queries.GridRequestError):
         page(db, {"filterModel": model})
@@ -154,7 +180,8 @@ def test_shared_filters_and_search_combine_with_column_filters(db):
 
 def test_a_bad_model_gives_an_empty_block_and_a_notice(client, db):
     response, count, notice = explore_page().grid_response(
-        db, Filters(), None, {"startRow": 0, "endRow": 100, "sortModel": [{"colId": "nope", "sort": "asc"}]})
+        db, Filters(), None, {"startRow": 0, "endRow": 100, "sortModel": [{"colId": "nope", "sort": "asc"}]}
+    )
     assert response == {"rowData": [], "rowCount": 0} and count == "0" and "cannot be applied" in notice
 
 

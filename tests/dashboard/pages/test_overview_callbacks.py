@@ -82,10 +82,21 @@ def test_overview_when_nothing_matches(overview, db, vocab, parse):
 
 def test_overview_charts_carry_counts_and_codes(overview, db, vocab, parse):
     out = overview.build_overview(db, parse(""), "offerings", vocab)
-    assert set(charts(out)) == {"chart-type", "chart-delivery", "chart-credit", "chart-partner", "chart-field",
-                                "chart-ce-sector"}
-    assert bar_counts(charts(out)["chart-type"]) == {"technical_skill": 3, "upskilling": 2, "pathway": 1,
-                                                     "transferable_skill": 1, "teaser": 1}
+    assert set(charts(out)) == {
+        "chart-type",
+        "chart-delivery",
+        "chart-credit",
+        "chart-partner",
+        "chart-field",
+        "chart-ce-sector",
+    }
+    assert bar_counts(charts(out)["chart-type"]) == {
+        "technical_skill": 3,
+        "upskilling": 2,
+        "pathway": 1,
+        "transferable_skill": 1,
+        "teaser": 1,
+    }
     assert bar_counts(charts(out)["chart-delivery"]) == {"online": 4, "onsite": 2, "blended": 2}
     field = charts(out)["chart-field"].data[0]
     assert dict(zip(field.customdata, field.y))[NOT_REPORTED] == theme.NOT_REPORTED_LABEL
@@ -117,12 +128,19 @@ def test_ce_chart_shows_the_target_that_applies(overview, db, vocab, parse):
 def test_a_category_keeps_its_colour_between_overview_and_trend(overview, db, vocab, parse):
     filters = parse("")
     figs = charts(overview.build_overview(db, filters, "offerings", vocab))
-    for chart_id, split in (("chart-type", "type"), ("chart-delivery", "delivery"), ("chart-credit", "credit"),
-                            ("chart-partner", "partner"), ("chart-field", "field")):
+    for chart_id, split in (
+        ("chart-type", "type"),
+        ("chart-delivery", "delivery"),
+        ("chart-credit", "credit"),
+        ("chart-partner", "partner"),
+        ("chart-field", "field"),
+    ):
         bar = figs[chart_id].data[0]
         bar_colours = dict(zip(bar.customdata, bar.marker.color))
-        trend_colours = {t.customdata[0]: t.marker.color
-                         for t in go.Figure(overview.build_trend(db, filters, "offerings", split, vocab)).data}
+        trend_colours = {
+            t.customdata[0]: t.marker.color
+            for t in go.Figure(overview.build_trend(db, filters, "offerings", split, vocab)).data
+        }
         shared = set(bar_colours) & set(trend_colours)
         assert shared, chart_id
         assert {c: bar_colours[c] for c in shared} == {c: trend_colours[c] for c in shared}, chart_id
@@ -157,8 +175,9 @@ def test_targets_panel_for_the_latest_period(overview, db, vocab, parse):
 
 def test_targets_panel_lists_the_furthest_institutions_first(overview, db, vocab, parse):
     filters = parse("period=all")
-    rows = target_rows(overview.targets_panel(queries.metric_counts(db, filters), target_rules.targets(db), filters,
-                                              vocab))
+    rows = target_rows(
+        overview.targets_panel(queries.metric_counts(db, filters), target_rules.targets(db), filters, vocab)
+    )
     # Credit-bearing >= 30 %: CAPU 0 of 2, BCIT 1 of 5, CAM 1 of 5; UBC 2 of 3 meets it.
     links = [t for t in rows["Credit-bearing"] if t.endswith("%)")]
     assert links[0] == "Capilano University (0%)"
@@ -205,20 +224,23 @@ def test_build_trend_by_field_names_the_missing_field(overview, db, vocab, parse
 # --- clicks --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("chart, code, expected", [
-    ("chart-type", "technical_skill", ("type", "technical_skill")),
-    ("chart-delivery", ["online"], ("delivery", "online")),
-    ("chart-credit", "credit", ("credit", "credit")),
-    ("chart-partner", "indigenous_community", ("partner", "indigenous_community")),
-    ("chart-field", "health", ("field", "health")),
-    ("chart-field", NOT_REPORTED, None),  # cannot be filtered on
-    ("chart-ce-sector", "college", ("sector", "college")),
-    ("chart-ce-sector", "all", None),
-    ("chart-trend", "2023/24", ("period", "2023/24")),
-    ("chart-type", None, None),
-    ("chart-type", [], None),
-    ("chart-unknown", "x", None),
-])
+@pytest.mark.parametrize(
+    "chart, code, expected",
+    [
+        ("chart-type", "technical_skill", ("type", "technical_skill")),
+        ("chart-delivery", ["online"], ("delivery", "online")),
+        ("chart-credit", "credit", ("credit", "credit")),
+        ("chart-partner", "indigenous_community", ("partner", "indigenous_community")),
+        ("chart-field", "health", ("field", "health")),
+        ("chart-field", NOT_REPORTED, None),  # cannot be filtered on
+        ("chart-ce-sector", "college", ("sector", "college")),
+        ("chart-ce-sector", "all", None),
+        ("chart-trend", "2023/24", ("period", "2023/24")),
+        ("chart-type", None, None),
+        ("chart-type", [], None),
+        ("chart-unknown", "x", None),
+    ],
+)
 def test_apply_click(overview, chart, code, expected):
     assert overview.apply_click(chart, code) == expected
 
@@ -262,11 +284,15 @@ def post(client, body) -> tuple[int, dict | None]:
 
 
 def overview_body(client, measure="offerings", **values) -> dict:
-    outputs = [{"id": f"kpi-{k}", "property": "children"} for k in ("offerings", "institutions", "enrolments",
-                                                                    "completions", "ce-share")]
+    outputs = [
+        {"id": f"kpi-{k}", "property": "children"}
+        for k in ("offerings", "institutions", "enrolments", "completions", "ce-share")
+    ]
     outputs += [{"id": f"{o['id']}-change", "property": "children"} for o in list(outputs)]
-    outputs += [{"id": c, "property": "figure"} for c in ("chart-type", "chart-delivery", "chart-credit",
-                                                          "chart-partner", "chart-field", "chart-ce-sector")]
+    outputs += [
+        {"id": c, "property": "figure"}
+        for c in ("chart-type", "chart-delivery", "chart-credit", "chart-partner", "chart-field", "chart-ce-sector")
+    ]
     outputs.append({"id": "targets-panel", "property": "children"})
     measure_id = {"type": "urlparam", "name": "measure", "default": "offerings"}
     return {
@@ -312,22 +338,35 @@ def test_update_overview_callback_ignores_unknown_values(client):
 def test_update_trend_callback(client):
     split_id = {"type": "urlparam", "name": "split", "default": "sector"}
     measure_id = {"type": "urlparam", "name": "measure", "default": "offerings"}
-    status, body = post(client, {
-        "output": "chart-trend.figure",
-        "outputs": {"id": "chart-trend", "property": "figure"},
-        "inputs": [filter_values(period=[P23]), [{"id": measure_id, "property": "value", "value": "offerings"}],
-                   [{"id": split_id, "property": "value", "value": "ce"}]],
-        "state": [],
-        "changedPropIds": [],
-    })
+    status, body = post(
+        client,
+        {
+            "output": "chart-trend.figure",
+            "outputs": {"id": "chart-trend", "property": "figure"},
+            "inputs": [
+                filter_values(period=[P23]),
+                [{"id": measure_id, "property": "value", "value": "offerings"}],
+                [{"id": split_id, "property": "value", "value": "ce"}],
+            ],
+            "state": [],
+            "changedPropIds": [],
+        },
+    )
     assert status == 200
     traces = body["response"]["chart-trend"]["figure"]["data"]
     assert {t["customdata"][0]: plotly_array(t["y"]) for t in traces} == {"yes": [1, 3, 4], "no": [1, 2, 4]}
 
 
 def cross_filter_body(client, chart: str, point: dict | None, **values) -> dict:
-    charts = ["chart-type", "chart-delivery", "chart-credit", "chart-partner", "chart-field", "chart-ce-sector",
-              "chart-trend"]
+    charts = [
+        "chart-type",
+        "chart-delivery",
+        "chart-credit",
+        "chart-partner",
+        "chart-field",
+        "chart-ce-sector",
+        "chart-trend",
+    ]
     click = {"points": [point]} if point else None
     return {
         "output": _cross_filter_output(client),
@@ -339,9 +378,12 @@ def cross_filter_body(client, chart: str, point: dict | None, **values) -> dict:
 
 
 def _cross_filter_output(client) -> str:
-    (output,) = [d["output"] for d in client.get("/_dash-dependencies").json
-                 if d["output"].startswith(stringify({"name": ["ALL"], "type": "filter"}))
-                 and d["inputs"][0]["id"] == "chart-type"]
+    (output,) = [
+        d["output"]
+        for d in client.get("/_dash-dependencies").json
+        if d["output"].startswith(stringify({"name": ["ALL"], "type": "filter"}))
+        and d["inputs"][0]["id"] == "chart-type"
+    ]
     return output
 
 
@@ -350,37 +392,44 @@ def changed_filters(body) -> dict:
 
 
 def test_clicking_a_bar_adds_its_category(client):
-    status, body = post(client, cross_filter_body(client, "chart-type", {"customdata": "technical_skill"},
-                                                  period=[P24], type=["pathway"]))
+    status, body = post(
+        client,
+        cross_filter_body(client, "chart-type", {"customdata": "technical_skill"}, period=[P24], type=["pathway"]),
+    )
     assert status == 200
     assert changed_filters(body) == {"type": ["pathway", "technical_skill"]}
 
 
 def test_clicking_a_selected_bar_again_removes_it(client):
-    status, body = post(client, cross_filter_body(client, "chart-partner", {"customdata": "none"},
-                                                  period=[P24], partner=["none", "community"]))
+    status, body = post(
+        client,
+        cross_filter_body(client, "chart-partner", {"customdata": "none"}, period=[P24], partner=["none", "community"]),
+    )
     assert status == 200
     assert changed_filters(body) == {"partner": ["community"]}
 
 
 def test_clicking_a_period_in_the_trend_selects_that_period(client):
-    status, body = post(client, cross_filter_body(client, "chart-trend", {"x": P23, "customdata": "college"},
-                                                  period=[P24, "2022/23"]))
+    status, body = post(
+        client, cross_filter_body(client, "chart-trend", {"x": P23, "customdata": "college"}, period=[P24, "2022/23"])
+    )
     assert status == 200
     assert changed_filters(body) == {"period": [P23]}
 
 
 def test_clicking_the_ce_chart_filters_by_sector(client):
-    status, body = post(client, cross_filter_body(client, "chart-ce-sector", {"customdata": "college"},
-                                                  period=[P24]))
+    status, body = post(client, cross_filter_body(client, "chart-ce-sector", {"customdata": "college"}, period=[P24]))
     assert changed_filters(body) == {"sector": ["college"]}
 
 
-@pytest.mark.parametrize("chart, point", [
-    ("chart-field", {"customdata": NOT_REPORTED}),
-    ("chart-ce-sector", {"customdata": "all"}),
-    ("chart-type", None),
-])
+@pytest.mark.parametrize(
+    "chart, point",
+    [
+        ("chart-field", {"customdata": NOT_REPORTED}),
+        ("chart-ce-sector", {"customdata": "all"}),
+        ("chart-type", None),
+    ],
+)
 def test_clicks_that_cannot_filter_change_nothing(client, chart, point):
     status, body = post(client, cross_filter_body(client, chart, point, period=[P24]))
     # Every output no_update: Dash 4 answers 200 with nothing to update (older Dash: 204).
@@ -390,14 +439,19 @@ def test_clicks_that_cannot_filter_change_nothing(client, chart, point):
 
 def test_the_page_renders_with_a_notice_for_unknown_filter_values(client):
     router = dependency(client, "_pages_content.children")
-    status, body = post(client, {
-        "output": router,
-        "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
-        "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/"},
-                   {"id": "_pages_location", "property": "search", "value": "?sector=nope,college&type=TEASER"}],
-        "state": [],
-        "changedPropIds": ["_pages_location.pathname"],
-    })
+    status, body = post(
+        client,
+        {
+            "output": router,
+            "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+            "inputs": [
+                {"id": "_pages_location", "property": "pathname", "value": "/"},
+                {"id": "_pages_location", "property": "search", "value": "?sector=nope,college&type=TEASER"},
+            ],
+            "state": [],
+            "changedPropIds": ["_pages_location.pathname"],
+        },
+    )
     assert status == 200
     page = json.dumps(body["response"]["_pages_content"]["children"])
     assert "filter-notice" in page
@@ -408,8 +462,11 @@ def test_the_page_renders_with_a_notice_for_unknown_filter_values(client):
 def test_filters_of_the_page_come_from_the_url(overview, overview_app):
     with overview_app.server.test_request_context("/"):
         layout = overview.layout(sector="college", institution=["CAM", "bcit"], period="2023-24", measure="enrolments")
-    dropdowns = {d.id["name"]: d.value for d in find_all(layout, dcc.Dropdown) if isinstance(d.id, dict)
-                 and d.id.get("type") == "filter"}
+    dropdowns = {
+        d.id["name"]: d.value
+        for d in find_all(layout, dcc.Dropdown)
+        if isinstance(d.id, dict) and d.id.get("type") == "filter"
+    }
     assert dropdowns["sector"] == ["college"]
     assert dropdowns["institution"] == ["CAM", "BCIT"]
     assert dropdowns["period"] == [P23]

@@ -119,8 +119,11 @@ def test_matrix_cells_say_their_state_in_words_marks_and_colour(page, sdb, svoca
     assert colour == theme.STATUS_COLOURS["missing"]
     assert state("KPU_2023/24")[0] == ["– Missing", "no file", "overdue"]
     # every cell names its institution, year and state for screen readers
-    assert cells["KPU_2023/24"].to_plotly_json()["props"]["aria-label"].startswith(
-        "Kwantlen Polytechnic University, 2023/24: missing")
+    assert (
+        cells["KPU_2023/24"]
+        .to_plotly_json()["props"]["aria-label"]
+        .startswith("Kwantlen Polytechnic University, 2023/24: missing")
+    )
     # rows grouped by sector, in the reference order; the selected year is marked
     sectors = find_all(out.matrix, lambda c: isinstance(c, html.Th) and getattr(c, "className", "") == "matrix-sector")
     assert [texts(s)[0] for s in sectors] == ["Research university", "Teaching university", "College", "Institute"]
@@ -135,8 +138,13 @@ def test_matrix_follows_location_filters_and_says_when_empty(page, sdb, svocab):
     out = page.build_status(sdb, parse("institution=CAM,UBC", svocab), svocab)
     assert sorted(matrix_cells(out.matrix)) == sorted(f"{c}_{p}" for c in ("CAM", "UBC") for p in (P23, P24))
     assert out.kpis == ["1", "1", "1", "1", "0"] and out.notes[0] == "of 2 institutions (0 accepted, 1 partial)"
-    empty = page.matrix_table(sq.status_matrix(sdb, parse("", svocab)).iloc[0:0],
-                              sq.selected_institutions(sdb, parse("", svocab)), [], svocab, None)
+    empty = page.matrix_table(
+        sq.status_matrix(sdb, parse("", svocab)).iloc[0:0],
+        sq.selected_institutions(sdb, parse("", svocab)),
+        [],
+        svocab,
+        None,
+    )
     assert "No submissions have been loaded yet" in texts(empty)[0]
 
 
@@ -211,21 +219,29 @@ def test_clicks_choose_the_scope(page):
     assert page.scope_for_click({"type": "matrix-cell", "cell": "CAM_2024/25"}, 0) == (no, no, no)  # a new render
     assert page.scope_for_click(None, None) == (no, no, no)
     ids = [{"cell": "A_2024/25"}, {"cell": "B_2024/25"}]
-    assert page.highlighted("B_2024/25", ids, ["matrix-cell status-missing selected", "matrix-cell status-partial"]) \
-        == ["matrix-cell status-missing", "matrix-cell status-partial selected"]
+    assert page.highlighted(
+        "B_2024/25", ids, ["matrix-cell status-missing selected", "matrix-cell status-partial"]
+    ) == ["matrix-cell status-missing", "matrix-cell status-partial selected"]
 
 
 def test_layout_reads_its_state_from_the_url(page, sapp):
     with sapp.server.test_request_context("/submissions"):
         tree = page.layout(period="2023-24", cell="BCIT_2023/24", submission="3", severity="error", column="title")
-        values = {(c.id["name"] if isinstance(c.id, dict) else c.id): getattr(c, "value", None)
-                  for c in find_all(tree, lambda c: isinstance(getattr(c, "id", None), dict)
-                                    and c.id.get("type") in ("urlparam", "filter"))}
+        values = {
+            (c.id["name"] if isinstance(c.id, dict) else c.id): getattr(c, "value", None)
+            for c in find_all(
+                tree, lambda c: isinstance(getattr(c, "id", None), dict) and c.id.get("type") in ("urlparam", "filter")
+            )
+        }
         assert values["cell"] == "BCIT_2023/24" and values["submission"] == "3"
         assert values["severity"] == "error" and values["column"] == "title" and values["period"] == [P23]
         tree = page.layout(cell="junk", submission="x; drop", severity="fatal")
-        values = {c.id["name"]: c.value for c in find_all(tree, lambda c: isinstance(getattr(c, "id", None), dict)
-                                                         and c.id.get("type") == "urlparam")}
+        values = {
+            c.id["name"]: c.value
+            for c in find_all(
+                tree, lambda c: isinstance(getattr(c, "id", None), dict) and c.id.get("type") == "urlparam"
+            )
+        }
         assert (values["cell"], values["submission"], values["severity"]) == ("", "", "all")
         assert "Some filters in this link were not recognised" in " ".join(texts(page.layout(period="1999/00")))
 
@@ -242,8 +258,15 @@ def test_page_and_callbacks_answer_over_http(sapp):
     assert client.get("/submissions?period=2023/24&cell=BCIT_2023/24").status_code == 200
     deps = client.get("/_dash-dependencies").get_json()
     outputs = " ".join(d["output"] for d in deps)
-    for element in ("kpi-reported", "kpi-rejected", "kpi-missing", "status-matrix", "submission-history",
-                    "issues-grid", "issues-download-csv"):
+    for element in (
+        "kpi-reported",
+        "kpi-rejected",
+        "kpi-missing",
+        "status-matrix",
+        "submission-history",
+        "issues-grid",
+        "issues-download-csv",
+    ):
         assert element in outputs
 
 
@@ -289,8 +312,10 @@ def test_click_a_cell_see_its_history_and_download_its_issues(dash_duo, submissi
         assert 'filename="issues_CAM_2024-25_submission-' in response.headers["Content-Disposition"]
         text = response.read().decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert [(r["row"], r["column"], r["value"]) for r in rows] == [("2", "mc_type", "'=SUM(1+1)"),
-                                                                   ("3", "delivery_mode", "'@cmd")]
+    assert [(r["row"], r["column"], r["value"]) for r in rows] == [
+        ("2", "mc_type", "'=SUM(1+1)"),
+        ("3", "delivery_mode", "'@cmd"),
+    ]
     href = dash_duo.find_element("#issues-download-xlsx").get_attribute("href")
     with urllib.request.urlopen(href) as response:
         assert response.read(2) == b"PK"
