@@ -275,22 +275,6 @@ def scorecard(profile: Profile, targets: list[Target], focus: str, peers: list[s
     return rows
 
 
-PEER_TABLE_COLUMNS = (
-    "code",
-    "name",
-    "sector",
-    "region",
-    "offerings",
-    "enrolments",
-    "completions",
-    "completion_rate",
-    "ce_share",
-    "credit_share",
-    "compliance",
-    "note",
-)
-
-
 def peer_table(
     profile: Profile, institutions_frame: pd.DataFrame, focus: str, peers: list[str], vocab: Vocabulary
 ) -> pd.DataFrame:

@@ -88,27 +88,6 @@ EXPORT_COLUMNS = (
     "no_assessment",
     "no_partner",
 )
-# VARCHAR columns of the export (after partner_categories is joined): the ones a
-# spreadsheet could read as a formula.
-TEXT_COLUMNS = frozenset(
-    {
-        "institution_code",
-        "reporting_period",
-        "offering_id",
-        "title",
-        "mc_type",
-        "delivery_mode",
-        "credit_status",
-        "partner_categories",
-        "recognition",
-        "field_of_study",
-        "competencies",
-        "noc_codes",
-        "institution_name",
-        "sector",
-        "region",
-    }
-)
 
 
 def export_sql(filters: Filters, search: str | None = None, guard_formulas: bool = False) -> tuple[str, list[Any]]:
@@ -179,6 +158,9 @@ GRID_COLUMNS: dict[str, GridColumn] = {
     "loaded_at": GridColumn("strftime(loaded_at, '%Y-%m-%d %H:%M')", "text", "Loaded at", False),
 }
 # fmt: on
+# VARCHAR columns of the export (after partner_categories is joined): the ones a
+# spreadsheet could read as a formula, and the grid filters as text.
+TEXT_COLUMNS = frozenset(name for name in EXPORT_COLUMNS if GRID_COLUMNS[name].kind == "text")
 # Hidden in the grid: which submission a row came from (for the details panel) and a stable order.
 ROW_KEYS = ("submission_id", "source_row")
 MAX_BLOCK_ROWS = 1000

@@ -20,36 +20,11 @@ from dashboard.exports.csv import cell, table_csv
 from dashboard.exports.errors import ExportError
 from dashboard.exports.names import peers_name
 
-HEADER = (
-    "institution_code",
-    "institution_name",
-    "sector",
-    "region",
-    "offerings",
-    "enrolments",
-    "completions",
-    "completion_rate",
-    "ce_share",
-    "credit_share",
-    "compliance",
-    "is_focus",
-    "note",
-)
-COLUMNS = (
-    "code",
-    "name",
-    "sector",
-    "region",
-    "offerings",
-    "enrolments",
-    "completions",
-    "completion_rate",
-    "ce_share",
-    "credit_share",
-    "compliance",
-    "is_focus",
-    "note",
-)
+# Columns of data.compare.peer_table, in the download's order; the file names the first two
+# as the other downloads do.
+COLUMNS = ("code", "name", "sector", "region", "offerings", "enrolments", "completions", "completion_rate",
+           "ce_share", "credit_share", "compliance", "is_focus", "note")  # fmt: skip
+HEADER = ("institution_code", "institution_name", *COLUMNS[2:])
 INTEGERS = frozenset({"offerings", "enrolments", "completions"})
 
 
