@@ -12,12 +12,16 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 
-from dashboard import callback_requests, compare_exports, context, exports, issue_exports
+from dashboard import callback_requests, context
 from dashboard.access import web as access_web
 from dashboard.access.store import AccessStore, store_path
-from dashboard.components import downloads
-from dashboard.db import Database, NoWarehouse
+from dashboard.data.database import Database, NoWarehouse
+from dashboard.data.filters import Filters
+from dashboard.data.reference import data_version, vocabulary
+from dashboard.exports.routes import exports
 from dashboard.settings import DashboardSettings
+from dashboard.views.downloads import href
+from dashboard.views.filters import summary_text
 
 ASSETS = Path(str(resources.files("dashboard") / "assets"))  # package data: served wherever mcred is installed
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -45,15 +49,13 @@ def create_app(settings: DashboardSettings) -> dash.Dash:
         suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
-    app.server.extensions[context.EXTENSION_KEY] = {"db": Database(settings.db_path), "settings": settings}
+    database = Database(settings.db_path)
+    app.server.extensions[context.EXTENSION_KEY] = {"db": database, "settings": settings}
     # Request bodies: an upload of MCRED_MAX_UPLOAD_MB travels base64-encoded in a callback (4/3 larger).
     app.server.config["MAX_CONTENT_LENGTH"] = (settings.max_upload_mb * 4 // 3 + 1) * 1024 * 1024
-    app.layout = _shell(settings)
+    app.layout = _shell(settings, database)
     _register_shell_callbacks(app)
-    compare_exports.register_routes(app.server)
-    exports.register_routes(app.server)
-    downloads.register_callbacks(app)
-    issue_exports.register_routes(app.server)
+    app.server.register_blueprint(exports)
     callback_requests.install(app)
     # Last: the gate and the Content-Security-Policy need every route and inline script.
     access_web.install(app.server, settings.access, AccessStore(store_path(settings.db_path)), app.csp_hashes)
@@ -62,63 +64,83 @@ def create_app(settings: DashboardSettings) -> dash.Dash:
 
 def _navbar() -> dbc.Navbar:
     links = [
-        dbc.NavItem(html.A(page["name"], href=page["relative_path"], className="nav-link",
-                           **{"data-keep-query": "1"}))
-        for page in dash.page_registry.values() if page.get("nav", True)
+        dbc.NavItem(html.A(page["name"], href=page["relative_path"], className="nav-link", **{"data-keep-query": "1"}))
+        for page in dash.page_registry.values()
+        if page.get("nav", True)
     ]
     actor = access_web.request_actor()  # None while Dash checks the layout on an open route
     if actor is not None:
-        links.append(dbc.NavItem(html.Span(actor.label, id="navbar-user",
-                                           className="navbar-text small ms-lg-3 py-2 text-white")))
+        links.append(
+            dbc.NavItem(html.Span(actor.label, id="navbar-user", className="navbar-text small ms-lg-3 py-2 text-white"))
+        )
         if actor.signed_in:
             links.append(dbc.NavItem(html.A("Sign out", href="/logout", id="navbar-logout", className="nav-link")))
         elif actor.role == "public":
             links.append(dbc.NavItem(html.A("Sign in", href="/login", id="navbar-login", className="nav-link")))
     return dbc.Navbar(
-        dbc.Container([
-            html.A(dbc.NavbarBrand("B.C. Micro-credentials", className="fw-semibold"), href="/",
-                   style={"textDecoration": "none"}, **{"data-keep-query": "1"}),
-            dbc.NavbarToggler(id="navbar-toggler", n_clicks=0),
-            dbc.Collapse(dbc.Nav(links, navbar=True, className="ms-auto"), id="navbar-collapse", navbar=True,
-                         is_open=False),
-        ], fluid=True),
-        color="primary", dark=True, className="mb-3",
+        dbc.Container(
+            [
+                html.A(
+                    dbc.NavbarBrand("B.C. Micro-credentials", className="fw-semibold"),
+                    href="/",
+                    style={"textDecoration": "none"},
+                    **{"data-keep-query": "1"},
+                ),
+                dbc.NavbarToggler(id="navbar-toggler", n_clicks=0),
+                dbc.Collapse(
+                    dbc.Nav(links, navbar=True, className="ms-auto"), id="navbar-collapse", navbar=True, is_open=False
+                ),
+            ],
+            fluid=True,
+        ),
+        color="primary",
+        dark=True,
+        className="mb-3",
     )
 
 
-def _shell(settings: DashboardSettings):
+def _shell(settings: DashboardSettings, database: Database):
     def layout():
         banner = []
         if not settings.access.sign_in:
-            banner = [dbc.Alert(
-                "No sign-in (MCRED_AUTH=none): you are the local ministry user and see everything. This mode "
-                "serves this machine only; see the README's Deploying section to serve a network.",
-                id="auth-banner", color="warning", className="rounded-0 mb-0 py-1 small border-0",
-                style={"color": "#3d2e00", "backgroundColor": "#fff3cd"})]
-        return html.Div([
-            *banner,
-            _navbar(),
-            dcc.Store(id="url-sync"),
-            dbc.Container(dash.page_container, fluid=True, className="pb-4", id="page"),
-            html.Footer(id="footer", className="footer text-muted small border-top py-2 px-3",
-                        children=_footer_text(settings)),
-        ])
+            banner = [
+                dbc.Alert(
+                    "No sign-in (MCRED_AUTH=none): you are the local ministry user and see everything. This mode "
+                    "serves this machine only; see the README's Deploying section to serve a network.",
+                    id="auth-banner",
+                    color="warning",
+                    className="rounded-0 mb-0 py-1 small border-0",
+                    style={"color": "#3d2e00", "backgroundColor": "#fff3cd"},
+                )
+            ]
+        return html.Div(
+            [
+                *banner,
+                _navbar(),
+                dcc.Store(id="url-sync"),
+                dbc.Container(dash.page_container, fluid=True, className="pb-4", id="page"),
+                html.Footer(
+                    id="footer",
+                    className="footer text-muted small border-top py-2 px-3",
+                    children=_footer_text(settings, database),
+                ),
+            ]
+        )
 
     return layout
 
 
-def _footer_text(settings: DashboardSettings) -> str:
-    from dashboard import queries
-
-    db = Database(settings.db_path)
+def _footer_text(settings: DashboardSettings, database: Database) -> str:
     try:
-        info = queries.data_version(db)
+        info = data_version(database.reader())
     except NoWarehouse:
         return f"No data loaded yet. Source: {settings.data_source}."
     last = info["last_load"] or info["published_at"]
     when = last.strftime("%Y-%m-%d %H:%M UTC") if last is not None else "never"
-    return (f"Data version {info['version']}, last load {when}. Source: {settings.data_source}, "
-            f"loaded and checked by mcred.")
+    return (
+        f"Data version {info['version']}, last load {when}. Source: {settings.data_source}, "
+        f"loaded and checked by mcred."
+    )
 
 
 def _register_shell_callbacks(app: dash.Dash) -> None:
@@ -143,9 +165,7 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def reset_filters(_n, ids):
-        from dashboard import queries
-
-        latest = queries.vocabulary(context.db()).latest_period
+        latest = vocabulary(context.reader()).latest_period
         return [[latest] if i["name"] == "period" and latest else [] for i in ids]
 
     @app.callback(
@@ -154,13 +174,26 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def summarise_filters(_values):
-        from dashboard import queries
-        from dashboard.components.filters import summary_text, values_from_inputs
-        from dashboard.filters import Filters
+        vocab = vocabulary(context.reader())
+        return summary_text(Filters.from_controls(dash.ctx.inputs_list[0], vocab), vocab)
 
-        vocab = queries.vocabulary(context.db())
-        filters, _ = Filters.parse(values_from_inputs(dash.ctx.inputs_list[0]), vocab, strict=False)
-        return summary_text(filters, vocab)
+    @app.callback(
+        Output({"type": "download-link", "path": dash.ALL}, "href"),
+        Input({"type": "filter", "name": dash.ALL}, "value"),
+        Input({"type": "urlparam", "name": dash.ALL, "default": dash.ALL}, "value"),
+        dash.State({"type": "download-link", "path": dash.ALL}, "id"),
+    )
+    def update_download_links(_filters, _params, ids):
+        """Every download link follows the page's filters and URL state (measure, split, search...)."""
+        if not ids:
+            return []
+        filters = Filters.from_controls(dash.ctx.inputs_list[0], vocabulary(context.reader()))
+        extra = {
+            item["id"]["name"]: str(item["value"])
+            for item in dash.ctx.inputs_list[1]
+            if item.get("value") not in (None, "", item["id"]["default"])
+        }
+        return [href(i["path"], filters, extra) for i in ids]
 
     app.clientside_callback(
         "function(n, open) { return n ? !open : open; }",

@@ -1,17 +1,28 @@
-"""Where callbacks find the app's Database (set by create_app; no module-level data)."""
+"""Where a request finds the warehouse: the app's Database (set by create_app; no
+module-level data) and one Reader per request, the single entry point of every query
+(and where the access work will attach who is asking)."""
 
 from __future__ import annotations
 
-from flask import current_app
+from typing import Any
 
-from dashboard.db import Database
+from flask import current_app, g
+
+from dashboard.data.database import Database, Reader
 
 EXTENSION_KEY = "mcred"
 
 
-def db() -> Database:
-    return current_app.extensions[EXTENSION_KEY]["db"]
+def database() -> Database:
+    return current_app.extensions[EXTENSION_KEY]["db"]  # type: ignore[no-any-return]
 
 
-def settings():
+def reader() -> Reader:
+    """This request's Reader (made at its first query)."""
+    if "mcred_reader" not in g:
+        g.mcred_reader = database().reader()
+    return g.mcred_reader  # type: ignore[no-any-return]
+
+
+def settings() -> Any:
     return current_app.extensions[EXTENSION_KEY]["settings"]

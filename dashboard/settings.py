@@ -24,9 +24,12 @@ class DashboardSettings:
     def from_env(cls) -> DashboardSettings:
         """For WSGI servers: MCRED_DB names the warehouse; MCRED_DEBUG=1 turns on Dash debug mode;
         the MCRED_AUTH... settings of dashboard.access.settings say who may look."""
-        return cls(db_path=Path(os.environ.get("MCRED_DB") or DEFAULT_DB).resolve(),
-                   debug=os.environ.get("MCRED_DEBUG") == "1", access=AccessSettings.from_env(),
-                   max_upload_mb=_whole("MCRED_MAX_UPLOAD_MB", 50))
+        return cls(
+            db_path=Path(os.environ.get("MCRED_DB") or DEFAULT_DB).resolve(),
+            debug=os.environ.get("MCRED_DEBUG") == "1",
+            access=AccessSettings.from_env(),
+            max_upload_mb=_whole("MCRED_MAX_UPLOAD_MB", 50),
+        )
 
 
 def _whole(name: str, default: int) -> int:

@@ -7,9 +7,25 @@ are assigned by the code's sort order in the warehouse's code lists.
 
 from __future__ import annotations
 
+from dashboard.data.dimensions import NOT_REPORTED, NOT_REPORTED_LABEL
+
+__all__ = ["NOT_REPORTED_LABEL", "base_layout", "colours_for"]
+
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
-TOL_MUTED = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255",
-             "#AA4499", "#6699CC", "#661100", "#888888")
+TOL_MUTED = (
+    "#332288",
+    "#88CCEE",
+    "#44AA99",
+    "#117733",
+    "#999933",
+    "#DDCC77",
+    "#CC6677",
+    "#882255",
+    "#AA4499",
+    "#6699CC",
+    "#661100",
+    "#888888",
+)
 NOT_REPORTED_COLOUR = "#BBBBBB"
 SINGLE = "#0072B2"
 TARGET_COLOUR = "#D55E00"
@@ -39,15 +55,14 @@ STATUS_LABELS = {
 }
 STATUS_MARKS = {"accepted": "✓", "partial": "◐", "rejected": "✗", "missing": "–"}
 STATUS_TEXT = "#111111"
-
-NOT_REPORTED_LABEL = "Not reported"
+TAG_BACKGROUND = "#ffffff"  # a tag (late, overdue, n files) that is not a status
 
 
 def colours_for(codes: list[str], long_list: bool = False) -> dict[str, str]:
     """Code -> colour, by position in the code list's sort order."""
     palette = TOL_MUTED if long_list or len(codes) > len(OKABE_ITO) else OKABE_ITO
     out = {code: palette[i % len(palette)] for i, code in enumerate(codes)}
-    out["not_reported"] = NOT_REPORTED_COLOUR
+    out[NOT_REPORTED] = NOT_REPORTED_COLOUR
     out["none"] = out.get("none", "#999999")
     return out
 

@@ -12,22 +12,6 @@ from pathlib import Path
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
 
-# `mcred export` options: the URL filter parameters of the dashboard, same names and values.
-EXPORT_FILTERS = {
-    "period": "fiscal years, e.g. 2024/25 (or all; default: the latest)",
-    "institution": "institution codes",
-    "sector": "research_university, teaching_university, college, institute",
-    "region": "regions of the institutions reference",
-    "type": "micro-credential type codes",
-    "delivery": "delivery mode codes",
-    "credit": "credit status codes",
-    "partner": "partner category codes",
-    "field": "field of study codes",
-    "ce": "continuing education: yes or no",
-    "funded": "ministry funded: yes or no",
-}
-
-
 class UsageError(Exception):
     """A user's mistake: printed as one line, exit 2."""
 
@@ -230,18 +214,20 @@ def cmd_sample(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from dashboard import queries
-    from dashboard.db import Database, NoWarehouse
-    from dashboard.exports import ExportError, export_to_file, parse_filters
-    from dashboard.filters import FilterError
+    from dashboard.data.database import Database, NoWarehouse
+    from dashboard.data.dimensions import PARAMETERS
+    from dashboard.data.filters import FilterError
+    from dashboard.data.reference import vocabulary
+    from dashboard.exports.errors import ExportError
+    from dashboard.exports.offerings import export_to_file, parse_filters
 
     settings = _settings(args)
-    query = {name: getattr(args, name) for name in EXPORT_FILTERS if getattr(args, name) is not None}
+    query = {name: getattr(args, name) for name in PARAMETERS if getattr(args, name) is not None}
     if args.search:
         query["q"] = args.search
     try:
-        db = Database(settings.db_path)
-        filters, search = parse_filters(query, queries.vocabulary(db))
+        db = Database(settings.db_path).reader()
+        filters, search = parse_filters(query, vocabulary(db))
     except FilterError as exc:
         raise UsageError("; ".join(exc.problems)) from exc
     except NoWarehouse as exc:
@@ -398,9 +384,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("export", "write the current offerings that match the filters (csv, xlsx or parquet)")
     p.add_argument("--format", choices=("csv", "xlsx", "parquet"), default="csv", help="default csv")
     p.add_argument("--out", metavar="FILE", help="where to write (default -: standard output)")
-    for name, what in EXPORT_FILTERS.items():
+    from dashboard.data.dimensions import DIMENSIONS  # the URL filter parameters: same names and values
+
+    for dim in DIMENSIONS:
         p.add_argument(
-            f"--{name}", metavar="VALUES", action="append", help=f"{what}; comma-separated or repeated values are OR-ed"
+            f"--{dim.param}",
+            metavar="VALUES",
+            action="append",
+            help=f"{dim.help}; comma-separated or repeated values are OR-ed",
         )
     p.add_argument("--search", metavar="TEXT", help="only offerings whose title contains TEXT (any case)")
     p.set_defaults(func=cmd_export)

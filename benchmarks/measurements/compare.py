@@ -30,6 +30,9 @@ FILTERS = [{}, {"type": ["pathway"]}, {"delivery": ["online"], "credit": ["credi
            {"partner": ["indigenous_community"]}, {"ce": ["yes"]}, {"field": ["health"]},
            {"period": ["all"]}, {"funded": ["yes"]}]
 
+# The cached results a filter change computes afresh (the other cached results, such as the
+# vocabulary, stay: they depend on the warehouse version only).
+COUNTS = ("institution_profile", "trend_counts")
 OUTPUTS = ["compare-heading.children", "compare-subheading.children", "compare-message.children",
            "compare-body.style", "compare-standouts.children", "compare-composition.children",
            "compare-scorecard.children", "compare-peers-grid.rowData", "compare-peers-download.href"]
@@ -37,7 +40,7 @@ OUTPUTS = ["compare-heading.children", "compare-subheading.children", "compare-m
 
 def _payloads(filters: dict[str, list[str]], focus: str, peers: str, latest: str) -> list[dict]:
     """The two requests Dash's renderer sends when the focus or the peer group changes."""
-    from dashboard.filters import PARAMETERS
+    from dashboard.data.filters import PARAMETERS
 
     filter_inputs = []
     for name in PARAMETERS:
@@ -60,7 +63,7 @@ def _payloads(filters: dict[str, list[str]], focus: str, peers: str, latest: str
 
 def _floor_statements(database, filters_obj, vocab) -> list[tuple[str, list]]:
     """The comparison's essential SQL for these filters (profile + trend), as our code writes it."""
-    from dashboard import compare_queries as cq
+    from dashboard.data import compare as cq
 
     recorded: list[tuple[str, list]] = []
     original = database.frame
@@ -71,20 +74,19 @@ def _floor_statements(database, filters_obj, vocab) -> list[tuple[str, list]]:
 
     database.frame = recording
     try:
-        cq._profile_cache.clear()  # noqa: SLF001 - force the GROUP BYs to run so they can be recorded
-        cq._trend_cache.clear()  # noqa: SLF001
-        cq.institution_profile(database, filters_obj, vocab)
-        cq.trend_counts(database, filters_obj)
+        database.cache.clear(COUNTS)  # force the GROUP BYs to run so they can be recorded
+        reader = database.reader()
+        cq.institution_profile(reader, filters_obj, vocab)
+        cq.trend_counts(reader, filters_obj)
     finally:
         database.frame = original
     return recorded
 
 
 def _run(ctx: Context, cold: bool) -> Result:
-    from dashboard import compare_queries as cq
-    from dashboard import queries
     from dashboard.app import create_app
-    from dashboard.filters import Filters
+    from dashboard.data import reference as queries
+    from dashboard.data.filters import Filters
     from dashboard.settings import DashboardSettings
 
     db_path = sample_warehouse(ctx)
@@ -92,7 +94,7 @@ def _run(ctx: Context, cold: bool) -> Result:
     client = app.server.test_client()
     client.get("/compare")  # the first request registers the pages' callbacks
     database = app.server.extensions["mcred"]["db"]
-    vocab = queries.vocabulary(database)
+    vocab = queries.vocabulary(database.reader())
     latest = vocab.latest_period
 
     def post(filters, focus, peers):
@@ -109,8 +111,7 @@ def _run(ctx: Context, cold: bool) -> Result:
         runs = [({}, c) for c in CHANGES * ctx.repeat]
     for filters, (focus, peers) in runs:
         if cold:
-            cq._profile_cache.clear()  # noqa: SLF001
-            cq._trend_cache.clear()  # noqa: SLF001
+            database.cache.clear(COUNTS)  # the counts computed afresh
         start, start_cpu = time.perf_counter(), time.process_time()
         post(filters, focus, peers)
         ours.append(time.perf_counter() - start)

@@ -47,10 +47,10 @@ Path(sys.argv[3]).write_text(json.dumps({"first": first, "total": total, "bytes"
 EXPORT_SIDE = """
 import json, sys, time
 from pathlib import Path
-from dashboard import queries
-from dashboard.db import Database
-from dashboard.exports import export_to_file, parse_filters
-db = Database(Path(sys.argv[1]))
+from dashboard.data import reference as queries
+from dashboard.data.database import Database
+from dashboard.exports.offerings import export_to_file, parse_filters
+db = Database(Path(sys.argv[1])).reader()
 filters, search = parse_filters(json.loads(sys.argv[2]), queries.vocabulary(db))
 start = time.perf_counter()
 with open(sys.argv[4], "wb") as out:
@@ -73,11 +73,12 @@ Path(sys.argv[4]).write_text(json.dumps({"total": time.perf_counter() - start}))
 
 
 def _query(db_path: Path, query: dict, guard: bool) -> tuple[str, list]:
-    from dashboard import explore_queries, queries
-    from dashboard.db import Database
-    from dashboard.exports import parse_filters
+    from dashboard.data import explore as explore_queries
+    from dashboard.data import reference as queries
+    from dashboard.data.database import Database
+    from dashboard.exports.offerings import parse_filters
 
-    db = Database(db_path)
+    db = Database(db_path).reader()
     filters, search = parse_filters(query, queries.vocabulary(db))
     return explore_queries.export_sql(filters, search, guard_formulas=guard)
 

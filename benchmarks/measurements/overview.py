@@ -148,9 +148,9 @@ def _outputs_spec(output: str, components: dict):
              "server time of a filter change on / (all its callbacks, through Dash's endpoint) vs the same SQL "
              "on bare DuckDB", max_ratio=2.0, max_seconds=0.25)
 def overview_filter_change(ctx: Context) -> Result:
-    from dashboard import queries
     from dashboard.app import create_app
-    from dashboard.db import Database
+    from dashboard.data import reference as queries
+    from dashboard.data.database import Database
     from dashboard.settings import DashboardSettings
 
     db_path = sample_warehouse(ctx)
@@ -158,7 +158,7 @@ def overview_filter_change(ctx: Context) -> Result:
     client = app.server.test_client()
     client.get("/")  # first request registers the pages' callbacks
     database: Database = app.server.extensions["mcred"]["db"]
-    periods = queries.vocabulary(database).codes("period")
+    periods = queries.vocabulary(database.reader()).codes("period")
 
     recorded = record_sql(database)
     ours, floors, sql_counts = [], [], []

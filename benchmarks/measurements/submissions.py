@@ -50,7 +50,7 @@ def _urlparam(name: str, default: str, value) -> dict:
 
 def _payloads(app, filters: dict[str, list[str]], period: str, cell: str) -> list[dict]:
     """The requests Dash's renderer sends to the page's data callbacks for one change."""
-    from dashboard.filters import PARAMETERS
+    from dashboard.data.filters import PARAMETERS
 
     filter_inputs = [{"id": {"type": "filter", "name": n}, "property": "value",
                       "value": filters.get(n, [period] if n == "period" else [])} for n in PARAMETERS]
@@ -112,12 +112,12 @@ def submissions_filter_change(ctx: Context) -> Result:
 
 
 def _issue_scope(db_path: Path, period: str):
-    from dashboard import queries
-    from dashboard import submission_queries as sq
-    from dashboard.db import Database
-    from dashboard.filters import Filters
+    from dashboard.data import reference as queries
+    from dashboard.data import submissions as sq
+    from dashboard.data.database import Database
+    from dashboard.data.filters import Filters
 
-    db = Database(db_path)
+    db = Database(db_path).reader()
     vocab = sq.page_vocabulary(db, queries.vocabulary(db))
     filters, _ = Filters.parse({"period": [period]}, vocab, strict=True)
     return db, sq.IssueScope(period, filters)
@@ -127,7 +127,7 @@ def _issue_scope(db_path: Path, period: str):
              "GET /export/issues.csv for the latest fiscal year, read to the end, vs DuckDB COPY of the same "
              "SELECT to CSV", max_ratio=3.0)
 def issues_export_csv(ctx: Context) -> Result:
-    from dashboard import submission_queries as sq
+    from dashboard.data import submissions as sq
 
     db_path = sample_warehouse(ctx)
     period = _latest_period(db_path)
@@ -157,7 +157,7 @@ def issues_export_csv(ctx: Context) -> Result:
 @measurement("issues_export_xlsx", "GET /export/issues.xlsx for the latest fiscal year (xlsxwriter)",
              max_seconds=15.0)
 def issues_export_xlsx(ctx: Context) -> Result:
-    from dashboard import submission_queries as sq
+    from dashboard.data import submissions as sq
 
     db_path = sample_warehouse(ctx)
     period = _latest_period(db_path)

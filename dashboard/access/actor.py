@@ -67,8 +67,12 @@ class Actor:
         if not isinstance(data, dict):
             return None
         try:
-            actor = cls(role=str(data["role"]), email=data.get("email"), institution=data.get("institution"),
-                        via=str(data.get("via", "local")))
+            actor = cls(
+                role=str(data["role"]),
+                email=data.get("email"),
+                institution=data.get("institution"),
+                via=str(data.get("via", "local")),
+            )
             actor.scope  # noqa: B018 - validates role and institution
         except (KeyError, ValueError, TypeError):
             return None

@@ -101,11 +101,14 @@ class RoleMapping:
         institution = entry.get("institution")
         if (role == "institution") != (institution is not None):
             raise MappingError(f"{where}: an institution rule names its institution; a ministry rule names none")
-        return Rule(role=role, institution=institution.strip().upper() if institution else None,
-                    email=entry["email"].strip().lower() if "email" in entry else None,
-                    email_domain=entry["email_domain"].strip().lower().lstrip("@") if "email_domain" in entry
-                    else None,
-                    claim=entry.get("claim"), value=entry.get("value"))
+        return Rule(
+            role=role,
+            institution=institution.strip().upper() if institution else None,
+            email=entry["email"].strip().lower() if "email" in entry else None,
+            email_domain=entry["email_domain"].strip().lower().lstrip("@") if "email_domain" in entry else None,
+            claim=entry.get("claim"),
+            value=entry.get("value"),
+        )
 
     def actor_for(self, claims: Mapping[str, Any]) -> Actor | None:
         """The actor the first matching rule gives, or None (no access)."""

@@ -48,16 +48,24 @@ class AccessSettings:
             raise AccessConfigError(f"MCRED_AUTH={self.auth!r}: use one of {', '.join(AUTH_MODES)}")
         if self.auth != "none":
             if not self.secret_key:
-                raise AccessConfigError(f"MCRED_SECRET_KEY is required with MCRED_AUTH={self.auth}: set it to a "
-                                        f"random string of {MIN_SECRET_LENGTH}+ characters (python -c \"import "
-                                        "secrets; print(secrets.token_urlsafe(48))\")")
+                raise AccessConfigError(
+                    f"MCRED_SECRET_KEY is required with MCRED_AUTH={self.auth}: set it to a "
+                    f'random string of {MIN_SECRET_LENGTH}+ characters (python -c "import '
+                    'secrets; print(secrets.token_urlsafe(48))")'
+                )
             if len(self.secret_key) < MIN_SECRET_LENGTH:
                 raise AccessConfigError(f"MCRED_SECRET_KEY is too short: use {MIN_SECRET_LENGTH}+ random characters")
         if self.auth == "oidc":
-            missing = [name for name, value in (("MCRED_OIDC_ISSUER", self.oidc_issuer),
-                                                ("MCRED_OIDC_CLIENT_ID", self.oidc_client_id),
-                                                ("MCRED_OIDC_CLIENT_SECRET", self.oidc_client_secret),
-                                                ("MCRED_OIDC_MAPPING", self.oidc_mapping)) if not value]
+            missing = [
+                name
+                for name, value in (
+                    ("MCRED_OIDC_ISSUER", self.oidc_issuer),
+                    ("MCRED_OIDC_CLIENT_ID", self.oidc_client_id),
+                    ("MCRED_OIDC_CLIENT_SECRET", self.oidc_client_secret),
+                    ("MCRED_OIDC_MAPPING", self.oidc_mapping),
+                )
+                if not value
+            ]
             if missing:
                 raise AccessConfigError(f"MCRED_AUTH=oidc needs {', '.join(missing)}")
         if self.min_cell < 1:

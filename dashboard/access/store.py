@@ -190,8 +190,9 @@ class AccessStore:
             con.execute(
                 "INSERT INTO account VALUES (?, ?, ?, ?, ?, ?)", [email, role, institution, password_hash, now, now]
             )
-            self._record(con, actor, None, "account_added", detail={"email": email, "role": role,
-                                                                     "institution": institution})
+            self._record(
+                con, actor, None, "account_added", detail={"email": email, "role": role, "institution": institution}
+            )
         return Account(email, role, institution, now, now)
 
     def remove_account(self, email: str, *, actor: str | None = None) -> None:
@@ -296,8 +297,7 @@ class AccessStore:
             raise ValueError(f"unknown audit action {action!r}")
         con.execute(
             "INSERT INTO audit (at, actor, role, action, address, route, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [_now(), actor, role, action, address, route, json.dumps(dict(detail or {}), default=str,
-                                                                      sort_keys=True)],
+            [_now(), actor, role, action, address, route, json.dumps(dict(detail or {}), default=str, sort_keys=True)],
         )
 
     def events(self, since: datetime | None = None, limit: int | None = None) -> list[AuditEvent]:

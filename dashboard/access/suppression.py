@@ -58,8 +58,7 @@ def suppress(
         for key in (total.key, *total.parts):
             if key not in values:
                 raise KeyError(f"{key!r} is not a published count of the table")
-    hidden = {key for key, value in values.items()
-              if key not in known_keys and (value is None or value < min_cell)}
+    hidden = {key for key, value in values.items() if key not in known_keys and (value is None or value < min_cell)}
     changed = True
     while changed:
         changed = False
@@ -139,8 +138,14 @@ def suppress_grid(
     return suppress(values, totals, min_cell=min_cell, known=known)
 
 
-def share_withheld(numerator: int | None, denominator: int | None, *, min_cell: int,
-                   numerator_hidden: bool = False, denominator_hidden: bool = False) -> bool:
+def share_withheld(
+    numerator: int | None,
+    denominator: int | None,
+    *,
+    min_cell: int,
+    numerator_hidden: bool = False,
+    denominator_hidden: bool = False,
+) -> bool:
     """True when a share of people must not be shown: it rests on a count that is hidden
     (or would be: under the threshold), so showing it would give the count away."""
     if numerator_hidden or denominator_hidden:

@@ -74,15 +74,22 @@ def current_actor() -> Actor:
 def audit(action: str, **detail: Any) -> None:
     """Record an event for the current request's actor (exports, sign-ins)."""
     actor = g.get("mcred_actor")
-    _access().store.record(action, actor=actor.email if actor else None, role=actor.role if actor else None,
-                           address=request.remote_addr, route=request.path, detail=detail)
+    _access().store.record(
+        action,
+        actor=actor.email if actor else None,
+        role=actor.role if actor else None,
+        address=request.remote_addr,
+        route=request.path,
+        detail=detail,
+    )
 
 
 # --- install ---------------------------------------------------------------------------------
 
 
-def install(server: Flask, settings: AccessSettings, store: AccessStore,
-            script_hashes: Callable[[], list[str]] = list) -> None:
+def install(
+    server: Flask, settings: AccessSettings, store: AccessStore, script_hashes: Callable[[], list[str]] = list
+) -> None:
     """Put the gate, the sign-in routes and the security headers on ``server``.
 
     ``script_hashes`` gives the hashes of the inline scripts the page may run (Dash's
@@ -114,14 +121,19 @@ def install(server: Flask, settings: AccessSettings, store: AccessStore,
             server_metadata_url=f"{settings.oidc_issuer}/.well-known/openid-configuration",
             client_kwargs={"scope": "openid email profile", "code_challenge_method": "S256"},
         )
-    limiter = Limiter(get_remote_address, app=server, storage_uri=settings.ratelimit_storage,
-                      strategy="fixed-window", key_prefix="mcred")
+    limiter = Limiter(
+        get_remote_address,
+        app=server,
+        storage_uri=settings.ratelimit_storage,
+        strategy="fixed-window",
+        key_prefix="mcred",
+    )
     server.register_blueprint(bp)
     # The limits belong to this app's Limiter (its own counters), so they wrap the view here.
     failed: Callable[[flask.Response], bool] = lambda response: response.status_code == 401  # noqa: E731
-    server.view_functions["access.login_post"] = limiter.limit(
-        FAILED_SIGN_IN_LIMIT_ADDRESS, deduct_when=failed)(limiter.limit(
-            FAILED_SIGN_IN_LIMIT_ACCOUNT, key_func=_attempted_account, deduct_when=failed)(login_post))
+    server.view_functions["access.login_post"] = limiter.limit(FAILED_SIGN_IN_LIMIT_ADDRESS, deduct_when=failed)(
+        limiter.limit(FAILED_SIGN_IN_LIMIT_ACCOUNT, key_func=_attempted_account, deduct_when=failed)(login_post)
+    )
     # First of all before-request hooks: Dash's own (_setup_server) already builds layouts.
     server.before_request_funcs.setdefault(None, []).insert(0, _gate)
     headers = _security_headers(settings, script_hashes)
@@ -159,8 +171,7 @@ def _gate() -> flask.Response | None:
     path = request.path
     settings = _access().settings
     if not settings.sign_in and not is_loopback(request.remote_addr or ""):
-        return _plain("MCRED_AUTH=none serves this machine only: set MCRED_AUTH=local or oidc to serve a network.",
-                      403)
+        return _plain("MCRED_AUTH=none serves this machine only: set MCRED_AUTH=local or oidc to serve a network.", 403)
     actor = _resolve()
     g.mcred_actor = actor
     if path.startswith(OPEN_PREFIXES) or path in OPEN_PATHS:
@@ -202,9 +213,15 @@ def _safe_next(target: str | None) -> str:
 
 def _login_page(error: str | None = None, status: int = 200, email: str = "") -> flask.Response:
     settings = _access().settings
-    body = render_template("login.html", mode=settings.auth, error=error, email=email,
-                           csrf_token=_csrf_token(), next=_safe_next(request.values.get("next")),
-                           public=settings.public)
+    body = render_template(
+        "login.html",
+        mode=settings.auth,
+        error=error,
+        email=email,
+        csrf_token=_csrf_token(),
+        next=_safe_next(request.values.get("next")),
+        public=settings.public,
+    )
     response = flask.make_response(body, status)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -228,8 +245,9 @@ def login_post() -> flask.Response:
     password = request.form.get("password") or ""
     account = state.store.authenticate(email, password)
     if account is None:
-        state.store.record("sign_in_failed", actor=email.lower()[:254] or None, address=request.remote_addr,
-                           route="/login")
+        state.store.record(
+            "sign_in_failed", actor=email.lower()[:254] or None, address=request.remote_addr, route="/login"
+        )
         return _login_page("The email or password is not right.", 401, email=email)
     _start_session(Actor(role=account.role, email=account.email, institution=account.institution, via="local"))
     return redirect(_safe_next(request.form.get("next")))  # type: ignore[return-value]
@@ -241,16 +259,23 @@ def _start_session(actor: Actor) -> None:
     session["actor"] = actor.to_session()
     g.mcred_actor = actor
     _csrf_token()
-    _access().store.record("sign_in", actor=actor.email, role=actor.role, address=request.remote_addr,
-                           route=request.path, detail={"via": actor.via, "institution": actor.institution})
+    _access().store.record(
+        "sign_in",
+        actor=actor.email,
+        role=actor.role,
+        address=request.remote_addr,
+        route=request.path,
+        detail={"via": actor.via, "institution": actor.institution},
+    )
 
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout() -> flask.Response:
     actor = Actor.from_session(session.get("actor"))
     if actor is not None:
-        _access().store.record("sign_out", actor=actor.email, role=actor.role, address=request.remote_addr,
-                               route="/logout")
+        _access().store.record(
+            "sign_out", actor=actor.email, role=actor.role, address=request.remote_addr, route="/logout"
+        )
     session.clear()
     return redirect("/login" if _access().settings.sign_in else "/")  # type: ignore[return-value]
 
@@ -282,23 +307,33 @@ def oidc_callback() -> flask.Response:
         return _plain("Single sign-on is off here.", 404)
     try:
         token = state.oauth_client.authorize_access_token(
-            claims_options={"iss": {"essential": True, "values": [state.settings.oidc_issuer]}})
+            claims_options={"iss": {"essential": True, "values": [state.settings.oidc_issuer]}}
+        )
     except RequestException:
         return _login_page("The single sign-on service cannot be reached. Please try again later.", 503)
     except (OAuthError, JoseError, ValueError, KeyError) as exc:
-        state.store.record("sign_in_failed", address=request.remote_addr, route=request.path,
-                           detail={"via": "oidc", "reason": type(exc).__name__})
+        state.store.record(
+            "sign_in_failed",
+            address=request.remote_addr,
+            route=request.path,
+            detail={"via": "oidc", "reason": type(exc).__name__},
+        )
         return _login_page("Single sign-on did not complete. Please try again.", 401)
     claims = dict(token.get("userinfo") or {})
     if not claims:  # no validated ID token: never trust an access token alone
         return _login_page("Single sign-on did not complete. Please try again.", 401)
     actor = state.mapping.actor_for(claims)
     if actor is None:
-        state.store.record("sign_in_failed", actor=claims.get("email") or claims.get("sub"),
-                           address=request.remote_addr, route=request.path,
-                           detail={"via": "oidc", "reason": "no role in MCRED_OIDC_MAPPING"})
-        return _login_page("You signed in, but mcred has no role for you. Ask the ministry's mcred "
-                           "administrator for access.", 403)
+        state.store.record(
+            "sign_in_failed",
+            actor=claims.get("email") or claims.get("sub"),
+            address=request.remote_addr,
+            route=request.path,
+            detail={"via": "oidc", "reason": "no role in MCRED_OIDC_MAPPING"},
+        )
+        return _login_page(
+            "You signed in, but mcred has no role for you. Ask the ministry's mcred administrator for access.", 403
+        )
     next_path = session.get("oidc_next")
     _start_session(actor)
     return redirect(_safe_next(next_path))  # type: ignore[return-value]
@@ -337,19 +372,21 @@ def _security_headers(settings: AccessSettings, script_hashes: Callable[[], list
         if "h" not in cache:
             # Dash gives them quoted already ("'sha256-...'"); one of each.
             scripts = " ".join(dict.fromkeys(script_hashes()))
-            policy = "; ".join([
-                "default-src 'self'",
-                f"script-src 'self' {scripts}".strip(),
-                # Dash and Plotly set style attributes at run time.
-                "style-src 'self' 'unsafe-inline'",
-                "img-src 'self' data: blob:",
-                "font-src 'self' data:",
-                "connect-src 'self'",
-                "object-src 'none'",
-                "base-uri 'self'",
-                "form-action 'self'",
-                "frame-ancestors 'none'",
-            ])
+            policy = "; ".join(
+                [
+                    "default-src 'self'",
+                    f"script-src 'self' {scripts}".strip(),
+                    # Dash and Plotly set style attributes at run time.
+                    "style-src 'self' 'unsafe-inline'",
+                    "img-src 'self' data: blob:",
+                    "font-src 'self' data:",
+                    "connect-src 'self'",
+                    "object-src 'none'",
+                    "base-uri 'self'",
+                    "form-action 'self'",
+                    "frame-ancestors 'none'",
+                ]
+            )
             headers = {
                 "Content-Security-Policy": policy,
                 "X-Content-Type-Options": "nosniff",

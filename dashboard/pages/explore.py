@@ -7,157 +7,181 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
-from dashboard import context, explore_queries, queries
-from dashboard.components.downloads import download_link
-from dashboard.components.filters import filter_panel, url_param_id, values_from_inputs
-from dashboard.db import Database, NoWarehouse
-from dashboard.filters import Filters
+from dashboard import context
+from dashboard.data import explore as explore_queries
+from dashboard.data.database import Reader
+from dashboard.data.filters import Filters
+from dashboard.data.reference import vocabulary
+from dashboard.data.state import SEARCH_MAX_CHARS, ExploreState
+from dashboard.pages._glue import page_layout, start
+from dashboard.views.downloads import download_link
+from dashboard.views.explore import column_defs, submission_body
+from dashboard.views.filters import filter_panel, url_param_id
 
 dash.register_page(__name__, path="/explore", name="Explore", title="Explore | B.C. Micro-credentials", order=2)
 
 GRID_ID = "explore-grid"
 BLOCK_ROWS = 100
 DOWNLOADS = (("csv", "CSV"), ("xlsx", "Excel"), ("parquet", "Parquet"))
-_FILTER_TYPES = {"text": "agTextColumnFilter", "yesno": "agTextColumnFilter", "number": "agNumberColumnFilter",
-                 "date": "agDateColumnFilter"}
-_TEXT_OPTIONS = ["contains", "notContains", "equals", "notEqual", "startsWith", "endsWith", "blank", "notBlank"]
-_WIDTHS = {"institution_code": 115, "reporting_period": 105, "offering_id": 140, "enrolments": 120,
-           "completions": 125, "duration_hours": 90, "credits": 95}
-_COMPARE_OPTIONS = ["equals", "notEqual", "lessThan", "lessThanOrEqual", "greaterThan", "greaterThanOrEqual",
-                    "inRange", "blank", "notBlank"]
 
 
-def column_defs(shown: list[str] | None = None) -> list[dict]:
-    """AG Grid column definitions from the allow-list; ``shown`` picks the visible columns."""
-    defs = []
-    for field, col in explore_queries.GRID_COLUMNS.items():
-        visible = col.shown if shown is None else field in shown
-        options = _TEXT_OPTIONS if col.kind in ("text", "yesno") else _COMPARE_OPTIONS
-        d = {"field": field, "headerName": col.header, "hide": not visible,
-             "filter": _FILTER_TYPES[col.kind],
-             "filterParams": {"filterOptions": options, "maxNumConditions": 2, "buttons": ["reset"]},
-             "headerTooltip": field}
-        if col.kind == "number":
-            d.update(type="rightAligned")
-        if field in _WIDTHS:
-            d.update(width=_WIDTHS[field])
-        if field == "title":
-            d.update(minWidth=220, flex=2, tooltipField="title")
-        elif field == "file_name":
-            d.update(minWidth=180, cellClass="submission-link", headerTooltip="Click a file to see its submission")
-        else:
-            d.setdefault("width", 150)
-        defs.append(d)
-    return defs
-
-
+@page_layout
 def layout(**query):
-    db = context.db()
-    try:
-        vocab = queries.vocabulary(db)
-    except NoWarehouse as exc:
-        return dbc.Alert(str(exc), color="info", className="mt-3")
-    filters, problems = Filters.parse(dict(query.items()), vocab, strict=False)
-    search = str(query.get("q") or "")[: explore_queries.SEARCH_MAX_CHARS]
-    extra = {"q": search}
+    _reader, vocab, filters, problems = start(query)
+    state = ExploreState.parse(query)
+    search = state.search or ""
+    extra = state.to_query()
     column_options = [{"label": c.header, "value": f} for f, c in explore_queries.GRID_COLUMNS.items()]
-    return html.Div([
-        html.H1("Explore offerings", className="h3 mb-1"),
-        html.P("Every current offering behind the figures, as reported. Sort or filter any column, search titles, "
-               "and click a submission file to see where a row came from. Downloads hold exactly the offerings "
-               "that match the filters and title search above.", className="text-muted mb-3"),
-        filter_panel(filters, vocab, problems),
-        dbc.Row([
-            dbc.Col(dbc.InputGroup([
-                dbc.InputGroupText("Title contains"),
-                dbc.Input(id=url_param_id("q", ""), type="search", value=search, debounce=0.4,
-                          placeholder="e.g. python", maxLength=explore_queries.SEARCH_MAX_CHARS,
-                          autoComplete="off"),
-            ], size="sm", id="explore-search"), xs=12, md=5, lg=4, className="mb-2"),
-            dbc.Col(html.Div([
-                dbc.Button("Choose columns", id="explore-columns-toggle", color="primary", outline=True, size="sm",
-                           className="me-3"),
-                html.Span("Download", className="small fw-semibold me-2"),
-                html.Div([download_link(f"/export/offerings.{fmt}", label, filters, extra,
-                                        title=f"Download the matching offerings as {label}")
-                          for fmt, label in DOWNLOADS], className="btn-group", role="group",
-                         id="explore-downloads"),
-            ], className="d-flex align-items-center flex-wrap justify-content-md-end gap-1"),
-                xs=12, md=7, lg=8, className="mb-2"),
-        ], className="align-items-center"),
-        dbc.Collapse(dbc.Card(dbc.CardBody([
-            html.Div("Columns shown", className="small fw-semibold mb-1"),
-            dbc.Checklist(id="explore-columns", options=column_options, inline=True, className="small",
-                          value=[f for f, c in explore_queries.GRID_COLUMNS.items() if c.shown]),
-        ]), className="mb-2"), id="explore-columns-panel", is_open=False),
-        html.Div([
-            html.Span("…", id="explore-count", className="fw-semibold"),
-            html.Span(" offerings match", id="explore-count-words", className="text-muted"),
-            html.Span("", id="explore-grid-notice", className="text-danger small ms-2"),
-        ], className="mb-1", **{"aria-live": "polite"}),
-        dag.AgGrid(
-            id=GRID_ID,
-            rowModelType="infinite",
-            columnDefs=column_defs(),
-            defaultColDef={"sortable": True, "resizable": True, "filter": True, "suppressHeaderMenuButton": False},
-            getRowId="params.data.submission_id + '/' + params.data.source_row",
-            dashGridOptions={
-                "cacheBlockSize": BLOCK_ROWS,
-                "maxBlocksInCache": 20,
-                "infiniteInitialRowCount": 1,
-                "rowBuffer": 10,
-                "tooltipShowDelay": 400,
-                "enableCellTextSelection": True,
-                "rowHeight": 34,
-                "localeText": {"noRowsToShow": "No offerings match these filters."},
-            },
-            className="ag-theme-alpine",
-            style={"height": "calc(100vh - 330px)", "minHeight": "420px", "width": "100%"},
-        ),
-        dcc.Store(id="explore-refresh"),
-        dbc.Modal([
-            dbc.ModalHeader(dbc.ModalTitle("Submission", id="submission-title")),
-            dbc.ModalBody(id="submission-details"),
-        ], id="submission-modal", is_open=False, size="lg", scrollable=True),
-    ])
+    return html.Div(
+        [
+            html.H1("Explore offerings", className="h3 mb-1"),
+            html.P(
+                "Every current offering behind the figures, as reported. Sort or filter any column, search titles, "
+                "and click a submission file to see where a row came from. Downloads hold exactly the offerings "
+                "that match the filters and title search above.",
+                className="text-muted mb-3",
+            ),
+            filter_panel(filters, vocab, problems),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        dbc.InputGroup(
+                            [
+                                dbc.InputGroupText("Title contains"),
+                                dbc.Input(
+                                    id=url_param_id("q", ""),
+                                    type="search",
+                                    value=search,
+                                    debounce=0.4,
+                                    placeholder="e.g. python",
+                                    maxLength=SEARCH_MAX_CHARS,
+                                    autoComplete="off",
+                                ),
+                            ],
+                            size="sm",
+                            id="explore-search",
+                        ),
+                        xs=12,
+                        md=5,
+                        lg=4,
+                        className="mb-2",
+                    ),
+                    dbc.Col(
+                        html.Div(
+                            [
+                                dbc.Button(
+                                    "Choose columns",
+                                    id="explore-columns-toggle",
+                                    color="primary",
+                                    outline=True,
+                                    size="sm",
+                                    className="me-3",
+                                ),
+                                html.Span("Download", className="small fw-semibold me-2"),
+                                html.Div(
+                                    [
+                                        download_link(
+                                            f"/export/offerings.{fmt}",
+                                            label,
+                                            filters,
+                                            extra,
+                                            title=f"Download the matching offerings as {label}",
+                                        )
+                                        for fmt, label in DOWNLOADS
+                                    ],
+                                    className="btn-group",
+                                    role="group",
+                                    id="explore-downloads",
+                                ),
+                            ],
+                            className="d-flex align-items-center flex-wrap justify-content-md-end gap-1",
+                        ),
+                        xs=12,
+                        md=7,
+                        lg=8,
+                        className="mb-2",
+                    ),
+                ],
+                className="align-items-center",
+            ),
+            dbc.Collapse(
+                dbc.Card(
+                    dbc.CardBody(
+                        [
+                            html.Div("Columns shown", className="small fw-semibold mb-1"),
+                            dbc.Checklist(
+                                id="explore-columns",
+                                options=column_options,
+                                inline=True,
+                                className="small",
+                                value=[f for f, c in explore_queries.GRID_COLUMNS.items() if c.shown],
+                            ),
+                        ]
+                    ),
+                    className="mb-2",
+                ),
+                id="explore-columns-panel",
+                is_open=False,
+            ),
+            html.Div(
+                [
+                    html.Span("…", id="explore-count", className="fw-semibold"),
+                    html.Span(" offerings match", id="explore-count-words", className="text-muted"),
+                    html.Span("", id="explore-grid-notice", className="text-danger small ms-2"),
+                ],
+                className="mb-1",
+                **{"aria-live": "polite"},
+            ),
+            dag.AgGrid(
+                id=GRID_ID,
+                rowModelType="infinite",
+                columnDefs=column_defs(),
+                defaultColDef={"sortable": True, "resizable": True, "filter": True, "suppressHeaderMenuButton": False},
+                getRowId="params.data.submission_id + '/' + params.data.source_row",
+                dashGridOptions={
+                    "cacheBlockSize": BLOCK_ROWS,
+                    "maxBlocksInCache": 20,
+                    "infiniteInitialRowCount": 1,
+                    "rowBuffer": 10,
+                    "tooltipShowDelay": 400,
+                    "enableCellTextSelection": True,
+                    "rowHeight": 34,
+                    "localeText": {"noRowsToShow": "No offerings match these filters."},
+                },
+                className="ag-theme-alpine",
+                style={"height": "calc(100vh - 330px)", "minHeight": "420px", "width": "100%"},
+            ),
+            dcc.Store(id="explore-refresh"),
+            dbc.Modal(
+                [
+                    dbc.ModalHeader(dbc.ModalTitle("Submission", id="submission-title")),
+                    dbc.ModalBody(id="submission-details"),
+                ],
+                id="submission-modal",
+                is_open=False,
+                size="lg",
+                scrollable=True,
+            ),
+        ]
+    )
 
 
 # --- building outputs (plain functions, tested without a browser) ------------------------
 
 
-def grid_response(db: Database, filters: Filters, search: str | None, request: dict) -> tuple[dict, str, str]:
+def grid_response(reader: Reader, filters: Filters, search: str | None, request: dict) -> tuple[dict, str, str]:
     """(getRowsResponse, count text, notice) for one getRowsRequest: the grid's row source."""
     try:
-        page = explore_queries.grid_rows(db, filters, search, request or {})
+        page = explore_queries.grid_rows(reader, filters, search, request or {})
     except explore_queries.GridRequestError as exc:
         return {"rowData": [], "rowCount": 0}, "0", f"That column filter cannot be applied: {exc}."
     return {"rowData": page.rows, "rowCount": page.row_count}, f"{page.row_count:,}", ""
 
 
-def submission_details(db: Database, submission_id) -> tuple[str, object]:
+def submission_details(reader: Reader, submission_id) -> tuple[str, object]:
     """(modal title, body) describing one submission (text only: file names are never read as HTML)."""
-    info = explore_queries.submission(db, submission_id) if submission_id is not None else None
-    if info is None:
-        return "Submission", dbc.Alert("That submission is no longer in the warehouse.", color="warning")
-    loaded = info["loaded_at"]
-    items = [
-        ("File", info["file_name"] + (f" (sheet {info['sheet']})" if info["sheet"] else "")),
-        ("Institution", f"{info['institution_name'] or ''} ({info['institution_code']})"),
-        ("Fiscal year", info["reporting_period"]),
-        ("Status", info["status"] + ("" if info["is_current"] else " (superseded)")),
-        ("Loaded at", loaded.strftime("%Y-%m-%d %H:%M UTC") if hasattr(loaded, "strftime") else str(loaded)),
-        ("Rows", f"{info['rows_accepted']:,} accepted, {info['rows_rejected']:,} rejected of {info['rows_total']:,}"),
-        ("Issues", f"{info['errors']:,} errors, {info['warnings']:,} warnings"),
-        ("SHA-256", info["sha256"]),
-        ("Submission id", str(info["submission_id"])),
-    ]
-    body = html.Div([
-        html.Dl(sum(([html.Dt(k, className="col-sm-3"), html.Dd(v, className="col-sm-9 text-break")]
-                     for k, v in items), []), className="row mb-2"),
-        dcc.Link("See this submission's checks", href=f"/submissions?submission={info['submission_id']}",
-                      className="btn btn-outline-primary btn-sm"),
-    ])
-    return f"Submission: {info['file_name']}", body
+    info = explore_queries.submission(reader, submission_id) if submission_id is not None else None
+    return submission_body(info)
 
 
 # --- callbacks ---------------------------------------------------------------------------
@@ -175,10 +199,10 @@ def submission_details(db: Database, submission_id) -> tuple[str, object]:
 def serve_rows(request, _filter_values, search_values):
     if not request:
         return no_update, no_update, no_update
-    db = context.db()
-    filters, _ = Filters.parse(values_from_inputs(ctx.states_list[0]), queries.vocabulary(db), strict=False)
-    search = (search_values or [""])[0] or None
-    return grid_response(db, filters, search, request)
+    reader = context.reader()
+    filters = Filters.from_controls(ctx.states_list[0], vocabulary(reader))
+    search = ExploreState.parse({"q": search_values or []}).search
+    return grid_response(reader, filters, search, request)
 
 
 # A filter or the title search changed: drop the grid's cached blocks so it asks again.
@@ -227,5 +251,5 @@ def open_submission(cell):
         submission_id = int(str(cell["rowId"]).split("/")[0])
     except ValueError:
         return no_update, no_update, no_update
-    title, body = submission_details(context.db(), submission_id)
+    title, body = submission_details(context.reader(), submission_id)
     return True, title, body

@@ -46,80 +46,289 @@ import pytest
 from etl.config import DEFAULT_DATA_DIR, Settings
 from etl.load import load_files
 
-COLUMNS = ("institution_code", "reporting_period", "offering_id", "title", "mc_type", "delivery_mode",
-           "credit_status", "credits", "partner_categories", "continuing_education", "duration_hours",
-           "assessment", "ladders_to_credential", "field_of_study", "ministry_funded", "enrolments", "completions")
+COLUMNS = (
+    "institution_code",
+    "reporting_period",
+    "offering_id",
+    "title",
+    "mc_type",
+    "delivery_mode",
+    "credit_status",
+    "credits",
+    "partner_categories",
+    "continuing_education",
+    "duration_hours",
+    "assessment",
+    "ladders_to_credential",
+    "field_of_study",
+    "ministry_funded",
+    "enrolments",
+    "completions",
+)
 HEADER = ",".join(COLUMNS)
 
 
-def row(inst, period, oid, mc_type, delivery, credit, partners, ce, enrolments, completions, *, field="",
-        hours="40", assessment="yes", ladders="no", funded="no", title=None) -> dict:
+def row(
+    inst,
+    period,
+    oid,
+    mc_type,
+    delivery,
+    credit,
+    partners,
+    ce,
+    enrolments,
+    completions,
+    *,
+    field="",
+    hours="40",
+    assessment="yes",
+    ladders="no",
+    funded="no",
+    title=None,
+) -> dict:
     return {
-        "institution_code": inst, "reporting_period": period, "offering_id": oid,
-        "title": title or f"{inst} offering {oid}", "mc_type": mc_type, "delivery_mode": delivery,
-        "credit_status": credit, "credits": "3" if credit == "credit" else "", "partner_categories": partners,
-        "continuing_education": ce, "duration_hours": hours, "assessment": assessment,
-        "ladders_to_credential": ladders, "field_of_study": field, "ministry_funded": funded,
-        "enrolments": str(enrolments), "completions": str(completions),
+        "institution_code": inst,
+        "reporting_period": period,
+        "offering_id": oid,
+        "title": title or f"{inst} offering {oid}",
+        "mc_type": mc_type,
+        "delivery_mode": delivery,
+        "credit_status": credit,
+        "credits": "3" if credit == "credit" else "",
+        "partner_categories": partners,
+        "continuing_education": ce,
+        "duration_hours": hours,
+        "assessment": assessment,
+        "ladders_to_credential": ladders,
+        "field_of_study": field,
+        "ministry_funded": funded,
+        "enrolments": str(enrolments),
+        "completions": str(completions),
     }
 
 
 P24, P23, P22 = "2024/25", "2023/24", "2022/23"
 
 # file name -> rows; loaded in this order (the draft first, so the later file supersedes it).
-DRAFT = {"bcit_2024-25_draft.csv": [
-    row("BCIT", P24, "X1", "teaser", "online", "non_credit", "community", "yes", 99, 1, field="other"),
-]}
+DRAFT = {
+    "bcit_2024-25_draft.csv": [
+        row("BCIT", P24, "X1", "teaser", "online", "non_credit", "community", "yes", 99, 1, field="other"),
+    ]
+}
 SUBMISSIONS: dict[str, list[dict]] = {
     "bcit_2024-25.csv": [
-        row("BCIT", P24, "B1", "technical_skill", "online", "non_credit", "employer_industry;professional_body",
-            "yes", 30, 24, field="math_computer_science"),
-        row("BCIT", P24, "B2", "upskilling", "blended", "credit", "employer_industry", "no", 20, 15,
-            field="engineering_architecture", hours="120", ladders="yes", funded="yes"),
-        row("BCIT", P24, "B3", "technical_skill", "onsite", "non_credit", "none", "no", 10, 5, field="",
-            hours="300", assessment="no", funded=""),
+        row(
+            "BCIT",
+            P24,
+            "B1",
+            "technical_skill",
+            "online",
+            "non_credit",
+            "employer_industry;professional_body",
+            "yes",
+            30,
+            24,
+            field="math_computer_science",
+        ),
+        row(
+            "BCIT",
+            P24,
+            "B2",
+            "upskilling",
+            "blended",
+            "credit",
+            "employer_industry",
+            "no",
+            20,
+            15,
+            field="engineering_architecture",
+            hours="120",
+            ladders="yes",
+            funded="yes",
+        ),
+        row(
+            "BCIT",
+            P24,
+            "B3",
+            "technical_skill",
+            "onsite",
+            "non_credit",
+            "none",
+            "no",
+            10,
+            5,
+            field="",
+            hours="300",
+            assessment="no",
+            funded="",
+        ),
     ],
     "ubc_2024-25.csv": [
-        row("UBC", P24, "U1", "pathway", "online", "credit", "indigenous_community;community", "no", 40, 30,
-            field="education", hours="60", ladders="yes", funded="yes"),
-        row("UBC", P24, "U2", "transferable_skill", "online", "non_credit", "community", "yes", 25, 20,
-            field="business_management", hours="20"),
+        row(
+            "UBC",
+            P24,
+            "U1",
+            "pathway",
+            "online",
+            "credit",
+            "indigenous_community;community",
+            "no",
+            40,
+            30,
+            field="education",
+            hours="60",
+            ladders="yes",
+            funded="yes",
+        ),
+        row(
+            "UBC",
+            P24,
+            "U2",
+            "transferable_skill",
+            "online",
+            "non_credit",
+            "community",
+            "yes",
+            25,
+            20,
+            field="business_management",
+            hours="20",
+        ),
     ],
     "cam_2024-25.csv": [
-        row("CAM", P24, "C1", "technical_skill", "onsite", "non_credit", "employer_industry", "yes", 15, 12,
-            field="health", hours="80"),
-        row("CAM", P24, "C2", "upskilling", "blended", "non_credit",
-            "employer_industry;indigenous_community;government", "yes", 12, 9, field="health", hours="45",
-            ladders="yes", funded="yes"),
-        row("CAM", P24, "C3", "teaser", "online", "non_credit", "none", "no", 8, 8, field="math_computer_science",
-            hours="10"),
+        row(
+            "CAM",
+            P24,
+            "C1",
+            "technical_skill",
+            "onsite",
+            "non_credit",
+            "employer_industry",
+            "yes",
+            15,
+            12,
+            field="health",
+            hours="80",
+        ),
+        row(
+            "CAM",
+            P24,
+            "C2",
+            "upskilling",
+            "blended",
+            "non_credit",
+            "employer_industry;indigenous_community;government",
+            "yes",
+            12,
+            9,
+            field="health",
+            hours="45",
+            ladders="yes",
+            funded="yes",
+        ),
+        row(
+            "CAM",
+            P24,
+            "C3",
+            "teaser",
+            "online",
+            "non_credit",
+            "none",
+            "no",
+            8,
+            8,
+            field="math_computer_science",
+            hours="10",
+        ),
     ],
     "capu_2024-25_rejected.csv": [
         row("CAPU", P24, "P9", "no_such_type", "online", "non_credit", "community", "yes", 5, 5),
     ],
     "bcit_2023-24.csv": [
-        row("BCIT", P23, "B1", "technical_skill", "online", "non_credit", "employer_industry", "yes", 25, 20,
-            field="math_computer_science"),
-        row("BCIT", P23, "B2", "upskilling", "onsite", "non_credit", "none", "no", 10, 6, field="health",
-            hours="30"),
+        row(
+            "BCIT",
+            P23,
+            "B1",
+            "technical_skill",
+            "online",
+            "non_credit",
+            "employer_industry",
+            "yes",
+            25,
+            20,
+            field="math_computer_science",
+        ),
+        row("BCIT", P23, "B2", "upskilling", "onsite", "non_credit", "none", "no", 10, 6, field="health", hours="30"),
     ],
     "ubc_2023-24.csv": [
-        row("UBC", P23, "U1", "pathway", "online", "credit", "indigenous_community", "no", 35, 25,
-            field="education", hours="60", ladders="yes"),
+        row(
+            "UBC",
+            P23,
+            "U1",
+            "pathway",
+            "online",
+            "credit",
+            "indigenous_community",
+            "no",
+            35,
+            25,
+            field="education",
+            hours="60",
+            ladders="yes",
+        ),
     ],
     "capu_2023-24.csv": [
-        row("CAPU", P23, "P1", "transferable_skill", "blended", "non_credit", "community;employer_industry", "yes",
-            18, 14, field="business_management", hours="24"),
-        row("CAPU", P23, "P2", "technical_skill", "online", "non_credit", "employer_industry", "yes", 12, 10,
-            field="math_computer_science", hours="16"),
+        row(
+            "CAPU",
+            P23,
+            "P1",
+            "transferable_skill",
+            "blended",
+            "non_credit",
+            "community;employer_industry",
+            "yes",
+            18,
+            14,
+            field="business_management",
+            hours="24",
+        ),
+        row(
+            "CAPU",
+            P23,
+            "P2",
+            "technical_skill",
+            "online",
+            "non_credit",
+            "employer_industry",
+            "yes",
+            12,
+            10,
+            field="math_computer_science",
+            hours="16",
+        ),
     ],
     "cam_2022-23.csv": [
-        row("CAM", P22, "C1", "technical_skill", "onsite", "non_credit", "employer_industry", "yes", 10, 7,
-            field="health", hours="80"),
-        row("CAM", P22, "C2", "pathway", "online", "credit", "other_institution", "no", 6, 4, field="health",
-            hours="60"),
+        row(
+            "CAM",
+            P22,
+            "C1",
+            "technical_skill",
+            "onsite",
+            "non_credit",
+            "employer_industry",
+            "yes",
+            10,
+            7,
+            field="health",
+            hours="80",
+        ),
+        row(
+            "CAM", P22, "C2", "pathway", "online", "credit", "other_institution", "no", 6, 4, field="health", hours="60"
+        ),
     ],
 }
+
 
 def _cell(value: str) -> str:
     return f'"{value}"' if any(ch in value for ch in ',;"') else value
@@ -161,14 +370,14 @@ def db_path(warehouse) -> Path:
 
 @pytest.fixture
 def db(db_path):
-    from dashboard.db import Database
+    from dashboard.data.database import Database
 
-    return Database(db_path)
+    return Database(db_path).reader()
 
 
 @pytest.fixture
 def vocab(db):
-    from dashboard import queries
+    from dashboard.data import overview as queries
 
     return queries.vocabulary(db)
 
@@ -176,7 +385,7 @@ def vocab(db):
 @pytest.fixture
 def parse(vocab):
     """Filters from a query string against the fixture's vocabulary (strict)."""
-    from dashboard.filters import Filters
+    from dashboard.data.filters import Filters
 
     def _parse(query: str = "", strict: bool = True):
         filters, _problems = Filters.parse(query, vocab, strict=strict)

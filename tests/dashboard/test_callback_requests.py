@@ -20,9 +20,18 @@ def callback(client):
     return next(d for d in deps if "kpi-offerings.children" in d["output"])
 
 
-@pytest.mark.parametrize("body", [
-    b"not json", b"[]", b"{}", b"null", b'"text"', b'{"output": "nope.children"}', b'{"output": 5}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"[]",
+        b"{}",
+        b"null",
+        b'"text"',
+        b'{"output": "nope.children"}',
+        b'{"output": 5}',
+    ],
+)
 def test_malformed_bodies_get_400(client, body):
     response = client.post("/_dash-update-component", data=body, headers={"Content-Type": "application/json"})
     assert response.status_code == 400 and "Traceback" not in response.text
@@ -32,9 +41,16 @@ def _body(callback, inputs):
     return {"output": callback["output"], "outputs": [], "inputs": inputs, "changedPropIds": [], "state": []}
 
 
-@pytest.mark.parametrize("inputs", [
-    "x", [1, 2], [{"id": 5, "property": "value"}], [{"property": "value"}], [[{"id": "a"}]],
-])
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        "x",
+        [1, 2],
+        [{"id": 5, "property": "value"}],
+        [{"property": "value"}],
+        [[{"id": "a"}]],
+    ],
+)
 def test_wrongly_shaped_inputs_get_400(client, callback, inputs):
     body = _body(callback, inputs)
     response = client.post("/_dash-update-component", json=body)
@@ -47,8 +63,9 @@ def test_too_few_inputs_get_400(client, callback):
 
 
 def test_a_request_shaped_like_the_renderer_s_passes_the_check(client, callback):
-    inputs = [[] if json.loads(i["id"]).get("name") == ["ALL"] else {"id": i["id"], "property": i["property"],
-                                                                       "value": None}
-              for i in callback["inputs"]]
+    inputs = [
+        [] if json.loads(i["id"]).get("name") == ["ALL"] else {"id": i["id"], "property": i["property"], "value": None}
+        for i in callback["inputs"]
+    ]
     response = client.post("/_dash-update-component", json=_body(callback, inputs))
     assert response.status_code != 400, response.text

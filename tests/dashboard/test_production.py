@@ -26,9 +26,13 @@ MCRED = Path(sys.executable).with_name("mcred")
 def _start(db: Path, *argv: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("MCRED_")} | (env or {})
-    proc = subprocess.Popen([str(MCRED), "serve", "--db", str(db), "--port", str(port), *argv],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [str(MCRED), "serve", "--db", str(db), "--port", str(port), *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=environment,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     wait_until_up(base + "/healthz", proc)
     return proc, base
@@ -88,8 +92,9 @@ def test_probe_answers_within_a_second_while_ten_clients_trickle_headers(product
 
 def test_request_bodies_are_capped(production):
     body = b"{" + b" " * (70 * 1024 * 1024) + b"}"  # over the 50 MB upload's base64 size
-    response = requests.post(production + "/_dash-update-component", data=body,
-                             headers={"Content-Type": "application/json"}, timeout=60)
+    response = requests.post(
+        production + "/_dash-update-component", data=body, headers={"Content-Type": "application/json"}, timeout=60
+    )
     assert response.status_code == 413 and "Traceback" not in response.text
 
 
@@ -98,8 +103,9 @@ def test_no_version_banners_and_the_security_headers(production):
     assert response.status_code == 200
     assert not re.search(r"\d", response.headers.get("Server", "")), response.headers.get("Server")
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
-    config = json.loads(re.search(r'_dash-config" type="application/json">(.*?)</script>', response.text, re.S)
-                        .group(1))
+    config = json.loads(
+        re.search(r'_dash-config" type="application/json">(.*?)</script>', response.text, re.S).group(1)
+    )
     assert not {"python_version", "dash_version", "plotly_version"} & set(config)
     assert "Python/" not in response.text
 
@@ -114,14 +120,26 @@ def test_the_development_server_names_no_version_either(tmp_path, db_path):
         _stop(proc)
 
 
-@pytest.mark.parametrize(("argv", "env", "message"), [
-    (("--workers", "0"), {}, "--workers must be at least 1"),
-    (("--workers", "2", "--debug"), {}, "debug mode"),
-    (("--host", "0.0.0.0"), {"MCRED_AUTH": "local", "MCRED_SECRET_KEY": "k" * 40, "MCRED_DEBUG": "1"}, "debug mode"),
-    ((), {"MCRED_MAX_UPLOAD_MB": "lots"}, "MCRED_MAX_UPLOAD_MB='lots'"),
-])
+@pytest.mark.parametrize(
+    ("argv", "env", "message"),
+    [
+        (("--workers", "0"), {}, "--workers must be at least 1"),
+        (("--workers", "2", "--debug"), {}, "debug mode"),
+        (
+            ("--host", "0.0.0.0"),
+            {"MCRED_AUTH": "local", "MCRED_SECRET_KEY": "k" * 40, "MCRED_DEBUG": "1"},
+            "debug mode",
+        ),
+        ((), {"MCRED_MAX_UPLOAD_MB": "lots"}, "MCRED_MAX_UPLOAD_MB='lots'"),
+    ],
+)
 def test_unsafe_or_unusable_serve_settings_exit_2(tmp_path, argv, env, message):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("MCRED_")} | env
-    result = subprocess.run([str(MCRED), "serve", "--db", str(tmp_path / "w.duckdb"), *argv], capture_output=True,
-                            text=True, timeout=60, env=environment)
+    result = subprocess.run(
+        [str(MCRED), "serve", "--db", str(tmp_path / "w.duckdb"), *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=environment,
+    )
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr

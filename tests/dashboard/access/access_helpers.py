@@ -16,5 +16,6 @@ def csrf(client, path: str = "/login") -> str:
 
 
 def sign_in(client, email: str, password: str = PASSWORD, next_path: str = "/"):
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": csrf(client),
-                                       "next": next_path})
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": csrf(client), "next": next_path}
+    )

@@ -33,5 +33,3 @@ def signed_in_app(tmp_path, db_path, app_factory):
 @pytest.fixture
 def accounts_password() -> str:
     return PASSWORD
-
-

@@ -10,8 +10,7 @@ pytestmark = pytest.mark.browser
 TIMEOUT = 15
 
 
-def test_sign_in_through_the_form_then_the_overview_works_under_the_csp(dash_duo, signed_in_app,
-                                                                          accounts_password):
+def test_sign_in_through_the_form_then_the_overview_works_under_the_csp(dash_duo, signed_in_app, accounts_password):
     app, store = signed_in_app()
     dash_duo.start_server(app, navigate=False)  # "/" redirects to /login: no Dash page to wait for
     base = dash_duo.server.url.rstrip("/")

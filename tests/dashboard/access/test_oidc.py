@@ -36,8 +36,11 @@ institution = "BCIT"
 def _provider() -> Iterator[str]:
     """A real OpenID Connect provider process on loopback (nonce required); yields its issuer."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "oidc_provider_mock", "--port", str(port),
-                             "--require-nonce", "true"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "oidc_provider_mock", "--port", str(port), "--require-nonce", "true"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     issuer = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(issuer + "/.well-known/openid-configuration", proc, timeout=30)
@@ -63,8 +66,14 @@ def other_provider():
 def sso_app(signed_in_app, provider, tmp_path):
     mapping = tmp_path / "roles.toml"
     mapping.write_text(MAPPING, encoding="utf-8")
-    app, store = signed_in_app(auth="oidc", secret_key=SECRET, oidc_issuer=provider, oidc_client_id="mcred-test",
-                               oidc_client_secret="client-secret-for-tests", oidc_mapping=mapping)
+    app, store = signed_in_app(
+        auth="oidc",
+        secret_key=SECRET,
+        oidc_issuer=provider,
+        oidc_client_id="mcred-test",
+        oidc_client_secret="client-secret-for-tests",
+        oidc_mapping=mapping,
+    )
     return app, store
 
 
@@ -108,14 +117,19 @@ def test_code_flow_with_pkce_state_and_nonce_signs_a_ministry_user_in(sso_app, p
     assert response.status_code == 302 and response.headers["Location"] == "/compare"
     assert client.get("/export/offerings.csv").status_code == 200
     event = store.events()[-1]
-    assert (event.action, event.actor, event.role, event.detail["via"]) == ("sign_in", "ana@gov.bc.ca", "ministry",
-                                                                             "oidc")
+    assert (event.action, event.actor, event.role, event.detail["via"]) == (
+        "sign_in",
+        "ana@gov.bc.ca",
+        "ministry",
+        "oidc",
+    )
 
 
 def test_a_group_claim_maps_to_an_institution_role(sso_app, provider):
     app, _ = sso_app
-    requests.put(f"{provider}/users/lee", json={"email": "lee@bcit.ca", "groups": ["staff", "mcred-bcit"]},
-                 timeout=10).raise_for_status()
+    requests.put(
+        f"{provider}/users/lee", json={"email": "lee@bcit.ca", "groups": ["staff", "mcred-bcit"]}, timeout=10
+    ).raise_for_status()
     client = app.server.test_client()
     response = _callback(client, _person_signs_in_at_the_provider(_start(client), "lee"))
     assert response.status_code == 302
@@ -156,11 +170,13 @@ def _real_token(issuer: str) -> dict:
     from authlib.integrations.requests_client import OAuth2Session
 
     metadata = requests.get(issuer + "/.well-known/openid-configuration", timeout=10).json()
-    session = OAuth2Session("mcred-test", "x", scope="openid email", redirect_uri="http://localhost/cb",
-                            code_challenge_method="S256")
+    session = OAuth2Session(
+        "mcred-test", "x", scope="openid email", redirect_uri="http://localhost/cb", code_challenge_method="S256"
+    )
     verifier = "v" * 64
-    url, _state = session.create_authorization_url(metadata["authorization_endpoint"], nonce="n0nce",
-                                                   code_verifier=verifier)
+    url, _state = session.create_authorization_url(
+        metadata["authorization_endpoint"], nonce="n0nce", code_verifier=verifier
+    )
     code = parse_qs(urlsplit(_person_signs_in_at_the_provider(url, "ana@gov.bc.ca")).query)["code"][0]
     return dict(session.fetch_token(metadata["token_endpoint"], code=code, code_verifier=verifier))
 
@@ -180,22 +196,26 @@ def test_id_tokens_from_another_issuer_are_refused(sso_app, provider, other_prov
         token = _real_token(provider)
         assert client.parse_id_token(token, nonce="n0nce", claims_options=pinned)["email"] == "ana@gov.bc.ca"
         with pytest.raises(InvalidClaimError, match="iss"):
-            client.parse_id_token(token, nonce="n0nce",
-                                  claims_options={"iss": {"essential": True, "values": [other_provider]}})
+            client.parse_id_token(
+                token, nonce="n0nce", claims_options={"iss": {"essential": True, "values": [other_provider]}}
+            )
         # And a replayed token with another nonce.
         with pytest.raises(InvalidClaimError, match="nonce"):
             client.parse_id_token(token, nonce="another", claims_options=pinned)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("[[rule]]\nemail='a@b.ca'\nrole='admin'\n", "rule 1: role must be ministry or institution"),
-    ("[[rule]]\nemail='a@b.ca'\nrole='institution'\n", "rule 1: an institution rule names its institution"),
-    ("[[rule]]\nclaim='groups'\nrole='ministry'\n", "rule 1: claim and value go together"),
-    ("[[rule]]\nrole='ministry'\n", "rule 1: give exactly one of email, email_domain or claim"),
-    ("[[rule]]\nemail='a@b.ca'\nrole='ministry'\nteam='x'\n", "rule 1: unknown key 'team'"),
-    ("", "no [[rule]] entries"),
-    ("[[rule]\n", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[[rule]]\nemail='a@b.ca'\nrole='admin'\n", "rule 1: role must be ministry or institution"),
+        ("[[rule]]\nemail='a@b.ca'\nrole='institution'\n", "rule 1: an institution rule names its institution"),
+        ("[[rule]]\nclaim='groups'\nrole='ministry'\n", "rule 1: claim and value go together"),
+        ("[[rule]]\nrole='ministry'\n", "rule 1: give exactly one of email, email_domain or claim"),
+        ("[[rule]]\nemail='a@b.ca'\nrole='ministry'\nteam='x'\n", "rule 1: unknown key 'team'"),
+        ("", "no [[rule]] entries"),
+        ("[[rule]\n", "not valid TOML"),
+    ],
+)
 def test_mapping_file_mistakes_are_named(tmp_path, text, message):
     path = tmp_path / "roles.toml"
     path.write_text(text, encoding="utf-8")

@@ -46,8 +46,9 @@ def test_known_cells_never_protect_a_hidden_neighbour():
 
 
 def test_overlapping_categories_get_primary_suppression_only():
-    hidden, total_hidden = suppress_series({"employer": 50, "community": 4, "none": 20}, 60, min_cell=10,
-                                           partition=False)
+    hidden, total_hidden = suppress_series(
+        {"employer": 50, "community": 4, "none": 20}, 60, min_cell=10, partition=False
+    )
     assert hidden == {"community"} and not total_hidden
 
 
@@ -65,8 +66,13 @@ def test_two_way_table_protects_rows_and_columns_until_stable():
     then row "institute" has one (70 - 40), so (institute, no) is hidden. Every line now
     hides two cells or none."""
     grid = {("college", "yes"): 25, ("college", "no"): 6, ("institute", "yes"): 30, ("institute", "no"): 40}
-    hidden = suppress_grid(grid, min_cell=10, row_totals={"college": 31, "institute": 70},
-                           column_totals={"yes": 55, "no": 46}, grand_total=101)
+    hidden = suppress_grid(
+        grid,
+        min_cell=10,
+        row_totals={"college": 31, "institute": 70},
+        column_totals={"yes": 55, "no": 46},
+        grand_total=101,
+    )
     cells = {k for k in hidden if k in grid}
     assert cells == set(grid)
     assert not {("row", "college"), ("row", "institute"), ("column", "yes"), ("column", "no"), "grand"} & hidden
@@ -92,12 +98,15 @@ def test_not_reported_counts_count_as_hidden_and_the_threshold_is_a_setting():
     assert hidden == set()
 
 
-@pytest.mark.parametrize(("numerator", "denominator", "hidden", "withheld"), [
-    (24, 30, (), False),
-    (5, 30, (), True),        # 5 completions of 30: the share would give 5 away
-    (24, 8, (), True),
-    (24, 300, ("numerator",), True),  # hidden by complementary suppression
-    (None, 30, (), True),
-])
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "hidden", "withheld"),
+    [
+        (24, 30, (), False),
+        (5, 30, (), True),  # 5 completions of 30: the share would give 5 away
+        (24, 8, (), True),
+        (24, 300, ("numerator",), True),  # hidden by complementary suppression
+        (None, 30, (), True),
+    ],
+)
 def test_shares_resting_on_a_hidden_count_are_withheld(numerator, denominator, hidden, withheld):
     assert share_withheld(numerator, denominator, min_cell=10, numerator_hidden="numerator" in hidden) is withheld

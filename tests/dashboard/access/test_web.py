@@ -9,9 +9,16 @@ import pytest
 from access_helpers import PASSWORD, sign_in
 
 PAGES = ("/", "/compare", "/explore", "/submissions")
-DATA_ROUTES = ("/_dash-layout", "/_dash-dependencies", "/export/offerings.csv", "/export/offerings.xlsx",
-               "/export/offerings.parquet", "/export/issues.csv", "/export/peers.csv?focus=BCIT",
-               "/export/chart/chart-type.csv")
+DATA_ROUTES = (
+    "/_dash-layout",
+    "/_dash-dependencies",
+    "/export/offerings.csv",
+    "/export/offerings.xlsx",
+    "/export/offerings.parquet",
+    "/export/issues.csv",
+    "/export/peers.csv?focus=BCIT",
+    "/export/chart/chart-type.csv",
+)
 
 
 def test_default_mode_is_the_local_ministry_user_with_a_banner(app_factory, db_path):
@@ -48,8 +55,13 @@ def test_data_routes_answer_401_to_strangers(signed_in_app, path):
 
 def test_crafted_callback_request_without_a_session_gets_401(signed_in_app):
     app, _ = signed_in_app()
-    body = {"output": "kpi-offerings.children", "outputs": {"id": "kpi-offerings", "property": "children"},
-            "inputs": [], "changedPropIds": [], "state": []}
+    body = {
+        "output": "kpi-offerings.children",
+        "outputs": {"id": "kpi-offerings", "property": "children"},
+        "inputs": [],
+        "changedPropIds": [],
+        "state": [],
+    }
     response = app.server.test_client().post("/_dash-update-component", json=body)
     assert response.status_code == 401
 
@@ -121,8 +133,9 @@ def test_repeated_failures_are_rate_limited_per_address(signed_in_app):
     assert codes[:20] == [401] * 20 and codes[20] == 429
     other = app.server.test_client()
     assert sign_in(other, "ana@gov.bc.ca").status_code == 429  # same address
-    assert app.server.test_client().post("/login", data={}, environ_base={"REMOTE_ADDR": "127.0.0.2"}
-                                         ).status_code == 400  # another address is not limited
+    assert (
+        app.server.test_client().post("/login", data={}, environ_base={"REMOTE_ADDR": "127.0.0.2"}).status_code == 400
+    )  # another address is not limited
 
 
 @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:x"])

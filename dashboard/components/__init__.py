@@ -1,1 +1,0 @@
-"""Layout pieces shared by pages (no queries here: pages pass data in)."""

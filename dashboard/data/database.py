@@ -1,0 +1,155 @@
+"""Read-only access to the warehouse for the dashboard: the one place that connects, and
+the Reader every named query takes.
+
+The loader replaces the warehouse file atomically (etl/warehouse.py), so a reader
+must never hold the live path open for writing and must notice a new file. Each
+process keeps one in-memory DuckDB connection with the file ATTACHed READ_ONLY and
+re-attaches when the file's identity (inode, size, mtime) changes; every query runs
+on its own cursor, so threads never share a connection.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from dashboard.data.cache import VersionedCache
+
+T = TypeVar("T")
+Params = list[Any] | dict[str, Any] | None
+
+
+class NoWarehouse(Exception):
+    """The warehouse file is missing or cannot be opened; the message says what to do."""
+
+
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class _Version:
+    inode: int
+    size: int
+    mtime_ns: int
+
+
+class Database:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._version: _Version | None = None
+        self.cache = VersionedCache()
+
+    def reader(self) -> Reader:
+        """A Reader for one request (one page load, callback, export or command)."""
+        return Reader(self)
+
+    def _stat(self) -> _Version:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            raise NoWarehouse(
+                f"No data yet: the warehouse {self.path} does not exist. Load submissions with: mcred load PATH"
+            ) from None
+        return _Version(st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        version = self._stat()
+        if version == self._version and self._con is not None:
+            return self._con
+        with self._lock:
+            if version != self._version or self._con is None:
+                con = duckdb.connect(":memory:", config={"threads": 2})
+                try:
+                    con.execute(f"ATTACH {_literal(str(self.path))} AS wh (READ_ONLY)")
+                except duckdb.Error as exc:
+                    con.close()
+                    raise NoWarehouse(f"The warehouse {self.path} cannot be opened: {exc}") from exc
+                # The previous connection is left to the garbage collector: requests
+                # still running on its cursors finish on the old version.
+                self._con, self._version = con, version
+            return self._con
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = self._connection().cursor()
+        cur.execute("USE wh")
+        return cur
+
+    @property
+    def version(self) -> tuple[int, int, int]:
+        v = self._stat()
+        return (v.inode, v.size, v.mtime_ns)
+
+    def frame(self, sql: str, params: Params = None) -> pd.DataFrame:
+        cur = self.cursor()
+        try:
+            return cur.execute(sql, params or []).df()
+        finally:
+            cur.close()
+
+    def rows(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
+        cur = self.cursor()
+        try:
+            return cur.execute(sql, params or []).fetchall()
+        finally:
+            cur.close()
+
+    def arrow_batches(
+        self, sql: str, params: list[Any] | None = None, batch_rows: int = 65_536
+    ) -> Iterator[pa.RecordBatch]:
+        """Stream a result as Arrow record batches (exports)."""
+        cur = self.cursor()
+        try:
+            yield from cur.sql(sql, params=params or []).to_arrow_reader(batch_rows)
+        finally:
+            cur.close()
+
+
+class Reader:
+    """The single entry point of every named query: the database, and the warehouse
+    version it saw when the request began (taken at the first query), which keys the cache.
+
+    Pages, exports and ``mcred export`` each make one per request (``Database.reader()``)
+    and pass it to the queries of ``dashboard.data``; nothing else runs SQL. This is the
+    one place the access work will extend: a Reader will also carry who is asking
+    (role, institution) and the data layer will add their scope to every WHERE clause.
+    """
+
+    def __init__(self, database: Database):
+        self.database = database
+        self._version: tuple[int, int, int] | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.database.path
+
+    @property
+    def version(self) -> tuple[int, int, int]:
+        if self._version is None:
+            self._version = self.database.version
+        return self._version
+
+    def frame(self, sql: str, params: Params = None) -> pd.DataFrame:
+        return self.database.frame(sql, params)
+
+    def rows(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
+        return self.database.rows(sql, params)
+
+    def arrow_batches(
+        self, sql: str, params: list[Any] | None = None, batch_rows: int = 65_536
+    ) -> Iterator[pa.RecordBatch]:
+        return self.database.arrow_batches(sql, params, batch_rows)
+
+    def cached(self, name: str, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, cached per warehouse version under (name, key)."""
+        return self.database.cache.get(self.version, (name, key), compute)

@@ -1,0 +1,108 @@
+"""The data behind each overview chart, as a small CSV table (``/export/chart/<id>.csv``).
+
+Chart ids, like the charts themselves, come from the overview's breakdowns in the
+dimension registry, so a chart and its download cannot disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dashboard.data import overview
+from dashboard.data.database import Reader
+from dashboard.data.dimensions import BY_PARAM, NOT_REPORTED, NOT_REPORTED_LABEL, PERIOD
+from dashboard.data.filters import Filters
+from dashboard.data.reference import vocabulary
+from dashboard.data.state import MEASURES, NO_SPLIT
+from dashboard.exports.csv import table_csv
+from dashboard.exports.errors import ExportError
+
+TREND_CHART = "chart-trend"
+SECTOR_CE_CHART = "chart-ce-sector"
+
+
+def chart_id(breakdown: str) -> str:
+    return f"chart-{breakdown}"
+
+
+# overview chart id -> (breakdowns key or "trend", code list for labels)
+CHARTS: dict[str, tuple[str, str | None]] = {
+    **{chart_id(p): (p, p) for p in overview.BREAKDOWNS},
+    SECTOR_CE_CHART: (overview.SECTOR_CE, "sector"),
+    TREND_CHART: ("trend", None),
+}
+SPLITS = tuple(p for p in BY_PARAM if p != PERIOD)
+
+
+def chart_rows(
+    reader: Reader, chart: str, filters: Filters, measure: str, split: str = NO_SPLIT
+) -> list[dict[str, Any]]:
+    """The data behind one overview chart, as rows of a small table, in the chart's category order.
+
+    ``share`` is the chart's percentage: the category's share of the measure's total
+    (for partner categories, of all offerings, as the chart's note says).
+    """
+    if chart not in CHARTS:
+        raise ExportError(f"unknown chart {chart!r}: charts are {', '.join(CHARTS)}", status=404)
+    if measure not in MEASURES:
+        raise ExportError(f"unknown measure {measure!r}: measures are {', '.join(MEASURES)}")
+    vocab = vocabulary(reader)
+    key, list_name = CHARTS[chart]
+    if key == "trend":
+        if split not in (NO_SPLIT, *SPLITS):
+            raise ExportError(f"unknown split {split!r}: splits are {NO_SPLIT}, {', '.join(SPLITS)}")
+        frame = overview.trend(reader, filters, split, measure)
+        labels = dict(vocab.values.get(split, ())) if split != NO_SPLIT else {}
+        return [
+            {
+                "reporting_period": r.reporting_period,
+                "split": split,
+                "category": r.category,
+                "label": labels.get(r.category, "All offerings" if r.category == "all" else r.category),
+                "offerings": int(r.offerings),
+                "enrolments": int(r.enrolments),
+            }
+            for r in frame.itertuples()
+        ]
+    assert list_name is not None
+    data = overview.breakdowns(reader, filters)
+    frame = data[key]
+    total = int(data["type"][measure].sum())  # every offering has exactly one type
+    labels = dict(vocab.values.get(list_name, ()))
+    labels[NOT_REPORTED] = NOT_REPORTED_LABEL
+    order = {code: i for i, code in enumerate([*vocab.codes(list_name), NOT_REPORTED])}
+    if key == overview.SECTOR_CE:
+        per_sector = frame.groupby("category")[measure].sum().to_dict()
+        rows = [
+            {
+                "sector": r.category,
+                "label": labels.get(r.category, r.category),
+                "continuing_education": r.ce,
+                "offerings": int(r.offerings),
+                "enrolments": int(r.enrolments),
+                "share_of_sector": _share(getattr(r, measure), per_sector.get(r.category, 0)),
+            }
+            for r in frame.itertuples()
+        ]
+        return sorted(rows, key=lambda r: (order.get(r["sector"], len(order)), r["continuing_education"]))
+    rows = [
+        {
+            "category": r.category,
+            "label": labels.get(r.category, r.category),
+            "offerings": int(r.offerings),
+            "enrolments": int(r.enrolments),
+            "share": _share(getattr(r, measure), total),
+        }
+        for r in frame.itertuples()
+    ]
+    return sorted(rows, key=lambda r: (order.get(r["category"], len(order)), r["category"]))
+
+
+def _share(part: Any, whole: Any) -> float | None:
+    return round(float(part) / whole, 6) if whole else None
+
+
+def chart_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) -> bytes:
+    """A small CSV (UTF-8 with BOM) with text cells guarded against formulas."""
+    columns = columns or (list(rows[0]) if rows else ["category", "label", "offerings", "enrolments", "share"])
+    return table_csv(columns, ([row.get(c) for c in columns] for row in rows))

@@ -1,0 +1,118 @@
+"""Validation issues as downloads the ministry can send back to an institution.
+
+``GET /export/issues.csv`` and ``/export/issues.xlsx`` take the page's filters
+(``period``, ``institution``, ``sector``, ``region``) and its issue selection
+(``submission``, ``cell``: ``BCIT_2024/25``, that pair's most recent file, ``severity``,
+``column``), read by ``dashboard.data.state.IssueSelection`` and looked up by
+``dashboard.data.submissions.resolve_issues``, exactly as the page does. Rows carry the
+row number as the institution sees it in its own file.
+
+No cell can run as a formula: CSV text cells that begin with = + - @ tab or CR get
+Excel's text marker ``'``; XLSX text cells are written as text (never formulas).
+Big lists stream (CSV, pyarrow) or are written a batch at a time (XLSX, dashboard/exports/xlsx.py).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+import pyarrow as pa
+
+from dashboard.data import submissions as sq
+from dashboard.data.database import Reader
+from dashboard.data.filters import Filters
+from dashboard.data.reference import data_version, vocabulary
+from dashboard.data.state import IssueRequestError, IssueSelection
+from dashboard.exports import formats
+from dashboard.exports.csv import cell, csv_chunks
+from dashboard.exports.errors import ExportError
+from dashboard.exports.names import issues_name
+from dashboard.exports.xlsx import write_xlsx
+
+__all__ = ["csv_cell", "csv_chunks"]
+
+COLUMNS = [name for name, _ in sq.ISSUE_EXPORT_COLUMNS]
+ROW_NUMBER_NOTE = (
+    "row is the row number in the institution's own file, as a spreadsheet shows it (the header row's number + n)"
+)
+csv_cell = cell
+
+
+def scope_from_query(reader: Reader, query: Mapping[str, Any]) -> tuple[sq.IssueScope, list[str]]:
+    """(IssueScope, file name parts) from a request's query; ExportError when it is wrong."""
+    vocab = sq.page_vocabulary(reader, vocabulary(reader))
+    filters, _ = Filters.parse(query, vocab, strict=True)
+    try:
+        selection = IssueSelection.parse(query, strict=True)
+    except IssueRequestError as exc:
+        raise ExportError(str(exc), status=exc.status) from None
+    found = sq.resolve_issues(reader, filters, vocab, selection)
+    if found.problem:
+        raise ExportError(found.problem, status=found.status)
+    scope, info = found.scope, found.submission
+    if info is not None:
+        parts = [
+            "issues",
+            info["institution_code"] or "unknown",
+            info["reporting_period"] or "",
+            f"submission-{scope.submission_id}",
+        ]
+    else:
+        chosen = list(filters.institution) if 0 < len(filters.institution) <= 3 else []
+        parts = ["issues", *chosen, scope.period or ""]
+    if scope.severity:
+        parts.append(f"{scope.severity}s")
+    if scope.column:
+        parts.append(scope.column)
+    return scope, parts
+
+
+def describe_scope(reader: Reader, scope: sq.IssueScope) -> str:
+    if scope.submission_id is not None:
+        info = sq.submission_info(reader, scope.submission_id) or {}
+        return (
+            f"submission {scope.submission_id}: {info.get('file_name')} ({info.get('institution_code')}, "
+            f"{info.get('reporting_period')}, {info.get('status')})"
+        )
+    vocab = vocabulary(reader)
+    described = [
+        f"{n}: " + ", ".join(vocab.label(n, v) for v in vals)
+        for n, vals in scope.filters.active()
+        if n in sq.LOCATION_PARAMETERS
+    ]
+    return f"{scope.period}: each institution's most recent file" + (f" ({'; '.join(described)})" if described else "")
+
+
+def issues_csv(reader: Reader, query: Mapping[str, Any]) -> tuple[Iterator[bytes], str]:
+    """(CSV chunks, file name): every issue of the scope, streamed."""
+    scope, parts = scope_from_query(reader, query)
+    return csv_chunks(sq.issue_batches(reader, scope), COLUMNS), issues_name(parts, "csv")
+
+
+def xlsx_bytes(batches: Iterable[pa.RecordBatch], columns: list[str], about: list[tuple[str, object]]) -> bytes:
+    """An .xlsx with the issues on sheet 'issues' and what they are on sheet 'about'."""
+    out = io.BytesIO()
+    write_xlsx(out, "issues", columns, batches, lambda rows: [*about, ("rows", rows)])
+    return out.getvalue()
+
+
+def issues_xlsx(reader: Reader, query: Mapping[str, Any]) -> tuple[bytes, str]:
+    """(workbook bytes, file name); ExportError (413) when the issues do not fit on a worksheet."""
+    scope, parts = scope_from_query(reader, query)
+    formats.check_fits_xlsx(
+        sq.issue_counts(reader, scope)["total"],
+        "{rows:,} issues are more than an .xlsx holds ({limit:,} rows): download the CSV, or "
+        "choose a severity, column or institution",
+    )
+    about = [
+        ("scope", describe_scope(reader, scope)),
+        ("severity", scope.severity or "errors and warnings"),
+        ("column", scope.column or "all"),
+        ("row numbers", ROW_NUMBER_NOTE),
+        ("data version", data_version(reader)["version"]),
+        ("generated at", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")),
+    ]
+    return xlsx_bytes(sq.issue_batches(reader, scope), COLUMNS, about), issues_name(parts, "xlsx")

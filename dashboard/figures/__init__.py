@@ -1,0 +1,1 @@
+"""Pure figure builders: (frame, options) -> Plotly figure dict. No database, no dash."""

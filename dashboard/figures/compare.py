@@ -1,0 +1,176 @@
+"""Pure figure builders for the portfolio comparison: (frame, options) -> figure dict.
+
+Same conventions as dashboard/figures/overview.py (plain dicts, checked through go.Figure in the
+tests; an explanatory empty figure when there is nothing to show). A group whose
+shares rest on fewer than SMALL_N offerings is drawn hatched and faded, and its
+legend entry says "n<5".
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard import theme
+from dashboard.figures.overview import empty
+
+GROUPS = ("focus", "peers", "province")
+
+
+def _pct(value) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value:.0%}"
+
+
+def _wrap(label: str, width: int = 22) -> str:
+    """Long category names on two lines, so a phone keeps room for the bars."""
+    if len(label) <= width or " " not in label:
+        return label
+    cut = label.rfind(" ", 0, width + 1)
+    cut = cut if cut > 0 else label.find(" ")
+    return label[:cut] + "<br>" + label[cut + 1 :]
+
+
+def composition_bar(frame: pd.DataFrame, *, title: str, names: dict[str, str], small_n: int = 5) -> dict:
+    """Grouped horizontal bars: the share of each category for the focus, its peers and the province.
+
+    ``frame``: one dimension's rows of compare_queries.composition. ``names``: group -> legend
+    name (e.g. the focus institution's short name). A difference from the peers flagged
+    ``large`` is written beside the focus bar in bold (e.g. "+14 pts").
+    """
+    if frame.empty or not frame.province_base.iloc[0]:
+        return empty(title, "No offerings match these filters.", height=260)
+    rows = frame.iloc[::-1]  # first category on top
+    labels = [_wrap(label) for label in rows.label]
+    traces = []
+    for group in reversed(GROUPS):  # horizontal groups stack upwards: the focus bar on top
+        base = int(rows[f"{group}_base"].iloc[0])
+        small = 0 < base < small_n
+        shares = [None if pd.isna(s) else float(s) for s in rows[f"{group}_share"]]
+        counts = [int(n) for n in rows[f"{group}_n"]]
+        text = [_pct(s) for s in shares]
+        if group == "focus":
+            text = [
+                f"<b>{t} ({g:+.0f} pts)</b>" if large and not pd.isna(g) else t
+                for t, g, large in zip(text, rows.gap_pts, rows.large)
+            ]
+        name = names[group] + (f" (n<{small_n})" if small else "") + ("" if base else " (no offerings)")
+        marker = {"color": theme.COMPARE_COLOURS[group]}
+        if small:
+            marker.update(
+                opacity=0.6,
+                pattern={"shape": "/", "fillmode": "overlay", "fgcolor": "white", "size": 6, "solidity": 0.4},
+            )
+        traces.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": name,
+                "x": [s or 0 for s in shares],
+                "y": labels,
+                "text": text,
+                "textposition": "outside",
+                "cliponaxis": False,
+                "textfont": {"size": 11, "color": "#222"},
+                "marker": marker,
+                "customdata": list(rows.category),
+                "legendrank": GROUPS.index(group),
+                "hovertemplate": [
+                    f"<b>{names[group]}</b><br>{label}: {n:,} of {base:,} offerings ({_pct(s)})"
+                    + (" – fewer than 5 offerings, read with care" if small else "")
+                    + "<extra></extra>"
+                    for label, n, s in zip(rows.label, counts, shares)
+                ],
+            }
+        )
+    top = max(max((s or 0) for s in rows[f"{g}_share"].fillna(0)) for g in GROUPS)
+    span = min(1.0, top) * 1.3 + 0.02  # room for the labels outside the bars
+    step = next(st for st in (0.05, 0.1, 0.2, 0.25, 0.5) if min(span, 1.0) / st <= 4.5)  # readable on a phone
+    ticks = [round(i * step, 2) for i in range(int(min(span, 1.0) / step + 1e-9) + 1)]  # never past 100 %
+    layout = theme.base_layout(title, 110 + 46 * len(rows))
+    layout.update(
+        barmode="group",
+        bargap=0.25,
+        bargroupgap=0.05,
+        xaxis={
+            "tickformat": ".0%",
+            "range": [0, span],
+            "tickvals": ticks,
+            "gridcolor": "#eee",
+            "title": {"text": "Share of the group's offerings"},
+            "fixedrange": True,
+            "tickangle": 0,
+        },
+        yaxis={"automargin": True, "fixedrange": True},
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "y": 1.0,
+            "yanchor": "bottom",
+            "traceorder": "normal",
+            "font": {"size": 11},
+        },
+        margin={"l": 10, "r": 20, "t": 70, "b": 40},
+    )
+    return {"data": traces, "layout": layout}
+
+
+def trend_lines(
+    frame: pd.DataFrame, *, measure: str, title: str, focus_name: str, periods: list[str], is_share: bool
+) -> dict:
+    """The focus institution against the peer median, per fiscal year (one measure of compare_queries.trend)."""
+    sub = frame[frame.measure == measure].set_index("reporting_period").reindex(periods)
+    if sub.focus.isna().all() and sub.peer_median.isna().all():
+        return empty(title, "No offerings in any fiscal year.", height=280)
+    fmt = ".0%" if is_share else ",d"
+
+    def text(v):
+        if v is None or pd.isna(v):
+            return "no data"
+        return f"{v:.1%}" if is_share else f"{v:,.0f}"
+
+    focus = [None if pd.isna(v) else float(v) for v in sub.focus]
+    median = [None if pd.isna(v) else float(v) for v in sub.peer_median]
+    peers_n = [0 if pd.isna(n) else int(n) for n in sub.peers_reporting]
+    traces = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": focus_name,
+            "x": periods,
+            "y": focus,
+            "line": {"color": theme.COMPARE_COLOURS["focus"], "width": 3},
+            "marker": {"size": 8},
+            "connectgaps": False,
+            "legendrank": 1,
+            "hovertemplate": [f"<b>{focus_name}</b> {p}<br>{text(v)}<extra></extra>" for p, v in zip(periods, focus)],
+        },
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": "Peer median",
+            "x": periods,
+            "y": median,
+            "line": {"color": theme.COMPARE_COLOURS["peers"], "width": 2, "dash": "dash"},
+            "marker": {"size": 7, "symbol": "diamond"},
+            "connectgaps": False,
+            "legendrank": 2,
+            "hovertemplate": [
+                f"<b>Peer median</b> {p}<br>{text(v)} ({n} peer{'s' if n != 1 else ''} reporting)<extra></extra>"
+                for p, v, n in zip(periods, median, peers_n)
+            ],
+        },
+    ][::-1]  # the focus line drawn last, on top of the median where they coincide
+    layout = theme.base_layout(title, 280)
+    layout.update(
+        xaxis={"type": "category", "fixedrange": True},
+        yaxis={
+            "tickformat": fmt,
+            "rangemode": "tozero",
+            "gridcolor": "#eee",
+            "fixedrange": True,
+            "automargin": True,
+            **({"range": [0, 1.05]} if is_share else {}),
+        },
+        legend={"orientation": "h", "x": 0, "y": -0.18, "yanchor": "top"},
+        margin={"l": 10, "r": 20, "t": 48, "b": 70},
+    )
+    return {"data": traces, "layout": layout}

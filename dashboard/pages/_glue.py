@@ -1,0 +1,44 @@
+"""What every page's layout starts with: this request's Reader, the vocabulary, the filters
+of the URL (with the problems to show), and a notice instead of a page while there is no
+warehouse. (Dash skips files that start with ``_`` when it looks for pages.)"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+import dash_bootstrap_components as dbc
+
+from dashboard import context
+from dashboard.data.database import NoWarehouse, Reader
+from dashboard.data.filters import Filters, Vocabulary
+from dashboard.data.reference import vocabulary
+
+
+class PageStart(NamedTuple):
+    reader: Reader
+    vocab: Vocabulary
+    filters: Filters
+    problems: list[str]
+
+
+def start(query: Mapping[str, Any], vocab_of: Callable[[Reader], Vocabulary] = vocabulary) -> PageStart:
+    """The request's Reader, the page's vocabulary and the URL's filters (leniently)."""
+    reader = context.reader()
+    vocab = vocab_of(reader)
+    filters, problems = Filters.parse(query, vocab, strict=False)
+    return PageStart(reader, vocab, filters, problems)
+
+
+def page_layout(build: Callable[..., Any]) -> Callable[..., Any]:
+    """A page's ``layout(**query)`` that shows what to do while there is no warehouse yet."""
+
+    @functools.wraps(build)
+    def layout(**query: Any) -> Any:
+        try:
+            return build(**query)
+        except NoWarehouse as exc:
+            return dbc.Alert(str(exc), color="info", className="mt-3")
+
+    return layout

@@ -1,0 +1,320 @@
+"""The comparison page's components: its outputs from a Comparison, the peer grid's columns,
+the standouts, the scorecard and the trend graphs. No database: pages pass the data in."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dcc, html
+
+from dashboard.data import compare
+from dashboard.data.dimensions import BY_PARAM
+from dashboard.data.filters import Filters
+from dashboard.data.state import CompareState
+from dashboard.figures import compare as compare_figures
+from dashboard.views.overview import kind_words, met_badge
+
+GRAPH_CONFIG = {"displayModeBar": False, "responsive": False}
+HIDDEN = {"display": "none"}
+SIGNS = {">=": "≥", "<=": "≤"}
+
+
+class CompareOutputs(NamedTuple):
+    heading: str
+    subheading: str
+    message: object
+    body_style: dict | None
+    standouts: object
+    composition: object
+    scorecard: object
+    peer_rows: list[dict]
+    download_href: str
+
+
+def prompt_outputs() -> CompareOutputs:
+    """No focus yet: ask for one."""
+    prompt = dbc.Alert(
+        [
+            html.Strong("Choose a focus institution "),
+            "in the box above to see its portfolio beside its peers' and the province's.",
+        ],
+        color="info",
+        id="compare-prompt",
+    )
+    return CompareOutputs(
+        "Compare an institution with its peers",
+        "Choose an institution to set its portfolio beside its peer group's and the "
+        "province's, against the framework's targets.",
+        prompt,
+        HIDDEN,
+        None,
+        None,
+        None,
+        [],
+        "",
+    )
+
+
+def compare_outputs(c: compare.Comparison, filters: Filters, state: CompareState) -> CompareOutputs:
+    """The page's outputs for one comparison: headings, notes, composition, scorecard, peer grid."""
+    period_words = ", ".join(filters.period) if filters.period else "all fiscal years"
+    heading = f"{c.name} beside {c.group_words}"
+    subheading = (
+        f"{period_words}: {c.focus_n:,} offering{'s' if c.focus_n != 1 else ''} at {c.focus}; "
+        f"{len(c.peers)} peer{'s' if len(c.peers) != 1 else ''} ({len(c.peers_with_data)} with offerings); "
+        f"province {c.province_n:,} offerings at {c.province_institutions} institutions."
+    )
+    notes = []
+    if c.ignored:
+        many = len(c.ignored) > 1
+        notes.append(
+            dbc.Alert(
+                f"The {', '.join(c.ignored)} filter{'s' if many else ''} "
+                f"do{'' if many else 'es'} not apply here: the focus institution and its "
+                "peer group choose the institutions compared.",
+                color="light",
+                className="small py-2",
+            )
+        )
+    if not c.peers:
+        notes.append(dbc.Alert(f"{c.name} has no peers in this group. Choose another peer group.", color="warning"))
+    rows = grid_rows(c.table)
+    href = "/export/peers.csv" + filters.to_search(state.to_query())
+    if c.no_data is not None:
+        missing = dbc.Alert(
+            [
+                html.Strong(c.no_data),
+                html.Br(),
+                "Its trend and its peers are shown below; choose another fiscal year to compare its portfolio.",
+            ],
+            color="warning",
+            id="compare-no-data",
+        )
+        return CompareOutputs(
+            heading,
+            subheading,
+            [*notes, missing],
+            None,
+            None,
+            html.P("No portfolio to compare for the selected fiscal years.", className="text-muted small"),
+            html.P("No values to score for the selected fiscal years.", className="text-muted small"),
+            rows,
+            href,
+        )
+    assert c.composition is not None and c.standouts is not None and c.scorecard is not None
+    group_names = {"focus": c.focus, "peers": "Peers", "province": "Province"}
+    graphs = []
+    for dim in compare.COMPOSITION:
+        fig = compare_figures.composition_bar(
+            c.composition[c.composition.dimension == dim],
+            title=BY_PARAM[dim].title,
+            names=group_names,
+            small_n=compare.SMALL_N,
+        )
+        graphs.append(dbc.Col(graph(f"compare-chart-{dim}", fig), lg=6))
+    return CompareOutputs(
+        heading,
+        subheading,
+        notes or None,
+        None,
+        standouts_list(c.standouts, c.focus, bool(c.peers_with_data)),
+        dbc.Row(graphs, className="g-3"),
+        scorecard_table(c.scorecard, c.focus),
+        rows,
+        href,
+    )
+
+
+def trend_graphs(frame: pd.DataFrame, focus: str, periods: list[str]) -> dbc.Row:
+    graphs = []
+    for measure, words in compare.TREND_MEASURES.items():
+        fig = compare_figures.trend_lines(
+            frame,
+            measure=measure,
+            title=words,
+            focus_name=focus,
+            periods=periods,
+            is_share=measure == "completion_rate",
+        )
+        graphs.append(dbc.Col(graph(f"compare-trend-{measure}", fig), lg=4))
+    return dbc.Row(graphs, className="g-2")
+
+
+def graph(graph_id: str, fig: dict) -> dcc.Graph:
+    """A graph that takes its figure's height from the start (no jump when plotly has drawn it)."""
+    return dcc.Graph(id=graph_id, figure=fig, config=GRAPH_CONFIG, style={"height": f"{fig['layout']['height']}px"})
+
+
+def grid_rows(table: pd.DataFrame) -> list[dict]:
+    """Grid rows with None (JSON null) for missing values."""
+    return [
+        {k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in table.to_dict("records")
+    ]
+
+
+def grid_columns(framework_rules: str) -> list[dict]:
+    """The peer grid's columns (``framework_rules``: the compliance column's rules in words)."""
+    pct = {"function": "params.value == null ? '–' : Math.round(params.value * 100) + '%'"}
+    num = {"function": "params.value == null ? '–' : params.value.toLocaleString('en-CA')"}
+
+    def figure(field, header, width, formatter, tip=None):
+        col = {
+            "field": field,
+            "headerName": header,
+            "type": "rightAligned",
+            "minWidth": width,
+            "valueFormatter": formatter,
+        }
+        return {**col, "headerTooltip": tip} if tip else col
+
+    return [
+        {
+            "field": "name",
+            "headerName": "Institution",
+            "minWidth": 175,
+            "flex": 2,
+            "tooltipField": "name",
+            "cellStyle": {"cursor": "pointer", "textDecoration": "underline dotted"},
+        },
+        {"field": "code", "headerName": "Code", "minWidth": 80},
+        {"field": "sector", "headerName": "Sector", "minWidth": 120, "tooltipField": "sector"},
+        {"field": "region", "headerName": "Region", "minWidth": 130, "tooltipField": "region"},
+        figure("offerings", "Offerings", 100, num),
+        figure("enrolments", "Enrolments", 110, num),
+        figure("completions", "Completions", 120, num),
+        figure("completion_rate", "Completion rate", 105, pct, "Completions as a share of enrolments"),
+        figure("ce_share", "CE share", 95, pct, "Share of offerings delivered through continuing education"),
+        figure("credit_share", "Credit share", 95, pct, "Share of offerings that are credit-bearing"),
+        figure(
+            "compliance",
+            "Compliance",
+            115,
+            pct,
+            f"Share of offerings meeting all three framework rules ({framework_rules})",
+        ),
+        {"field": "note", "headerName": "Note", "minWidth": 70, "tooltipField": "note"},
+    ]
+
+
+def standouts_list(big: pd.DataFrame, focus: str, peers_have_data: bool = True):
+    """Two short lists: categories where the focus's share is well above / below its peers'."""
+    if not peers_have_data:
+        return html.P(
+            "None of the peers has offerings matching these filters: only the province is there to compare with.",
+            className="small mb-2",
+            id="compare-standouts-none",
+        )
+    if big.empty:
+        return html.P(
+            f"No category differs from the peer group by {compare.LARGE_GAP_PTS:.0f} points or more.",
+            className="small mb-2",
+            id="compare-standouts-none",
+        )
+    cols = []
+    for direction, title, colour in (
+        ("ahead", f"{focus} well above its peers", "text-primary"),
+        ("behind", f"{focus} well below its peers", "text-danger"),
+    ):
+        sub = big[big.direction == direction]
+        items = [
+            html.Li(
+                [
+                    html.Span(f"{r.label} ", className="fw-semibold"),
+                    html.Span(f"({BY_PARAM[r.dimension].title.lower()}): "),
+                    f"{r.focus_share:.0%} vs {r.peers_share:.0%}, {r.gap_pts:+.0f} pts",
+                    html.Span(" n<5", className="badge bg-light text-dark ms-1") if r.small else None,
+                ]
+            )
+            for r in sub.head(6).itertuples()
+        ]
+        cols.append(
+            dbc.Col(
+                [
+                    html.Div(title, className=f"small fw-semibold {colour}"),
+                    html.Ul(items or [html.Li("none", className="text-muted")], className="small mb-1 ps-3"),
+                ],
+                md=6,
+            )
+        )
+    return dbc.Row(cols, className="mb-2", id="compare-standouts-list")
+
+
+def scorecard_table(rows: list[compare.ScoreRow], focus: str):
+    def pct(v):
+        return "–" if v is None else f"{v:.1%}"
+
+    def kind(r: compare.ScoreRow, extra: str = ""):
+        return dbc.Badge(
+            kind_words(r.framework),
+            color="primary" if r.framework else "secondary",
+            className=f"fw-normal {extra}".strip(),
+        )
+
+    body = []
+    for r in rows:
+        status = (
+            html.Span("no target", className="text-muted small")
+            if r.comparator is None
+            else html.Span("–", className="text-muted")
+            if r.met is None
+            else met_badge(r.met)
+        )
+        unit = "enrolments" if r.basis == "enrolments" else "offerings"
+        value = [pct(r.value)]
+        if r.value is not None and r.base < compare.SMALL_N:
+            value.append(
+                html.Span(" n<5", className="badge bg-light text-dark ms-1", title=f"rests on {r.base} {unit}")
+            )
+        body.append(
+            html.Tr(
+                [
+                    html.Td(
+                        [
+                            html.Div(r.label, className="fw-semibold"),
+                            html.Div(kind(r, "d-md-none")),
+                            html.Div(
+                                r.description
+                                + (
+                                    " (by enrolments)"
+                                    if r.basis == "enrolments" and r.metric != "completion_rate"
+                                    else ""
+                                ),
+                                className="small text-muted d-none d-md-block",
+                            ),
+                        ]
+                    ),
+                    html.Td(kind(r), className="d-none d-md-table-cell"),
+                    html.Td(value, className="text-end fw-semibold"),
+                    html.Td(
+                        "–" if r.comparator is None else f"{SIGNS[r.comparator]} {r.target:.0%}",
+                        className="text-end text-nowrap",
+                    ),
+                    html.Td(status),
+                    html.Td(pct(r.peer_median), className="text-end"),
+                    html.Td("–" if r.rank is None else f"{r.rank} of {r.ranked}", className="text-end text-nowrap"),
+                ]
+            )
+        )
+    header = html.Thead(
+        html.Tr(
+            [
+                html.Th("Metric"),
+                html.Th("Kind", className="d-none d-md-table-cell"),
+                html.Th(focus, className="text-end"),
+                html.Th("Target", className="text-end"),
+                html.Th("Status"),
+                html.Th("Peer median", className="text-end"),
+                html.Th("Rank", className="text-end"),
+            ]
+        )
+    )
+    return dbc.Table(
+        [header, html.Tbody(body)],
+        hover=True,
+        responsive=True,
+        size="sm",
+        className="mb-0",
+        id="compare-scorecard-table",
+    )

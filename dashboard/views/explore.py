@@ -1,0 +1,102 @@
+"""The explorer's components: the grid's column definitions (from the allow-list of
+dashboard.data.explore) and the submission details panel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard.data.explore import GRID_COLUMNS
+
+_FILTER_TYPES = {
+    "text": "agTextColumnFilter",
+    "yesno": "agTextColumnFilter",
+    "number": "agNumberColumnFilter",
+    "date": "agDateColumnFilter",
+}
+_TEXT_OPTIONS = ["contains", "notContains", "equals", "notEqual", "startsWith", "endsWith", "blank", "notBlank"]
+_WIDTHS = {
+    "institution_code": 115,
+    "reporting_period": 105,
+    "offering_id": 140,
+    "enrolments": 120,
+    "completions": 125,
+    "duration_hours": 90,
+    "credits": 95,
+}
+_COMPARE_OPTIONS = [
+    "equals",
+    "notEqual",
+    "lessThan",
+    "lessThanOrEqual",
+    "greaterThan",
+    "greaterThanOrEqual",
+    "inRange",
+    "blank",
+    "notBlank",
+]
+
+
+def column_defs(shown: list[str] | None = None) -> list[dict]:
+    """AG Grid column definitions from the allow-list; ``shown`` picks the visible columns."""
+    defs = []
+    for field, col in GRID_COLUMNS.items():
+        visible = col.shown if shown is None else field in shown
+        options = _TEXT_OPTIONS if col.kind in ("text", "yesno") else _COMPARE_OPTIONS
+        d = {
+            "field": field,
+            "headerName": col.header,
+            "hide": not visible,
+            "filter": _FILTER_TYPES[col.kind],
+            "filterParams": {"filterOptions": options, "maxNumConditions": 2, "buttons": ["reset"]},
+            "headerTooltip": field,
+        }
+        if col.kind == "number":
+            d.update(type="rightAligned")
+        if field in _WIDTHS:
+            d.update(width=_WIDTHS[field])
+        if field == "title":
+            d.update(minWidth=220, flex=2, tooltipField="title")
+        elif field == "file_name":
+            d.update(minWidth=180, cellClass="submission-link", headerTooltip="Click a file to see its submission")
+        else:
+            d.setdefault("width", 150)
+        defs.append(d)
+    return defs
+
+
+def submission_body(info: dict[str, Any] | None) -> tuple[str, object]:
+    """(modal title, body) describing one submission (text only: file names are never read as HTML)."""
+    if info is None:
+        return "Submission", dbc.Alert("That submission is no longer in the warehouse.", color="warning")
+    loaded = info["loaded_at"]
+    items = [
+        ("File", info["file_name"] + (f" (sheet {info['sheet']})" if info["sheet"] else "")),
+        ("Institution", f"{info['institution_name'] or ''} ({info['institution_code']})"),
+        ("Fiscal year", info["reporting_period"]),
+        ("Status", info["status"] + ("" if info["is_current"] else " (superseded)")),
+        ("Loaded at", loaded.strftime("%Y-%m-%d %H:%M UTC") if hasattr(loaded, "strftime") else str(loaded)),
+        ("Rows", f"{info['rows_accepted']:,} accepted, {info['rows_rejected']:,} rejected of {info['rows_total']:,}"),
+        ("Issues", f"{info['errors']:,} errors, {info['warnings']:,} warnings"),
+        ("SHA-256", info["sha256"]),
+        ("Submission id", str(info["submission_id"])),
+    ]
+    body = html.Div(
+        [
+            html.Dl(
+                sum(
+                    ([html.Dt(k, className="col-sm-3"), html.Dd(v, className="col-sm-9 text-break")] for k, v in items),
+                    [],
+                ),
+                className="row mb-2",
+            ),
+            dcc.Link(
+                "See this submission's checks",
+                href=f"/submissions?submission={info['submission_id']}",
+                className="btn btn-outline-primary btn-sm",
+            ),
+        ]
+    )
+    return f"Submission: {info['file_name']}", body

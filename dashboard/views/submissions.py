@@ -1,0 +1,393 @@
+"""The submissions page's components: the status matrix, the headline texts, the compliance
+flags and the submission history. No database: pages pass the data in."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import html
+
+from dashboard import theme
+from dashboard.data import submissions as sq
+from dashboard.data.filters import Vocabulary
+
+KPIS = ("reported", "on-time", "partial", "rejected", "missing")
+KPI_TITLES = {
+    "reported": "Reported",
+    "on-time": "On time",
+    "partial": "Partial",
+    "rejected": "Rejected",
+    "missing": "Missing",
+}
+SEVERITY_OPTIONS = [
+    {"label": "All issues", "value": "all"},
+    {"label": "Errors", "value": "error"},
+    {"label": "Warnings", "value": "warning"},
+]
+FLAGS = (("over_duration", "288 hours or more"), ("no_assessment", "No assessment"), ("no_partner", "No partner"))
+ISSUE_COLUMNS = [
+    {"field": "institution_code", "headerName": "Institution", "width": 110, "pinned": "left"},
+    {"field": "file_name", "headerName": "File", "width": 190},
+    {"field": "row", "headerName": "Row", "width": 80, "type": "rightAligned"},
+    {"field": "column", "headerName": "Column", "width": 160},
+    {"field": "severity", "headerName": "Severity", "width": 105},
+    {"field": "value", "headerName": "Value given", "width": 150},
+    {
+        "field": "message",
+        "headerName": "Problem",
+        "flex": 1,
+        "minWidth": 320,
+        "wrapText": True,
+        "autoHeight": True,
+        "cellStyle": {"lineHeight": "1.35", "paddingTop": "6px", "paddingBottom": "6px"},
+    },
+]  # the message says what is accepted; the downloads also carry it in its own column
+
+SCOPE_NOTE = (
+    "Reporting status and issues follow the fiscal year, institution, sector and region filters. "
+    "The offering filters under More filters (type, delivery, credit, partner, field, continuing "
+    "education, funding) apply to the compliance flags only."
+)
+
+
+def legend() -> html.Div:
+    items = [
+        html.Span(
+            [html.Span(theme.STATUS_MARKS[s], className="me-1"), theme.STATUS_LABELS[s]],
+            className="status-chip me-2 mb-1",
+            style={"backgroundColor": theme.STATUS_COLOURS[s], "color": theme.STATUS_TEXT},
+        )
+        for s in ("accepted", "partial", "rejected", "missing")
+    ]
+    items.append(
+        html.Span(
+            "late",
+            className="status-tag me-2 mb-1",
+            style={"backgroundColor": theme.STATUS_COLOURS["late"], "color": theme.STATUS_TEXT},
+        )
+    )
+    words = html.Span(
+        "Accepted: every row loaded. Partial: loaded without its rows with errors. Rejected: files "
+        "came but none was accepted. Missing: no file. Late: the file in use was loaded after the "
+        "deadline; overdue: nothing accepted and the deadline has passed.",
+        className="small text-muted",
+    )
+    return html.Div([html.Div(items, className="d-flex flex-wrap align-items-center"), words], className="mb-2")
+
+
+def history_placeholder():
+    return [
+        html.H2("Submission history", className="h5 mb-1"),
+        html.P(
+            "Click a cell of the table above to see every file loaded for that institution and year.",
+            className="small text-muted mb-0",
+        ),
+    ]
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def date_text(value) -> str:
+    return value.strftime("%b %-d, %Y") if value is not None and not pd.isna(value) else ""
+
+
+def when_text(value) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC")
+    return ts.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def kpi_texts(head: sq.Headline, deadline) -> tuple[list[str], list[str]]:
+    n = head.institutions
+    reported_note = f"of {n} institutions" + (
+        f" ({head.accepted} accepted, {head.partial} partial)" if head.partial else ""
+    )
+    if deadline is None:
+        on_time, on_time_note = "–", "no deadline set for this year"
+    else:
+        on_time = str(head.on_time)
+        on_time_note = f"of {head.reported} reported by {date_text(deadline)}" + (
+            f"; {head.late} late" if head.late else ""
+        )
+    # One deadline per year: when it has passed, every rejected or missing institution is overdue.
+    overdue = "; deadline passed" if head.overdue else ""
+    kpis = [str(head.reported), on_time, str(head.partial), str(head.rejected), str(head.missing)]
+    notes = [
+        reported_note,
+        on_time_note,
+        "accepted without their rows with errors",
+        "sent files, none accepted" + (overdue if head.rejected else ""),
+        "no file at all" + (overdue if head.missing else ""),
+    ]
+    return kpis, notes
+
+
+def _cell_words(row) -> tuple[str, list[str], str]:
+    """(detail line, tags, tooltip) of one matrix cell."""
+    status = row.status
+    files = int(row.submissions)
+    if status in ("accepted", "partial"):
+        detail = plural(int(row.rows_accepted), "row")
+    elif status == "rejected":
+        detail = f"{files} file{'s' if files != 1 else ''}, 0 rows"
+    else:
+        detail = "no file"
+    tags = []
+    if bool(row.late):
+        tags.append("late")
+    if bool(row.overdue):
+        tags.append("overdue")
+    if status in ("accepted", "partial") and files > 1:
+        tags.append(f"{files} files")
+    tip = f"{row.institution_name}, {row.reporting_period}: {theme.STATUS_LABELS[status].lower()}, {detail}"
+    if bool(row.late):
+        tip += f"; loaded after the deadline ({date_text(row.deadline)})"
+    if bool(row.overdue):
+        tip += f"; nothing accepted by the deadline ({date_text(row.deadline)})"
+    if status in ("accepted", "partial") and files > 1:
+        tip += f"; {files} files loaded, the latest accepted one is in use"
+    return detail, tags, tip
+
+
+def cell_class(status: str, selected: bool) -> str:
+    return f"matrix-cell status-{status}" + (" selected" if selected else "")
+
+
+def matrix_table(
+    matrix: pd.DataFrame,
+    institutions: pd.DataFrame,
+    periods: list[str],
+    vocab: Vocabulary,
+    selected_period: str | None,
+    selected_cell: str = "",
+):
+    """Institutions (rows, grouped by sector) against fiscal years: status in words, mark and colour."""
+    if institutions.empty:
+        return dbc.Alert("No institution matches these filters.", color="light")
+    if not periods:
+        return dbc.Alert("No submissions have been loaded yet: every institution is missing.", color="light")
+    by_pair = {(r.institution_code, r.reporting_period): r for r in matrix.itertuples()}
+    header = html.Thead(
+        html.Tr(
+            [html.Th("Institution", scope="col", className="matrix-inst")]
+            + [
+                html.Th(p, scope="col", className="matrix-period" + (" selected" if p == selected_period else ""))
+                for p in periods
+            ]
+        )
+    )
+    body = []
+    sector_labels = dict(vocab.values.get("sector", ()))
+    for sector in [s for s in vocab.codes("sector") if s in set(institutions.sector)]:
+        body.append(
+            html.Tr(
+                html.Th(
+                    html.Span(sector_labels.get(sector, sector), className="matrix-sector-label"),
+                    colSpan=len(periods) + 1,
+                    scope="colgroup",
+                    className="matrix-sector",
+                )
+            )
+        )
+        for inst in institutions[institutions.sector == sector].itertuples():
+            cells = [
+                html.Th(
+                    [
+                        html.Div(inst.institution_code, className="fw-semibold"),
+                        html.Div(inst.institution_name, className="matrix-inst-name"),
+                    ],
+                    scope="row",
+                    className="matrix-inst",
+                    title=inst.institution_name,
+                )
+            ]
+            for p in periods:
+                row = by_pair.get((inst.institution_code, p))
+                if row is None:  # cannot happen: reporting_status crosses institutions and periods
+                    cells.append(html.Td())
+                    continue
+                detail, tags, tip = _cell_words(row)
+                key = sq.cell_key(inst.institution_code, p)
+                # Few components per cell: a 25 x 6 matrix is rebuilt on every filter change.
+                tag_spans = [
+                    html.Span(
+                        t,
+                        className="status-tag",
+                        style={
+                            "backgroundColor": theme.STATUS_COLOURS["late"]
+                            if t in ("late", "overdue")
+                            else theme.TAG_BACKGROUND,
+                            "color": theme.STATUS_TEXT,
+                        },
+                    )
+                    for t in tags
+                ]
+                cells.append(
+                    html.Td(
+                        html.Button(
+                            [
+                                html.Span(
+                                    f"{theme.STATUS_MARKS[row.status]} {theme.STATUS_LABELS[row.status]}",
+                                    className="matrix-status",
+                                ),
+                                html.Span([detail, *tag_spans], className="matrix-tags"),
+                            ],
+                            id={"type": "matrix-cell", "cell": key},
+                            n_clicks=0,
+                            title=tip,
+                            **{"aria-label": tip},
+                            className=cell_class(row.status, key == selected_cell),
+                            style={"backgroundColor": theme.STATUS_COLOURS[row.status], "color": theme.STATUS_TEXT},
+                        )
+                    )
+                )
+            body.append(html.Tr(cells))
+    # Fixed layout: equal fiscal-year columns, never narrower than a cell's words (scrolls on a phone).
+    return html.Div(
+        html.Table(
+            [header, html.Tbody(body)],
+            className="status-matrix",
+            id="status-matrix-table",
+            style={"minWidth": f"{110 + 112 * len(periods)}px"},
+        ),
+        className="matrix-scroll",
+    )
+
+
+def compliance_table(flags: pd.DataFrame, vocab: Vocabulary):
+    if flags.empty:
+        return dbc.Alert("No current offerings match these filters for this year.", color="light", className="mb-0")
+    names = dict(vocab.values.get("institution", ()))
+
+    def count(r, flag):
+        n = int(getattr(r, flag))
+        share = getattr(r, f"{flag}_share")
+        return html.Td(f"{n:,} ({share:.0%})" if n else "0", className="text-end" + (" fw-semibold" if n else ""))
+
+    rows = []
+    for r in flags.itertuples():
+        total = r.institution_code is None or pd.isna(r.institution_code)
+        name = "All selected institutions" if total else names.get(r.institution_code, r.institution_code)
+        rows.append(
+            html.Tr(
+                [
+                    html.Th(name, scope="row", className="fw-semibold" if total else "fw-normal"),
+                    html.Td(f"{int(r.offerings):,}", className="text-end"),
+                    *[count(r, flag) for flag, _ in FLAGS],
+                ],
+                className="table-light" if total else None,
+            )
+        )
+    header = html.Thead(
+        html.Tr(
+            [
+                html.Th("Institution"),
+                html.Th("Offerings", className="text-end"),
+                *[html.Th(label, className="text-end") for _, label in FLAGS],
+            ]
+        )
+    )
+    return dbc.Table(
+        [header, html.Tbody(rows)], size="sm", hover=True, responsive=True, className="mb-0", id="compliance-table"
+    )
+
+
+def history_panel(
+    frame: pd.DataFrame, institution: str, period: str, vocab: Vocabulary, selected_submission: int | None = None
+):
+    name = vocab.label("institution", institution)
+    title = html.H2(f"Submission history: {name} ({institution}), {period}", className="h5 mb-2")
+    if frame.empty:
+        return [title, html.P(f"{name} has not sent a file for {period}.", className="mb-0")]
+    deadline = frame.deadline.dropna()
+    deadline_text = f"Deadline {date_text(deadline.iloc[0])}." if len(deadline) else "No deadline set for this year."
+    rows = []
+    for r in frame.itertuples():
+        status = [
+            html.Span(
+                [theme.STATUS_MARKS.get(r.status, ""), " ", theme.STATUS_LABELS.get(r.status, r.status)],
+                className="status-chip",
+                style={"backgroundColor": theme.STATUS_COLOURS[r.status], "color": theme.STATUS_TEXT},
+            )
+        ]
+        if r.is_current:
+            status.append(html.Span("in use", className="status-tag ms-1"))
+        if r.loaded_late and r.status in ("accepted", "partial"):
+            status.append(
+                html.Span(
+                    "late",
+                    className="status-tag ms-1",
+                    style={"backgroundColor": theme.STATUS_COLOURS["late"], "color": theme.STATUS_TEXT},
+                )
+            )
+        superseded = "" if r.superseded_by is None or pd.isna(r.superseded_by) else f"#{int(r.superseded_by)}"
+        selected = selected_submission == int(r.submission_id)
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(f"#{int(r.submission_id)}"),
+                    html.Td(
+                        [
+                            html.Div(r.file_name, className="history-file"),
+                            html.Div(f"sheet {r.sheet}", className="small text-muted") if r.sheet else None,
+                        ]
+                    ),
+                    html.Td(html.Code(r.sha256[:12] + "…", title=r.sha256, className="sha"), className="text-nowrap"),
+                    html.Td(when_text(r.loaded_at), className="text-nowrap"),
+                    html.Td(status, className="text-nowrap"),
+                    html.Td(f"{int(r.rows_accepted):,}", className="text-end"),
+                    html.Td(f"{int(r.rows_rejected):,}", className="text-end"),
+                    html.Td(f"{int(r.errors):,}", className="text-end"),
+                    html.Td(f"{int(r.warnings):,}", className="text-end"),
+                    html.Td(superseded),
+                    html.Td(
+                        dbc.Button(
+                            "Issues",
+                            id={"type": "history-issues", "submission": int(r.submission_id)},
+                            n_clicks=0,
+                            size="sm",
+                            color="primary" if selected else "secondary",
+                            outline=not selected,
+                            disabled=not (r.errors or r.warnings),
+                            title=f"Show the issues of submission {int(r.submission_id)}",
+                        )
+                    ),
+                ],
+                className="table-active" if selected else None,
+            )
+        )
+    header = html.Thead(
+        html.Tr(
+            [
+                html.Th(h, className=c)
+                for h, c in (
+                    ("#", ""),
+                    ("File", ""),
+                    ("SHA-256", ""),
+                    ("Loaded at", ""),
+                    ("Status", ""),
+                    ("Rows accepted", "text-end"),
+                    ("Rows rejected", "text-end"),
+                    ("Errors", "text-end"),
+                    ("Warnings", "text-end"),
+                    ("Superseded by", ""),
+                    ("", ""),
+                )
+            ]
+        )
+    )
+    return [
+        title,
+        html.P(
+            f"Every file loaded for this institution and year, newest first. {deadline_text}",
+            className="small text-muted mb-2",
+        ),
+        dbc.Table(
+            [header, html.Tbody(rows)], size="sm", hover=True, responsive=True, className="mb-0", id="history-table"
+        ),
+    ]
