@@ -5,6 +5,7 @@ For a WSGI server: ``gunicorn --workers 3 'dashboard.wsgi:server'`` (see README)
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import dash
@@ -16,8 +17,7 @@ from dashboard.components import downloads
 from dashboard.db import Database, NoWarehouse
 from dashboard.settings import DashboardSettings
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-ASSETS = PROJECT_ROOT / "assets"
+ASSETS = Path(str(resources.files("dashboard") / "assets"))  # package data: served wherever mcred is installed
 PAGES = Path(__file__).resolve().parent / "pages"
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
-from etl.warehouse import DEFAULT_MEMORY_LIMIT
+from etl.warehouse import DEFAULT_MEMORY_LIMIT, DEFAULT_STORAGE_VERSION
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+# The reference data that ships with mcred (institutions.csv, targets.toml, deadlines.toml)
+# and the bundled sample submissions (sample/): package data, wherever mcred is installed.
+# MCRED_DATA_DIR names a folder of one's own copies instead (see README).
+DEFAULT_DATA_DIR = Path(str(resources.files("etl") / "data"))
+SAMPLE_DIR = DEFAULT_DATA_DIR / "sample"
 DEFAULT_DB = Path("data") / "microcredentials.duckdb"
 
 
@@ -18,6 +22,7 @@ class Settings:
     db_path: Path
     data_dir: Path = DEFAULT_DATA_DIR
     load_memory_limit: str = DEFAULT_MEMORY_LIMIT  # DuckDB memory budget of a load (spills past it)
+    storage_version: str = DEFAULT_STORAGE_VERSION  # DuckDB storage format the warehouse is written in
 
     @property
     def institutions_csv(self) -> Path:
@@ -33,7 +38,8 @@ class Settings:
 
     @property
     def sample_dir(self) -> Path:
-        return self.data_dir / "sample"
+        """The bundled sample submissions (what ``mcred serve`` builds a missing warehouse from)."""
+        return SAMPLE_DIR
 
 
 def default_db_path() -> Path:
@@ -46,4 +52,5 @@ def settings(db_path: str | os.PathLike | None = None, data_dir: str | os.PathLi
         db_path=Path(db_path) if db_path else default_db_path(),
         data_dir=Path(data_dir or os.environ.get("MCRED_DATA_DIR") or DEFAULT_DATA_DIR),
         load_memory_limit=os.environ.get("MCRED_LOAD_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
+        storage_version=os.environ.get("MCRED_STORAGE_VERSION") or DEFAULT_STORAGE_VERSION,
     )

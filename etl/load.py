@@ -103,7 +103,8 @@ def load_files(
     targets = reference.read_targets(settings.targets_toml, institutions)
     deadlines = reference.read_deadlines(settings.deadlines_toml)
     outcomes: list[SubmissionOutcome] = []
-    with Writer(settings.db_path, on_wait=on_wait, memory_limit=settings.load_memory_limit) as writer:
+    with Writer(settings.db_path, on_wait=on_wait, memory_limit=settings.load_memory_limit,
+                storage_version=settings.storage_version) as writer:
         con = writer.con
         apply_migrations(con)
         con.execute("BEGIN TRANSACTION")

@@ -172,8 +172,10 @@ def sync_reference(con: duckdb.DuckDBPyConnection, institutions: list[spec.Insti
     con.executemany("INSERT INTO code_list VALUES (?, ?, ?, ?, ?)", rows)
     con.executemany("INSERT INTO code_alias VALUES (?, ?, ?)", aliases)
     con.execute("DELETE FROM target_metric")
-    con.executemany("INSERT INTO target_metric VALUES (?, ?, ?, ?, ?)",
-                    [(m.name, m.label, m.description, m.framework, n) for n, m in enumerate(spec.METRICS)])
+    con.executemany("INSERT INTO target_metric (metric, label, description, framework, sort_order, column_name, basis) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(m.name, m.label, m.description, m.framework, n, m.column, m.unit_of)
+                     for n, m in enumerate(spec.METRICS)])
     con.execute("DELETE FROM target")
     con.executemany("INSERT INTO target VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(n, t.metric, t.comparator, t.value, t.source, t.period, t.sector, t.institution, t.basis)

@@ -355,13 +355,19 @@ def match_header(text: object) -> str | None:
 
 @dataclass(frozen=True)
 class Metric:
-    """A target metric: a share of current offerings (or of enrolments)."""
+    """A target metric: a share of current offerings (or of enrolments).
+
+    ``numerator_sql`` is the rule, written once: migration 004 materialises it as the
+    BOOLEAN, never-NULL column ``column`` of view ``current_offerings`` (and lists it in
+    view ``metrics``); the dashboard sums that column and never restates the rule.
+    """
 
     name: str
     label: str
     description: str
     framework: bool
-    numerator_sql: str  # boolean SQL over current_offerings
+    numerator_sql: str  # boolean SQL over the offering's own columns ("" when not a share of offerings)
+    column: str | None  # its column in current_offerings; None when it is not a per-offering flag
     default_comparator: str
     default_value: float
     default_source: str
@@ -369,28 +375,64 @@ class Metric:
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("duration_compliance", "Under 288 hours", "Share of offerings that run under 288 hours", True,
-           "duration_hours < 288", ">=", 1.0, "B.C. framework (2021)"),
+    Metric("duration_compliance", f"Under {MAX_MICRO_HOURS} hours",
+           f"Share of offerings that run under {MAX_MICRO_HOURS} hours", True,
+           f"duration_hours < {MAX_MICRO_HOURS}", "under_duration", ">=", 1.0, "B.C. framework (2021)"),
     Metric("assessment_share", "Assessed", "Share of offerings that include assessment", True,
-           "assessment", ">=", 1.0, "B.C. framework (2021)"),
+           "assessment", "assessed", ">=", 1.0, "B.C. framework (2021)"),
     Metric("partner_alignment", "Partner-aligned", "Share of offerings that name a partner category other than none",
-           True, "NOT list_contains(partner_categories, 'none')", ">=", 1.0, "B.C. framework (2021)"),
+           True, "NOT list_contains(partner_categories, 'none')", "partner_aligned", ">=", 1.0,
+           "B.C. framework (2021)"),
     Metric("ce_share", "Continuing education", "Share of offerings delivered through continuing education", False,
-           "continuing_education", "<=", 0.60, "illustrative"),
+           "continuing_education", "continuing_education", "<=", 0.60, "illustrative"),
     Metric("credit_share", "Credit-bearing", "Share of offerings that are credit-bearing", False,
-           "credit_status = 'credit'", ">=", 0.30, "illustrative"),
+           "credit_status = 'credit'", "credit_bearing", ">=", 0.30, "illustrative"),
     Metric("indigenous_partner_share", "Indigenous partner",
            "Share of offerings with an Indigenous community partner", False,
-           "list_contains(partner_categories, 'indigenous_community')", ">=", 0.10, "illustrative"),
+           "list_contains(partner_categories, 'indigenous_community')", "indigenous_partner", ">=", 0.10,
+           "illustrative"),
     Metric("online_or_blended_share", "Online or blended", "Share of offerings that are online or blended", False,
-           "delivery_mode IN ('online', 'blended')", ">=", 0.50, "illustrative"),
+           "delivery_mode IN ('online', 'blended')", "online_or_blended", ">=", 0.50, "illustrative"),
     Metric("laddering_share", "Ladders to a credential", "Share of offerings that ladder to a credential", False,
-           "coalesce(ladders_to_credential, false)", ">=", 0.40, "illustrative"),
+           "coalesce(ladders_to_credential, false)", "ladders", ">=", 0.40, "illustrative"),
     Metric("completion_rate", "Completion rate", "Completions as a share of enrolments", False,
-           "", ">=", 0.70, "illustrative", unit_of="enrolments"),
+           "", None, ">=", 0.70, "illustrative", unit_of="enrolments"),
 )
 
 METRICS_BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
+
+# Columns of current_offerings since migration 002 that flag a broken framework rule:
+# column -> the metric whose rule it negates.
+BREACH_COLUMNS: dict[str, str] = {
+    "over_duration": "duration_compliance",
+    "no_assessment": "assessment_share",
+    "no_partner": "partner_alignment",
+}
+# All framework rules met.
+COMPLIANT_COLUMN = "compliant"
+
+
+def metric_flag_sql(metric: Metric) -> str:
+    """The metric's rule as a BOOLEAN that is never NULL."""
+    return f"coalesce({metric.numerator_sql}, false)"
+
+
+def _select_list(items: list[tuple[str, str]]) -> str:
+    return ",\n    ".join(f"{expr} AS {name}" for name, expr in items)
+
+
+def migration_placeholders() -> dict[str, str]:
+    """SQL that migrations take from this module, by placeholder name (``{{ name }}`` in a
+    migration file, see etl/warehouse.py). A rule changed here reaches an existing warehouse
+    only through a new migration that uses the placeholder again."""
+    flags = {m.name: metric_flag_sql(m) for m in METRICS if m.column}
+    framework = [m for m in METRICS if m.framework]
+    return {
+        "breach_columns": _select_list([(col, f"NOT {flags[name]}") for col, name in BREACH_COLUMNS.items()]),
+        "metric_columns": _select_list(
+            [(m.column, flags[m.name]) for m in METRICS if m.column and m.column != m.numerator_sql]
+            + [(COMPLIANT_COLUMN, " AND ".join(flags[m.name] for m in framework))]),
+    }
 
 
 @dataclass(frozen=True)

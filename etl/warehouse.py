@@ -22,12 +22,17 @@ import contextlib
 import errno
 import fcntl
 import os
+import re
 import shutil
 import time
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+
+from etl import spec
+from etl.sql import literal
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 LOCK_WAIT_SECONDS = 600
@@ -38,14 +43,23 @@ LOCK_WAIT_SECONDS = 600
 # measured on a million-row file (python -m benchmarks.profile_load FILE --set
 # memory_limit=...), 500MB peaks ~100 MB lower than 800MB in the same time.
 DEFAULT_MEMORY_LIMIT = "500MB"
+# The DuckDB storage format the warehouse is written in: the oldest one that holds what the
+# warehouse uses, so that analysts' older DuckDB clients (1.x, common in R, conda and SQL
+# editors) open it too. v1.0.0 is the oldest format DuckDB 2 writes (it names 0.9 and 0.10
+# the same format); a DuckDB 1.1.3 and a 1.4 client read every view of the loaded sample in
+# it (tests/etl/test_storage_version.py runs the 1.4 one), and it costs the sample no load
+# time and 7% more bytes than v1.4.0. A file in another format is rewritten in this one by
+# the next load. MCRED_STORAGE_VERSION overrides it (see README).
+DEFAULT_STORAGE_VERSION = "v1.0.0"
+_STORAGE_VERSION = re.compile(r"v\d+\.\d+\.\d+")
+
+
+# The staging copy's name on the loader's connection.
+WAREHOUSE = "wh"
 
 
 class WarehouseError(Exception):
     """The database cannot be used; the message says what to do."""
-
-
-def _sql_literal(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
 
 
 def migration_files() -> list[tuple[int, str, Path]]:
@@ -54,6 +68,22 @@ def migration_files() -> list[tuple[int, str, Path]]:
         version, _, name = path.stem.partition("_")
         out.append((int(version), name, path))
     return out
+
+
+_PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+def render_migration(path: Path) -> str:
+    """The migration's SQL with each ``{{ name }}`` replaced by spec.migration_placeholders()[name]."""
+    fragments = spec.migration_placeholders()
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in fragments:
+            raise WarehouseError(f"migration {path.name} names an unknown placeholder {{{{ {name} }}}}")
+        return fragments[name]
+
+    return _PLACEHOLDER.sub(fill, path.read_text(encoding="utf-8"))
 
 
 def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
@@ -69,7 +99,7 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute(path.read_text(encoding="utf-8"))
+            con.execute(render_migration(path))
             con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
                         [version, name, datetime.now(timezone.utc)])
             con.execute("COMMIT")
@@ -85,6 +115,23 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
     return applied
 
 
+def attached_storage_version(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """The storage format an attached database is in, as DuckDB names it (``v1.4.0+``: the
+    format of 1.4.0 and later; a version asked for names the format it falls in)."""
+    row = con.execute("SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = ?",
+                      [name]).fetchone()
+    return str(row[0]) if row and row[0] else ""
+
+
+def storage_version(con: duckdb.DuckDBPyConnection, path: Path) -> str:
+    """The storage format of a database file, read with ``con`` (see attached_storage_version)."""
+    con.execute(f"ATTACH {literal(path)} AS probe (READ_ONLY)")
+    try:
+        return attached_storage_version(con, "probe")
+    finally:
+        con.execute("DETACH probe")
+
+
 def describe_duckdb_error(path: Path, exc: Exception) -> str:
     text = str(exc)
     if "lock" in text.lower():
@@ -98,7 +145,7 @@ def describe_duckdb_error(path: Path, exc: Exception) -> str:
 
 
 @contextlib.contextmanager
-def read_only(path: Path):
+def read_only(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection that sees the live file as it is now, read-only."""
     path = Path(path)
     if not path.exists():
@@ -106,7 +153,7 @@ def read_only(path: Path):
     con = duckdb.connect(":memory:")
     try:
         try:
-            con.execute(f"ATTACH {_sql_literal(path)} AS wh (READ_ONLY)")
+            con.execute(f"ATTACH {literal(path)} AS wh (READ_ONLY)")
             con.execute("USE wh")
             con.execute("SELECT 1 FROM schema_migrations LIMIT 1").fetchall()
         except duckdb.Error as exc:
@@ -119,10 +166,14 @@ def read_only(path: Path):
 class Writer:
     """The one writer: a locked, private copy of the warehouse that is published atomically."""
 
-    def __init__(self, path: Path, lock_wait: float = LOCK_WAIT_SECONDS, on_wait=None,
-                 memory_limit: str = DEFAULT_MEMORY_LIMIT):
+    def __init__(self, path: Path, lock_wait: float = LOCK_WAIT_SECONDS, on_wait: Callable[[str], None] | None = None,
+                 memory_limit: str = DEFAULT_MEMORY_LIMIT, storage_version: str = DEFAULT_STORAGE_VERSION):
+        if not _STORAGE_VERSION.fullmatch(storage_version):
+            raise WarehouseError(f"the storage version {storage_version!r} is not one DuckDB names, such as "
+                                 f"{DEFAULT_STORAGE_VERSION} (MCRED_STORAGE_VERSION)")
         self.path = Path(path)
         self.memory_limit = memory_limit
+        self.storage_version = storage_version
         self.lock_wait = lock_wait
         self.on_wait = on_wait
         self.con: duckdb.DuckDBPyConnection | None = None
@@ -222,7 +273,7 @@ class Writer:
         try:
             con = duckdb.connect(":memory:")
             try:
-                con.execute(f"ATTACH {_sql_literal(self.path)} AS live (READ_ONLY)")
+                con.execute(f"ATTACH {literal(self.path)} AS live (READ_ONLY)")
                 tables = {r[0] for r in con.execute(
                     "SELECT table_name FROM duckdb_tables() WHERE database_name = 'live'").fetchall()}
             finally:
@@ -234,23 +285,46 @@ class Writer:
                                  "choose another --db path")
 
     def _open_staging(self) -> None:
+        """Open a private copy of the live file (or a new file) in the storage version asked for.
+
+        A copy of the file keeps the file's storage version, so a live file in another
+        version is rewritten instead: its whole database is copied into a new file."""
         self._staging = self.path.with_name(f".{self.path.name}.next-{os.getpid()}")
-        if self.path.exists():
-            shutil.copyfile(self.path, self._staging)
         try:
             # No automatic checkpoints: each commit would otherwise rewrite the growing
-            # tables once the log passes 16 MB; publish() checkpoints once per batch.
-            self.con = duckdb.connect(str(self._staging), config={"memory_limit": self.memory_limit,
-                                                                  "checkpoint_threshold": "1TB"})
+            # tables once the log passes 16 MB; publish() checkpoints once per batch. The
+            # spill folder stays beside the copy (where a killed load's is cleared).
+            con = duckdb.connect(":memory:", config={"memory_limit": self.memory_limit,
+                                                     "checkpoint_threshold": "1TB",
+                                                     "temp_directory": f"{self._staging}.tmp"})
         except duckdb.Error as exc:
             raise WarehouseError(describe_duckdb_error(self.path, exc)) from exc
+        try:
+            # A new file in the storage version asked for; the live file is copied over it when
+            # it is in that version too (cheap), else its database is copied into it.
+            con.execute(f"ATTACH {literal(self._staging)} AS {WAREHOUSE} "
+                        f"(STORAGE_VERSION {literal(self.storage_version)})")
+            if self.path.exists():
+                if attached_storage_version(con, WAREHOUSE) == storage_version(con, self.path):
+                    con.execute(f"DETACH {WAREHOUSE}")
+                    shutil.copyfile(self.path, self._staging)
+                    con.execute(f"ATTACH {literal(self._staging)} AS {WAREHOUSE}")
+                else:
+                    con.execute(f"ATTACH {literal(self.path)} AS live (READ_ONLY)")
+                    con.execute(f"COPY FROM DATABASE live TO {WAREHOUSE}")
+                    con.execute("DETACH live")
+            con.execute(f"USE {WAREHOUSE}")
+        except duckdb.Error as exc:
+            con.close()
+            raise WarehouseError(describe_duckdb_error(self.path, exc)) from exc
+        self.con = con
 
     def publish(self, note: str = "") -> None:
         """Make everything committed so far the live warehouse, atomically; keep writing after."""
         assert self.con is not None and self._staging is not None
         version = self.con.execute("SELECT coalesce(max(version), 0) + 1 FROM data_version").fetchone()[0]
         self.con.execute("INSERT INTO data_version VALUES (?, ?, ?)", [version, datetime.now(timezone.utc), note])
-        self.con.execute("CHECKPOINT")
+        self.con.execute(f"CHECKPOINT {WAREHOUSE}")
         self.con.close()
         self.con = None
         fd = os.open(self._staging, os.O_RDONLY)

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from etl import columnar, spec
-from etl.validate import Facts, _checks, _typed_expr, arrow_typed
+from etl.validate import Facts, arrow_typed, checks_for, typed_sql
 
 GUARDED = ("=", "+", "-", "@", "\t", "\r")
 
@@ -95,7 +95,7 @@ def sql_rule(name: str, values: list[str | None]) -> list:
     column = spec.COLUMNS_BY_NAME[name]
     con = duckdb.connect()
     con.register("cells", pa.table({"raw": pa.array(values, type=pa.string())}))
-    sql = f"SELECT CAST({_typed_expr(column, 'raw')} AS {column.sql_type}) FROM cells"
+    sql = f"SELECT CAST({typed_sql(column, 'raw')} AS {column.sql_type}) FROM cells"
     if column.sql_type == "DATE":  # as text: Python has no year zero (DuckDB's 1 BC)
         sql = f"SELECT CAST(v AS VARCHAR) FROM ({sql}) AS t(v)"
     return [row[0] for row in con.execute(sql).fetchall()]
@@ -128,14 +128,14 @@ def test_arrow_types_untidy_columns_itself(name):
 
 def test_checks_that_cannot_fire_on_the_batch_are_left_out():
     present = set(spec.COLUMN_NAMES)
-    every = {(c.rule, c.column) for c in _checks(present)}
+    every = {(c.rule, c.column) for c in checks_for(present)}
     facts = Facts()
     facts.nulls = dict.fromkeys(present, 0)
     facts.typed_nulls = dict.fromkeys(present, 0)
     facts.ranges = {"enrolments": (0, 40), "completions": (0, 30), "duration_hours": (0.0, 300.0)}
     facts.max_bytes = {"title": 80, "offering_id": 12}
     facts.problems = set()
-    kept = {(c.rule, c.column) for c in _checks(present, None, facts)}
+    kept = {(c.rule, c.column) for c in checks_for(present, None, facts)}
     for gone in [("missing_value", "title"), ("invalid_number", "enrolments"), ("invalid_code", "mc_type"),
                  ("out_of_range", "enrolments"), ("too_long", "title"), ("invalid_code", "partner_categories"),
                  ("invalid_date", "start_date")]:
@@ -145,7 +145,7 @@ def test_checks_that_cannot_fire_on_the_batch_are_left_out():
                   ("over_duration", "duration_hours"), ("duplicate_title", "title"), ("out_of_range", "duration_hours")]:
         assert stays in kept, stays
     facts.ranges["enrolments"], facts.nulls["title"], facts.problems = (-1, 40), 3, {"unknown:'x'"}
-    kept = {(c.rule, c.column) for c in _checks(present, None, facts)}
+    kept = {(c.rule, c.column) for c in checks_for(present, None, facts)}
     assert {("out_of_range", "enrolments"), ("missing_value", "title"), ("invalid_code", "partner_categories")} <= kept
 
 

@@ -47,7 +47,7 @@ def test_every_value_spelling_maps_to_its_code(set_name):
     booleans = spec.CODE_LISTS["boolean"].lookup()
     yes, no = values.yes_no or ("yes", "no")
     assert (booleans[spec.normalize_key(yes)], booleans[spec.normalize_key(no)]) == ("yes", "no")
-    for mask, text in enumerate(sample._partner_vocabulary(values)):
+    for mask, text in enumerate(sample.partner_vocabulary(values)):
         codes, problem = partner_codes(text)
         expected = [p for bit, p in enumerate(sample.PARTNERS) if mask >> bit & 1] or ["none"]
         assert problem is None and set(codes) == set(expected), text
@@ -55,7 +55,7 @@ def test_every_value_spelling_maps_to_its_code(set_name):
 
 def test_every_period_format_parses_to_the_canonical_period():
     for style in sample.PERIOD_FORMATS:
-        assert parse_period(sample._period_text(2024, style)) == "2024/25", style
+        assert parse_period(sample.period_text(2024, style)) == "2024/25", style
 
 
 # --- determinism and the committed copy -------------------------------------------------------
@@ -77,9 +77,9 @@ def _files_of(paths: list[Path]) -> dict[str, bytes]:
 def test_committed_sample_is_what_mcred_sample_writes(tmp_path):
     fresh = _files_of(sample.write_sample(tmp_path))
     committed = _files(COMMITTED)
-    assert sorted(committed) == sorted(fresh), "data/sample is stale: run mcred sample --out data/sample"
+    assert sorted(committed) == sorted(fresh), "data/sample is stale: run mcred sample --out etl/data/sample"
     differing = [name for name in fresh if fresh[name] != committed[name]]
-    assert not differing, f"data/sample is stale ({differing[:3]}...): run mcred sample --out data/sample"
+    assert not differing, f"data/sample is stale ({differing[:3]}...): run mcred sample --out etl/data/sample"
 
 
 def test_default_sample_has_a_few_thousand_offerings_in_about_120_files():
