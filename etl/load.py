@@ -223,9 +223,6 @@ def _in_submission_order(con, rows) -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(reorder, range(len(columns))))
     rows.table = pa.table(columns, names=names)
-    sorted_keys = keys[order]
-    distinct, starts = np.unique(sorted_keys, return_index=True)
-    rows.positions = {int(k): np.arange(lo, hi) for k, lo, hi in zip(distinct, starts, [*starts[1:], len(keys)])}
     con.register("prepared", rows.table)
 
 
