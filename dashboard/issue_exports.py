@@ -7,7 +7,7 @@
 
 No cell can run as a formula: CSV text cells that begin with = + - @ tab or CR get
 Excel's text marker ``'``; XLSX text cells are written as text (never formulas).
-Big lists stream (CSV, pyarrow) or are written row by row (XLSX, xlsxwriter constant_memory).
+Big lists stream (CSV, pyarrow) or are written a batch at a time (XLSX, dashboard.xlsx).
 """
 
 from __future__ import annotations
