@@ -221,26 +221,30 @@ def _transcode_to_utf8(path: Path, encoding: str) -> Path:
     return Path(tmp)
 
 
-def _head_records(text_path: Path, delimiter: str) -> list[list[str]]:
-    with open(text_path, encoding="utf-8-sig", newline="") as fh:
-        head = fh.read(256 * 1024)
+def _head_records(head: str, delimiter: str, limit: int) -> list[list[str]]:
+    """The first ``limit`` records of the file's head, split at ``delimiter``."""
     # newline="": a lone \r ends a line too (old Excel for Mac), as it does for the parsers below.
     reader = csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)
     records = []
     try:
         for record in reader:
             records.append(record)
-            if len(records) >= HEADER_SEARCH_ROWS + 1:
+            if len(records) >= limit:
                 break
     except csv.Error:
         pass
-    return records[:HEADER_SEARCH_ROWS]
+    return records
 
 
 def _find_csv_header(text_path: Path) -> tuple[str, int, list[str], dict[int, str]]:
+    """The delimiter whose header row comes first (the most recognised columns on a tie).
+    The head is read once; a later delimiter is tried only on the rows up to the best so far."""
+    with open(text_path, encoding="utf-8-sig", newline="") as fh:
+        head = fh.read(256 * 1024)
     best: tuple[int, int, str, list[str], dict[int, str]] | None = None  # (-index, matches, delim, ...)
     for delimiter in DELIMITERS:
-        for index, record in enumerate(_head_records(text_path, delimiter)):
+        limit = HEADER_SEARCH_ROWS if best is None else -best[0] + 1
+        for index, record in enumerate(_head_records(head, delimiter, limit)):
             mapping = _match_header_row(record)
             if len(set(mapping.values())) >= spec.MIN_HEADER_MATCHES:
                 candidate = (-index, len(mapping), delimiter, record, mapping)
