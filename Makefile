@@ -33,13 +33,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-# Debian's Chromium and its driver, for the dash_duo browser tests.
+# Debian's Chromium and its driver, for the dash_duo browser tests; LibreOffice Calc
+# (headless), which opens the XLSX exports in a test.
 system-deps:
-	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && [ -x /usr/bin/soffice ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
+			libreoffice-calc-nogui; \
 	else \
-		echo "the browser tests need Debian's chromium and chromium-driver: sudo apt-get install chromium chromium-driver"; exit 2; \
+		echo "the tests need Debian's chromium, chromium-driver and libreoffice-calc-nogui: sudo apt-get install chromium chromium-driver libreoffice-calc-nogui"; exit 2; \
 	fi
 
 bench: $(STAMP)

@@ -42,6 +42,7 @@ WRAPPED: tuple[tuple[Any, str], ...] = (
     (readers, "read_submission_file"), (readers, "_find_csv_header"),
     (readers, "_parse_csv_fast"), (readers, "_assemble"),
     (load, "validate"), (load, "validate_batch"), (load, "_load_batch"), (load, "_record_group"),
+    (load, "_record_batch"), (load, "_write_batch"), (load, "_attach_issues"),
     (warehouse.Writer, "publish"), (warehouse.Writer, "reopen"),
 )
 

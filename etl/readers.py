@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import hashlib
 import io
 import os
@@ -222,26 +221,30 @@ def _transcode_to_utf8(path: Path, encoding: str) -> Path:
     return Path(tmp)
 
 
-def _head_records(text_path: Path, delimiter: str) -> list[list[str]]:
-    with open(text_path, encoding="utf-8-sig", newline="") as fh:
-        head = fh.read(256 * 1024)
+def _head_records(head: str, delimiter: str, limit: int) -> list[list[str]]:
+    """The first ``limit`` records of the file's head, split at ``delimiter``."""
     # newline="": a lone \r ends a line too (old Excel for Mac), as it does for the parsers below.
     reader = csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)
     records = []
     try:
         for record in reader:
             records.append(record)
-            if len(records) >= HEADER_SEARCH_ROWS + 1:
+            if len(records) >= limit:
                 break
     except csv.Error:
         pass
-    return records[:HEADER_SEARCH_ROWS]
+    return records
 
 
 def _find_csv_header(text_path: Path) -> tuple[str, int, list[str], dict[int, str]]:
+    """The delimiter whose header row comes first (the most recognised columns on a tie).
+    The head is read once; a later delimiter is tried only on the rows up to the best so far."""
+    with open(text_path, encoding="utf-8-sig", newline="") as fh:
+        head = fh.read(256 * 1024)
     best: tuple[int, int, str, list[str], dict[int, str]] | None = None  # (-index, matches, delim, ...)
     for delimiter in DELIMITERS:
-        for index, record in enumerate(_head_records(text_path, delimiter)):
+        limit = HEADER_SEARCH_ROWS if best is None else -best[0] + 1
+        for index, record in enumerate(_head_records(head, delimiter, limit)):
             mapping = _match_header_row(record)
             if len(set(mapping.values())) >= spec.MIN_HEADER_MATCHES:
                 candidate = (-index, len(mapping), delimiter, record, mapping)
@@ -352,40 +355,9 @@ def _check_zip(path: Path) -> None:
         raise UnreadableFile("the file is a zip archive but not an .xlsx workbook")
 
 
-def _cell_text(value: object) -> str | None:
-    if value is None or value == "":  # calamine gives "" for an empty cell
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dt.time):
-        return value.isoformat()
-    return str(value)
-
-
-def _column_text(values) -> list[str | None]:
-    """_cell_text of every cell of a column; a column of text only (most of them) takes a
-    shortcut, since its cells need nothing but "" -> None."""
-    if set(map(type, values)) <= _TEXT_TYPES:
-        return [v or None for v in values]
-    return [_cell_text(v) for v in values]
-
-
-_TEXT_TYPES = {str, type(None)}
-
-
 def _read_xlsx(path: Path) -> RawSubmissionTable:
-    """Values through python-calamine (Rust; ~30x faster than openpyxl on real workbooks);
-    openpyxl only for the rare check of formulas saved without results."""
+    """Values through fastexcel (calamine, in Rust, straight into Arrow: no Python object
+    per cell); openpyxl only for the rare check of formulas saved without results."""
     sha = sha256_of(path)
     _check_zip(path)
     # Whether the sheets hold formulas is a second unzip of their XML: done on another
@@ -395,11 +367,36 @@ def _read_xlsx(path: Path) -> RawSubmissionTable:
         return _read_xlsx_values(path, sha, has_formulas)
 
 
+# How cell values read as text: numbers as written (1 for 1.0), true/false, a date as
+# 2024-09-30, a date and time as 2024-09-30 12:30:00, a time of day as 13:45:00. calamine
+# gives a date as midnight and a time as a time on Excel's day zero: both cut here.
+_MIDNIGHT = r"^(\d{4}-\d{2}-\d{2}) 00:00:00$"
+_TIME_OF_DAY = r"^1899-12-3[01] (\d{2}:\d{2}:\d{2}(?:\.\d+)?)$"
+
+
+def _sheet_columns(batch: pa.RecordBatch, positions: list[int]) -> list[pa.Array]:
+    """The sheet's cells as text, one array per column from column A (a sheet whose used
+    area starts further right gets empty columns before it: ``positions`` are the
+    columns' own), "" as missing."""
+    columns: list[pa.Array] = []
+    for position, column in zip(positions, batch.columns):
+        while len(columns) < position:
+            columns.append(pa.nulls(batch.num_rows, pa.string()))
+        if column.type != pa.string():
+            column = pc.cast(column, pa.string())
+        column = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+        for pattern in (_MIDNIGHT, _TIME_OF_DAY):
+            if pc.any(pc.match_substring_regex(column, pattern)).as_py():
+                column = pc.replace_substring_regex(column, pattern, r"\1")
+        columns.append(column)
+    return columns
+
+
 def _read_xlsx_values(path: Path, sha: str, has_formulas: Future) -> RawSubmissionTable:
-    from python_calamine import CalamineWorkbook  # imported here: only .xlsx loads pay for it
+    import fastexcel  # imported here: only .xlsx loads pay for it
 
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
+        workbook = fastexcel.read_excel(str(path))
         names = list(workbook.sheet_names)
     except Exception as exc:  # calamine raises several kinds for a damaged workbook
         raise UnreadableFile(f"the .xlsx workbook cannot be opened ({type(exc).__name__}: {exc}): "
@@ -409,17 +406,22 @@ def _read_xlsx_values(path: Path, sha: str, has_formulas: Future) -> RawSubmissi
                              "(open it in Excel and save it again)")
     chosen = next((n for n in names if n.strip().lower() == "offerings"), names[0])
     try:
-        # skip_empty_area=False keeps leading empty rows and columns, so that list
-        # positions are the row and column numbers a person sees in Excel.
-        rows = workbook.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+        # Every cell as text, from row 1 (header_row=None with skip_rows=0 keeps leading
+        # empty rows), so that positions are the row and column numbers a person sees.
+        positions: list[int] = []
+        batch = workbook.load_sheet(chosen, header_row=None, skip_rows=0, dtypes="string", eager=True,
+                                    use_columns=lambda info: positions.append(info.absolute_index) or True)
+        columns = _sheet_columns(batch, positions)
     except Exception as exc:
         raise UnreadableFile(f"sheet {chosen!r} cannot be read ({type(exc).__name__}: {exc}): "
                              "open the file in Excel and save it again", sheet=chosen) from exc
+    height = len(columns[0]) if columns else 0
+    head = [col.slice(0, HEADER_SEARCH_ROWS).to_pylist() for col in columns]
     header_index = None
     header_cells: list = []
     mapping: dict[int, str] = {}
-    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        cells = [_cell_text(v) for v in row]
+    for index in range(min(HEADER_SEARCH_ROWS, height)):
+        cells = [col[index] for col in head]
         found = _match_header_row(cells)
         if len(set(found.values())) >= spec.MIN_HEADER_MATCHES:
             header_index, header_cells, mapping = index, cells, found
@@ -428,18 +430,13 @@ def _read_xlsx_values(path: Path, sha: str, has_formulas: Future) -> RawSubmissi
         raise UnreadableFile(
             f"no header row found in the first {HEADER_SEARCH_ROWS} rows of sheet {chosen!r}: the header row "
             f"must name at least {spec.MIN_HEADER_MATCHES} columns of the submission format", sheet=chosen)
-    body = rows[header_index + 1:]
-    width = max([len(header_cells), *(len(r) for r in body)])
-    if all(len(r) == width for r in body):
-        by_column = list(zip(*body)) or [() for _ in range(width)]
-    else:
-        by_column = [[r[i] if i < len(r) else None for r in body] for i in range(width)]
-    columns = [_column_text(values) for values in by_column]
+    body = [col.slice(header_index + 1) for col in columns]
     formula_issues = []
     if has_formulas.result():
-        formula_issues = _formulas_without_results(path, chosen, header_index, columns, mapping)
-    table = (pa.table({f"c{i}": pa.array(values, type=pa.string()) for i, values in enumerate(columns)})
-             if columns else pa.table({"c0": pa.array([], type=pa.string())}))
+        filled = [pc.is_valid(col).to_numpy(zero_copy_only=False) for col in body]
+        formula_issues = _formulas_without_results(path, chosen, header_index, filled, mapping)
+    table = (pa.table({f"c{i}": values for i, values in enumerate(body)})
+             if body else pa.table({"c0": pa.array([], type=pa.string())}))
     raw = _assemble(path, path.name, sha, chosen, header_index + 1, header_cells, mapping, table)
     raw.issues.extend(formula_issues)
     return raw
@@ -474,7 +471,7 @@ def _formula_text(value: object) -> str | None:
     return str(text) if text is not None else None
 
 
-def _formulas_without_results(path: Path, sheet_name: str, header_index: int, columns: list[list],
+def _formulas_without_results(path: Path, sheet_name: str, header_index: int, filled: list,
                               mapping: dict[int, str]) -> list[Issue]:
     """Formula cells of loaded columns that have no saved result (files written by programs
     that do not calculate, e.g. openpyxl): read as empty they would silently lose a value."""
@@ -491,8 +488,7 @@ def _formulas_without_results(path: Path, sheet_name: str, header_index: int, co
             if n < 0:
                 continue
             for pos, value in enumerate(row):
-                if pos not in mapping or (pos < len(columns) and n < len(columns[pos])
-                                          and columns[pos][n] is not None):
+                if pos not in mapping or (pos < len(filled) and n < len(filled[pos]) and filled[pos][n]):
                     continue
                 text = _formula_text(value)
                 if text is not None:

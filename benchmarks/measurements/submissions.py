@@ -154,7 +154,7 @@ def issues_export_csv(ctx: Context) -> Result:
                   f"{issues:,} issues ({size / 1e6:.1f} MB) of {period}; median of {ctx.repeat}")
 
 
-@measurement("issues_export_xlsx", "GET /export/issues.xlsx for the latest fiscal year (xlsxwriter)",
+@measurement("issues_export_xlsx", "GET /export/issues.xlsx for the latest fiscal year",
              max_seconds=15.0)
 def issues_export_xlsx(ctx: Context) -> Result:
     from dashboard.data import submissions as sq

@@ -12,7 +12,6 @@ from etl.validate.batch import (
     SubmissionGroup,
     ValidatedFile,
     release,
-    submission_rows,
     validate_batch,
 )
 from etl.validate.checks import Check, Facts, checks_for
@@ -31,7 +30,6 @@ __all__ = [
     "parse_period",
     "partner_codes",
     "release",
-    "submission_rows",
     "typed_sql",
     "validate_batch",
 ]

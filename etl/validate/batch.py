@@ -14,9 +14,8 @@ temporary objects:
 - ``issues`` (a table): every problem, with the row number a person sees in the file.
 
 No per-cell Python loop touches a million rows, and no full-size copy of the rows is
-made: ``typed`` reads the Arrow columns in place, and ``submission_typed`` (the same
-columns over ``submission_rows``) one submission's rows, registered by
-:func:`submission_rows`. :func:`release` drops them all.
+made: ``typed`` reads the Arrow columns in place (``etl.load`` records every submission
+of the batch from it in one statement per table). :func:`release` drops them.
 """
 
 from __future__ import annotations
@@ -56,23 +55,13 @@ class SubmissionGroup:
 
 @dataclass
 class PreparedRows:
-    """The batch's rows behind ``typed``, and where each submission's rows are."""
+    """The batch's rows behind ``typed`` (registered as ``prepared``)."""
 
     table: pa.Table
     columns_sql: str  # the select list of ``typed``
-    positions: dict[int, np.ndarray]  # submission key -> its rows' positions, ascending
 
     def select(self, relation: str) -> str:
         return f"SELECT {self.columns_sql} FROM {relation}"
-
-    def of(self, key: int) -> pa.Table:
-        """One submission's rows: a zero-copy slice when they lie together, as they usually do."""
-        at = self.positions.get(key)
-        if at is None or not len(at):
-            return self.table.slice(0, 0)
-        if at[-1] - at[0] + 1 == len(at):
-            return self.table.slice(int(at[0]), len(at))
-        return self.table.take(pa.array(at))
 
 
 @dataclass
@@ -113,11 +102,8 @@ def validate_batch(
             columns.append(f"{value} AS {identifier(col.name)}")
         columns.append(raw_col)
     columns.append("_partner_problem" if "partner_categories" in present else "NULL::VARCHAR AS _partner_problem")
-    rows = PreparedRows(prepared, ", ".join(columns), _positions(prepared.column("_sub")))
+    rows = PreparedRows(prepared, ", ".join(columns))
     con.execute(f"CREATE OR REPLACE TEMP VIEW typed AS {rows.select('prepared')}")
-    # One view for every submission of the batch; submission_rows() registers its rows.
-    con.register("submission_rows", prepared.slice(0, 0))
-    con.execute(f"CREATE OR REPLACE TEMP VIEW submission_typed AS {rows.select('submission_rows')}")
     del prepared
 
     # Repeats within a submission point back at the first occurrence (small tables of
@@ -207,30 +193,12 @@ def validate_batch(
     return results
 
 
-def submission_rows(con: duckdb.DuckDBPyConnection, validated: ValidatedFile, group: SubmissionGroup) -> str:
-    """Name the view of ``typed`` holding only ``group``'s rows (scanning the whole batch for
-    each of its submissions would cost more than recording them)."""
-    assert validated.rows is not None
-    con.register("submission_rows", validated.rows.of(group.key))
-    return "submission_typed"
-
-
 def release(con: duckdb.DuckDBPyConnection) -> None:
     """Drop what :func:`validate_batch` left on the connection (and the rows)."""
-    con.execute("DROP VIEW IF EXISTS submission_typed")
     con.execute("DROP VIEW IF EXISTS typed")
     con.execute("DROP TABLE IF EXISTS issues")
-    for name in ("submission_rows", "prepared"):
-        with contextlib.suppress(Exception):
-            con.unregister(name)
-
-
-def _positions(submission: pa.ChunkedArray) -> dict[int, np.ndarray]:
-    keys = _numpy(submission)
-    order = np.argsort(keys, kind="stable")
-    distinct, starts = np.unique(keys[order], return_index=True)
-    bounds = [*starts[1:], len(order)]
-    return {int(k): order[lo:hi] for k, lo, hi in zip(distinct, starts, bounds)}
+    with contextlib.suppress(Exception):
+        con.unregister("prepared")
 
 
 def _concat(raws: list[RawSubmissionTable]) -> pa.Table:

@@ -436,13 +436,21 @@ def test_windows_1252_found_late_in_a_long_file(tmp_path, ragged):
     assert raw.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize("values", [
-    ["a", "", None, " b ", "0"],  # text only: the shortcut
-    ["a", 1.0, 2.5, None, "", True, dt.datetime(2024, 9, 30), dt.date(2024, 1, 2), 7],  # anything else
-    [40.0, 1e16, None],
-    [],
-])
-def test_xlsx_column_text_is_cell_text_of_every_cell(values):
-    from etl.readers import _cell_text, _column_text
+def test_xlsx_cells_read_as_the_text_a_person_sees(tmp_path):
+    import openpyxl
 
-    assert _column_text(values) == [_cell_text(v) for v in values]
+    from etl.readers import read_submission_file
+
+    values = ["a", 1.0, 2.5, True, False, dt.datetime(2024, 9, 30), dt.datetime(2024, 9, 30, 12, 30),
+              dt.date(2024, 1, 2), 7, 40.0, 0.1, -3.25, 123456789012, dt.time(13, 45), " b ", "0", "", None]
+    expected = ["a", "1", "2.5", "true", "false", "2024-09-30", "2024-09-30 12:30:00", "2024-01-02", "7", "40",
+                "0.1", "-3.25", "123456789012", "13:45:00", " b ", "0", None, None]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["institution_code", "reporting_period", "offering_id", "title"])
+    for value in values:
+        sheet.append(["BCIT", "2024/25", "X", value])
+    sheet.append(["BCIT", "2024/25", "last", "end"])  # trailing empty cells above stay rows
+    book.save(tmp_path / "cells.xlsx")
+    raw = read_submission_file(tmp_path / "cells.xlsx")
+    assert raw.table.column("title").to_pylist() == [*expected, "end"]
