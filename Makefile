@@ -11,14 +11,10 @@ STAMP  := $(VENV)/.installed
 serve: $(STAMP)
 	$(BIN)/mcred serve
 
-# What `ruff format --check` holds to the formatter so far (the rest joins as it is formatted);
-# FORMAT_PENDING: files inside those folders that another branch is rewriting (issue 13).
-FORMATTED := etl mcred tests/etl tests/cli tests/virtualenvs.py dashboard tests/dashboard
-FORMAT_PENDING := etl/load.py,etl/readers.py,tests/etl/test_load.py,tests/etl/test_readers.py,dashboard/exports/xlsx.py
 
 test: setup system-deps
-	$(BIN)/ruff check etl dashboard mcred tests benchmarks
-	$(BIN)/ruff format --check --extend-exclude $(FORMAT_PENDING) $(FORMATTED)
+	$(BIN)/ruff check etl dashboard mcred tests benchmarks scripts
+	$(BIN)/ruff format --check etl dashboard mcred tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest

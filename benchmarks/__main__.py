@@ -17,10 +17,20 @@ DEFAULT_OFFERINGS = 1_000_000
 def main(argv: list[str] | None = None) -> int:
     measurements = discover()
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--offerings", type=int, default=DEFAULT_OFFERINGS, metavar="N",
-                        help=f"scale of the generated data (default {DEFAULT_OFFERINGS:,})")
-    parser.add_argument("--only", nargs="+", choices=sorted(measurements), metavar="NAME",
-                        help=f"run only these ({', '.join(sorted(measurements))})")
+    parser.add_argument(
+        "--offerings",
+        type=int,
+        default=DEFAULT_OFFERINGS,
+        metavar="N",
+        help=f"scale of the generated data (default {DEFAULT_OFFERINGS:,})",
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=sorted(measurements),
+        metavar="NAME",
+        help=f"run only these ({', '.join(sorted(measurements))})",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="timings per measurement; the median is reported")
     args = parser.parse_args(argv)
     if args.offerings < 1 or args.repeat < 1:
@@ -37,8 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     print(format_table(rows))
     # Timings on a shared machine are only as good as its idleness: say how busy it was.
     load1, _, _ = os.getloadavg()
-    print(f"\n{os.cpu_count()} CPUs; load average {load1:.1f} at the end (above {os.cpu_count()} means other work "
-          "competed for the CPUs and the timings are inflated)")
+    print(
+        f"\n{os.cpu_count()} CPUs; load average {load1:.1f} at the end (above {os.cpu_count()} means other work "
+        "competed for the CPUs and the timings are inflated)"
+    )
     return 1 if any(isinstance(r, str) or m.missed_bars(r) for m, r in rows) else 0
 
 
@@ -59,16 +71,18 @@ def format_table(rows: list[tuple[Measurement, Result | str]]) -> str:
             lines.append((m.name, "-", "-", "-", "-", m.bars(), "ERROR", r))
             continue
         missed = m.missed_bars(r)
-        lines.append((
-            m.name,
-            f"{r.ours_seconds:.2f}",
-            "-" if r.floor_seconds is None else f"{r.floor_seconds:.2f}",
-            "-" if r.ratio is None else f"{r.ratio:.2f}x",
-            "-" if r.peak_mb is None else f"{r.peak_mb:.0f}",
-            m.bars(),
-            "MISSED: " + "; ".join(missed) if missed else "ok",
-            r.note,
-        ))
+        lines.append(
+            (
+                m.name,
+                f"{r.ours_seconds:.2f}",
+                "-" if r.floor_seconds is None else f"{r.floor_seconds:.2f}",
+                "-" if r.ratio is None else f"{r.ratio:.2f}x",
+                "-" if r.peak_mb is None else f"{r.peak_mb:.0f}",
+                m.bars(),
+                "MISSED: " + "; ".join(missed) if missed else "ok",
+                r.note,
+            )
+        )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)) + "  " + line[-1] for line in lines)
 

@@ -79,18 +79,27 @@ def build(db: Path, loads: list[list[str]], source: Path) -> None:
     # The reference data of this tree for both loaders: the inputs are the same.
     env = {**os.environ, "PYTHONPATH": str(source), "MCRED_DATA_DIR": str(DEFAULT_DATA_DIR)}
     for args in loads:
-        run = subprocess.run([sys.executable, "-m", "mcred.cli", "load", "--json", *args, "--db", str(db)],
-                             env=env, cwd=source, capture_output=True, text=True)
+        run = subprocess.run(
+            [sys.executable, "-m", "mcred.cli", "load", "--json", *args, "--db", str(db)],
+            env=env,
+            cwd=source,
+            capture_output=True,
+            text=True,
+        )
         if run.returncode not in (0, 1):  # 1: some submission was rejected, as the errors file is meant to be
-            raise RuntimeError(f"mcred load {' '.join(args)} with {source} failed ({run.returncode}): "
-                               f"{run.stderr[-800:]}")
+            raise RuntimeError(
+                f"mcred load {' '.join(args)} with {source} failed ({run.returncode}): {run.stderr[-800:]}"
+            )
 
 
 def _relations(con: duckdb.DuckDBPyConnection, alias: str) -> dict[str, list[tuple[str, str]]]:
-    rows = con.execute("""
+    rows = con.execute(
+        """
         SELECT table_name, column_name, data_type FROM information_schema.columns
         WHERE table_catalog = ? AND table_schema = 'main' ORDER BY table_name, ordinal_position
-    """, [alias]).fetchall()
+    """,
+        [alias],
+    ).fetchall()
     out: dict[str, list[tuple[str, str]]] = {}
     for table, column, kind in rows:
         out.setdefault(table, []).append((column, kind))
@@ -126,41 +135,63 @@ def compare(old_db: Path, new_db: Path) -> list[str]:
             if extra:
                 print(f"  {name}: columns not in the reference's schema, not compared: {', '.join(extra)}")
             if name == "data_version":  # one row per publish: per batch, whose size is the loader's choice
-                print(f"  {name:28} {con.execute('SELECT count(*) FROM old.data_version').fetchone()[0]:>9,} "
-                      f"publishes old, {con.execute('SELECT count(*) FROM new.data_version').fetchone()[0]:>9,} "
-                      "new: not compared")
+                print(
+                    f"  {name:28} {con.execute('SELECT count(*) FROM old.data_version').fetchone()[0]:>9,} "
+                    f"publishes old, {con.execute('SELECT count(*) FROM new.data_version').fetchone()[0]:>9,} "
+                    "new: not compared"
+                )
                 continue
             select = ", ".join(_expr(c, k) for c, k in old[name])
             # The migrations the reference knows (later ones are the schema's, not the loader's).
-            where = ("WHERE version <= (SELECT max(version) FROM old.schema_migrations)"
-                     if name == "schema_migrations" else "")
-            counts = [con.execute(f'SELECT count(*) FROM old."{name}" {where}').fetchone()[0],
-                      con.execute(f'SELECT count(*) FROM new."{name}" {where}').fetchone()[0]]
-            only_old = con.execute(f'SELECT count(*) FROM (SELECT {select} FROM old."{name}" {where} EXCEPT ALL '
-                                   f'SELECT {select} FROM new."{name}" {where})').fetchone()[0]
-            only_new = con.execute(f'SELECT count(*) FROM (SELECT {select} FROM new."{name}" {where} EXCEPT ALL '
-                                   f'SELECT {select} FROM old."{name}" {where})').fetchone()[0]
+            where = (
+                "WHERE version <= (SELECT max(version) FROM old.schema_migrations)"
+                if name == "schema_migrations"
+                else ""
+            )
+            counts = [
+                con.execute(f'SELECT count(*) FROM old."{name}" {where}').fetchone()[0],
+                con.execute(f'SELECT count(*) FROM new."{name}" {where}').fetchone()[0],
+            ]
+            only_old = con.execute(
+                f'SELECT count(*) FROM (SELECT {select} FROM old."{name}" {where} EXCEPT ALL '
+                f'SELECT {select} FROM new."{name}" {where})'
+            ).fetchone()[0]
+            only_new = con.execute(
+                f'SELECT count(*) FROM (SELECT {select} FROM new."{name}" {where} EXCEPT ALL '
+                f'SELECT {select} FROM old."{name}" {where})'
+            ).fetchone()[0]
             status = "same" if only_old == only_new == 0 else "DIFFERENT"
-            print(f"  {name:28} {counts[0]:>9,} rows old, {counts[1]:>9,} new; only old {only_old:,}, "
-                  f"only new {only_new:,}: {status}")
+            print(
+                f"  {name:28} {counts[0]:>9,} rows old, {counts[1]:>9,} new; only old {only_old:,}, "
+                f"only new {only_new:,}: {status}"
+            )
             if status != "same":
-                sample = con.execute(f'SELECT {select} FROM old."{name}" {where} EXCEPT ALL SELECT {select} '
-                                     f'FROM new."{name}" {where} LIMIT 3').fetchall()
-                problems.append(f"{name}: {only_old:,} rows only in the old, {only_new:,} only in the new "
-                                f"(e.g. {sample})")
+                sample = con.execute(
+                    f'SELECT {select} FROM old."{name}" {where} EXCEPT ALL SELECT {select} '
+                    f'FROM new."{name}" {where} LIMIT 3'
+                ).fetchall()
+                problems.append(
+                    f"{name}: {only_old:,} rows only in the old, {only_new:,} only in the new (e.g. {sample})"
+                )
         return problems
     finally:
         con.close()
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.compare_loaders", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.compare_loaders",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--old", default=DEFAULT_OLD, help=f"the commit whose loader is the reference ({DEFAULT_OLD})")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the 125-submission file")
     parser.add_argument("--only", nargs="+", choices=["sample", "many", "errors"])
-    parser.add_argument("--keep-old", action="store_true",
-                        help="reuse the old loader's warehouses of an earlier run (they do not change)")
+    parser.add_argument(
+        "--keep-old",
+        action="store_true",
+        help="reuse the old loader's warehouses of an earlier run (they do not change)",
+    )
     args = parser.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
     source = old_source(args.old)

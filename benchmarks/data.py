@@ -21,7 +21,6 @@ def single_submission(work_dir: Path, rows: int, seed: int) -> Path:
     return path
 
 
-
 # How people write the same values in real spreadsheets: white space around cells,
 # upper-case codes, '; ' between partner categories, hours with a unit, thousands
 # separators, ', ' between NOC codes. Every value stays valid.
@@ -44,11 +43,14 @@ def untidy_submission(work_dir: Path, rows: int, seed: int) -> Path:
         partial = path.with_name(f".{path.name}.{os.getpid()}")
         con = duckdb.connect()
         try:
-            columns = [row[0] for row in con.execute("DESCRIBE SELECT * FROM read_csv(?, all_varchar = true)",
-                                                     [str(tidy)]).fetchall()]
+            columns = [
+                row[0]
+                for row in con.execute("DESCRIBE SELECT * FROM read_csv(?, all_varchar = true)", [str(tidy)]).fetchall()
+            ]
             select = ", ".join(f"{_UNTIDY.get(c, c)} AS {c}" for c in columns)
-            con.execute(f"COPY (SELECT {select} FROM read_csv(?, all_varchar = true)) TO '{partial}' (HEADER)",
-                        [str(tidy)])
+            con.execute(
+                f"COPY (SELECT {select} FROM read_csv(?, all_varchar = true)) TO '{partial}' (HEADER)", [str(tidy)]
+            )
         finally:
             con.close()
         os.replace(partial, path)
@@ -97,10 +99,13 @@ def many_submissions(work_dir: Path, rows: int, seed: int, order: str = "shuffle
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
-        con.execute(f"""
+        con.execute(
+            f"""
             COPY (SELECT {columns} FROM read_csv(?, all_varchar = true, filename = true) ORDER BY {shuffle})
             TO '{partial}' (HEADER)
-        """, [files])
+        """,
+            [files],
+        )
     finally:
         con.close()
     os.replace(partial, path)
@@ -118,13 +123,17 @@ def many_files(work_dir: Path, rows: int, seed: int) -> Path:
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
-        keys = con.execute("SELECT DISTINCT institution_code, reporting_period FROM read_csv(?, all_varchar = true) "
-                           "ORDER BY ALL", [str(source)]).fetchall()
+        keys = con.execute(
+            "SELECT DISTINCT institution_code, reporting_period FROM read_csv(?, all_varchar = true) ORDER BY ALL",
+            [str(source)],
+        ).fetchall()
         con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, all_varchar = true)", [str(source)])
         for code, period in keys:
             out = partial / f"{code}_{period.replace('/', '-')}.csv"
-            con.execute(f"COPY (SELECT * FROM t WHERE institution_code = ? AND reporting_period = ?) TO '{out}' "
-                        "(HEADER)", [code, period])
+            con.execute(
+                f"COPY (SELECT * FROM t WHERE institution_code = ? AND reporting_period = ?) TO '{out}' (HEADER)",
+                [code, period],
+            )
     finally:
         con.close()
     os.replace(partial, folder)
@@ -146,7 +155,8 @@ def mostly_errors(work_dir: Path, rows: int, seed: int) -> Path:
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
-        con.execute(f"""
+        con.execute(
+            f"""
             COPY (
                 SELECT
                     CASE WHEN {bad} AND {h} = 97 THEN 'NOPE' ELSE institution_code END AS institution_code,
@@ -165,7 +175,9 @@ def mostly_errors(work_dir: Path, rows: int, seed: int) -> Path:
                          ELSE completions END AS completions
                 FROM read_csv(?, all_varchar = true) LIMIT {rows}
             ) TO '{partial}' (HEADER)
-        """, [str(source)])
+        """,
+            [str(source)],
+        )
     finally:
         con.close()
     os.replace(partial, path)

@@ -32,8 +32,7 @@ def run_process(args: Sequence[str], cwd: Path = PROJECT_ROOT) -> Run:
     """
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(list(args), cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=err)
+        proc = subprocess.Popen(list(args), cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from waiting again
@@ -81,8 +80,10 @@ def max_peak_mb(runs: Sequence[Run]) -> float:
 
 def remove(*paths: Path) -> Callable[[], None]:
     """A ``prepare`` step that deletes files (a database and its side files) if present."""
+
     def prepare() -> None:
         for path in paths:
             for p in (path, path.with_name(path.name + ".wal"), path.with_name(path.name + ".lock")):
                 p.unlink(missing_ok=True)
+
     return prepare

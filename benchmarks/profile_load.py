@@ -39,11 +39,19 @@ STEPS: list[Step] = []
 
 # Python steps timed as a whole (their SQL statements are timed one by one as well).
 WRAPPED: tuple[tuple[Any, str], ...] = (
-    (readers, "read_submission_file"), (readers, "_find_csv_header"),
-    (readers, "_parse_csv_fast"), (readers, "_assemble"),
-    (load, "validate"), (load, "validate_batch"), (load, "_load_batch"), (load, "_record_group"),
-    (load, "_record_batch"), (load, "_write_batch"), (load, "_attach_issues"),
-    (warehouse.Writer, "publish"), (warehouse.Writer, "reopen"),
+    (readers, "read_submission_file"),
+    (readers, "_find_csv_header"),
+    (readers, "_parse_csv_fast"),
+    (readers, "_assemble"),
+    (load, "validate"),
+    (load, "validate_batch"),
+    (load, "_load_batch"),
+    (load, "_record_group"),
+    (load, "_record_batch"),
+    (load, "_write_batch"),
+    (load, "_attach_issues"),
+    (warehouse.Writer, "publish"),
+    (warehouse.Writer, "reopen"),
 )
 
 
@@ -67,6 +75,7 @@ def _timed(what: str, fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         finally:
             _record(what, started)
+
     return wrapper
 
 
@@ -103,8 +112,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="+", type=Path)
     parser.add_argument("--db", type=Path, help="database to load into (default: a fresh one in a temp folder)")
     parser.add_argument("--top", type=int, default=25, help="how many of the slowest steps to list")
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="a DuckDB setting to try on every connection the loader opens (e.g. memory_limit=1GB)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a DuckDB setting to try on every connection the loader opens (e.g. memory_limit=1GB)",
+    )
     args = parser.parse_args(argv)
     settings_to_try = [item.split("=", 1) for item in args.set]
     if any(len(pair) != 2 or not pair[0].isidentifier() for pair in settings_to_try):
@@ -130,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         total = time.perf_counter() - started
     print(f"total {total:.2f} s, peak {_peak_mb():.0f} MB, {len(STEPS)} steps; slowest {args.top}:")
     print(f"{'seconds':>8} {'share':>6} {'rss MB':>7} {'peak MB':>8}  step")
-    for step in sorted(STEPS, key=lambda s: -s.seconds)[:args.top]:
+    for step in sorted(STEPS, key=lambda s: -s.seconds)[: args.top]:
         print(f"{step.seconds:8.2f} {step.seconds / total:6.1%} {step.rss_mb:7.0f} {step.peak_mb:8.0f}  {step.what}")
     print("\nin order (steps over 1% of the total):")
     for step in STEPS:

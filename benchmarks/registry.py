@@ -65,14 +65,22 @@ class Measurement:
 MEASUREMENTS: dict[str, Measurement] = {}
 
 
-def measurement(name: str, description: str, *, max_ratio: float | None = None, max_peak_mb: float | None = None,
-                max_seconds: float | None = None) -> Callable[[Callable[[Context], Result]], Callable[[Context], Result]]:
+def measurement(
+    name: str,
+    description: str,
+    *,
+    max_ratio: float | None = None,
+    max_peak_mb: float | None = None,
+    max_seconds: float | None = None,
+) -> Callable[[Callable[[Context], Result]], Callable[[Context], Result]]:
     """Register ``fn(context) -> Result`` under ``name``."""
+
     def register(fn: Callable[[Context], Result]) -> Callable[[Context], Result]:
         if name in MEASUREMENTS:
             raise ValueError(f"two measurements are named {name!r}")
         MEASUREMENTS[name] = Measurement(name, description, fn, max_ratio, max_peak_mb, max_seconds)
         return fn
+
     return register
 
 

@@ -38,8 +38,11 @@ _OFFERING_VALUES = {
     "reporting_period": "reporting_period",
     "offering_id": "raw_offering_id",
     "title": "raw_title",
-    **{c.name: c.name for c in spec.COLUMNS if c.name not in ("institution_code", "reporting_period",
-                                                              "offering_id", "title")},
+    **{
+        c.name: c.name
+        for c in spec.COLUMNS
+        if c.name not in ("institution_code", "reporting_period", "offering_id", "title")
+    },
 }
 
 
@@ -104,8 +107,12 @@ def load_files(
     targets = reference.read_targets(settings.targets_toml, institutions)
     deadlines = reference.read_deadlines(settings.deadlines_toml)
     outcomes: list[SubmissionOutcome] = []
-    with Writer(settings.db_path, on_wait=on_wait, memory_limit=settings.load_memory_limit,
-                storage_version=settings.storage_version) as writer:
+    with Writer(
+        settings.db_path,
+        on_wait=on_wait,
+        memory_limit=settings.load_memory_limit,
+        storage_version=settings.storage_version,
+    ) as writer:
         con = writer.con
         apply_migrations(con)
         con.execute("BEGIN TRANSACTION")
@@ -171,19 +178,34 @@ def _resolve(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def _record_unreadable(con, path: Path, exc: UnreadableFile, allow_partial: bool,
-                       issue_limit: int | None) -> SubmissionOutcome:
+def _record_unreadable(
+    con, path: Path, exc: UnreadableFile, allow_partial: bool, issue_limit: int | None
+) -> SubmissionOutcome:
     sha = readers.sha256_of(path)
-    issue = Issue(SEVERITY_ERROR, exc.message, path.name, exc.sheet, exc.row, exc.column, None,
-                  "a .csv or .xlsx file in the submission format", rule="unreadable_file")
+    issue = Issue(
+        SEVERITY_ERROR,
+        exc.message,
+        path.name,
+        exc.sheet,
+        exc.row,
+        exc.column,
+        None,
+        "a .csv or .xlsx file in the submission format",
+        rule="unreadable_file",
+    )
     group = SubmissionGroup(0, None, None, None, None)
     plan = _Planned(path, path.name, exc.sheet, sha, None, group, [issue], REJECTED)
     [outcome] = _record_batch(con, [plan], allow_partial, issue_limit)
     return outcome
 
 
-def _load_batch(con: duckdb.DuckDBPyConnection, raws: list[readers.RawSubmissionTable], institutions,
-                allow_partial: bool, issue_limit: int | None) -> list[SubmissionOutcome]:
+def _load_batch(
+    con: duckdb.DuckDBPyConnection,
+    raws: list[readers.RawSubmissionTable],
+    institutions,
+    allow_partial: bool,
+    issue_limit: int | None,
+) -> list[SubmissionOutcome]:
     """Validate a batch of files in one pass, then record all its submissions together."""
     try:
         plans = []
@@ -222,8 +244,16 @@ class _Planned:
 
 def _record_group(validated: ValidatedFile, group: SubmissionGroup, allow_partial: bool) -> _Planned:
     raw = validated.raw
-    return _Planned(raw.path, raw.file_name, raw.sheet, raw.sha256, raw.header_row, group,
-                    validated.file_issues, _decide(validated, group, allow_partial))
+    return _Planned(
+        raw.path,
+        raw.file_name,
+        raw.sheet,
+        raw.sha256,
+        raw.header_row,
+        group,
+        validated.file_issues,
+        _decide(validated, group, allow_partial),
+    )
 
 
 @dataclass
@@ -244,54 +274,113 @@ class _Known:
         # Without a known institution and period (an unreadable file, rows naming an unknown
         # institution) the pair says nothing: the same file and the same given values must match.
         g = plan.group
-        if (self.sha, self.institution_code, self.reporting_period) != (plan.sha, g.institution_code,
-                                                                          g.reporting_period):
+        if (self.sha, self.institution_code, self.reporting_period) != (
+            plan.sha,
+            g.institution_code,
+            g.reporting_period,
+        ):
             return False
         if self.institution_code is not None and self.reporting_period is not None:
             return True
-        return (self.file_name, self.institution_given, self.period_given) == (plan.file_name, g.institution_given,
-                                                                               g.period_given)
+        return (self.file_name, self.institution_given, self.period_given) == (
+            plan.file_name,
+            g.institution_given,
+            g.period_given,
+        )
 
 
-_SUBMISSION_COLUMNS = ("submission_id", "file_name", "file_path", "sheet", "sha256", "institution_code",
-                       "institution_given", "reporting_period", "period_given", "status", "header_row", "rows_total",
-                       "rows_accepted", "rows_rejected", "errors", "warnings", "allow_partial", "loaded_at",
-                       "superseded_by", "superseded_at")
-_SUBMISSION_TYPES = (pa.int32(), pa.string(), pa.string(), pa.string(), pa.string(), pa.string(), pa.string(),
-                     pa.string(), pa.string(), pa.string(), pa.int32(), pa.int32(), pa.int32(), pa.int32(), pa.int32(),
-                     pa.int32(), pa.bool_(), pa.timestamp("us", tz="UTC"), pa.int32(), pa.timestamp("us", tz="UTC"))
-_ISSUE_COLUMNS = ("submission_id", "severity", "rule", "file_name", "sheet", "row", "column", "value", "expected",
-                  "message")
+_SUBMISSION_COLUMNS = (
+    "submission_id",
+    "file_name",
+    "file_path",
+    "sheet",
+    "sha256",
+    "institution_code",
+    "institution_given",
+    "reporting_period",
+    "period_given",
+    "status",
+    "header_row",
+    "rows_total",
+    "rows_accepted",
+    "rows_rejected",
+    "errors",
+    "warnings",
+    "allow_partial",
+    "loaded_at",
+    "superseded_by",
+    "superseded_at",
+)
+_SUBMISSION_TYPES = (
+    pa.int32(),
+    pa.string(),
+    pa.string(),
+    pa.string(),
+    pa.string(),
+    pa.string(),
+    pa.string(),
+    pa.string(),
+    pa.string(),
+    pa.string(),
+    pa.int32(),
+    pa.int32(),
+    pa.int32(),
+    pa.int32(),
+    pa.int32(),
+    pa.int32(),
+    pa.bool_(),
+    pa.timestamp("us", tz="UTC"),
+    pa.int32(),
+    pa.timestamp("us", tz="UTC"),
+)
+_ISSUE_COLUMNS = (
+    "submission_id",
+    "severity",
+    "rule",
+    "file_name",
+    "sheet",
+    "row",
+    "column",
+    "value",
+    "expected",
+    "message",
+)
 _ISSUE_TYPES = (pa.int32(), *[pa.string()] * 4, pa.int32(), *[pa.string()] * 4)
 
 
 def _stored_matches(con, plans: list[_Planned]) -> list[_Known]:
     shas = sorted({p.sha for p in plans})
-    rows = con.execute("""
+    rows = con.execute(
+        """
         SELECT submission_id, sha256, institution_code, reporting_period, file_name, institution_given, period_given,
                status, rows_accepted, rows_rejected, errors, warnings
         FROM submission WHERE sha256 IN (SELECT unnest(?))
-    """, [shas]).fetchall()
+    """,
+        [shas],
+    ).fetchall()
     return [_Known(*r[:8], counts=tuple(r[8:])) for r in rows]
 
 
 def _current(con, plans: list[_Planned]) -> dict[tuple[str, str], int]:
     """(institution, period) -> its current accepted submission, for the pairs of the batch."""
-    pairs = sorted({(p.group.institution_code, p.group.reporting_period) for p in plans
-                    if p.status in (ACCEPTED, PARTIAL)})
+    pairs = sorted(
+        {(p.group.institution_code, p.group.reporting_period) for p in plans if p.status in (ACCEPTED, PARTIAL)}
+    )
     if not pairs:
         return {}
-    rows = con.execute("""
+    rows = con.execute(
+        """
         SELECT institution_code, reporting_period, max(submission_id) FROM submission
         WHERE status IN ('accepted', 'partial') AND superseded_by IS NULL
           AND institution_code || '|' || reporting_period IN (SELECT unnest(?))
         GROUP BY ALL
-    """, [[f"{i}|{p}" for i, p in pairs]]).fetchall()
+    """,
+        [[f"{i}|{p}" for i, p in pairs]],
+    ).fetchall()
     return {(i, p): sid for i, p, sid in rows}
 
 
-def _record_batch(con, plans: list[_Planned], allow_partial: bool,
-                  issue_limit: int | None) -> list[SubmissionOutcome]:
+def _record_batch(con, plans: list[_Planned], allow_partial: bool, issue_limit: int | None) -> list[SubmissionOutcome]:
     """Record the batch's submissions, in order, as one sequence of whole submissions.
 
     Each submission is decided by the rules that recording them one at a time would
@@ -312,14 +401,25 @@ def _record_batch(con, plans: list[_Planned], allow_partial: bool,
     for plan in plans:
         g = plan.group
         previous = None
-        for k in sorted((k for k in known if k.matches(plan)),
-                        key=lambda k: (k.status != REJECTED, k.submission_id), reverse=True)[:1]:
+        for k in sorted(
+            (k for k in known if k.matches(plan)), key=lambda k: (k.status != REJECTED, k.submission_id), reverse=True
+        )[:1]:
             # Rejected bytes may be loaded again with --allow-partial to keep their valid rows.
             previous = None if (k.status == REJECTED and allow_partial) else k
         if previous is not None:
-            outcomes.append(SubmissionOutcome(plan.file_name, str(plan.path), plan.sheet, plan.sha, g.institution_code,
-                                              g.reporting_period, ALREADY_LOADED, *previous.counts,
-                                              submission_id=previous.submission_id))
+            outcomes.append(
+                SubmissionOutcome(
+                    plan.file_name,
+                    str(plan.path),
+                    plan.sheet,
+                    plan.sha,
+                    g.institution_code,
+                    g.reporting_period,
+                    ALREADY_LOADED,
+                    *previous.counts,
+                    submission_id=previous.submission_id,
+                )
+            )
             continue
         if first_id is None:
             first_id = con.execute("SELECT nextval('submission_id_seq')").fetchone()[0]
@@ -338,22 +438,62 @@ def _record_batch(con, plans: list[_Planned], allow_partial: bool,
             elif superseded is not None:
                 supersede.append((superseded, submission_id, now))
             current[pair] = submission_id
-        record = dict(submission_id=submission_id, file_name=plan.file_name, file_path=str(plan.path.resolve()),
-                      sheet=plan.sheet, sha256=plan.sha, institution_code=g.institution_code,
-                      institution_given=g.institution_given, reporting_period=g.reporting_period,
-                      period_given=g.period_given, status=plan.status, header_row=plan.header_row,
-                      rows_total=g.rows_total, rows_accepted=rows_accepted, rows_rejected=rows_rejected,
-                      errors=errors, warnings=warnings, allow_partial=allow_partial, loaded_at=now,
-                      superseded_by=None, superseded_at=None, _plan=plan)
+        record = dict(
+            submission_id=submission_id,
+            file_name=plan.file_name,
+            file_path=str(plan.path.resolve()),
+            sheet=plan.sheet,
+            sha256=plan.sha,
+            institution_code=g.institution_code,
+            institution_given=g.institution_given,
+            reporting_period=g.reporting_period,
+            period_given=g.period_given,
+            status=plan.status,
+            header_row=plan.header_row,
+            rows_total=g.rows_total,
+            rows_accepted=rows_accepted,
+            rows_rejected=rows_rejected,
+            errors=errors,
+            warnings=warnings,
+            allow_partial=allow_partial,
+            loaded_at=now,
+            superseded_by=None,
+            superseded_at=None,
+            _plan=plan,
+        )
         records.append(record)
         by_id[submission_id] = record
-        known.append(_Known(submission_id, plan.sha, g.institution_code, g.reporting_period, plan.file_name,
-                            g.institution_given, g.period_given, plan.status,
-                            (rows_accepted, rows_rejected, errors, warnings)))
-        outcomes.append(SubmissionOutcome(plan.file_name, str(plan.path), plan.sheet, plan.sha, g.institution_code,
-                                          g.reporting_period, plan.status, rows_accepted, rows_rejected, errors,
-                                          warnings, submission_id=submission_id, superseded=superseded,
-                                          issues_total=errors + warnings))
+        known.append(
+            _Known(
+                submission_id,
+                plan.sha,
+                g.institution_code,
+                g.reporting_period,
+                plan.file_name,
+                g.institution_given,
+                g.period_given,
+                plan.status,
+                (rows_accepted, rows_rejected, errors, warnings),
+            )
+        )
+        outcomes.append(
+            SubmissionOutcome(
+                plan.file_name,
+                str(plan.path),
+                plan.sheet,
+                plan.sha,
+                g.institution_code,
+                g.reporting_period,
+                plan.status,
+                rows_accepted,
+                rows_rejected,
+                errors,
+                warnings,
+                submission_id=submission_id,
+                superseded=superseded,
+                issues_total=errors + warnings,
+            )
+        )
     if records:
         _write_batch(con, records, supersede)
     _attach_issues(con, [o for o in outcomes if o.status != ALREADY_LOADED], issue_limit)
@@ -365,24 +505,38 @@ def _write_batch(con, records: list[dict], supersede: list[tuple[int, int, datet
     ids = [r["submission_id"] for r in records]
     # The sequence stays where one nextval per submission would have left it.
     con.execute("SELECT max(nextval('submission_id_seq')) FROM range(?)", [len(records) - 1]).fetchall()
-    submissions = pa.table([pa.array([r[c] for r in records], type=t) for c, t in
-                            zip(_SUBMISSION_COLUMNS, _SUBMISSION_TYPES)], names=list(_SUBMISSION_COLUMNS))
-    file_issues = [(r["submission_id"], i.severity, i.rule, i.file, i.sheet, i.row, i.column, i.value, i.expected,
-                    i.message) for r in records for i in r["_plan"].file_issues]
-    issue_table = pa.table([pa.array(list(col), type=t) for col, t in
-                            zip(zip(*file_issues) if file_issues else [()] * len(_ISSUE_COLUMNS), _ISSUE_TYPES)],
-                           names=list(_ISSUE_COLUMNS)).append_column("seq", pa.array(range(len(file_issues)),
-                                                                                    type=pa.int32()))
-    groups = pa.table({
-        "_sub": pa.array([r["_plan"].group.key for r in records], type=pa.int32()),
-        "submission_id": pa.array(ids, type=pa.int32()),
-        "file_name": pa.array([r["file_name"] for r in records], type=pa.string()),
-        "sheet": pa.array([r["sheet"] for r in records], type=pa.string()),
-        "stored": pa.array([r["status"] in (ACCEPTED, PARTIAL) for r in records], type=pa.bool_()),
-    }).filter(pc.not_equal(pa.array([r["_plan"].group.key for r in records], type=pa.int32()), 0))
-    superseding = pa.table({"old": pa.array([s[0] for s in supersede], type=pa.int32()),
-                            "new": pa.array([s[1] for s in supersede], type=pa.int32()),
-                            "at": pa.array([s[2] for s in supersede], type=pa.timestamp("us", tz="UTC"))})
+    submissions = pa.table(
+        [pa.array([r[c] for r in records], type=t) for c, t in zip(_SUBMISSION_COLUMNS, _SUBMISSION_TYPES)],
+        names=list(_SUBMISSION_COLUMNS),
+    )
+    file_issues = [
+        (r["submission_id"], i.severity, i.rule, i.file, i.sheet, i.row, i.column, i.value, i.expected, i.message)
+        for r in records
+        for i in r["_plan"].file_issues
+    ]
+    issue_table = pa.table(
+        [
+            pa.array(list(col), type=t)
+            for col, t in zip(zip(*file_issues) if file_issues else [()] * len(_ISSUE_COLUMNS), _ISSUE_TYPES)
+        ],
+        names=list(_ISSUE_COLUMNS),
+    ).append_column("seq", pa.array(range(len(file_issues)), type=pa.int32()))
+    groups = pa.table(
+        {
+            "_sub": pa.array([r["_plan"].group.key for r in records], type=pa.int32()),
+            "submission_id": pa.array(ids, type=pa.int32()),
+            "file_name": pa.array([r["file_name"] for r in records], type=pa.string()),
+            "sheet": pa.array([r["sheet"] for r in records], type=pa.string()),
+            "stored": pa.array([r["status"] in (ACCEPTED, PARTIAL) for r in records], type=pa.bool_()),
+        }
+    ).filter(pc.not_equal(pa.array([r["_plan"].group.key for r in records], type=pa.int32()), 0))
+    superseding = pa.table(
+        {
+            "old": pa.array([s[0] for s in supersede], type=pa.int32()),
+            "new": pa.array([s[1] for s in supersede], type=pa.int32()),
+            "at": pa.array([s[2] for s in supersede], type=pa.timestamp("us", tz="UTC")),
+        }
+    )
     con.register("_batch_submissions", submissions)
     con.register("_batch_file_issues", issue_table)
     con.register("_batch_groups", groups)
@@ -393,15 +547,21 @@ def _write_batch(con, records: list[dict], supersede: list[tuple[int, int, datet
     values = ", ".join(f"t.{v}" for v in _OFFERING_VALUES.values())
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"INSERT INTO submission ({', '.join(_SUBMISSION_COLUMNS)}) "
-                    f"SELECT {', '.join(_SUBMISSION_COLUMNS)} FROM _batch_submissions")
+        con.execute(
+            f"INSERT INTO submission ({', '.join(_SUBMISSION_COLUMNS)}) "
+            f"SELECT {', '.join(_SUBMISSION_COLUMNS)} FROM _batch_submissions"
+        )
         # Each submission's issues: its file's own first, then its rows' by row and column.
-        group_issues = """
+        group_issues = (
+            """
             UNION ALL
             SELECT g.submission_id, 1, i.severity, i.rule, g.file_name, g.sheet, i._row, i.column_name, i.value,
                    i.expected, i.message, 0
             FROM issues i JOIN _batch_groups g ON g._sub = i._sub
-        """ if has_groups else ""
+        """
+            if has_groups
+            else ""
+        )
         con.execute(f"""
             INSERT INTO validation_issue
             SELECT submission_id, severity, rule, file_name, sheet, "row", "column", value, expected, message
@@ -420,11 +580,14 @@ def _write_batch(con, records: list[dict], supersede: list[tuple[int, int, datet
                 WHERE NOT EXISTS (SELECT 1 FROM issues e WHERE e._sub = t._sub AND e._row = t._row
                                   AND e.severity = 'error')
             """)
-            con.execute("""
+            con.execute(
+                """
                 INSERT INTO offering_partner
                 SELECT submission_id, offering_id, unnest(partner_categories) FROM offering
                 WHERE submission_id BETWEEN ? AND ?
-            """, [min(ids), max(ids)])
+            """,
+                [min(ids), max(ids)],
+            )
         if supersede:
             con.execute("""
                 UPDATE submission SET superseded_by = s.new, superseded_at = s.at
@@ -450,12 +613,15 @@ def _attach_issues(con, outcomes: list[SubmissionOutcome], limit: int | None) ->
             outcome.issues = fetch_issues(con, outcome.submission_id)
         return
     by_id = {o.submission_id: o for o in outcomes}
-    rows = con.execute(f"""
-        SELECT submission_id, {', '.join(f'"{name}"' for name in ISSUE_FIELDS)} FROM (
+    rows = con.execute(
+        f"""
+        SELECT submission_id, {", ".join(f'"{name}"' for name in ISSUE_FIELDS)} FROM (
             SELECT *, row_number() OVER (PARTITION BY submission_id ORDER BY {_ISSUE_ORDER}) AS n
             FROM validation_issue WHERE submission_id BETWEEN ? AND ?
         ) WHERE n <= ? ORDER BY submission_id, n
-    """, [min(by_id), max(by_id), limit]).fetchall()
+    """,
+        [min(by_id), max(by_id), limit],
+    ).fetchall()
     for row in rows:
         if row[0] in by_id:
             by_id[row[0]].issues.append(dict(zip(ISSUE_FIELDS, row[1:])))
@@ -464,7 +630,7 @@ def _attach_issues(con, outcomes: list[SubmissionOutcome], limit: int | None) ->
 _ISSUE_ORDER = 'severity = \'warning\', "row" NULLS FIRST, "column"'
 ISSUE_FIELDS = ("severity", "row", "column", "value", "message", "expected", "rule", "sheet")
 _ISSUES_SQL = f"""
-    SELECT {', '.join(f'"{name}"' for name in ISSUE_FIELDS)} FROM validation_issue
+    SELECT {", ".join(f'"{name}"' for name in ISSUE_FIELDS)} FROM validation_issue
     WHERE submission_id = ?
     ORDER BY {_ISSUE_ORDER}
 """
@@ -475,7 +641,9 @@ def fetch_issues(con, submission_id: int, limit: int | None = None) -> list[dict
         return []
     if limit is None:
         return list(iter_issues(con, submission_id))
-    return [dict(zip(ISSUE_FIELDS, r)) for r in con.execute(_ISSUES_SQL + " LIMIT ?", [submission_id, limit]).fetchall()]
+    return [
+        dict(zip(ISSUE_FIELDS, r)) for r in con.execute(_ISSUES_SQL + " LIMIT ?", [submission_id, limit]).fetchall()
+    ]
 
 
 def iter_issues(con, submission_id: int, batch: int = 10_000) -> Iterator[dict]:

@@ -123,22 +123,36 @@ def _match_header_row(cells: list[object]) -> dict[int, str]:
 
 
 def _clip(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _header_issues(file_name: str, sheet: str | None, row_number: int, cells: list, mapping: dict[int, str],
-                   column_has_data: dict[int, bool]) -> list[Issue]:
+def _header_issues(
+    file_name: str,
+    sheet: str | None,
+    row_number: int,
+    cells: list,
+    mapping: dict[int, str],
+    column_has_data: dict[int, bool],
+) -> list[Issue]:
     issues: list[Issue] = []
     seen: dict[str, int] = {}
     for pos, name in sorted(mapping.items()):
         if name in seen:
             first = seen[name]
-            issues.append(Issue(
-                SEVERITY_ERROR,
-                f"columns {_col_letter(first)} ({_clip(_text(cells[first]))!r}) and {_col_letter(pos)} "
-                f"({_clip(_text(cells[pos]))!r}) both name {name}; keep one of them",
-                file_name, sheet, row_number, name, _clip(_text(cells[pos]), 500),
-                "each column once", rule="duplicate_column"))
+            issues.append(
+                Issue(
+                    SEVERITY_ERROR,
+                    f"columns {_col_letter(first)} ({_clip(_text(cells[first]))!r}) and {_col_letter(pos)} "
+                    f"({_clip(_text(cells[pos]))!r}) both name {name}; keep one of them",
+                    file_name,
+                    sheet,
+                    row_number,
+                    name,
+                    _clip(_text(cells[pos]), 500),
+                    "each column once",
+                    rule="duplicate_column",
+                )
+            )
         else:
             seen[name] = pos
     for pos, cell in enumerate(cells):
@@ -146,24 +160,49 @@ def _header_issues(file_name: str, sheet: str | None, row_number: int, cells: li
         if pos in mapping:
             continue
         if text:
-            issues.append(Issue(
-                SEVERITY_WARNING,
-                f"column {_col_letter(pos)} {_clip(text)!r} is not a known column and was not loaded",
-                file_name, sheet, row_number, _clip(text), None,
-                "one of the columns of the submission format", rule="unknown_column"))
+            issues.append(
+                Issue(
+                    SEVERITY_WARNING,
+                    f"column {_col_letter(pos)} {_clip(text)!r} is not a known column and was not loaded",
+                    file_name,
+                    sheet,
+                    row_number,
+                    _clip(text),
+                    None,
+                    "one of the columns of the submission format",
+                    rule="unknown_column",
+                )
+            )
         elif column_has_data.get(pos):
-            issues.append(Issue(
-                SEVERITY_WARNING,
-                f"column {_col_letter(pos)} has data but no header and was not loaded",
-                file_name, sheet, row_number, _col_letter(pos), None,
-                "a header naming one of the submission format's columns", rule="unknown_column"))
+            issues.append(
+                Issue(
+                    SEVERITY_WARNING,
+                    f"column {_col_letter(pos)} has data but no header and was not loaded",
+                    file_name,
+                    sheet,
+                    row_number,
+                    _col_letter(pos),
+                    None,
+                    "a header naming one of the submission format's columns",
+                    rule="unknown_column",
+                )
+            )
     missing = [c for c in spec.REQUIRED_COLUMNS if c not in seen]
     for name in missing:
         col = spec.COLUMNS_BY_NAME[name]
-        issues.append(Issue(
-            SEVERITY_ERROR,
-            f"required column {name} is missing (accepted headers: {', '.join((name, *col.aliases))})",
-            file_name, sheet, row_number, name, None, col.accepted, rule="missing_column"))
+        issues.append(
+            Issue(
+                SEVERITY_ERROR,
+                f"required column {name} is missing (accepted headers: {', '.join((name, *col.aliases))})",
+                file_name,
+                sheet,
+                row_number,
+                name,
+                None,
+                col.accepted,
+                rule="missing_column",
+            )
+        )
     return issues
 
 
@@ -210,10 +249,11 @@ def _transcode_to_utf8(path: Path, encoding: str) -> Path:
                 try:
                     dst.write(decoder.decode(chunk).encode("utf-8"))
                 except UnicodeDecodeError as exc:
-                    bad = chunk[exc.start:exc.start + 1]
+                    bad = chunk[exc.start : exc.start + 1]
                     raise UnreadableFile(
                         f"the file is neither UTF-8 nor Windows-1252 text (byte 0x{bad.hex()} at offset "
-                        f"{offset + exc.start}): save it as CSV UTF-8") from exc
+                        f"{offset + exc.start}): save it as CSV UTF-8"
+                    ) from exc
                 offset += len(chunk)
     except BaseException:
         os.unlink(tmp)
@@ -255,7 +295,8 @@ def _find_csv_header(text_path: Path) -> tuple[str, int, list[str], dict[int, st
         raise UnreadableFile(
             f"no header row found in the first {HEADER_SEARCH_ROWS} rows: the header row must name at least "
             f"{spec.MIN_HEADER_MATCHES} columns of the submission format (e.g. institution_code, "
-            "reporting_period, offering_id, title), separated by commas, semicolons or tabs")
+            "reporting_period, offering_id, title), separated by commas, semicolons or tabs"
+        )
     neg_index, _, delimiter, record, mapping = best
     return delimiter, -neg_index, record, mapping
 
@@ -301,12 +342,15 @@ def _parse_csv_fast(text_path: Path, delimiter: str, header_index: int, width: i
     try:
         table = pacsv.read_csv(
             text_path,
-            read_options=pacsv.ReadOptions(skip_rows=header_index + 1, column_names=names,
-                                           block_size=16 << 20),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False,
-                                             newlines_in_values=True, invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+            read_options=pacsv.ReadOptions(skip_rows=header_index + 1, column_names=names, block_size=16 << 20),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, ignore_empty_lines=False, newlines_in_values=True, invalid_row_handler=on_invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         if "UTF8" in str(exc) or "UTF-8" in str(exc):
@@ -342,8 +386,9 @@ def _check_zip(path: Path) -> None:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
     except zipfile.BadZipFile as exc:
-        raise UnreadableFile("the file is not a valid .xlsx workbook (not a zip archive): "
-                             "open it in Excel and save it as .xlsx") from exc
+        raise UnreadableFile(
+            "the file is not a valid .xlsx workbook (not a zip archive): open it in Excel and save it as .xlsx"
+        ) from exc
     if len(infos) > XLSX_MAX_MEMBERS:
         raise UnreadableFile(f"the workbook has {len(infos)} parts, more than {XLSX_MAX_MEMBERS}: refused as unsafe")
     unpacked = sum(i.file_size for i in infos)
@@ -399,22 +444,32 @@ def _read_xlsx_values(path: Path, sha: str, has_formulas: Future) -> RawSubmissi
         workbook = fastexcel.read_excel(str(path))
         names = list(workbook.sheet_names)
     except Exception as exc:  # calamine raises several kinds for a damaged workbook
-        raise UnreadableFile(f"the .xlsx workbook cannot be opened ({type(exc).__name__}: {exc}): "
-                             "open it in Excel and save it again") from exc
+        raise UnreadableFile(
+            f"the .xlsx workbook cannot be opened ({type(exc).__name__}: {exc}): open it in Excel and save it again"
+        ) from exc
     if not names:
-        raise UnreadableFile("the .xlsx workbook cannot be opened: it has no readable sheets "
-                             "(open it in Excel and save it again)")
+        raise UnreadableFile(
+            "the .xlsx workbook cannot be opened: it has no readable sheets (open it in Excel and save it again)"
+        )
     chosen = next((n for n in names if n.strip().lower() == "offerings"), names[0])
     try:
         # Every cell as text, from row 1 (header_row=None with skip_rows=0 keeps leading
         # empty rows), so that positions are the row and column numbers a person sees.
         positions: list[int] = []
-        batch = workbook.load_sheet(chosen, header_row=None, skip_rows=0, dtypes="string", eager=True,
-                                    use_columns=lambda info: positions.append(info.absolute_index) or True)
+        batch = workbook.load_sheet(
+            chosen,
+            header_row=None,
+            skip_rows=0,
+            dtypes="string",
+            eager=True,
+            use_columns=lambda info: positions.append(info.absolute_index) or True,
+        )
         columns = _sheet_columns(batch, positions)
     except Exception as exc:
-        raise UnreadableFile(f"sheet {chosen!r} cannot be read ({type(exc).__name__}: {exc}): "
-                             "open the file in Excel and save it again", sheet=chosen) from exc
+        raise UnreadableFile(
+            f"sheet {chosen!r} cannot be read ({type(exc).__name__}: {exc}): open the file in Excel and save it again",
+            sheet=chosen,
+        ) from exc
     height = len(columns[0]) if columns else 0
     head = [col.slice(0, HEADER_SEARCH_ROWS).to_pylist() for col in columns]
     header_index = None
@@ -429,14 +484,19 @@ def _read_xlsx_values(path: Path, sha: str, has_formulas: Future) -> RawSubmissi
     if header_index is None:
         raise UnreadableFile(
             f"no header row found in the first {HEADER_SEARCH_ROWS} rows of sheet {chosen!r}: the header row "
-            f"must name at least {spec.MIN_HEADER_MATCHES} columns of the submission format", sheet=chosen)
+            f"must name at least {spec.MIN_HEADER_MATCHES} columns of the submission format",
+            sheet=chosen,
+        )
     body = [col.slice(header_index + 1) for col in columns]
     formula_issues = []
     if has_formulas.result():
         filled = [pc.is_valid(col).to_numpy(zero_copy_only=False) for col in body]
         formula_issues = _formulas_without_results(path, chosen, header_index, filled, mapping)
-    table = (pa.table({f"c{i}": values for i, values in enumerate(body)})
-             if body else pa.table({"c0": pa.array([], type=pa.string())}))
+    table = (
+        pa.table({f"c{i}": values for i, values in enumerate(body)})
+        if body
+        else pa.table({"c0": pa.array([], type=pa.string())})
+    )
     raw = _assemble(path, path.name, sha, chosen, header_index + 1, header_cells, mapping, table)
     raw.issues.extend(formula_issues)
     return raw
@@ -471,8 +531,9 @@ def _formula_text(value: object) -> str | None:
     return str(text) if text is not None else None
 
 
-def _formulas_without_results(path: Path, sheet_name: str, header_index: int, filled: list,
-                              mapping: dict[int, str]) -> list[Issue]:
+def _formulas_without_results(
+    path: Path, sheet_name: str, header_index: int, filled: list, mapping: dict[int, str]
+) -> list[Issue]:
     """Formula cells of loaded columns that have no saved result (files written by programs
     that do not calculate, e.g. openpyxl): read as empty they would silently lose a value."""
     import openpyxl
@@ -495,25 +556,51 @@ def _formulas_without_results(path: Path, sheet_name: str, header_index: int, fi
                     found.append((index + 1, pos, text))
     finally:
         workbook.close()
-    issues = [Issue(
-        SEVERITY_ERROR,
-        f"cell {_col_letter(pos)}{row} holds the formula {_clip(text)!r} but no saved result: open the file in "
-        "Excel (or another spreadsheet program), save it and load it again, or paste the values",
-        path.name, sheet_name, row, mapping[pos], _clip(text, 500), "a value, or a formula with its saved result",
-        rule="formula_without_result") for row, pos, text in found[:MAX_FORMULA_ISSUES]]
+    issues = [
+        Issue(
+            SEVERITY_ERROR,
+            f"cell {_col_letter(pos)}{row} holds the formula {_clip(text)!r} but no saved result: open the file in "
+            "Excel (or another spreadsheet program), save it and load it again, or paste the values",
+            path.name,
+            sheet_name,
+            row,
+            mapping[pos],
+            _clip(text, 500),
+            "a value, or a formula with its saved result",
+            rule="formula_without_result",
+        )
+        for row, pos, text in found[:MAX_FORMULA_ISSUES]
+    ]
     if len(found) > MAX_FORMULA_ISSUES:
-        issues.append(Issue(
-            SEVERITY_ERROR, f"... and {len(found) - MAX_FORMULA_ISSUES} more formula cells without a saved result",
-            path.name, sheet_name, None, None, None, "a value, or a formula with its saved result",
-            rule="formula_without_result"))
+        issues.append(
+            Issue(
+                SEVERITY_ERROR,
+                f"... and {len(found) - MAX_FORMULA_ISSUES} more formula cells without a saved result",
+                path.name,
+                sheet_name,
+                None,
+                None,
+                None,
+                "a value, or a formula with its saved result",
+                rule="formula_without_result",
+            )
+        )
     return issues
 
 
 # --- common -------------------------------------------------------------------
 
 
-def _assemble(path: Path, file_name: str, sha: str, sheet: str | None, header_row: int,
-              header_cells: list, mapping: dict[int, str], table: pa.Table) -> RawSubmissionTable:
+def _assemble(
+    path: Path,
+    file_name: str,
+    sha: str,
+    sheet: str | None,
+    header_row: int,
+    header_cells: list,
+    mapping: dict[int, str],
+    table: pa.Table,
+) -> RawSubmissionTable:
     """Keep recognised columns under canonical names and number the rows."""
     width = table.num_columns
     has_data = {}
@@ -540,9 +627,13 @@ def find_submission_files(paths: list[Path]) -> list[Path]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            found.extend(sorted(f for f in p.rglob("*")
-                                if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES
-                                and not f.name.startswith(("~$", "."))))
+            found.extend(
+                sorted(
+                    f
+                    for f in p.rglob("*")
+                    if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES and not f.name.startswith(("~$", "."))
+                )
+            )
         else:
             found.append(p)
     return found

@@ -1,6 +1,6 @@
 """Screenshots of dashboard pages in headless Chromium, for looking at what we build.
 
-    python scripts/screenshot.py http://127.0.0.1:8050/ out.png [--width 1366 --height 768] [--wait-id kpi-offerings]
+python scripts/screenshot.py http://127.0.0.1:8050/ out.png [--width 1366 --height 768] [--wait-id kpi-offerings]
 """
 
 from __future__ import annotations
@@ -25,9 +25,17 @@ def main() -> None:
     args = ap.parse_args()
     opts = Options()
     opts.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
-                 "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                 f"--window-size={args.width},{args.height}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        f"--window-size={args.width},{args.height}",
+    ):
         opts.add_argument(flag)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
     try:

@@ -13,13 +13,22 @@ from etl.config import DEFAULT_DATA_DIR, Settings
 
 os.environ.setdefault("DASH_TEST_CHROMEPATH", "/usr/bin/chromium")
 
+
 def pytest_setup_options():
     """Chromium flags for dash_duo: quiet and offline on CI machines, runs as root."""
     from selenium.webdriver.chrome.options import Options
 
     options = Options()
-    for flag in ("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--window-size=1366,768"):
+    for flag in (
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        "--window-size=1366,768",
+    ):
         options.add_argument(flag)
     options.binary_location = os.environ["DASH_TEST_CHROMEPATH"]
     return options

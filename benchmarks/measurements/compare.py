@@ -24,18 +24,43 @@ from benchmarks.measurements.overview import sample_warehouse
 from benchmarks.registry import Context, Result, measurement
 
 # (focus, peers): a walk through focus and peer-group changes
-CHANGES = [("BCIT", "sector"), ("UBC", "sector"), ("UBC", "region"), ("CAM", "region"), ("CAM", "all"),
-           ("KPU", "all"), ("KPU", "UBC,SFU,UVIC"), ("NVIT", "sector"), ("DOUG", "region"), ("TRU", "sector")]
-FILTERS = [{}, {"type": ["pathway"]}, {"delivery": ["online"], "credit": ["credit"]},
-           {"partner": ["indigenous_community"]}, {"ce": ["yes"]}, {"field": ["health"]},
-           {"period": ["all"]}, {"funded": ["yes"]}]
+CHANGES = [
+    ("BCIT", "sector"),
+    ("UBC", "sector"),
+    ("UBC", "region"),
+    ("CAM", "region"),
+    ("CAM", "all"),
+    ("KPU", "all"),
+    ("KPU", "UBC,SFU,UVIC"),
+    ("NVIT", "sector"),
+    ("DOUG", "region"),
+    ("TRU", "sector"),
+]
+FILTERS = [
+    {},
+    {"type": ["pathway"]},
+    {"delivery": ["online"], "credit": ["credit"]},
+    {"partner": ["indigenous_community"]},
+    {"ce": ["yes"]},
+    {"field": ["health"]},
+    {"period": ["all"]},
+    {"funded": ["yes"]},
+]
 
 # The cached results a filter change computes afresh (the other cached results, such as the
 # vocabulary, stay: they depend on the warehouse version only).
 COUNTS = ("institution_profile", "trend_counts")
-OUTPUTS = ["compare-heading.children", "compare-subheading.children", "compare-message.children",
-           "compare-body.style", "compare-standouts.children", "compare-composition.children",
-           "compare-scorecard.children", "compare-peers-grid.rowData", "compare-peers-download.href"]
+OUTPUTS = [
+    "compare-heading.children",
+    "compare-subheading.children",
+    "compare-message.children",
+    "compare-body.style",
+    "compare-standouts.children",
+    "compare-composition.children",
+    "compare-scorecard.children",
+    "compare-peers-grid.rowData",
+    "compare-peers-download.href",
+]
 
 
 def _payloads(filters: dict[str, list[str]], focus: str, peers: str, latest: str) -> list[dict]:
@@ -48,16 +73,26 @@ def _payloads(filters: dict[str, list[str]], focus: str, peers: str, latest: str
         if name == "period" and not value:
             value = [latest]
         filter_inputs.append({"id": {"type": "filter", "name": name}, "property": "value", "value": value})
-    inputs = [filter_inputs,
-              [{"id": {"type": "urlparam", "name": "focus", "default": ""}, "property": "value", "value": focus}],
-              [{"id": {"type": "urlparam", "name": "peers", "default": "sector"}, "property": "value",
-                "value": peers}]]
+    inputs = [
+        filter_inputs,
+        [{"id": {"type": "urlparam", "name": "focus", "default": ""}, "property": "value", "value": focus}],
+        [{"id": {"type": "urlparam", "name": "peers", "default": "sector"}, "property": "value", "value": peers}],
+    ]
     changed = ['{"default":"","name":"focus","type":"urlparam"}.value']
-    main = {"output": ".." + "...".join(OUTPUTS) + "..",
-            "outputs": [{"id": o.split(".")[0], "property": o.split(".")[1]} for o in OUTPUTS],
-            "inputs": inputs, "changedPropIds": changed, "state": []}
-    trend = {"output": "compare-trend.children", "outputs": {"id": "compare-trend", "property": "children"},
-             "inputs": inputs, "changedPropIds": changed, "state": []}
+    main = {
+        "output": ".." + "...".join(OUTPUTS) + "..",
+        "outputs": [{"id": o.split(".")[0], "property": o.split(".")[1]} for o in OUTPUTS],
+        "inputs": inputs,
+        "changedPropIds": changed,
+        "state": [],
+    }
+    trend = {
+        "output": "compare-trend.children",
+        "outputs": {"id": "compare-trend", "property": "children"},
+        "inputs": inputs,
+        "changedPropIds": changed,
+        "state": [],
+    }
     return [main, trend]
 
 
@@ -116,13 +151,15 @@ def _run(ctx: Context, cold: bool) -> Result:
         post(filters, focus, peers)
         ours.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
-    for filters in (FILTERS if cold else [{}]):
+    for filters in FILTERS if cold else [{}]:
         query = {k: v for k, v in filters.items()}
         filters_obj, _ = Filters.parse(query, vocab, strict=True)
         floors.append(_replay(db_path, _floor_statements(database, filters_obj, vocab), ctx.repeat))
-    note = (f"{current_offerings(db_path):,} current offerings; 2 callbacks per change; median of {len(runs)} "
-            + ("filter changes (counts recomputed)" if cold else "focus/peer changes (same filters)")
-            + f"; median process CPU {statistics.median(cpu) * 1000:.0f} ms")
+    note = (
+        f"{current_offerings(db_path):,} current offerings; 2 callbacks per change; median of {len(runs)} "
+        + ("filter changes (counts recomputed)" if cold else "focus/peer changes (same filters)")
+        + f"; median process CPU {statistics.median(cpu) * 1000:.0f} ms"
+    )
     return Result(statistics.median(ours), statistics.median(floors), None, note)
 
 
@@ -140,15 +177,22 @@ def _replay(db_path: Path, statements: list[tuple[str, list]], repeat: int) -> f
     return statistics.median(times)
 
 
-@measurement("compare_focus_change",
-             "server time of a focus or peer-group change on /compare (both its callbacks, through Dash's endpoint) "
-             "vs bare DuckDB running the comparison's GROUP BYs", max_seconds=0.3)
+@measurement(
+    "compare_focus_change",
+    "server time of a focus or peer-group change on /compare (both its callbacks, through Dash's endpoint) "
+    "vs bare DuckDB running the comparison's GROUP BYs",
+    max_seconds=0.3,
+)
 def compare_focus_change(ctx: Context) -> Result:
     return _run(ctx, cold=False)
 
 
-@measurement("compare_filter_change",
-             "server time of a filter change on /compare, per-institution counts recomputed, vs bare DuckDB "
-             "running the same GROUP BYs", max_ratio=2.0, max_seconds=0.6)
+@measurement(
+    "compare_filter_change",
+    "server time of a filter change on /compare, per-institution counts recomputed, vs bare DuckDB "
+    "running the same GROUP BYs",
+    max_ratio=2.0,
+    max_seconds=0.6,
+)
 def compare_filter_change(ctx: Context) -> Result:
     return _run(ctx, cold=True)

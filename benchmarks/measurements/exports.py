@@ -104,8 +104,12 @@ def _median(values: list[float]) -> float:
     return sorted(values)[len(values) // 2]
 
 
-@measurement("export_csv_stream", "GET /export/offerings.csv?period=all (every offering), streamed, vs DuckDB "
-             "COPY (same SELECT) TO csv", max_ratio=2.0, max_peak_mb=500)
+@measurement(
+    "export_csv_stream",
+    "GET /export/offerings.csv?period=all (every offering), streamed, vs DuckDB COPY (same SELECT) TO csv",
+    max_ratio=2.0,
+    max_peak_mb=500,
+)
 def export_csv_stream(ctx: Context) -> Result:
     db_path = sample_warehouse(ctx)
     sql, params = _query(db_path, {"period": "all"}, guard=True)
@@ -119,8 +123,10 @@ def export_csv_stream(ctx: Context) -> Result:
             size = report["bytes"]
             floors.append(_floor(db_path, sql, params, "HEADER", Path(tmp) / "floor.csv"))
     rows = _count(db_path, sql, params)
-    note = (f"{rows:,} rows, {size / 1e6:.0f} MB; first rows after {_median(firsts):.2f} s of "
-            f"{_median(ours):.2f} s (streamed)")
+    note = (
+        f"{rows:,} rows, {size / 1e6:.0f} MB; first rows after {_median(firsts):.2f} s of "
+        f"{_median(ours):.2f} s (streamed)"
+    )
     return Result(_median(ours), _median(floors), max(peaks), note)
 
 
@@ -135,8 +141,9 @@ def _count(db_path: Path, sql: str, params: list) -> int:
 def _period_near(db_path: Path, rows: int) -> str:
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        return con.execute("SELECT reporting_period FROM current_offerings GROUP BY ALL "
-                           "ORDER BY abs(count(*) - ?) LIMIT 1", [rows]).fetchone()[0]
+        return con.execute(
+            "SELECT reporting_period FROM current_offerings GROUP BY ALL ORDER BY abs(count(*) - ?) LIMIT 1", [rows]
+        ).fetchone()[0]
     finally:
         con.close()
 
@@ -154,17 +161,27 @@ def _file_export(ctx: Context, fmt: str, floor_options: str | None) -> Result:
             rows = report["rows"]
             if floor_options:
                 floors.append(_floor(db_path, sql, params, floor_options, Path(tmp) / f"floor.{fmt}"))
-    return Result(_median(ours), _median(floors) if floors else None, max(peaks),
-                  f"{rows:,} rows (period {query['period']})")
+    return Result(
+        _median(ours), _median(floors) if floors else None, max(peaks), f"{rows:,} rows (period {query['period']})"
+    )
 
 
-@measurement("export_xlsx", "export_to_file xlsx of about 200,000 offerings (sheet XML built by Arrow kernels, "
-             "streamed into the zip); no bare-DuckDB floor", max_peak_mb=1000, max_seconds=10)
+@measurement(
+    "export_xlsx",
+    "export_to_file xlsx of about 200,000 offerings (sheet XML built by Arrow kernels, "
+    "streamed into the zip); no bare-DuckDB floor",
+    max_peak_mb=1000,
+    max_seconds=10,
+)
 def export_xlsx(ctx: Context) -> Result:
     return _file_export(ctx, "xlsx", None)
 
 
-@measurement("export_parquet", "export_to_file parquet of about 200,000 offerings vs DuckDB COPY TO parquet",
-             max_peak_mb=1000, max_ratio=4.0)
+@measurement(
+    "export_parquet",
+    "export_to_file parquet of about 200,000 offerings vs DuckDB COPY TO parquet",
+    max_peak_mb=1000,
+    max_ratio=4.0,
+)
 def export_parquet(ctx: Context) -> Result:
     return _file_export(ctx, "parquet", "FORMAT parquet, COMPRESSION zstd")

@@ -43,8 +43,19 @@ def sample_warehouse(ctx: Context) -> Path:
     out = ctx.work_dir / f"sample_{ctx.offerings}_{ctx.seed}"
     ctx.work_dir.mkdir(parents=True, exist_ok=True)
     if not out.exists():
-        made = run_process(python("-m", "mcred.cli", "sample", "--out", str(out), "--offerings",
-                                  str(ctx.offerings), "--seed", str(ctx.seed)))
+        made = run_process(
+            python(
+                "-m",
+                "mcred.cli",
+                "sample",
+                "--out",
+                str(out),
+                "--offerings",
+                str(ctx.offerings),
+                "--seed",
+                str(ctx.seed),
+            )
+        )
         if made.exit_code != 0:
             raise RuntimeError(f"mcred sample failed: {made.stderr.strip()[-500:]}")
     partial = db.with_name("building-" + db.name)
@@ -98,8 +109,9 @@ def _spec(pattern: str, prop: str, components: dict, value_of) -> list | dict | 
     hits = [i for i in components if _matches(pattern, i)]
     if not hits:
         return None
-    entries = [{"id": json.loads(i) if i.startswith("{") else i, "property": prop, "value": value_of(i, prop)}
-               for i in hits]
+    entries = [
+        {"id": json.loads(i) if i.startswith("{") else i, "property": prop, "value": value_of(i, prop)} for i in hits
+    ]
     return entries if pattern.startswith("{") else entries[0]
 
 
@@ -125,8 +137,15 @@ def _callback_payloads(app, filters: dict[str, list[str]], periods: list[str]) -
         outputs = _outputs_spec(dep["output"], components)
         if any(x is None or x == [] for x in (*inputs, *state)) or outputs is None:
             continue  # not on this page
-        payloads.append({"output": dep["output"], "outputs": outputs, "inputs": inputs, "state": state,
-                         "changedPropIds": ['{"name":"sector","type":"filter"}.value']})
+        payloads.append(
+            {
+                "output": dep["output"],
+                "outputs": outputs,
+                "inputs": inputs,
+                "state": state,
+                "changedPropIds": ['{"name":"sector","type":"filter"}.value'],
+            }
+        )
     return payloads
 
 
@@ -144,9 +163,12 @@ def _outputs_spec(output: str, components: dict):
     return specs if output.startswith("..") else specs[0]
 
 
-@measurement("overview_filter_change",
-             "server time of a filter change on / (all its callbacks, through Dash's endpoint) vs the same SQL "
-             "on bare DuckDB", max_ratio=2.0, max_seconds=0.25)
+@measurement(
+    "overview_filter_change",
+    "server time of a filter change on / (all its callbacks, through Dash's endpoint) vs the same SQL on bare DuckDB",
+    max_ratio=2.0,
+    max_seconds=0.25,
+)
 def overview_filter_change(ctx: Context) -> Result:
     from dashboard.app import create_app
     from dashboard.data import reference as queries
@@ -169,9 +191,11 @@ def overview_filter_change(ctx: Context) -> Result:
         statements = [(sql, params) for sql, params in recorded if "data_version" not in sql]
         sql_counts.append(len(statements))
         floors.append(replay(db_path, statements))
-    note = (f"{current_offerings(db_path):,} current offerings; {len(_callback_payloads(app, {}, periods))} callbacks, "
-            f"{statistics.median(sql_counts):.0f} SQL statements per change; median of "
-            f"{len(FILTER_CHANGES) * ctx.repeat} changes")
+    note = (
+        f"{current_offerings(db_path):,} current offerings; {len(_callback_payloads(app, {}, periods))} callbacks, "
+        f"{statistics.median(sql_counts):.0f} SQL statements per change; median of "
+        f"{len(FILTER_CHANGES) * ctx.repeat} changes"
+    )
     return Result(statistics.median(ours), statistics.median(floors), None, note)
 
 
@@ -191,8 +215,11 @@ app.run(host="127.0.0.1", port=int(sys.argv[2]), debug=False)
 """
 
 
-@measurement("overview_first_render", "headless Chromium: open / until every headline figure and chart has rendered",
-             max_seconds=2.0)
+@measurement(
+    "overview_first_render",
+    "headless Chromium: open / until every headline figure and chart has rendered",
+    max_seconds=2.0,
+)
 def overview_first_render(ctx: Context) -> Result:
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
@@ -200,13 +227,21 @@ def overview_first_render(ctx: Context) -> Result:
 
     db_path = sample_warehouse(ctx)
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-c", SERVER, str(db_path), str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(db_path), str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     options = Options()
     options.binary_location = os.environ.get("DASH_TEST_CHROMEPATH", "/usr/bin/chromium")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                 "--window-size=1366,768"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--window-size=1366,768",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     url = f"http://127.0.0.1:{port}/"
@@ -225,8 +260,12 @@ def overview_first_render(ctx: Context) -> Result:
         driver.quit()
         server.terminate()
         server.wait(timeout=10)
-    return Result(statistics.median(times), None, None, f"{current_offerings(db_path):,} current offerings; "
-                                                      f"median of {ctx.repeat} loads after a warm-up")
+    return Result(
+        statistics.median(times),
+        None,
+        None,
+        f"{current_offerings(db_path):,} current offerings; median of {ctx.repeat} loads after a warm-up",
+    )
 
 
 def _wait_for_server(url: str, timeout: float = 60) -> None:

@@ -52,10 +52,20 @@ def _payloads(app, filters: dict[str, list[str]], period: str, cell: str) -> lis
     """The requests Dash's renderer sends to the page's data callbacks for one change."""
     from dashboard.data.filters import PARAMETERS
 
-    filter_inputs = [{"id": {"type": "filter", "name": n}, "property": "value",
-                      "value": filters.get(n, [period] if n == "period" else [])} for n in PARAMETERS]
-    values = {"cell": _urlparam("cell", "", cell), "submission": _urlparam("submission", "", ""),
-              "severity": _urlparam("severity", "all", "all"), "column": _urlparam("column", "", None)}
+    filter_inputs = [
+        {
+            "id": {"type": "filter", "name": n},
+            "property": "value",
+            "value": filters.get(n, [period] if n == "period" else []),
+        }
+        for n in PARAMETERS
+    ]
+    values = {
+        "cell": _urlparam("cell", "", cell),
+        "submission": _urlparam("submission", "", ""),
+        "severity": _urlparam("severity", "all", "all"),
+        "column": _urlparam("column", "", None),
+    }
     payloads = []
     for dep in app._callback_list:  # noqa: SLF001 - what Dash serves at /_dash-dependencies
         if not any(out in dep["output"] for out in CALLBACK_OUTPUTS):
@@ -64,10 +74,20 @@ def _payloads(app, filters: dict[str, list[str]], period: str, cell: str) -> lis
         for spec in dep["inputs"]:
             ident = json.loads(spec["id"]) if spec["id"].startswith("{") else spec["id"]
             inputs.append(filter_inputs if ident.get("type") == "filter" else values[ident["name"]])
-        state = [values[json.loads(s["id"])["name"]] for s in dep.get("state", [])
-                 if json.loads(s["id"]).get("type") == "urlparam"]
-        payloads.append({"output": dep["output"], "outputs": _outputs(dep["output"]), "inputs": inputs,
-                         "state": state, "changedPropIds": ['{"name":"sector","type":"filter"}.value']})
+        state = [
+            values[json.loads(s["id"])["name"]]
+            for s in dep.get("state", [])
+            if json.loads(s["id"]).get("type") == "urlparam"
+        ]
+        payloads.append(
+            {
+                "output": dep["output"],
+                "outputs": _outputs(dep["output"]),
+                "inputs": inputs,
+                "state": state,
+                "changedPropIds": ['{"name":"sector","type":"filter"}.value'],
+            }
+        )
     return payloads
 
 
@@ -89,9 +109,13 @@ def _latest_period(db_path: Path) -> str:
         con.close()
 
 
-@measurement("submissions_filter_change",
-             "server time of a filter change on /submissions (status, issues, history callbacks through Dash's "
-             "endpoint) vs the same SQL on bare DuckDB", max_ratio=2.5, max_seconds=0.5)
+@measurement(
+    "submissions_filter_change",
+    "server time of a filter change on /submissions (status, issues, history callbacks through Dash's "
+    "endpoint) vs the same SQL on bare DuckDB",
+    max_ratio=2.5,
+    max_seconds=0.5,
+)
 def submissions_filter_change(ctx: Context) -> Result:
     db_path = sample_warehouse(ctx)
     app = _app(db_path)
@@ -106,8 +130,10 @@ def submissions_filter_change(ctx: Context) -> Result:
         ours.append(post_callbacks(client, payloads))
         counts.append(len(recorded))
         floors.append(replay(db_path, list(recorded)))
-    note = (f"{current_offerings(db_path):,} current offerings; {len(payloads)} callbacks, "
-            f"{statistics.median(counts):.0f} SQL statements per change; median of {len(ours)} changes")
+    note = (
+        f"{current_offerings(db_path):,} current offerings; {len(payloads)} callbacks, "
+        f"{statistics.median(counts):.0f} SQL statements per change; median of {len(ours)} changes"
+    )
     return Result(statistics.median(ours), statistics.median(floors), None, note)
 
 
@@ -123,9 +149,11 @@ def _issue_scope(db_path: Path, period: str):
     return db, sq.IssueScope(period, filters)
 
 
-@measurement("issues_export_csv",
-             "GET /export/issues.csv for the latest fiscal year, read to the end, vs DuckDB COPY of the same "
-             "SELECT to CSV", max_ratio=3.0)
+@measurement(
+    "issues_export_csv",
+    "GET /export/issues.csv for the latest fiscal year, read to the end, vs DuckDB COPY of the same SELECT to CSV",
+    max_ratio=3.0,
+)
 def issues_export_csv(ctx: Context) -> Result:
     from dashboard.data import submissions as sq
 
@@ -150,12 +178,15 @@ def issues_export_csv(ctx: Context) -> Result:
             con.execute(f"COPY ({sql}) TO '{target}' (HEADER)", params)
             floors.append(time.perf_counter() - start)
             con.close()
-    return Result(statistics.median(ours), statistics.median(floors), None,
-                  f"{issues:,} issues ({size / 1e6:.1f} MB) of {period}; median of {ctx.repeat}")
+    return Result(
+        statistics.median(ours),
+        statistics.median(floors),
+        None,
+        f"{issues:,} issues ({size / 1e6:.1f} MB) of {period}; median of {ctx.repeat}",
+    )
 
 
-@measurement("issues_export_xlsx", "GET /export/issues.xlsx for the latest fiscal year",
-             max_seconds=15.0)
+@measurement("issues_export_xlsx", "GET /export/issues.xlsx for the latest fiscal year", max_seconds=15.0)
 def issues_export_xlsx(ctx: Context) -> Result:
     from dashboard.data import submissions as sq
 
@@ -170,6 +201,9 @@ def issues_export_xlsx(ctx: Context) -> Result:
         response = client.get(f"/export/issues.xlsx?period={period}")
         assert response.status_code == 200 and response.data[:2] == b"PK"
         times.append(time.perf_counter() - start)
-    return Result(statistics.median(times), None, None,
-                  f"{issues:,} issues of {period} ({issues / statistics.median(times):,.0f} rows/s); "
-                  f"median of {ctx.repeat}")
+    return Result(
+        statistics.median(times),
+        None,
+        None,
+        f"{issues:,} issues of {period} ({issues / statistics.median(times):,.0f} rows/s); median of {ctx.repeat}",
+    )

@@ -44,8 +44,21 @@ def libreoffice_workbook(work_dir: Path, rows: int, seed: int) -> Path:
     if soffice is None:
         raise RuntimeError("needs LibreOffice to write the workbook: make system-deps")
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--convert-to", "xlsx",
-                        "--outdir", tmp, str(csv)], check=True, capture_output=True, timeout=1800)
+        subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation=file://{tmp}/profile",
+                "--headless",
+                "--convert-to",
+                "xlsx",
+                "--outdir",
+                tmp,
+                str(csv),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=1800,
+        )
         os.replace(Path(tmp) / f"{csv.stem}.xlsx", path)
     return path
 
@@ -60,8 +73,13 @@ def _read(path: Path) -> tuple[float, float, dict]:
         return facts["seconds"], run.peak_mb, facts
 
 
-@measurement("read_xlsx", "etl.readers.read_submission_file of a 200,000-row, 24-column .xlsx saved by LibreOffice "
-             "vs the same reader on the same rows as CSV", max_seconds=5.0, max_peak_mb=1000)
+@measurement(
+    "read_xlsx",
+    "etl.readers.read_submission_file of a 200,000-row, 24-column .xlsx saved by LibreOffice "
+    "vs the same reader on the same rows as CSV",
+    max_seconds=5.0,
+    max_peak_mb=1000,
+)
 def read_xlsx(ctx: Context) -> Result:
     workbook = libreoffice_workbook(ctx.work_dir, ROWS, ctx.seed)
     csv = data.single_submission(ctx.work_dir, ROWS, ctx.seed)
@@ -73,5 +91,9 @@ def read_xlsx(ctx: Context) -> Result:
         floors.append(_read(csv)[0])
     ours.sort()
     floors.sort()
-    return Result(ours[len(ours) // 2], floors[len(floors) // 2], max(peaks),
-                  f"{facts['rows']:,} rows x {facts['columns']} columns, {workbook.stat().st_size / 1e6:.0f} MB")
+    return Result(
+        ours[len(ours) // 2],
+        floors[len(floors) // 2],
+        max(peaks),
+        f"{facts['rows']:,} rows x {facts['columns']} columns, {workbook.stat().st_size / 1e6:.0f} MB",
+    )

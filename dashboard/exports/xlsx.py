@@ -44,8 +44,13 @@ _SPECIAL_RE = "[&<>]|" + _UNSAFE_RE  # anything a text cell's XML must escape
 _BOLD, _DATE = 1, 2
 
 
-def write_xlsx(target: BinaryIO, sheet_name: str, columns: list[str], batches: Iterable[pa.RecordBatch],
-               about: Callable[[int], Iterable[tuple[str, object]]]) -> int:
+def write_xlsx(
+    target: BinaryIO,
+    sheet_name: str,
+    columns: list[str],
+    batches: Iterable[pa.RecordBatch],
+    about: Callable[[int], Iterable[tuple[str, object]]],
+) -> int:
     """Write the batches under a header row; ``about(rows)`` gives the about sheet's
     (key, value) lines once the rows are counted. Returns how many rows were written."""
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as book:
@@ -66,10 +71,14 @@ def write_xlsx(target: BinaryIO, sheet_name: str, columns: list[str], batches: I
                 lines.append(f'<row r="{r}">{_text_cell("A", r, key, _BOLD)}<c r="B{r}"><v>{value!r}</v></c></row>')
             else:
                 lines.append(f'<row r="{r}">{_text_cell("A", r, key, _BOLD)}{_text_cell("B", r, str(value))}</row>')
-        about_cols = '<cols><col min="1" max="1" width="18" customWidth="1"/>' \
-                     '<col min="2" max="2" width="90" customWidth="1"/></cols>'
-        book.writestr("xl/worksheets/sheet2.xml",
-                      _SHEET_START.format(views="", cols=about_cols) + "".join(lines) + _SHEET_END.decode())
+        about_cols = (
+            '<cols><col min="1" max="1" width="18" customWidth="1"/>'
+            '<col min="2" max="2" width="90" customWidth="1"/></cols>'
+        )
+        book.writestr(
+            "xl/worksheets/sheet2.xml",
+            _SHEET_START.format(views="", cols=about_cols) + "".join(lines) + _SHEET_END.decode(),
+        )
     return rows
 
 
@@ -173,8 +182,9 @@ def _cell_parts(column: pa.Array) -> tuple[pa.Array, pa.Array | str, str]:
     # Leading or trailing white space survives only under xml:space="preserve".
     padded = pc.match_substring_regex(value, r"^\s|\s$")
     if pc.any(padded).as_py():
-        attrs: pa.Array | str = pc.if_else(padded, ' t="inlineStr"><is><t xml:space="preserve">',
-                                           ' t="inlineStr"><is><t>')
+        attrs: pa.Array | str = pc.if_else(
+            padded, ' t="inlineStr"><is><t xml:space="preserve">', ' t="inlineStr"><is><t>'
+        )
     else:
         attrs = ' t="inlineStr"><is><t>'
     return value, attrs, "</t></is></c>"
@@ -199,8 +209,9 @@ def _escaped(column: pa.Array) -> pa.Array:
     if not pc.any(pc.match_substring_regex(column, _SPECIAL_RE)).as_py():
         return column  # most columns: nothing to escape, one pass
     if pc.any(pc.match_substring_regex(column, _UNSAFE_RE)).as_py():
-        column = pa.array([None if v is None else _UNSAFE.sub(_excel_escape, v) for v in column.to_pylist()],
-                          type=pa.string())
+        column = pa.array(
+            [None if v is None else _UNSAFE.sub(_excel_escape, v) for v in column.to_pylist()], type=pa.string()
+        )
     for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
         if pc.any(pc.match_substring(column, raw)).as_py():
             column = pc.replace_substring(column, raw, entity)
@@ -236,12 +247,16 @@ def _text_row(row: int, values: list[str], style: int = 0) -> str:
 
 _NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _REL_NS = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
-_SHEET_START = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {_NS} {_REL_NS}>'
-                '{views}<sheetFormatPr defaultRowHeight="15"/>{cols}<sheetData>')
+_SHEET_START = (
+    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {_NS} {_REL_NS}>'
+    '{views}<sheetFormatPr defaultRowHeight="15"/>{cols}<sheetData>'
+)
 _SHEET_END = b"</sheetData></worksheet>"
-_FROZEN_HEADER = ('<sheetViews><sheetView tabSelected="1" workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
-                  'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
-                  '</sheetView></sheetViews>')
+_FROZEN_HEADER = (
+    '<sheetViews><sheetView tabSelected="1" workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+    'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
+    "</sheetView></sheetViews>"
+)
 
 
 def _static_parts(sheet_name: str) -> dict[str, str]:
@@ -251,7 +266,8 @@ def _static_parts(sheet_name: str) -> dict[str, str]:
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {
-        "[Content_Types].xml": head + (
+        "[Content_Types].xml": head
+        + (
             '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
             '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
             '<Default Extension="xml" ContentType="application/xml"/>'
@@ -263,34 +279,46 @@ def _static_parts(sheet_name: str) -> dict[str, str]:
             'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
             '<Override PartName="/docProps/app.xml" '
             'ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
-            '</Types>'),
-        "_rels/.rels": head + (
+            "</Types>"
+        ),
+        "_rels/.rels": head
+        + (
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
             f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
             '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/'
             'core-properties" Target="docProps/core.xml"/>'
             f'<Relationship Id="rId3" Type="{rel}/extended-properties" Target="docProps/app.xml"/>'
-            '</Relationships>'),
-        "docProps/app.xml": head + (
+            "</Relationships>"
+        ),
+        "docProps/app.xml": head
+        + (
             '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
-            '<Application>mcred</Application></Properties>'),
-        "docProps/core.xml": head + (
+            "<Application>mcred</Application></Properties>"
+        ),
+        "docProps/core.xml": head
+        + (
             '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
             'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
             'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:creator>mcred</dc:creator>'
-            f'<dcterms:created xsi:type="dcterms:W3CDTF">{now}</dcterms:created></cp:coreProperties>'),
-        "xl/workbook.xml": head + (
-            f'<workbook {_NS} {_REL_NS}><bookViews><workbookView/></bookViews><sheets>'
+            f'<dcterms:created xsi:type="dcterms:W3CDTF">{now}</dcterms:created></cp:coreProperties>'
+        ),
+        "xl/workbook.xml": head
+        + (
+            f"<workbook {_NS} {_REL_NS}><bookViews><workbookView/></bookViews><sheets>"
             f'<sheet name="{sheet}" sheetId="1" r:id="rId1"/><sheet name="about" sheetId="2" r:id="rId2"/>'
-            '</sheets></workbook>'),
-        "xl/_rels/workbook.xml.rels": head + (
+            "</sheets></workbook>"
+        ),
+        "xl/_rels/workbook.xml.rels": head
+        + (
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
             f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
             f'<Relationship Id="rId2" Type="{rel}/worksheet" Target="worksheets/sheet2.xml"/>'
             f'<Relationship Id="rId3" Type="{rel}/styles" Target="styles.xml"/>'
-            '</Relationships>'),
-        "xl/styles.xml": head + (
-            f'<styleSheet {_NS}>'
+            "</Relationships>"
+        ),
+        "xl/styles.xml": head
+        + (
+            f"<styleSheet {_NS}>"
             '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy\\-mm\\-dd"/></numFmts>'
             '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
             '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
@@ -302,5 +330,6 @@ def _static_parts(sheet_name: str) -> dict[str, str]:
             '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
             '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
             '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-            '</styleSheet>'),
+            "</styleSheet>"
+        ),
     }

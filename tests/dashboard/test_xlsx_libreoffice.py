@@ -17,9 +17,25 @@ from mcred.cli import main as mcred
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
-HEADER = ["institution_code", "reporting_period", "offering_id", "title", "mc_type", "delivery_mode", "credit_status",
-          "credits", "partner_categories", "continuing_education", "duration_hours", "assessment", "enrolments",
-          "completions", "tuition_cad", "start_date", "competencies"]
+HEADER = [
+    "institution_code",
+    "reporting_period",
+    "offering_id",
+    "title",
+    "mc_type",
+    "delivery_mode",
+    "credit_status",
+    "credits",
+    "partner_categories",
+    "continuing_education",
+    "duration_hours",
+    "assessment",
+    "enrolments",
+    "completions",
+    "tuition_cad",
+    "start_date",
+    "competencies",
+]
 
 TITLES = {
     "F1": '=HYPERLINK("http://example.com/x","click")',
@@ -33,10 +49,27 @@ TITLES = {
 def _rows() -> list[list[str]]:
     rows = []
     for n, (oid, title) in enumerate(TITLES.items()):
-        rows.append(["BCIT", "2024/25", oid, title, "technical_skill", "online", "credit" if n % 2 else "non_credit",
-                     "3" if n % 2 else "", "employer_industry;community", "yes" if n % 2 else "no", str(20 + n),
-                     "yes", str(1200 + n), str(10 + n), "450.5" if n == 0 else "", "2024-09-0" + str(n + 1),
-                     "=cmd|' /C calc'!A0" if n == 0 else ""])
+        rows.append(
+            [
+                "BCIT",
+                "2024/25",
+                oid,
+                title,
+                "technical_skill",
+                "online",
+                "credit" if n % 2 else "non_credit",
+                "3" if n % 2 else "",
+                "employer_industry;community",
+                "yes" if n % 2 else "no",
+                str(20 + n),
+                "yes",
+                str(1200 + n),
+                str(10 + n),
+                "450.5" if n == 0 else "",
+                "2024-09-0" + str(n + 1),
+                "=cmd|' /C calc'!A0" if n == 0 else "",
+            ]
+        )
     return rows
 
 
@@ -55,9 +88,21 @@ def exported(tmp_path, settings) -> Path:
 @pytest.mark.skipif(SOFFICE is None, reason="needs LibreOffice (make system-deps installs libreoffice-calc-nogui)")
 def test_libreoffice_opens_the_export_with_every_cell_as_written(exported, tmp_path):
     profile = tmp_path / "lo-profile"  # its own profile: no clash with another soffice running
-    run = subprocess.run([SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
-                          "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(tmp_path / "lo"), str(exported)],
-                         capture_output=True, text=True, timeout=180)
+    run = subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76",
+            "--outdir",
+            str(tmp_path / "lo"),
+            str(exported),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     converted = tmp_path / "lo" / "export.csv"
     assert run.returncode == 0 and converted.exists(), run.stderr + run.stdout
     with open(converted, encoding="utf-8") as fh:
@@ -85,6 +130,8 @@ def test_the_export_loads_back_as_the_same_offerings(exported, tmp_path, setting
     assert outcome.sheet == "offerings" and outcome.rows_accepted == len(TITLES)
     columns = ", ".join(h for h in HEADER)
     query = f"SELECT {columns} FROM current_offerings ORDER BY offering_id"
-    with duckdb.connect(str(settings.db_path), read_only=True) as first, \
-            duckdb.connect(str(again.db_path), read_only=True) as second:
+    with (
+        duckdb.connect(str(settings.db_path), read_only=True) as first,
+        duckdb.connect(str(again.db_path), read_only=True) as second,
+    ):
         assert first.execute(query).fetchall() == second.execute(query).fetchall()

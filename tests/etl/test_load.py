@@ -20,8 +20,10 @@ from etl.warehouse import read_only
 
 def current(settings) -> list[tuple]:
     with read_only(settings.db_path) as con:
-        return con.execute("SELECT institution_code, reporting_period, offering_id, submission_id, source_row "
-                           "FROM current_offerings ORDER BY ALL").fetchall()
+        return con.execute(
+            "SELECT institution_code, reporting_period, offering_id, submission_id, source_row "
+            "FROM current_offerings ORDER BY ALL"
+        ).fetchall()
 
 
 def submissions(settings) -> list[dict]:
@@ -33,38 +35,54 @@ def submissions(settings) -> list[dict]:
 
 def counts(settings) -> tuple[int, int, int]:
     with read_only(settings.db_path) as con:
-        return con.execute("SELECT (SELECT count(*) FROM submissions), (SELECT count(*) FROM current_offerings), "
-                           "(SELECT count(*) FROM validation_issues)").fetchone()
+        return con.execute(
+            "SELECT (SELECT count(*) FROM submissions), (SELECT count(*) FROM current_offerings), "
+            "(SELECT count(*) FROM validation_issues)"
+        ).fetchone()
 
 
 # --- several submissions in one file ------------------------------------------------------
 
 
 def test_one_file_with_two_institutions_and_periods_is_two_submissions(settings, tmp_path):
-    path = csv_file(tmp_path, "two.csv", [
-        offering_row(inst="BCIT", period="2024/25", oid="A1", title="One"),
-        offering_row(inst="UBC", period="2024-25", oid="A1", title="One"),  # same id, other institution: fine
-        offering_row(inst="BCIT", period="2024/25", oid="A2", title="Two"),
-        offering_row(inst="BCIT", period="FY2023/24", oid="A1", title="One"),  # same id, other period: fine
-    ])
+    path = csv_file(
+        tmp_path,
+        "two.csv",
+        [
+            offering_row(inst="BCIT", period="2024/25", oid="A1", title="One"),
+            offering_row(inst="UBC", period="2024-25", oid="A1", title="One"),  # same id, other institution: fine
+            offering_row(inst="BCIT", period="2024/25", oid="A2", title="Two"),
+            offering_row(inst="BCIT", period="FY2023/24", oid="A1", title="One"),  # same id, other period: fine
+        ],
+    )
     outcomes = load_files([path], settings)
     got = sorted((o.institution_code, o.reporting_period, o.status, o.rows_accepted) for o in outcomes)
-    assert got == [("BCIT", "2023/24", "accepted", 1), ("BCIT", "2024/25", "accepted", 2),
-                   ("UBC", "2024/25", "accepted", 1)]
+    assert got == [
+        ("BCIT", "2023/24", "accepted", 1),
+        ("BCIT", "2024/25", "accepted", 2),
+        ("UBC", "2024/25", "accepted", 1),
+    ]
     assert {o.sha256 for o in outcomes} == {hashlib.sha256(path.read_bytes()).hexdigest()}
     rows = current(settings)
     assert [(r[0], r[1], r[2], r[4]) for r in rows] == [
-        ("BCIT", "2023/24", "A1", 5), ("BCIT", "2024/25", "A1", 2), ("BCIT", "2024/25", "A2", 4),
-        ("UBC", "2024/25", "A1", 3)]
+        ("BCIT", "2023/24", "A1", 5),
+        ("BCIT", "2024/25", "A1", 2),
+        ("BCIT", "2024/25", "A2", 4),
+        ("UBC", "2024/25", "A1", 3),
+    ]
     assert len({r[3] for r in rows}) == 3
 
 
 def test_errors_reject_only_their_own_submission(settings, tmp_path):
-    path = csv_file(tmp_path, "mixed.csv", [
-        offering_row(inst="BCIT", oid="A1"),
-        offering_row(inst="UBC", oid="B1", enrolments="5", completions="9"),
-        offering_row(inst="UBC", oid="B2", title="Fine"),
-    ])
+    path = csv_file(
+        tmp_path,
+        "mixed.csv",
+        [
+            offering_row(inst="BCIT", oid="A1"),
+            offering_row(inst="UBC", oid="B1", enrolments="5", completions="9"),
+            offering_row(inst="UBC", oid="B2", title="Fine"),
+        ],
+    )
     outcomes = {o.institution_code: o for o in load_files([path], settings)}
     assert outcomes["BCIT"].status == "accepted"
     assert (outcomes["UBC"].status, outcomes["UBC"].rows_accepted, outcomes["UBC"].rows_rejected) == ("rejected", 0, 2)
@@ -72,28 +90,37 @@ def test_errors_reject_only_their_own_submission(settings, tmp_path):
 
 
 def test_rows_of_an_unknown_institution_in_a_file_of_two_form_their_own_rejected_submission(settings, tmp_path):
-    path = csv_file(tmp_path, "stray.csv", [
-        offering_row(inst="BCIT", oid="A1"),
-        offering_row(inst="UBC", oid="B1"),
-        offering_row(inst="Hogwarts", oid="C1"),
-    ])
+    path = csv_file(
+        tmp_path,
+        "stray.csv",
+        [
+            offering_row(inst="BCIT", oid="A1"),
+            offering_row(inst="UBC", oid="B1"),
+            offering_row(inst="Hogwarts", oid="C1"),
+        ],
+    )
     outcomes = load_files([path], settings)
     by = {o.institution_code: o for o in outcomes}
     assert by["BCIT"].status == by["UBC"].status == "accepted"
     stray = by[None]
     assert stray.status == "rejected" and stray.rows_rejected == 1
     assert [(i["row"], i["column"], i["value"]) for i in stray.issues if i["severity"] == "error"] == [
-        (4, "institution_code", "Hogwarts")]
+        (4, "institution_code", "Hogwarts")
+    ]
     assert [s["institution_code"] for s in submissions(settings)].count(None) == 1
 
 
 def test_two_unknown_institutions_in_one_file_are_two_rejected_submissions(settings, tmp_path):
-    path = csv_file(tmp_path, "strays.csv", [
-        offering_row(inst="BCIT", oid="A1"),
-        offering_row(inst="UBC", oid="B1"),
-        offering_row(inst="Hogwarts", oid="C1"),
-        offering_row(inst="Narnia", oid="D1"),
-    ])
+    path = csv_file(
+        tmp_path,
+        "strays.csv",
+        [
+            offering_row(inst="BCIT", oid="A1"),
+            offering_row(inst="UBC", oid="B1"),
+            offering_row(inst="Hogwarts", oid="C1"),
+            offering_row(inst="Narnia", oid="D1"),
+        ],
+    )
     outcomes = load_files([path], settings)
     strays = [o for o in outcomes if o.institution_code is None]
     # Neither is "already loaded": they share the file's bytes, not their institution.
@@ -108,7 +135,9 @@ def test_unreadable_files_with_the_same_bytes_are_not_confused(settings, tmp_pat
     (tmp_path / "empty.xlsx").write_bytes(b"")
     outcomes = load_files([tmp_path / "empty.csv", tmp_path / "empty.xlsx"], settings)
     assert [(o.file, o.status, o.institution_code) for o in outcomes] == [
-        ("empty.csv", "rejected", None), ("empty.xlsx", "rejected", None)]
+        ("empty.csv", "rejected", None),
+        ("empty.xlsx", "rejected", None),
+    ]
     [again] = load_files([tmp_path / "empty.csv"], settings)
     assert again.status == "already_loaded"
 
@@ -123,9 +152,15 @@ def test_supersede_reject_and_idempotence(settings, tmp_path):
     assert o1.status == o_ubc.status == "accepted"
 
     # A second accepted file for the same pair supersedes the first, which stays in the history.
-    second = csv_file(tmp_path, "bcit-v2.csv", [offering_row(oid="A1", title="Renamed"),
-                                                offering_row(oid="A3", title="Three"),
-                                                offering_row(oid="A4", title="Four")])
+    second = csv_file(
+        tmp_path,
+        "bcit-v2.csv",
+        [
+            offering_row(oid="A1", title="Renamed"),
+            offering_row(oid="A3", title="Three"),
+            offering_row(oid="A4", title="Four"),
+        ],
+    )
     [o2] = load_files([second], settings)
     assert (o2.status, o2.superseded) == ("accepted", o1.submission_id)
     subs = {s["submission_id"]: s for s in submissions(settings)}
@@ -134,8 +169,11 @@ def test_supersede_reject_and_idempotence(settings, tmp_path):
     assert (subs[o1.submission_id]["is_current"], subs[o2.submission_id]["is_current"]) == (False, True)
     assert subs[o_ubc.submission_id]["is_current"] is True  # another pair is untouched
     assert [(r[0], r[2], r[3]) for r in current(settings)] == [
-        ("BCIT", "A1", o2.submission_id), ("BCIT", "A3", o2.submission_id), ("BCIT", "A4", o2.submission_id),
-        ("UBC", "U1", o_ubc.submission_id)]
+        ("BCIT", "A1", o2.submission_id),
+        ("BCIT", "A3", o2.submission_id),
+        ("BCIT", "A4", o2.submission_id),
+        ("UBC", "U1", o_ubc.submission_id),
+    ]
 
     # A rejected file changes nothing but the history and its issues.
     before = current(settings)
@@ -147,8 +185,9 @@ def test_supersede_reject_and_idempotence(settings, tmp_path):
     assert subs[o3.submission_id]["is_current"] is False and subs[o3.submission_id]["superseded_by"] is None
     assert subs[o2.submission_id]["is_current"] is True and subs[o2.submission_id]["superseded_by"] is None
     with read_only(settings.db_path) as con:
-        issues = con.execute("SELECT rule, \"row\" FROM validation_issues WHERE submission_id = ?",
-                             [o3.submission_id]).fetchall()
+        issues = con.execute(
+            'SELECT rule, "row" FROM validation_issues WHERE submission_id = ?', [o3.submission_id]
+        ).fetchall()
     assert ("duplicate_offering_id", 3) in issues
 
     # The same bytes again (under any name) are a no-op reported as already loaded.
@@ -187,12 +226,16 @@ def test_two_versions_in_one_load_keep_the_last(settings, tmp_path):
 
 
 def test_allow_partial_loads_only_the_valid_rows(settings, tmp_path):
-    path = csv_file(tmp_path, "partial.csv", [
-        offering_row(oid="P1", title="Good one"),
-        offering_row(oid="P2", title="Bad one", hours="0"),
-        offering_row(oid="P3", title="Good two", assessment="no"),  # a warning is not an error
-        offering_row(oid="P4", title="Bad two", mc_type="workshop"),
-    ])
+    path = csv_file(
+        tmp_path,
+        "partial.csv",
+        [
+            offering_row(oid="P1", title="Good one"),
+            offering_row(oid="P2", title="Bad one", hours="0"),
+            offering_row(oid="P3", title="Good two", assessment="no"),  # a warning is not an error
+            offering_row(oid="P4", title="Bad two", mc_type="workshop"),
+        ],
+    )
     [strict] = load_files([path], settings)
     assert (strict.status, strict.rows_accepted, strict.rows_rejected) == ("rejected", 0, 4)
     assert current(settings) == []
@@ -205,8 +248,10 @@ def test_allow_partial_loads_only_the_valid_rows(settings, tmp_path):
     [sub] = [s for s in submissions(settings) if s["submission_id"] == partial.submission_id]
     assert (sub["status"], sub["is_current"], sub["allow_partial"]) == ("partial", True, True)
     with read_only(settings.db_path) as con:
-        rows = con.execute("SELECT DISTINCT \"row\" FROM validation_issues WHERE submission_id = ? "
-                           "AND severity = 'error' ORDER BY 1", [partial.submission_id]).fetchall()
+        rows = con.execute(
+            "SELECT DISTINCT \"row\" FROM validation_issues WHERE submission_id = ? AND severity = 'error' ORDER BY 1",
+            [partial.submission_id],
+        ).fetchall()
     assert rows == [(3,), (5,)]
 
     # And loading them once more with --allow-partial is a no-op.
@@ -252,7 +297,7 @@ def test_sha256_file_name_and_sheet_are_kept(settings, tmp_path):
     assert sub["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert (sub["file_name"], sub["sheet"]) == ("book.xlsx", "Offerings")
     with read_only(settings.db_path) as con:
-        issue = con.execute("SELECT file_name, sheet, \"row\", \"column\" FROM validation_issues").fetchone()
+        issue = con.execute('SELECT file_name, sheet, "row", "column" FROM validation_issues').fetchone()
     assert issue == ("book.xlsx", "Offerings", 2, "assessment")
 
 
@@ -269,31 +314,58 @@ def test_folders_are_searched_for_csv_and_xlsx(settings, tmp_path):
 
 # --- the warehouse file ----------------------------------------------------------------------
 
-SUBMISSIONS_COLUMNS = ["submission_id", "institution_code", "reporting_period", "file_name", "sha256", "status",
-                       "rows_accepted", "rows_rejected", "errors", "warnings", "loaded_at", "is_current"]
+SUBMISSIONS_COLUMNS = [
+    "submission_id",
+    "institution_code",
+    "reporting_period",
+    "file_name",
+    "sha256",
+    "status",
+    "rows_accepted",
+    "rows_rejected",
+    "errors",
+    "warnings",
+    "loaded_at",
+    "is_current",
+]
 ISSUES_COLUMNS = ["submission_id", "severity", "row", "column", "value", "message"]
-EXPORT_COLUMNS = [*spec.COLUMN_NAMES, "institution_name", "sector", "region", "over_duration", "no_assessment",
-                  "no_partner"]
+EXPORT_COLUMNS = [
+    *spec.COLUMN_NAMES,
+    "institution_name",
+    "sector",
+    "region",
+    "over_duration",
+    "no_assessment",
+    "no_partner",
+]
 
 
 def test_the_warehouse_is_a_plain_duckdb_file_with_the_contract_views(settings, tmp_path):
-    load_files([csv_file(tmp_path, "a.csv", [offering_row(partners="employer;community", assessment="no")])],
-               settings)
+    load_files([csv_file(tmp_path, "a.csv", [offering_row(partners="employer;community", assessment="no")])], settings)
     con = duckdb.connect(str(settings.db_path), read_only=True)
     try:
+
         def columns(view):
             return [d[0] for d in con.execute(f"SELECT * FROM {view} LIMIT 0").description]
 
         assert columns("submissions")[:0] == [] and set(SUBMISSIONS_COLUMNS) <= set(columns("submissions"))
         assert set(ISSUES_COLUMNS) <= set(columns("validation_issues"))
         offering_columns = columns("current_offerings")
-        assert offering_columns[:len(EXPORT_COLUMNS)] == EXPORT_COLUMNS
-        row = con.execute("SELECT partner_categories, no_assessment, no_partner, institution_name, sector "
-                          "FROM current_offerings").fetchone()
-        assert row == (["employer_industry", "community"], True, False,
-                       "British Columbia Institute of Technology", "institute")
-        kind = con.execute("SELECT data_type FROM information_schema.columns WHERE table_name = 'current_offerings' "
-                           "AND column_name = 'partner_categories'").fetchone()[0]
+        assert offering_columns[: len(EXPORT_COLUMNS)] == EXPORT_COLUMNS
+        row = con.execute(
+            "SELECT partner_categories, no_assessment, no_partner, institution_name, sector FROM current_offerings"
+        ).fetchone()
+        assert row == (
+            ["employer_industry", "community"],
+            True,
+            False,
+            "British Columbia Institute of Technology",
+            "institute",
+        )
+        kind = con.execute(
+            "SELECT data_type FROM information_schema.columns WHERE table_name = 'current_offerings' "
+            "AND column_name = 'partner_categories'"
+        ).fetchone()[0]
         assert kind == "VARCHAR[]"
     finally:
         con.close()

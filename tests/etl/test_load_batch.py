@@ -25,13 +25,17 @@ def test_interleaved_rows_of_three_submissions(settings, tmp_path):
     outcomes = load_files([path], settings)
     by_inst = {o.institution_code: o for o in outcomes}
     assert [o.institution_code for o in outcomes] == ["BCIT", "SFU", "UBC"]  # as written, sorted
-    assert (by_inst["BCIT"].status, by_inst["SFU"].status, by_inst["UBC"].status) == ("accepted", "accepted",
-                                                                                      "rejected")
+    assert (by_inst["BCIT"].status, by_inst["SFU"].status, by_inst["UBC"].status) == (
+        "accepted",
+        "accepted",
+        "rejected",
+    )
     assert [(i["row"], i["column"]) for i in by_inst["UBC"].issues if i["severity"] == "error"] == [(9, "enrolments")]
     with _db(settings) as con:
         stored = con.execute("SELECT submission_id, source_row, institution_code FROM offering").fetchall()
-        issue_rows = con.execute("SELECT submission_id, \"row\" FROM validation_issue WHERE severity = 'error'"
-                                 ).fetchall()
+        issue_rows = con.execute(
+            "SELECT submission_id, \"row\" FROM validation_issue WHERE severity = 'error'"
+        ).fetchall()
     # Each submission's offerings in the file's order, with the file's row numbers.
     for inst in ("BCIT", "SFU"):
         assert [r[1] for r in stored if r[2] == inst] == expected[inst]
@@ -45,14 +49,18 @@ def test_a_supersede_chain_within_one_load_and_against_the_stored_one(settings, 
     files.insert(2, files[0])  # v1 again in the same load: already loaded
     o1, o2, again, o3 = load_files(files, settings)
     assert again.status == "already_loaded" and again.submission_id == o1.submission_id
-    assert (o1.superseded, o2.superseded, o3.superseded) == (stored.submission_id, o1.submission_id,
-                                                             o2.submission_id)
+    assert (o1.superseded, o2.superseded, o3.superseded) == (stored.submission_id, o1.submission_id, o2.submission_id)
     with _db(settings) as con:
-        chain = con.execute("SELECT submission_id, superseded_by, superseded_at IS NOT NULL FROM submission "
-                            "ORDER BY submission_id").fetchall()
+        chain = con.execute(
+            "SELECT submission_id, superseded_by, superseded_at IS NOT NULL FROM submission ORDER BY submission_id"
+        ).fetchall()
         current = con.execute("SELECT offering_id FROM current_offerings").fetchall()
-    assert chain == [(stored.submission_id, o1.submission_id, True), (o1.submission_id, o2.submission_id, True),
-                     (o2.submission_id, o3.submission_id, True), (o3.submission_id, None, False)]
+    assert chain == [
+        (stored.submission_id, o1.submission_id, True),
+        (o1.submission_id, o2.submission_id, True),
+        (o2.submission_id, o3.submission_id, True),
+        (o3.submission_id, None, False),
+    ]
     assert current == [("V3",)]
 
 

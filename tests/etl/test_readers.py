@@ -51,34 +51,91 @@ CONTRACT_HEADER_ALIASES = {
     "start_date": ["start", "begins"],
     "end_date": ["end", "ends"],
 }
-CONTRACT_REQUIRED = ["institution_code", "reporting_period", "offering_id", "title", "mc_type", "delivery_mode",
-                     "credit_status", "partner_categories", "continuing_education", "duration_hours", "assessment",
-                     "enrolments", "completions"]
+CONTRACT_REQUIRED = [
+    "institution_code",
+    "reporting_period",
+    "offering_id",
+    "title",
+    "mc_type",
+    "delivery_mode",
+    "credit_status",
+    "partner_categories",
+    "continuing_education",
+    "duration_hours",
+    "assessment",
+    "enrolments",
+    "completions",
+]
 
 # One valid offering with every column, as written in a file...
 FULL_ROW = {
-    "institution_code": "BCIT", "reporting_period": "2024/25", "offering_id": "MC-1", "title": "Data analytics",
-    "mc_type": "technical_skill", "delivery_mode": "online", "credit_status": "credit", "credits": "3",
-    "partner_categories": "employer_industry;community", "continuing_education": "yes", "duration_hours": "40",
-    "assessment": "yes", "recognition": "digital_badge", "ladders_to_credential": "yes",
-    "prior_learning_recognition": "no", "field_of_study": "health", "ministry_funded": "no",
-    "competencies": "Clean data;Build a dashboard", "noc_codes": "21211;21223", "enrolments": "20",
-    "completions": "15", "tuition_cad": "450", "start_date": "2024-09-09", "end_date": "2024-11-29",
+    "institution_code": "BCIT",
+    "reporting_period": "2024/25",
+    "offering_id": "MC-1",
+    "title": "Data analytics",
+    "mc_type": "technical_skill",
+    "delivery_mode": "online",
+    "credit_status": "credit",
+    "credits": "3",
+    "partner_categories": "employer_industry;community",
+    "continuing_education": "yes",
+    "duration_hours": "40",
+    "assessment": "yes",
+    "recognition": "digital_badge",
+    "ladders_to_credential": "yes",
+    "prior_learning_recognition": "no",
+    "field_of_study": "health",
+    "ministry_funded": "no",
+    "competencies": "Clean data;Build a dashboard",
+    "noc_codes": "21211;21223",
+    "enrolments": "20",
+    "completions": "15",
+    "tuition_cad": "450",
+    "start_date": "2024-09-09",
+    "end_date": "2024-11-29",
 }
 # ... and as the warehouse holds it.
 FULL_STORED = {
-    "reporting_period": "2024/25", "offering_id": "MC-1", "title": "Data analytics", "mc_type": "technical_skill",
-    "delivery_mode": "online", "credit_status": "credit", "credits": 3.0,
-    "partner_categories": ["employer_industry", "community"], "continuing_education": True, "duration_hours": 40.0,
-    "assessment": True, "recognition": "digital_badge", "ladders_to_credential": True,
-    "prior_learning_recognition": False, "field_of_study": "health", "ministry_funded": False,
-    "competencies": "Clean data;Build a dashboard", "noc_codes": "21211;21223", "enrolments": 20, "completions": 15,
-    "tuition_cad": 450.0, "start_date": dt.date(2024, 9, 9), "end_date": dt.date(2024, 11, 29),
+    "reporting_period": "2024/25",
+    "offering_id": "MC-1",
+    "title": "Data analytics",
+    "mc_type": "technical_skill",
+    "delivery_mode": "online",
+    "credit_status": "credit",
+    "credits": 3.0,
+    "partner_categories": ["employer_industry", "community"],
+    "continuing_education": True,
+    "duration_hours": 40.0,
+    "assessment": True,
+    "recognition": "digital_badge",
+    "ladders_to_credential": True,
+    "prior_learning_recognition": False,
+    "field_of_study": "health",
+    "ministry_funded": False,
+    "competencies": "Clean data;Build a dashboard",
+    "noc_codes": "21211;21223",
+    "enrolments": 20,
+    "completions": 15,
+    "tuition_cad": 450.0,
+    "start_date": dt.date(2024, 9, 9),
+    "end_date": dt.date(2024, 11, 29),
 }
 STORED_COLUMNS = list(FULL_STORED)
-SHORT_HEADER = ["institution_code", "reporting_period", "offering_id", "title", "mc_type", "delivery_mode",
-                "credit_status", "partner_categories", "continuing_education", "duration_hours", "assessment",
-                "enrolments", "completions"]
+SHORT_HEADER = [
+    "institution_code",
+    "reporting_period",
+    "offering_id",
+    "title",
+    "mc_type",
+    "delivery_mode",
+    "credit_status",
+    "partner_categories",
+    "continuing_education",
+    "duration_hours",
+    "assessment",
+    "enrolments",
+    "completions",
+]
 
 
 def short_row(inst: str, oid: str = "MC-1", title: str = "Data analytics", **over) -> list[str]:
@@ -86,8 +143,15 @@ def short_row(inst: str, oid: str = "MC-1", title: str = "Data analytics", **ove
     return [values[c] for c in SHORT_HEADER]
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[str]], *, delimiter: str = ",",
-              encoding: str = "utf-8", before: list[list[str]] = ()) -> Path:
+def write_csv(
+    path: Path,
+    header: list[str],
+    rows: list[list[str]],
+    *,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+    before: list[list[str]] = (),
+) -> Path:
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
     writer.writerows(before)
@@ -98,8 +162,11 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]], *, delimiter
 
 
 def stored(con, inst: str) -> list[dict]:
-    cur = con.execute(f"SELECT {', '.join(STORED_COLUMNS)}, source_row FROM current_offerings "
-                      "WHERE institution_code = ? ORDER BY source_row", [inst])
+    cur = con.execute(
+        f"SELECT {', '.join(STORED_COLUMNS)}, source_row FROM current_offerings "
+        "WHERE institution_code = ? ORDER BY source_row",
+        [inst],
+    )
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r)) for r in cur.fetchall()]
 
@@ -107,8 +174,9 @@ def stored(con, inst: str) -> list[dict]:
 # --- header matching, pure ----------------------------------------------------------
 
 
-@pytest.mark.parametrize(("column", "alias"),
-                         [(c, a) for c, aliases in CONTRACT_HEADER_ALIASES.items() for a in [c, *aliases]])
+@pytest.mark.parametrize(
+    ("column", "alias"), [(c, a) for c, aliases in CONTRACT_HEADER_ALIASES.items() for a in [c, *aliases]]
+)
 def test_every_contract_header_alias_names_its_column(column, alias):
     assert spec.match_header(alias) == column
 
@@ -118,10 +186,21 @@ def test_contract_columns_and_required_flags():
     assert [c.name for c in spec.COLUMNS if c.required] == CONTRACT_REQUIRED
 
 
-@pytest.mark.parametrize("header", [
-    "Duration (hours)", "duration hours", "DURATION_HOURS", "Duration-Hours", "duration/hours", "duration.hours",
-    "  Duration  Hours  ", "duration__hours", "Duration - (Hours)", "\tduration_hours ",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Duration (hours)",
+        "duration hours",
+        "DURATION_HOURS",
+        "Duration-Hours",
+        "duration/hours",
+        "duration.hours",
+        "  Duration  Hours  ",
+        "duration__hours",
+        "Duration - (Hours)",
+        "\tduration_hours ",
+    ],
+)
 def test_header_separators_case_and_white_space_do_not_matter(header):
     assert spec.match_header(header) == "duration_hours"
 
@@ -202,42 +281,58 @@ def loaded(tmp_path_factory):
     # Delimiters (the semicolon file carries an unquoted thousands separator).
     for name, delimiter in (("comma.csv", ","), ("semicolon.csv", ";"), ("tab.csv", "\t")):
         inst = inst_for(name)
-        files.append(write_csv(d / name, SHORT_HEADER, [short_row(inst, enrolments="1,200", completions="1,100")],
-                               delimiter=delimiter))
+        files.append(
+            write_csv(
+                d / name, SHORT_HEADER, [short_row(inst, enrolments="1,200", completions="1,100")], delimiter=delimiter
+            )
+        )
 
     # Title rows above the header, blank rows among the data, CSV: header on row 4.
     name = "titled.csv"
     inst = inst_for(name)
-    body = "\r\n".join([
-        "Micro-credential report 2024/25",
-        "Prepared by the Office of Institutional Research, June 2025",
-        "",
-        ",".join(SHORT_HEADER),
-        ",".join(short_row(inst, "T-1", "First")),
-        "",
-        ",".join(short_row(inst, "T-2", "Second")),
-        "," * (len(SHORT_HEADER) - 1),
-        " , ,\t, ",
-        ",".join(short_row(inst, "T-3", "Third")),
-        "",
-        "",
-    ])
+    body = "\r\n".join(
+        [
+            "Micro-credential report 2024/25",
+            "Prepared by the Office of Institutional Research, June 2025",
+            "",
+            ",".join(SHORT_HEADER),
+            ",".join(short_row(inst, "T-1", "First")),
+            "",
+            ",".join(short_row(inst, "T-2", "Second")),
+            "," * (len(SHORT_HEADER) - 1),
+            " , ,\t, ",
+            ",".join(short_row(inst, "T-3", "Third")),
+            "",
+            "",
+        ]
+    )
     (d / name).write_text(body, encoding="utf-8")
     files.append(d / name)
 
     # Line endings: \n (Unix), \r\n (Windows, the other files) and a lone \r (old Excel for Mac).
     for name, newline in (("lf.csv", "\n"), ("cr.csv", "\r")):
         inst = inst_for(name)
-        lines = ["Report", ",".join(SHORT_HEADER), ",".join(short_row(inst, "L-1", "One")), "",
-                 ",".join(short_row(inst, "L-2", "Two"))]
+        lines = [
+            "Report",
+            ",".join(SHORT_HEADER),
+            ",".join(short_row(inst, "L-1", "One")),
+            "",
+            ",".join(short_row(inst, "L-2", "Two")),
+        ]
         (d / name).write_bytes(newline.join(lines).encode())
         files.append(d / name)
 
     # A title row naming only three known columns is not the header: the header names at least four.
     name = "three-known.csv"
     inst = inst_for(name)
-    files.append(write_csv(d / name, SHORT_HEADER, [short_row(inst, "H-1")],
-                           before=[["Institution", "Period", "Title", "Prepared by"], ["BCIT", "2024/25", "Report"]]))
+    files.append(
+        write_csv(
+            d / name,
+            SHORT_HEADER,
+            [short_row(inst, "H-1")],
+            before=[["Institution", "Period", "Title", "Prepared by"], ["BCIT", "2024/25", "Report"]],
+        )
+    )
 
     # Empty columns (no header, no data) in the middle and at the end are ignored.
     name = "empty-columns.csv"
@@ -255,12 +350,46 @@ def loaded(tmp_path_factory):
         ["Micro-credentials offered in 2024/25"],
         [],
         [*typed_header[:3], None, *typed_header[3:]],
-        [*[typed_row[c] for c in SHORT_HEADER[:3]], None, "Excel cells", "technical_skill", "online", "credit",
-         "employer_industry", True, 40.5, False, 1200, 1100, 3, 1234.5, dt.datetime(2024, 9, 9),
-         dt.date(2024, 11, 29), "TRUE"],
+        [
+            *[typed_row[c] for c in SHORT_HEADER[:3]],
+            None,
+            "Excel cells",
+            "technical_skill",
+            "online",
+            "credit",
+            "employer_industry",
+            True,
+            40.5,
+            False,
+            1200,
+            1100,
+            3,
+            1234.5,
+            dt.datetime(2024, 9, 9),
+            dt.date(2024, 11, 29),
+            "TRUE",
+        ],
         [],
-        [*[typed_row[c] for c in SHORT_HEADER[:2]], 1001, None, "Numeric id", "technical_skill", "online",
-         "non_credit", "community", False, 40, True, 20.0, 15, None, None, "2024-09-09", None, "FALSE"],
+        [
+            *[typed_row[c] for c in SHORT_HEADER[:2]],
+            1001,
+            None,
+            "Numeric id",
+            "technical_skill",
+            "online",
+            "non_credit",
+            "community",
+            False,
+            40,
+            True,
+            20.0,
+            15,
+            None,
+            None,
+            "2024-09-09",
+            None,
+            "FALSE",
+        ],
     ]
     files.append(_xlsx(d / name, {"Sheet1": xl_rows}))
 
@@ -300,8 +429,11 @@ def _issues(loaded, name: str) -> list[tuple]:
     settings, _, _ = loaded
     outcome = _only(loaded, name)
     with read_only(settings.db_path) as con:
-        return con.execute('SELECT severity, "row", "column", value, message FROM validation_issues '
-                           'WHERE submission_id = ? ORDER BY "row", "column"', [outcome.submission_id]).fetchall()
+        return con.execute(
+            'SELECT severity, "row", "column", value, message FROM validation_issues '
+            'WHERE submission_id = ? ORDER BY "row", "column"',
+            [outcome.submission_id],
+        ).fetchall()
 
 
 @pytest.mark.parametrize("k", range(ALIAS_FILES))
@@ -389,9 +521,14 @@ def test_xlsx_title_rows_blank_rows_and_typed_cells(loaded):
     assert [(i[0], i[1], i[2]) for i in _issues(loaded, "typed.xlsx")] == [("warning", 4, "assessment")]
 
 
-@pytest.mark.parametrize(("name", "sheet"), [
-    ("sheet-named.xlsx", "OFFERINGS"), ("sheet-named-lower.xlsx", " offerings "), ("sheet-first.xlsx", "Data"),
-])
+@pytest.mark.parametrize(
+    ("name", "sheet"),
+    [
+        ("sheet-named.xlsx", "OFFERINGS"),
+        ("sheet-named-lower.xlsx", " offerings "),
+        ("sheet-first.xlsx", "Data"),
+    ],
+)
 def test_sheet_choice(loaded, name, sheet):
     outcome = _only(loaded, name)
     assert outcome.status == "accepted"
@@ -404,9 +541,11 @@ def test_an_exact_column_name_wins_over_an_alias_of_it(tmp_path):
     alias of institution_code. The exact name is the column; the other is an unknown column."""
     from etl.readers import read_submission_file
 
-    header = ("institution_code,reporting_period,offering_id,title,mc_type,delivery_mode,credit_status,"
-              "partner_categories,continuing_education,duration_hours,assessment,enrolments,completions,"
-              "institution_name")
+    header = (
+        "institution_code,reporting_period,offering_id,title,mc_type,delivery_mode,credit_status,"
+        "partner_categories,continuing_education,duration_hours,assessment,enrolments,completions,"
+        "institution_name"
+    )
     row = "BCIT,2024/25,A1,Intro,technical_skill,online,non_credit,employer_industry,yes,40,yes,20,15,Somewhere"
     path = tmp_path / "export.csv"
     path.write_text(header + "\n" + row + "\n", encoding="utf-8")
@@ -441,10 +580,46 @@ def test_xlsx_cells_read_as_the_text_a_person_sees(tmp_path):
 
     from etl.readers import read_submission_file
 
-    values = ["a", 1.0, 2.5, True, False, dt.datetime(2024, 9, 30), dt.datetime(2024, 9, 30, 12, 30),
-              dt.date(2024, 1, 2), 7, 40.0, 0.1, -3.25, 123456789012, dt.time(13, 45), " b ", "0", "", None]
-    expected = ["a", "1", "2.5", "true", "false", "2024-09-30", "2024-09-30 12:30:00", "2024-01-02", "7", "40",
-                "0.1", "-3.25", "123456789012", "13:45:00", " b ", "0", None, None]
+    values = [
+        "a",
+        1.0,
+        2.5,
+        True,
+        False,
+        dt.datetime(2024, 9, 30),
+        dt.datetime(2024, 9, 30, 12, 30),
+        dt.date(2024, 1, 2),
+        7,
+        40.0,
+        0.1,
+        -3.25,
+        123456789012,
+        dt.time(13, 45),
+        " b ",
+        "0",
+        "",
+        None,
+    ]
+    expected = [
+        "a",
+        "1",
+        "2.5",
+        "true",
+        "false",
+        "2024-09-30",
+        "2024-09-30 12:30:00",
+        "2024-01-02",
+        "7",
+        "40",
+        "0.1",
+        "-3.25",
+        "123456789012",
+        "13:45:00",
+        " b ",
+        "0",
+        None,
+        None,
+    ]
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["institution_code", "reporting_period", "offering_id", "title"])
