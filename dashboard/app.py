@@ -18,6 +18,7 @@ from dashboard.access.store import AccessStore, store_path
 from dashboard.data.database import Database, NoWarehouse
 from dashboard.data.filters import Filters
 from dashboard.data.reference import data_version, vocabulary
+from dashboard.data.scope import ScopeError
 from dashboard.exports.routes import exports
 from dashboard.settings import DashboardSettings
 from dashboard.views.downloads import href
@@ -57,18 +58,25 @@ def create_app(settings: DashboardSettings) -> dash.Dash:
     _register_shell_callbacks(app)
     app.server.register_blueprint(exports)
     callback_requests.install(app)
+    app.server.register_error_handler(ScopeError, _outside_scope)
     # Last: the gate and the Content-Security-Policy need every route and inline script.
     access_web.install(app.server, settings.access, AccessStore(store_path(settings.db_path)), app.csp_hashes)
     return app
 
 
+def _outside_scope(exc: ScopeError) -> tuple[str, int, dict[str, str]]:
+    """Data outside the viewer's scope, asked for by URL, crafted callback or export parameter."""
+    return f"403 Forbidden: {exc}\n", 403, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 def _navbar() -> dbc.Navbar:
+    actor = access_web.request_actor()  # None while Dash checks the layout on an open route
+    public = actor is not None and actor.role == "public"
     links = [
         dbc.NavItem(html.A(page["name"], href=page["relative_path"], className="nav-link", **{"data-keep-query": "1"}))
         for page in dash.page_registry.values()
-        if page.get("nav", True)
+        if page.get("nav", True) and not (public and page["path"] in access_web.NOT_PUBLIC_PAGES)
     ]
-    actor = access_web.request_actor()  # None while Dash checks the layout on an open route
     if actor is not None:
         links.append(
             dbc.NavItem(html.Span(actor.label, id="navbar-user", className="navbar-text small ms-lg-3 py-2 text-white"))

@@ -20,7 +20,12 @@ def database() -> Database:
 def reader() -> Reader:
     """This request's Reader (made at its first query)."""
     if "mcred_reader" not in g:
-        g.mcred_reader = database().reader()
+        from dashboard.access import web
+
+        # create_app always installs the access gate; a bare server with only the export
+        # routes (their tests) has no gate and no one to restrict.
+        gated = web.EXTENSION_KEY in current_app.extensions
+        g.mcred_reader = database().reader(web.current_actor().scope) if gated else database().reader()
     return g.mcred_reader  # type: ignore[no-any-return]
 
 

@@ -38,6 +38,8 @@ OPEN_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favi
 OPEN_PATHS = ("/login", "/logout", "/login/oidc", "/login/oidc/callback", "/healthz")
 # Data routes answer 401/403; everything else is a page that redirects to /login.
 DATA_PREFIXES = ("/_dash-", "/export/", "/_reload-hash")
+# Pages that list offerings, files or issues one by one: the public view has none of them.
+NOT_PUBLIC_PAGES = ("/explore", "/submissions")
 FAILED_SIGN_IN_LIMIT_ACCOUNT = "5 per 15 minutes"
 FAILED_SIGN_IN_LIMIT_ADDRESS = "20 per 15 minutes"
 
@@ -64,11 +66,13 @@ def request_actor() -> Actor | None:
 
 
 def current_actor() -> Actor:
-    """Who is making this request. Only ever called after the gate has let the request through."""
-    actor = g.get("mcred_actor")
+    """Who is making this request. The gate resolves it first; code running in a request
+    context the gate did not see (a test's ``test_request_context``) resolves it by the same
+    rules. Nobody signed in, outside an open route: an error, never a default."""
+    actor = g.get("mcred_actor") or _resolve()
     if actor is None:
-        raise RuntimeError("current_actor() outside a request that passed the access gate")
-    return actor  # type: ignore[no-any-return]
+        raise RuntimeError("current_actor() in a request that nobody signed in to")
+    return actor
 
 
 def audit(action: str, **detail: Any) -> None:
@@ -176,6 +180,8 @@ def _gate() -> flask.Response | None:
     g.mcred_actor = actor
     if path.startswith(OPEN_PREFIXES) or path in OPEN_PATHS:
         return None
+    if actor is not None and actor.role == "public" and path.rstrip("/") in NOT_PUBLIC_PAGES:
+        return _not_public()
     if actor is not None:
         return None
     if path.startswith(DATA_PREFIXES):
@@ -350,6 +356,13 @@ def healthz() -> flask.Response:
 def _plain(text: str, status: int) -> flask.Response:
     response = flask.make_response(text + "\n", status)
     response.mimetype = "text/plain"
+    return response
+
+
+def _not_public() -> flask.Response:
+    body = render_template("not_public.html", page=request.path)
+    response = flask.make_response(body, 403)
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -21,7 +21,9 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from dashboard.access.actor import Scope
 from dashboard.data.cache import VersionedCache
+from dashboard.data.scope import MINISTRY
 
 T = TypeVar("T")
 Params = list[Any] | dict[str, Any] | None
@@ -50,9 +52,9 @@ class Database:
         self._version: _Version | None = None
         self.cache = VersionedCache()
 
-    def reader(self) -> Reader:
-        """A Reader for one request (one page load, callback, export or command)."""
-        return Reader(self)
+    def reader(self, scope: Scope = MINISTRY) -> Reader:
+        """A Reader for one request (one page load, callback, export or command), for ``scope``."""
+        return Reader(self, scope)
 
     def _stat(self) -> _Version:
         try:
@@ -64,21 +66,24 @@ class Database:
         return _Version(st.st_ino, st.st_size, st.st_mtime_ns)
 
     def _connection(self) -> duckdb.DuckDBPyConnection:
+        return self.pinned()[0]
+
+    def pinned(self) -> tuple[duckdb.DuckDBPyConnection, _Version]:
+        """The connection to the warehouse as it is now, and that version (a Reader keeps both)."""
         version = self._stat()
-        if version == self._version and self._con is not None:
-            return self._con
         with self._lock:
-            if version != self._version or self._con is None:
-                con = duckdb.connect(":memory:", config={"threads": 2})
-                try:
-                    con.execute(f"ATTACH {_literal(str(self.path))} AS wh (READ_ONLY)")
-                except duckdb.Error as exc:
-                    con.close()
-                    raise NoWarehouse(f"The warehouse {self.path} cannot be opened: {exc}") from exc
-                # The previous connection is left to the garbage collector: requests
-                # still running on its cursors finish on the old version.
-                self._con, self._version = con, version
-            return self._con
+            if version == self._version and self._con is not None:
+                return self._con, version
+            con = duckdb.connect(":memory:", config={"threads": 2})
+            try:
+                con.execute(f"ATTACH {_literal(str(self.path))} AS wh (READ_ONLY)")
+            except duckdb.Error as exc:
+                con.close()
+                raise NoWarehouse(f"The warehouse {self.path} cannot be opened: {exc}") from exc
+            # The previous connection is left to the garbage collector: requests
+            # still running on its cursors finish on the old version.
+            self._con, self._version = con, version
+            return self._con, version
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         cur = self._connection().cursor()
@@ -116,39 +121,65 @@ class Database:
 
 
 class Reader:
-    """The single entry point of every named query: the database, and the warehouse
-    version it saw when the request began (taken at the first query), which keys the cache.
+    """The single entry point of every named query: the database, the scope of whoever
+    asks (``dashboard.data.scope`` applies it to every row-level query), and ONE warehouse
+    version for the whole request: the connection attached at the first query is kept, so
+    a load published while a request runs cannot give it figures from two versions.
 
     Pages, exports and ``mcred export`` each make one per request (``Database.reader()``)
-    and pass it to the queries of ``dashboard.data``; nothing else runs SQL. This is the
-    one place the access work will extend: a Reader will also carry who is asking
-    (role, institution) and the data layer will add their scope to every WHERE clause.
+    and pass it to the queries of ``dashboard.data``; nothing else runs SQL.
     """
 
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, scope: Scope = MINISTRY):
         self.database = database
+        self.scope = scope
         self._version: tuple[int, int, int] | None = None
+        self._con: duckdb.DuckDBPyConnection | None = None
 
     @property
     def path(self) -> Path:
         return self.database.path
 
+    def _pin(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            self._con, version = self.database.pinned()
+            self._version = (version.inode, version.size, version.mtime_ns)
+        return self._con
+
     @property
     def version(self) -> tuple[int, int, int]:
-        if self._version is None:
-            self._version = self.database.version
+        self._pin()
+        assert self._version is not None
         return self._version
 
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = self._pin().cursor()
+        cur.execute("USE wh")
+        return cur
+
     def frame(self, sql: str, params: Params = None) -> pd.DataFrame:
-        return self.database.frame(sql, params)
+        cur = self._cursor()
+        try:
+            return cur.execute(sql, params or []).df()
+        finally:
+            cur.close()
 
     def rows(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
-        return self.database.rows(sql, params)
+        cur = self._cursor()
+        try:
+            return cur.execute(sql, params or []).fetchall()
+        finally:
+            cur.close()
 
     def arrow_batches(
         self, sql: str, params: list[Any] | None = None, batch_rows: int = 65_536
     ) -> Iterator[pa.RecordBatch]:
-        return self.database.arrow_batches(sql, params, batch_rows)
+        """Stream a result as Arrow record batches (exports), on the request's version."""
+        cur = self._cursor()
+        try:
+            yield from cur.sql(sql, params=params or []).to_arrow_reader(batch_rows)
+        finally:
+            cur.close()
 
     def cached(self, name: str, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, cached per warehouse version under (name, key)."""

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple, cast
 import pandas as pd
 
 from dashboard.cell_safety import guard_sql
+from dashboard.data import scope
 from dashboard.data.database import Reader
 from dashboard.data.filters import Filters
 from dashboard.data.state import SEARCH_MAX_CHARS
@@ -46,7 +47,7 @@ def where(filters: Filters, search: str | None = None) -> tuple[str, list[Any]]:
 
 
 def count(reader: Reader, filters: Filters, search: str | None = None) -> int:
-    sql, params = where(filters, search)
+    sql, params = where(scope.row_filters(reader, filters), search)
     return int(reader.rows(f"SELECT count(*) FROM current_offerings WHERE {sql}", params)[0][0])
 
 
@@ -294,7 +295,7 @@ def grid_rows(reader: Reader, filters: Filters, search: str | None, request: Map
     except (TypeError, ValueError):
         raise GridRequestError("bad row range") from None
     limit = min(max(end - start, 0), MAX_BLOCK_ROWS)
-    base_sql, base_params = where(filters, search)
+    base_sql, base_params = where(scope.row_filters(reader, filters), search)
     grid_sql, grid_params = grid_where(request.get("filterModel"))
     order = grid_order(request.get("sortModel"))
     condition = f"({base_sql}) AND ({grid_sql})"
@@ -342,4 +343,5 @@ def submission(reader: Reader, submission_id: int) -> dict[str, Any] | None:
     frame = reader.frame(SUBMISSION_SQL, [int(submission_id)])
     if frame.empty:
         return None
+    scope.require_rows_of(reader, str(frame.institution_code.iloc[0]))
     return cast(dict[str, Any], frame.astype(object).where(frame.notna(), None).iloc[0].to_dict())

@@ -22,6 +22,7 @@ from dashboard.data.database import Reader
 from dashboard.data.dimensions import LOCATION, PARAMETERS
 from dashboard.data.filters import Filters, Vocabulary
 from dashboard.data.reference import with_periods
+from dashboard.data.scope import require_rows_of, row_filters
 from dashboard.data.state import SEVERITIES, IssueSelection, cell_key, parse_cell
 
 __all__ = ["cell_key", "parse_cell"]
@@ -172,6 +173,7 @@ def deadline_for(reader: Reader, period: str | None) -> date | None:
 
 def latest_submission(reader: Reader, institution: str, period: str) -> int | None:
     """The most recently loaded submission of one institution and fiscal year."""
+    require_rows_of(reader, institution)
     rows = reader.rows(
         "SELECT submission_id FROM ("
         + LATEST_FILES_SQL.format(where="s.institution_code = ? AND s.reporting_period = ?")
@@ -197,6 +199,7 @@ ORDER BY s.loaded_at DESC, s.submission_id DESC
 
 def submission_history(reader: Reader, institution: str, period: str) -> pd.DataFrame:
     """Every file ever loaded for one institution and fiscal year, newest first."""
+    require_rows_of(reader, institution)
     return reader.frame(HISTORY_SQL, [institution, period])
 
 
@@ -206,7 +209,11 @@ def submission_info(reader: Reader, submission_id: int) -> dict[str, Any] | None
         "sheet, status, loaded_at, is_current FROM submissions WHERE submission_id = ?",
         [submission_id],
     )
-    return None if rows.empty else cast(dict[str, Any], rows.iloc[0].to_dict())
+    if rows.empty:
+        return None
+    info = cast(dict[str, Any], rows.iloc[0].to_dict())
+    require_rows_of(reader, str(info["institution_code"]))
+    return info
 
 
 # --- validation issues -----------------------------------------------------------------
@@ -245,6 +252,7 @@ def resolve_issues(reader: Reader, filters: Filters, vocab: Vocabulary, selectio
     submission that exists; else the most recent file of the cell; else each institution's
     most recent file for the selected fiscal year (within the location filters)."""
     severity, column = selection.severity, selection.column
+    filters = row_filters(reader, filters)  # an institution sees its own files' issues only
     period = selected_period(filters, vocab)
     sid = selection.submission
     info = submission_info(reader, sid) if sid is not None else None

@@ -22,7 +22,7 @@ from typing import Any, BinaryIO
 
 import pyarrow as pa
 
-from dashboard.data import explore
+from dashboard.data import explore, scope
 from dashboard.data.database import Database, Reader
 from dashboard.data.filters import Filters, Vocabulary
 from dashboard.data.reference import data_version, vocabulary
@@ -90,9 +90,10 @@ def _csv_batches(reader: Reader, filters: Filters, search: str | None) -> Iterat
 
 
 def csv_chunks(reader: Reader, filters: Filters, search: str | None = None) -> Iterator[bytes]:
-    """The CSV export as a stream of byte chunks (one per Arrow batch), UTF-8 with a BOM for Excel."""
-    for chunk, _rows in _csv_batches(reader, filters, search):
-        yield chunk
+    """The CSV export as a stream of byte chunks (one per Arrow batch), UTF-8 with a BOM for Excel.
+    The viewer's scope is applied before the first byte (a refusal is a whole HTTP 403)."""
+    scoped = scope.row_filters(reader, filters)
+    return (chunk for chunk, _rows in _csv_batches(reader, scoped, search))
 
 
 def _write_xlsx(reader: Reader, filters: Filters, vocabulary: Vocabulary, search: str | None, target: BinaryIO) -> int:
@@ -147,6 +148,7 @@ def export_to_file(
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: formats are {', '.join(FORMATS)}", status=404)
     reader = db if isinstance(db, Reader) else (db if isinstance(db, Database) else Database(Path(db))).reader()
+    filters = scope.row_filters(reader, filters)
     vocab = vocabulary(reader)
     if fmt == "csv":
         rows = 0
