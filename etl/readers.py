@@ -15,9 +15,12 @@ import os
 import re
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -104,7 +107,7 @@ class _Header:
     issues: list[Issue]
 
 
-def _match_header_row(cells: list[object]) -> dict[int, str]:
+def _match_header_row(cells: Sequence[object]) -> dict[int, str]:
     """Cell position -> canonical column. When a column is named exactly by one cell and
     by an alias in another (an export's institution_name beside institution_code), the
     exact name wins and the other cell is left unknown (a warning), not a duplicate."""
@@ -130,7 +133,7 @@ def _header_issues(
     file_name: str,
     sheet: str | None,
     row_number: int,
-    cells: list,
+    cells: list[Any],
     mapping: dict[int, str],
     column_has_data: dict[int, bool],
 ) -> list[Issue]:
@@ -333,9 +336,9 @@ def _parse_csv(text_path: Path) -> tuple[str, int, list[str], dict[int, str], pa
 def _parse_csv_fast(text_path: Path, delimiter: str, header_index: int, width: int) -> pa.Table | None:
     """pyarrow's multi-threaded parser; None when some row has the wrong number of fields."""
     names = [f"c{i}" for i in range(width)]
-    ragged = []
+    ragged: list[Any] = []
 
-    def on_invalid(row):
+    def on_invalid(row: Any) -> str:
         ragged.append(row)
         return "skip"
 
@@ -437,7 +440,7 @@ def _sheet_columns(batch: pa.RecordBatch, positions: list[int]) -> list[pa.Array
     return columns
 
 
-def _read_xlsx_values(path: Path, sha: str, has_formulas: Future) -> RawSubmissionTable:
+def _read_xlsx_values(path: Path, sha: str, has_formulas: Future[bool]) -> RawSubmissionTable:
     import fastexcel  # imported here: only .xlsx loads pay for it
 
     try:
@@ -456,13 +459,18 @@ def _read_xlsx_values(path: Path, sha: str, has_formulas: Future) -> RawSubmissi
         # Every cell as text, from row 1 (header_row=None with skip_rows=0 keeps leading
         # empty rows), so that positions are the row and column numbers a person sees.
         positions: list[int] = []
+
+        def keep_column(info: Any) -> bool:
+            positions.append(info.absolute_index)  # the sheet's own column numbers, gaps kept
+            return True
+
         batch = workbook.load_sheet(
             chosen,
             header_row=None,
             skip_rows=0,
             dtypes="string",
             eager=True,
-            use_columns=lambda info: positions.append(info.absolute_index) or True,
+            use_columns=keep_column,
         )
         columns = _sheet_columns(batch, positions)
     except Exception as exc:
@@ -473,7 +481,7 @@ def _read_xlsx_values(path: Path, sha: str, has_formulas: Future) -> RawSubmissi
     height = len(columns[0]) if columns else 0
     head = [col.slice(0, HEADER_SEARCH_ROWS).to_pylist() for col in columns]
     header_index = None
-    header_cells: list = []
+    header_cells: list[Any] = []
     mapping: dict[int, str] = {}
     for index in range(min(HEADER_SEARCH_ROWS, height)):
         cells = [col[index] for col in head]
@@ -514,7 +522,7 @@ def _workbook_has_formulas(path: Path) -> bool:
                 continue
             tail = b""
             with archive.open(member) as fh:
-                for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                for chunk in iter(partial(fh.read, 1 << 20), b""):
                     text = tail + chunk
                     # The regex only where a tag could start: a plain substring search is
                     # many times faster than the regex over every '<' of a big sheet.
@@ -532,7 +540,7 @@ def _formula_text(value: object) -> str | None:
 
 
 def _formulas_without_results(
-    path: Path, sheet_name: str, header_index: int, filled: list, mapping: dict[int, str]
+    path: Path, sheet_name: str, header_index: int, filled: list[Any], mapping: dict[int, str]
 ) -> list[Issue]:
     """Formula cells of loaded columns that have no saved result (files written by programs
     that do not calculate, e.g. openpyxl): read as empty they would silently lose a value."""
@@ -597,7 +605,7 @@ def _assemble(
     sha: str,
     sheet: str | None,
     header_row: int,
-    header_cells: list,
+    header_cells: list[Any],
     mapping: dict[int, str],
     table: pa.Table,
 ) -> RawSubmissionTable:
