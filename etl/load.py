@@ -114,6 +114,8 @@ def load_files(
     institutions = reference.read_institutions(settings.institutions_csv)
     targets = reference.read_targets(settings.targets_toml, institutions)
     deadlines = reference.read_deadlines(settings.deadlines_toml)
+    # The fiscal years the ministry collects: from the first to the last in the deadlines file.
+    periods = (min(deadlines), max(deadlines)) if deadlines else None
     outcomes: list[SubmissionOutcome] = []
     with Writer(
         settings.db_path,
@@ -133,7 +135,9 @@ def load_files(
         def flush(final: bool = False) -> None:
             nonlocal batch, batch_rows
             if batch:
-                pending.extend(_load_batch(writer.con, batch, institutions, allow_partial, replace, issue_limit))
+                pending.extend(
+                    _load_batch(writer.con, batch, institutions, allow_partial, replace, issue_limit, periods)
+                )
                 batch, batch_rows = [], 0
             if pending:
                 # Published before reported: a line printed is a submission that is live.
@@ -220,11 +224,12 @@ def _load_batch(
     allow_partial: bool,
     replace: bool,
     issue_limit: int | None,
+    periods: tuple[str, str] | None = None,
 ) -> list[SubmissionOutcome]:
     """Validate a batch of files in one pass, then record all its submissions together."""
     try:
         plans: list[_Planned] = []
-        validated_files = validate_batch(con, raws, institutions)
+        validated_files = validate_batch(con, raws, institutions, periods)
         for validated in validated_files:
             groups = validated.groups or [SubmissionGroup(0, None, None, None, None)]
             plans.extend(_record_group(validated, g, allow_partial) for g in groups)
