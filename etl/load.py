@@ -6,6 +6,7 @@ The library entry point is :func:`load_files`; ``mcred load`` is a thin wrapper.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -152,7 +153,7 @@ def load_files(
 
         for n, path in enumerate(files, start=1):
             if on_progress:
-                on_progress(n, len(files), path.name)
+                on_progress(n, len(files), readers.safe_name(path.name))
             try:
                 raw = readers.read_submission_file(path)
             except UnreadableFile as exc:
@@ -183,27 +184,32 @@ def _resolve(paths: Iterable[str | Path]) -> list[Path]:
     given = [Path(p) for p in paths]
     for p in given:
         if not p.exists():
-            raise LoadError(f"cannot read {p}: no such file or folder")
-        if p.is_file():
+            raise LoadError(f"cannot read {readers.safe_name(str(p))}: no such file or folder")
+        if p.is_file():  # a regular file (or a symlink to one): others are rejected when read
             try:
                 with open(p, "rb"):
                     pass
             except OSError as exc:
-                raise LoadError(f"cannot read {p}: {exc.strerror}") from exc
+                raise LoadError(f"cannot read {readers.safe_name(str(p))}: {exc.strerror}") from exc
     files = readers.find_submission_files(given)
     if given and not files:
         raise LoadError(f"no .csv or .xlsx files found in {', '.join(map(str, given))}")
     return files
 
 
+_EMPTY_SHA = hashlib.sha256(b"").hexdigest()
+
+
 def _record_unreadable(
     con: duckdb.DuckDBPyConnection, path: Path, exc: UnreadableFile, allow_partial: bool, issue_limit: int | None
 ) -> SubmissionOutcome:
-    sha = readers.sha256_of(path)
+    # A FIFO or device is never read (it could block or never end): it has the empty digest.
+    sha = readers.sha256_of(path) if readers.not_regular(path) is None and path.is_file() else _EMPTY_SHA
+    name = readers.safe_name(path.name)
     issue = Issue(
         SEVERITY_ERROR,
         exc.message,
-        path.name,
+        name,
         exc.sheet,
         exc.row,
         exc.column,
@@ -212,7 +218,7 @@ def _record_unreadable(
         rule="unreadable_file",
     )
     group = SubmissionGroup(0, None, None, None, None)
-    plan = _Planned(path, path.name, exc.sheet, sha, None, group, [issue], REJECTED)
+    plan = _Planned(path, name, exc.sheet, sha, None, group, [issue], REJECTED)
     [outcome] = _record_batch(con, [plan], allow_partial, issue_limit)
     return outcome
 
@@ -485,7 +491,7 @@ def _record_batch(
             outcomes.append(
                 SubmissionOutcome(
                     plan.file_name,
-                    str(plan.path),
+                    readers.safe_name(str(plan.path)),
                     plan.sheet,
                     plan.sha,
                     g.institution_code,
@@ -520,7 +526,7 @@ def _record_batch(
         record = dict(
             submission_id=submission_id,
             file_name=plan.file_name,
-            file_path=str(plan.path.resolve()),
+            file_path=readers.safe_name(str(plan.path.resolve())),
             sheet=plan.sheet,
             sha256=plan.sha,
             institution_code=g.institution_code,
@@ -558,7 +564,7 @@ def _record_batch(
         outcomes.append(
             SubmissionOutcome(
                 plan.file_name,
-                str(plan.path),
+                readers.safe_name(str(plan.path)),
                 plan.sheet,
                 plan.sha,
                 g.institution_code,

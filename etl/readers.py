@@ -13,6 +13,7 @@ import hashlib
 import io
 import os
 import re
+import stat
 import tempfile
 import zipfile
 from collections.abc import Sequence
@@ -79,21 +80,79 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def safe_name(text: str) -> str:
+    """A file name (or path) as one printable line of valid UTF-8: bytes that were not UTF-8
+    (held as surrogates) and control characters such as newlines are written as escapes."""
+    if text.isprintable():
+        return text
+    out = []
+    for c in text:
+        if c.isprintable():
+            out.append(c)
+        elif 0xDC80 <= ord(c) <= 0xDCFF:  # an undecodable byte, as os.fsdecode holds it
+            out.append(f"\\x{ord(c) - 0xDC00:02x}")
+        else:
+            out.append(c.encode("unicode_escape").decode("ascii"))
+    return "".join(out)
+
+
+_NOT_REGULAR = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def not_regular(path: Path) -> str | None:
+    """What ``path`` is when it (or the file a symlink names) is not a regular file; None when it is.
+
+    Only regular files are read: a FIFO or a device (a symlink to /dev/zero) would block or
+    never end while the writer lock is held."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # reported by whoever opens it
+    if stat.S_ISREG(mode):
+        return None
+    return next((what for test, what in _NOT_REGULAR if test(mode)), "not a regular file")
+
+
 def read_submission_file(path: Path) -> RawSubmissionTable:
     """Read one submission file; raise UnreadableFile with a message a person can act on."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableFile(f"unsupported file type {suffix or '(none)'}: submissions are .csv or .xlsx files")
+    what = not_regular(path)
+    if what is not None:
+        raise UnreadableFile(f"the path is {what}, not a regular file: only regular .csv and .xlsx files are read")
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise UnreadableFile(f"cannot read the file: {exc.strerror or exc}") from exc
     if size == 0:
         raise UnreadableFile("the file is empty")
-    if suffix == ".csv":
-        return _read_csv(path)
-    return _read_xlsx(path)
+    try:
+        os.fspath(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return _read_through_alias(path, suffix)
+    return _read_csv(path) if suffix == ".csv" else _read_xlsx(path)
+
+
+def _read_through_alias(path: Path, suffix: str) -> RawSubmissionTable:
+    """Read a file whose path holds bytes that are not UTF-8 (the Arrow and workbook readers
+    take UTF-8 paths only) through a symlink with a plain name, then name the file again."""
+    name = safe_name(path.name)
+    with tempfile.TemporaryDirectory(prefix="mcred-") as tmp:
+        alias = Path(tmp) / f"submission{suffix}"
+        os.symlink(os.fsencode(path.resolve()), os.fsencode(alias))
+        raw = _read_csv(alias) if suffix == ".csv" else _read_xlsx(alias)
+    raw.path, raw.file_name = path, name
+    for issue in raw.issues:
+        issue.file = name
+    return raw
 
 
 # --- header detection ---------------------------------------------------------
@@ -319,7 +378,7 @@ def _read_csv(path: Path) -> RawSubmissionTable:
             finally:
                 os.unlink(text_path)
         header_row = header_index + 1
-        return _assemble(path, path.name, sha.result(), None, header_row, header_cells, mapping, table)
+        return _assemble(path, safe_name(path.name), sha.result(), None, header_row, header_cells, mapping, table)
 
 
 def _parse_csv(text_path: Path) -> tuple[str, int, list[str], dict[int, str], pa.Table]:
@@ -505,7 +564,7 @@ def _read_xlsx_values(path: Path, sha: str, has_formulas: Future[bool]) -> RawSu
         if body
         else pa.table({"c0": pa.array([], type=pa.string())})
     )
-    raw = _assemble(path, path.name, sha, chosen, header_index + 1, header_cells, mapping, table)
+    raw = _assemble(path, safe_name(path.name), sha, chosen, header_index + 1, header_cells, mapping, table)
     raw.issues.extend(formula_issues)
     return raw
 
@@ -569,7 +628,7 @@ def _formulas_without_results(
             SEVERITY_ERROR,
             f"cell {_col_letter(pos)}{row} holds the formula {_clip(text)!r} but no saved result: open the file in "
             "Excel (or another spreadsheet program), save it and load it again, or paste the values",
-            path.name,
+            safe_name(path.name),
             sheet_name,
             row,
             mapping[pos],
@@ -584,7 +643,7 @@ def _formulas_without_results(
             Issue(
                 SEVERITY_ERROR,
                 f"... and {len(found) - MAX_FORMULA_ISSUES} more formula cells without a saved result",
-                path.name,
+                safe_name(path.name),
                 sheet_name,
                 None,
                 None,
@@ -639,7 +698,8 @@ def find_submission_files(paths: list[Path]) -> list[Path]:
                 sorted(
                     f
                     for f in p.rglob("*")
-                    if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES and not f.name.startswith(("~$", "."))
+                    # Not only regular files: a FIFO or device named *.csv is reported, not skipped.
+                    if not f.is_dir() and f.suffix.lower() in SUPPORTED_SUFFIXES and not f.name.startswith(("~$", "."))
                 )
             )
         else:

@@ -178,10 +178,9 @@ def cmd_restore(args) -> int:
 
 
 def _safe(text: str) -> str:
-    """A file name or sheet as one printable line: control characters and undecodable bytes escaped."""
-    return "".join(
-        c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii") for c in text
-    )
+    from etl.readers import safe_name
+
+    return safe_name(text)
 
 
 def cmd_status(args) -> int:
