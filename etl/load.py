@@ -32,6 +32,10 @@ ACCEPTED, PARTIAL, REJECTED, ALREADY_LOADED = "accepted", "partial", "rejected",
 # would (its memory is that of a 1M-row file): 125 files of 8,000 rows in 4 batches of
 # 250,000 took 9.6 s where one batch takes ~6 s (load_many_files).
 BATCH_FILES = 200
+
+# Issues stored per submission and rule (and severity); the rest are counted in one stored
+# line, so a rejected file of a million bad rows adds thousands of issues, not millions.
+ISSUES_PER_RULE = 1_000
 BATCH_ROWS = 1_000_000
 
 # Columns of the offering table, in order, with the typed-table expression for each.
@@ -649,14 +653,32 @@ def _write_batch(
             if has_groups
             else ""
         )
+        # At most ISSUES_PER_RULE issues of each rule are stored per submission, the rest as one
+        # line that counts them (a rejected 1M-row file once stored 5M issues).
         con.execute(f"""
             INSERT INTO validation_issue
-            SELECT submission_id, severity, rule, file_name, sheet, "row", "column", value, expected, message
-            FROM (
+            WITH found AS (
                 SELECT submission_id, 0 AS part, severity, rule, file_name, sheet, "row", "column", value, expected,
                        message, seq
                 FROM _batch_file_issues
                 {group_issues}
+            ),
+            ranked AS (
+                SELECT *,
+                       row_number() OVER (PARTITION BY submission_id, rule, severity
+                                          ORDER BY part, "row", "column", seq) AS n,
+                       count(*) OVER (PARTITION BY submission_id, rule, severity) AS of_rule
+                FROM found
+            )
+            SELECT submission_id, severity, rule, file_name, sheet, "row", "column", value, expected, message
+            FROM (
+                SELECT * EXCLUDE (n, of_rule) FROM ranked WHERE n <= {ISSUES_PER_RULE}
+                UNION ALL
+                SELECT submission_id, 2, severity, rule, file_name, sheet, NULL, NULL, NULL, NULL,
+                       printf('... and %d more %s %ss like these, not stored (the first %d of each rule are)',
+                              of_rule - {ISSUES_PER_RULE}, rule, severity, {ISSUES_PER_RULE}),
+                       0
+                FROM ranked WHERE n = {ISSUES_PER_RULE} + 1
             ) ORDER BY submission_id, part, CASE WHEN part = 1 THEN "row" END, CASE WHEN part = 1 THEN "column" END, seq
         """)
         if any_stored and has_groups:
