@@ -297,6 +297,68 @@ def _check_text_start(path: Path) -> None:
         raise UnreadableFile("the file is not text (it contains NUL bytes): save it as CSV or .xlsx")
 
 
+def _sha256_and_nul(path: Path) -> tuple[str, int | None]:
+    """The file's SHA-256 and the offset of its first NUL byte (None when it has none), in one read."""
+    digest = hashlib.sha256()
+    nul, offset = None, 0
+    with open(path, "rb") as fh:
+        for chunk in iter(partial(fh.read, 1 << 20), b""):
+            digest.update(chunk)
+            if nul is None and (at := chunk.find(b"\x00")) >= 0:
+                nul = offset + at
+            offset += len(chunk)
+    return digest.hexdigest(), nul
+
+
+def _line_of(path: Path, offset: int) -> int:
+    """The 1-based line holding byte ``offset``."""
+    lines, done = 1, 0
+    with open(path, "rb") as fh:
+        while done < offset:
+            chunk = fh.read(min(1 << 20, offset - done))
+            if not chunk:
+                break
+            lines += chunk.count(b"\n")
+            done += len(chunk)
+    return lines
+
+
+def _refuse_nul(path: Path, nul: int | None) -> None:
+    if nul is not None:
+        raise UnreadableFile(
+            f"line {_line_of(path, nul)} holds a NUL byte (offset {nul}), which text never does: "
+            "remove it, or save the file again as CSV UTF-8"
+        )
+
+
+# A multi-byte UTF-8 sequence: in a file that is otherwise Windows-1252, a sign that it mixes both.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _refuse_mixed_encodings(path: Path) -> None:
+    """Refuse a file that is not UTF-8 but holds UTF-8 text too (rows pasted from two sources):
+    read as Windows-1252 its UTF-8 rows would be stored garbled ("café" as "cafÃ©")."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    first_bad, utf8_at, offset = None, None, 0
+    with open(path, "rb") as fh:
+        for chunk in iter(partial(fh.read, 1 << 20), b""):
+            if utf8_at is None and (m := _UTF8_SEQUENCE.search(chunk)):
+                utf8_at = offset + m.start()
+            if first_bad is None:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    first_bad = offset + exc.start
+            offset += len(chunk)
+            if first_bad is not None and utf8_at is not None:
+                break
+    if first_bad is not None and utf8_at is not None:
+        raise UnreadableFile(
+            f"the file mixes UTF-8 and Windows-1252 text: line {_line_of(path, first_bad)} is not UTF-8 "
+            f"but line {_line_of(path, utf8_at)} is: save the whole file as CSV UTF-8"
+        )
+
+
 class _NotUtf8(Exception):
     """The text is not UTF-8: read it again as Windows-1252."""
 
@@ -368,17 +430,21 @@ def _read_csv(path: Path) -> RawSubmissionTable:
     SHA-256 is computed alongside, on another thread (hashing and file reads release the GIL)."""
     _check_text_start(path)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        sha = pool.submit(sha256_of, path)
+        sha = pool.submit(_sha256_and_nul, path)
         try:
             delimiter, header_index, header_cells, mapping, table = _parse_csv(path)
         except _NotUtf8:
+            _refuse_nul(path, sha.result()[1])
+            _refuse_mixed_encodings(path)
             text_path = _transcode_to_utf8(path, "cp1252")
             try:
                 delimiter, header_index, header_cells, mapping, table = _parse_csv(text_path)
             finally:
                 os.unlink(text_path)
+        digest, nul = sha.result()
+        _refuse_nul(path, nul)
         header_row = header_index + 1
-        return _assemble(path, safe_name(path.name), sha.result(), None, header_row, header_cells, mapping, table)
+        return _assemble(path, safe_name(path.name), digest, None, header_row, header_cells, mapping, table)
 
 
 def _parse_csv(text_path: Path) -> tuple[str, int, list[str], dict[int, str], pa.Table]:
