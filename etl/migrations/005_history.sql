@@ -47,3 +47,7 @@ LEFT JOIN (
     SELECT submission_id, arg_max(event_at, event_id) AS event_at, arg_max(by_user, event_id) AS by_user
     FROM submission_event WHERE event = 'restored' GROUP BY submission_id
 ) r ON r.submission_id = s.submission_id;
+
+-- A view over `SELECT *` keeps the columns it was made with: made again over the new ones.
+CREATE OR REPLACE VIEW current_submissions AS
+SELECT * FROM submissions WHERE is_current;
