@@ -6,10 +6,12 @@ The library entry point is :func:`load_files`; ``mcred load`` is a thin wrapper.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -30,6 +32,10 @@ ACCEPTED, PARTIAL, REJECTED, ALREADY_LOADED = "accepted", "partial", "rejected",
 # would (its memory is that of a 1M-row file): 125 files of 8,000 rows in 4 batches of
 # 250,000 took 9.6 s where one batch takes ~6 s (load_many_files).
 BATCH_FILES = 200
+
+# Issues stored per submission and rule (and severity); the rest are counted in one stored
+# line, so a rejected file of a million bad rows adds thousands of issues, not millions.
+ISSUES_PER_RULE = 1_000
 BATCH_ROWS = 1_000_000
 
 # Columns of the offering table, in order, with the typed-table expression for each.
@@ -61,10 +67,13 @@ class SubmissionOutcome:
     warnings: int
     submission_id: int | None = None
     superseded: int | None = None
-    issues: list[dict] = field(default_factory=list)
+    # ALREADY_LOADED only: whether the earlier submission with these bytes is the current one
+    # (when it is not, ``mcred restore`` makes it current again).
+    is_current: bool | None = None
+    issues: list[dict[str, Any]] = field(default_factory=list)
     issues_total: int = 0
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "file": self.file,
             "path": self.path,
@@ -75,6 +84,7 @@ class SubmissionOutcome:
             "status": self.status,
             "submission_id": self.submission_id,
             "supersedes": self.superseded,
+            "is_current": self.is_current,
             "rows_accepted": self.rows_accepted,
             "rows_rejected": self.rows_rejected,
             "errors": self.errors,
@@ -92,6 +102,7 @@ def load_files(
     settings: Settings,
     *,
     allow_partial: bool = False,
+    replace: bool = False,
     issue_limit: int | None = None,
     on_outcome: Callable[[SubmissionOutcome], None] | None = None,
     on_progress: Callable[[int, int, str], None] | None = None,
@@ -100,12 +111,16 @@ def load_files(
     """Load every submission in ``paths`` (files or folders) into ``settings.db_path``.
 
     ``issue_limit`` caps the issues returned per submission (all are stored).
+    ``replace`` lets a partial submission replace a current one with twice its rows or more
+    (refused otherwise: see :data:`PARTIAL_REPLACE_SHARE`).
     ``on_outcome`` is called for each submission once it is published.
     """
     files = _resolve(paths)
     institutions = reference.read_institutions(settings.institutions_csv)
     targets = reference.read_targets(settings.targets_toml, institutions)
     deadlines = reference.read_deadlines(settings.deadlines_toml)
+    # The fiscal years the ministry collects: from the first to the last in the deadlines file.
+    periods = (min(deadlines), max(deadlines)) if deadlines else None
     outcomes: list[SubmissionOutcome] = []
     with Writer(
         settings.db_path,
@@ -125,7 +140,9 @@ def load_files(
         def flush(final: bool = False) -> None:
             nonlocal batch, batch_rows
             if batch:
-                pending.extend(_load_batch(writer.con, batch, institutions, allow_partial, issue_limit))
+                pending.extend(
+                    _load_batch(writer.con, batch, institutions, allow_partial, replace, issue_limit, periods)
+                )
                 batch, batch_rows = [], 0
             if pending:
                 # Published before reported: a line printed is a submission that is live.
@@ -140,7 +157,7 @@ def load_files(
 
         for n, path in enumerate(files, start=1):
             if on_progress:
-                on_progress(n, len(files), path.name)
+                on_progress(n, len(files), readers.safe_name(path.name))
             try:
                 raw = readers.read_submission_file(path)
             except UnreadableFile as exc:
@@ -156,6 +173,12 @@ def load_files(
     return outcomes
 
 
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    assert row is not None  # an aggregate or nextval always has one row
+    return int(row[0])
+
+
 def ensure_warehouse(settings: Settings) -> None:
     """Create (or migrate) the warehouse with its reference data and no submissions."""
     load_files([], settings)
@@ -165,27 +188,32 @@ def _resolve(paths: Iterable[str | Path]) -> list[Path]:
     given = [Path(p) for p in paths]
     for p in given:
         if not p.exists():
-            raise LoadError(f"cannot read {p}: no such file or folder")
-        if p.is_file():
+            raise LoadError(f"cannot read {readers.safe_name(str(p))}: no such file or folder")
+        if p.is_file():  # a regular file (or a symlink to one): others are rejected when read
             try:
                 with open(p, "rb"):
                     pass
             except OSError as exc:
-                raise LoadError(f"cannot read {p}: {exc.strerror}") from exc
+                raise LoadError(f"cannot read {readers.safe_name(str(p))}: {exc.strerror}") from exc
     files = readers.find_submission_files(given)
     if given and not files:
         raise LoadError(f"no .csv or .xlsx files found in {', '.join(map(str, given))}")
     return files
 
 
+_EMPTY_SHA = hashlib.sha256(b"").hexdigest()
+
+
 def _record_unreadable(
-    con, path: Path, exc: UnreadableFile, allow_partial: bool, issue_limit: int | None
+    con: duckdb.DuckDBPyConnection, path: Path, exc: UnreadableFile, allow_partial: bool, issue_limit: int | None
 ) -> SubmissionOutcome:
-    sha = readers.sha256_of(path)
+    # A FIFO or device is never read (it could block or never end): it has the empty digest.
+    sha = readers.sha256_of(path) if readers.not_regular(path) is None and path.is_file() else _EMPTY_SHA
+    name = readers.safe_name(path.name)
     issue = Issue(
         SEVERITY_ERROR,
         exc.message,
-        path.name,
+        name,
         exc.sheet,
         exc.row,
         exc.column,
@@ -194,7 +222,7 @@ def _record_unreadable(
         rule="unreadable_file",
     )
     group = SubmissionGroup(0, None, None, None, None)
-    plan = _Planned(path, path.name, exc.sheet, sha, None, group, [issue], REJECTED)
+    plan = _Planned(path, name, exc.sheet, sha, None, group, [issue], REJECTED)
     [outcome] = _record_batch(con, [plan], allow_partial, issue_limit)
     return outcome
 
@@ -202,18 +230,20 @@ def _record_unreadable(
 def _load_batch(
     con: duckdb.DuckDBPyConnection,
     raws: list[readers.RawSubmissionTable],
-    institutions,
+    institutions: list[spec.Institution],
     allow_partial: bool,
+    replace: bool,
     issue_limit: int | None,
+    periods: tuple[str, str] | None = None,
 ) -> list[SubmissionOutcome]:
     """Validate a batch of files in one pass, then record all its submissions together."""
     try:
-        plans = []
-        validated_files = validate_batch(con, raws, institutions)
+        plans: list[_Planned] = []
+        validated_files = validate_batch(con, raws, institutions, periods)
         for validated in validated_files:
             groups = validated.groups or [SubmissionGroup(0, None, None, None, None)]
             plans.extend(_record_group(validated, g, allow_partial) for g in groups)
-        return _record_batch(con, plans, allow_partial, issue_limit)
+        return _record_batch(con, plans, allow_partial, issue_limit, replace=replace)
     finally:
         release(con)
 
@@ -348,7 +378,7 @@ _ISSUE_COLUMNS = (
 _ISSUE_TYPES = (pa.int32(), *[pa.string()] * 4, pa.int32(), *[pa.string()] * 4)
 
 
-def _stored_matches(con, plans: list[_Planned]) -> list[_Known]:
+def _stored_matches(con: duckdb.DuckDBPyConnection, plans: list[_Planned]) -> list[_Known]:
     shas = sorted({p.sha for p in plans})
     rows = con.execute(
         """
@@ -358,29 +388,77 @@ def _stored_matches(con, plans: list[_Planned]) -> list[_Known]:
     """,
         [shas],
     ).fetchall()
-    return [_Known(*r[:8], counts=tuple(r[8:])) for r in rows]
+    return [
+        _Known(sid, sha, inst, period, name, inst_given, period_given, status, counts=(ra, rr, e, w))
+        for sid, sha, inst, period, name, inst_given, period_given, status, ra, rr, e, w in rows
+    ]
 
 
-def _current(con, plans: list[_Planned]) -> dict[tuple[str, str], int]:
-    """(institution, period) -> its current accepted submission, for the pairs of the batch."""
+def _current(con: duckdb.DuckDBPyConnection, plans: list[_Planned]) -> dict[tuple[str, str], tuple[int, int]]:
+    """(institution, period) -> its current submission and its rows accepted, for the batch's pairs."""
     pairs = sorted(
-        {(p.group.institution_code, p.group.reporting_period) for p in plans if p.status in (ACCEPTED, PARTIAL)}
+        {
+            (p.group.institution_code, p.group.reporting_period)
+            for p in plans
+            if p.group.institution_code is not None and p.group.reporting_period is not None
+        }
     )
     if not pairs:
         return {}
     rows = con.execute(
         """
-        SELECT institution_code, reporting_period, max(submission_id) FROM submission
+        SELECT institution_code, reporting_period, max(submission_id), arg_max(rows_accepted, submission_id)
+        FROM submission
         WHERE status IN ('accepted', 'partial') AND superseded_by IS NULL
           AND institution_code || '|' || reporting_period IN (SELECT unnest(?))
         GROUP BY ALL
     """,
         [[f"{i}|{p}" for i, p in pairs]],
     ).fetchall()
-    return {(i, p): sid for i, p, sid in rows}
+    return {(i, p): (sid, n) for i, p, sid, n in rows}
 
 
-def _record_batch(con, plans: list[_Planned], allow_partial: bool, issue_limit: int | None) -> list[SubmissionOutcome]:
+# A partial submission that would leave fewer than this share of the current submission's rows
+# is refused unless --replace is given (86 invalid rows of 87 once replaced 70 offerings by 1).
+PARTIAL_REPLACE_SHARE = 0.5
+
+
+def _refuse_small_partial(plan: _Planned, current: tuple[int, int] | None, replace: bool) -> None:
+    """Turn a partial submission into a rejected one when it would replace a far larger current one."""
+    g = plan.group
+    if plan.status != PARTIAL or replace or current is None:
+        return
+    current_id, current_rows = current
+    rows = g.rows_total - g.rows_with_errors
+    if rows >= current_rows * PARTIAL_REPLACE_SHARE:
+        return
+    plan.status = REJECTED
+    plan.file_issues = [
+        *plan.file_issues,
+        Issue(
+            SEVERITY_ERROR,
+            f"this partial submission keeps {rows:,} valid rows and would replace submission {current_id} "
+            f"with {current_rows:,}: fewer than half its rows, so it is refused; load it with --replace "
+            "to replace it anyway",
+            plan.file_name,
+            plan.sheet,
+            None,
+            None,
+            None,
+            f"at least {current_rows * PARTIAL_REPLACE_SHARE:,.0f} valid rows, or --replace",
+            rule="partial_replace",
+        ),
+    ]
+
+
+def _record_batch(
+    con: duckdb.DuckDBPyConnection,
+    plans: list[_Planned],
+    allow_partial: bool,
+    issue_limit: int | None,
+    *,
+    replace: bool = False,
+) -> list[SubmissionOutcome]:
     """Record the batch's submissions, in order, as one sequence of whole submissions.
 
     Each submission is decided by the rules that recording them one at a time would
@@ -394,9 +472,9 @@ def _record_batch(con, plans: list[_Planned], allow_partial: bool, issue_limit: 
     known = _stored_matches(con, plans)
     current = _current(con, plans)
     first_id = None  # taken from the sequence once a submission is to be recorded
-    records: list[dict] = []
+    records: list[dict[str, Any]] = []
     supersede: list[tuple[int, int, datetime]] = []  # (stored submission, superseded by, at)
-    by_id: dict[int, dict] = {}
+    by_id: dict[int, dict[str, Any]] = {}
     outcomes: list[SubmissionOutcome] = []
     for plan in plans:
         g = plan.group
@@ -407,10 +485,17 @@ def _record_batch(con, plans: list[_Planned], allow_partial: bool, issue_limit: 
             # Rejected bytes may be loaded again with --allow-partial to keep their valid rows.
             previous = None if (k.status == REJECTED and allow_partial) else k
         if previous is not None:
+            pair = (g.institution_code, g.reporting_period)
+            is_current = (
+                previous.status in (ACCEPTED, PARTIAL)
+                and pair[0] is not None
+                and pair[1] is not None
+                and current.get((pair[0], pair[1]), (None, 0))[0] == previous.submission_id
+            )
             outcomes.append(
                 SubmissionOutcome(
                     plan.file_name,
-                    str(plan.path),
+                    readers.safe_name(str(plan.path)),
                     plan.sheet,
                     plan.sha,
                     g.institution_code,
@@ -418,11 +503,14 @@ def _record_batch(con, plans: list[_Planned], allow_partial: bool, issue_limit: 
                     ALREADY_LOADED,
                     *previous.counts,
                     submission_id=previous.submission_id,
+                    is_current=is_current,
                 )
             )
             continue
+        if g.institution_code is not None and g.reporting_period is not None:
+            _refuse_small_partial(plan, current.get((g.institution_code, g.reporting_period)), replace)
         if first_id is None:
-            first_id = con.execute("SELECT nextval('submission_id_seq')").fetchone()[0]
+            first_id = _scalar(con, "SELECT nextval('submission_id_seq')")
         submission_id = first_id + len(records)
         errors = g.errors + sum(i.severity == SEVERITY_ERROR for i in plan.file_issues)
         warnings = g.warnings + sum(i.severity == SEVERITY_WARNING for i in plan.file_issues)
@@ -431,17 +519,18 @@ def _record_batch(con, plans: list[_Planned], allow_partial: bool, issue_limit: 
         now = datetime.now(timezone.utc)
         superseded = None
         if plan.status in (ACCEPTED, PARTIAL):
-            pair = (g.institution_code, g.reporting_period)
-            superseded = current.get(pair)
+            assert g.institution_code is not None and g.reporting_period is not None
+            key = (g.institution_code, g.reporting_period)
+            superseded = current[key][0] if key in current else None
             if superseded in by_id:  # recorded earlier in this batch
                 by_id[superseded].update(superseded_by=submission_id, superseded_at=now)
             elif superseded is not None:
                 supersede.append((superseded, submission_id, now))
-            current[pair] = submission_id
+            current[key] = (submission_id, rows_accepted)
         record = dict(
             submission_id=submission_id,
             file_name=plan.file_name,
-            file_path=str(plan.path.resolve()),
+            file_path=readers.safe_name(str(plan.path.resolve())),
             sheet=plan.sheet,
             sha256=plan.sha,
             institution_code=g.institution_code,
@@ -479,7 +568,7 @@ def _record_batch(con, plans: list[_Planned], allow_partial: bool, issue_limit: 
         outcomes.append(
             SubmissionOutcome(
                 plan.file_name,
-                str(plan.path),
+                readers.safe_name(str(plan.path)),
                 plan.sheet,
                 plan.sha,
                 g.institution_code,
@@ -500,7 +589,9 @@ def _record_batch(con, plans: list[_Planned], allow_partial: bool, issue_limit: 
     return outcomes
 
 
-def _write_batch(con, records: list[dict], supersede: list[tuple[int, int, datetime]]) -> None:
+def _write_batch(
+    con: duckdb.DuckDBPyConnection, records: list[dict[str, Any]], supersede: list[tuple[int, int, datetime]]
+) -> None:
     """Every table's rows of the batch, one statement each, in one transaction."""
     ids = [r["submission_id"] for r in records]
     # The sequence stays where one nextval per submission would have left it.
@@ -562,14 +653,32 @@ def _write_batch(con, records: list[dict], supersede: list[tuple[int, int, datet
             if has_groups
             else ""
         )
+        # At most ISSUES_PER_RULE issues of each rule are stored per submission, the rest as one
+        # line that counts them (a rejected 1M-row file once stored 5M issues).
         con.execute(f"""
             INSERT INTO validation_issue
-            SELECT submission_id, severity, rule, file_name, sheet, "row", "column", value, expected, message
-            FROM (
+            WITH found AS (
                 SELECT submission_id, 0 AS part, severity, rule, file_name, sheet, "row", "column", value, expected,
                        message, seq
                 FROM _batch_file_issues
                 {group_issues}
+            ),
+            ranked AS (
+                SELECT *,
+                       row_number() OVER (PARTITION BY submission_id, rule, severity
+                                          ORDER BY part, "row", "column", seq) AS n,
+                       count(*) OVER (PARTITION BY submission_id, rule, severity) AS of_rule
+                FROM found
+            )
+            SELECT submission_id, severity, rule, file_name, sheet, "row", "column", value, expected, message
+            FROM (
+                SELECT * EXCLUDE (n, of_rule) FROM ranked WHERE n <= {ISSUES_PER_RULE}
+                UNION ALL
+                SELECT submission_id, 2, severity, rule, file_name, sheet, NULL, NULL, NULL, NULL,
+                       printf('... and %d more %s %ss like these, not stored (the first %d of each rule are)',
+                              of_rule - {ISSUES_PER_RULE}, rule, severity, {ISSUES_PER_RULE}),
+                       0
+                FROM ranked WHERE n = {ISSUES_PER_RULE} + 1
             ) ORDER BY submission_id, part, CASE WHEN part = 1 THEN "row" END, CASE WHEN part = 1 THEN "column" END, seq
         """)
         if any_stored and has_groups:
@@ -604,15 +713,18 @@ def _write_batch(con, records: list[dict], supersede: list[tuple[int, int, datet
                 con.unregister(name)
 
 
-def _attach_issues(con, outcomes: list[SubmissionOutcome], limit: int | None) -> None:
+def _attach_issues(con: duckdb.DuckDBPyConnection, outcomes: list[SubmissionOutcome], limit: int | None) -> None:
     """Each recorded submission's issues (at most ``limit`` each), in one query for the batch."""
     if limit == 0 or not outcomes:  # mcred load --json reads them after the load
         return
     if limit is None:
         for outcome in outcomes:
-            outcome.issues = fetch_issues(con, outcome.submission_id)
+            if outcome.submission_id is not None:
+                outcome.issues = fetch_issues(con, outcome.submission_id)
         return
-    by_id = {o.submission_id: o for o in outcomes}
+    by_id = {o.submission_id: o for o in outcomes if o.submission_id is not None}
+    if not by_id:
+        return
     rows = con.execute(
         f"""
         SELECT submission_id, {", ".join(f'"{name}"' for name in ISSUE_FIELDS)} FROM (
@@ -636,7 +748,7 @@ _ISSUES_SQL = f"""
 """
 
 
-def fetch_issues(con, submission_id: int, limit: int | None = None) -> list[dict]:
+def fetch_issues(con: duckdb.DuckDBPyConnection, submission_id: int, limit: int | None = None) -> list[dict[str, Any]]:
     if limit == 0:  # mcred load --json reads them after the load: no query per submission
         return []
     if limit is None:
@@ -646,7 +758,7 @@ def fetch_issues(con, submission_id: int, limit: int | None = None) -> list[dict
     ]
 
 
-def iter_issues(con, submission_id: int, batch: int = 10_000) -> Iterator[dict]:
+def iter_issues(con: duckdb.DuckDBPyConnection, submission_id: int, batch: int = 10_000) -> Iterator[dict[str, Any]]:
     """A submission's issues, errors first, a batch at a time (a file can have millions)."""
     cursor = con.execute(_ISSUES_SQL, [submission_id])
     while rows := cursor.fetchmany(batch):

@@ -13,11 +13,15 @@ import hashlib
 import io
 import os
 import re
+import stat
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -76,21 +80,79 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def safe_name(text: str) -> str:
+    """A file name (or path) as one printable line of valid UTF-8: bytes that were not UTF-8
+    (held as surrogates) and control characters such as newlines are written as escapes."""
+    if text.isprintable():
+        return text
+    out = []
+    for c in text:
+        if c.isprintable():
+            out.append(c)
+        elif 0xDC80 <= ord(c) <= 0xDCFF:  # an undecodable byte, as os.fsdecode holds it
+            out.append(f"\\x{ord(c) - 0xDC00:02x}")
+        else:
+            out.append(c.encode("unicode_escape").decode("ascii"))
+    return "".join(out)
+
+
+_NOT_REGULAR = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def not_regular(path: Path) -> str | None:
+    """What ``path`` is when it (or the file a symlink names) is not a regular file; None when it is.
+
+    Only regular files are read: a FIFO or a device (a symlink to /dev/zero) would block or
+    never end while the writer lock is held."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # reported by whoever opens it
+    if stat.S_ISREG(mode):
+        return None
+    return next((what for test, what in _NOT_REGULAR if test(mode)), "not a regular file")
+
+
 def read_submission_file(path: Path) -> RawSubmissionTable:
     """Read one submission file; raise UnreadableFile with a message a person can act on."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableFile(f"unsupported file type {suffix or '(none)'}: submissions are .csv or .xlsx files")
+    what = not_regular(path)
+    if what is not None:
+        raise UnreadableFile(f"the path is {what}, not a regular file: only regular .csv and .xlsx files are read")
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise UnreadableFile(f"cannot read the file: {exc.strerror or exc}") from exc
     if size == 0:
         raise UnreadableFile("the file is empty")
-    if suffix == ".csv":
-        return _read_csv(path)
-    return _read_xlsx(path)
+    try:
+        os.fspath(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return _read_through_alias(path, suffix)
+    return _read_csv(path) if suffix == ".csv" else _read_xlsx(path)
+
+
+def _read_through_alias(path: Path, suffix: str) -> RawSubmissionTable:
+    """Read a file whose path holds bytes that are not UTF-8 (the Arrow and workbook readers
+    take UTF-8 paths only) through a symlink with a plain name, then name the file again."""
+    name = safe_name(path.name)
+    with tempfile.TemporaryDirectory(prefix="mcred-") as tmp:
+        alias = Path(tmp) / f"submission{suffix}"
+        os.symlink(os.fsencode(path.resolve()), os.fsencode(alias))
+        raw = _read_csv(alias) if suffix == ".csv" else _read_xlsx(alias)
+    raw.path, raw.file_name = path, name
+    for issue in raw.issues:
+        issue.file = name
+    return raw
 
 
 # --- header detection ---------------------------------------------------------
@@ -104,7 +166,7 @@ class _Header:
     issues: list[Issue]
 
 
-def _match_header_row(cells: list[object]) -> dict[int, str]:
+def _match_header_row(cells: Sequence[object]) -> dict[int, str]:
     """Cell position -> canonical column. When a column is named exactly by one cell and
     by an alias in another (an export's institution_name beside institution_code), the
     exact name wins and the other cell is left unknown (a warning), not a duplicate."""
@@ -130,7 +192,7 @@ def _header_issues(
     file_name: str,
     sheet: str | None,
     row_number: int,
-    cells: list,
+    cells: list[Any],
     mapping: dict[int, str],
     column_has_data: dict[int, bool],
 ) -> list[Issue]:
@@ -235,6 +297,68 @@ def _check_text_start(path: Path) -> None:
         raise UnreadableFile("the file is not text (it contains NUL bytes): save it as CSV or .xlsx")
 
 
+def _sha256_and_nul(path: Path) -> tuple[str, int | None]:
+    """The file's SHA-256 and the offset of its first NUL byte (None when it has none), in one read."""
+    digest = hashlib.sha256()
+    nul, offset = None, 0
+    with open(path, "rb") as fh:
+        for chunk in iter(partial(fh.read, 1 << 20), b""):
+            digest.update(chunk)
+            if nul is None and (at := chunk.find(b"\x00")) >= 0:
+                nul = offset + at
+            offset += len(chunk)
+    return digest.hexdigest(), nul
+
+
+def _line_of(path: Path, offset: int) -> int:
+    """The 1-based line holding byte ``offset``."""
+    lines, done = 1, 0
+    with open(path, "rb") as fh:
+        while done < offset:
+            chunk = fh.read(min(1 << 20, offset - done))
+            if not chunk:
+                break
+            lines += chunk.count(b"\n")
+            done += len(chunk)
+    return lines
+
+
+def _refuse_nul(path: Path, nul: int | None) -> None:
+    if nul is not None:
+        raise UnreadableFile(
+            f"line {_line_of(path, nul)} holds a NUL byte (offset {nul}), which text never does: "
+            "remove it, or save the file again as CSV UTF-8"
+        )
+
+
+# A multi-byte UTF-8 sequence: in a file that is otherwise Windows-1252, a sign that it mixes both.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _refuse_mixed_encodings(path: Path) -> None:
+    """Refuse a file that is not UTF-8 but holds UTF-8 text too (rows pasted from two sources):
+    read as Windows-1252 its UTF-8 rows would be stored garbled ("café" as "cafÃ©")."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    first_bad, utf8_at, offset = None, None, 0
+    with open(path, "rb") as fh:
+        for chunk in iter(partial(fh.read, 1 << 20), b""):
+            if utf8_at is None and (m := _UTF8_SEQUENCE.search(chunk)):
+                utf8_at = offset + m.start()
+            if first_bad is None:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    first_bad = offset + exc.start
+            offset += len(chunk)
+            if first_bad is not None and utf8_at is not None:
+                break
+    if first_bad is not None and utf8_at is not None:
+        raise UnreadableFile(
+            f"the file mixes UTF-8 and Windows-1252 text: line {_line_of(path, first_bad)} is not UTF-8 "
+            f"but line {_line_of(path, utf8_at)} is: save the whole file as CSV UTF-8"
+        )
+
+
 class _NotUtf8(Exception):
     """The text is not UTF-8: read it again as Windows-1252."""
 
@@ -306,17 +430,21 @@ def _read_csv(path: Path) -> RawSubmissionTable:
     SHA-256 is computed alongside, on another thread (hashing and file reads release the GIL)."""
     _check_text_start(path)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        sha = pool.submit(sha256_of, path)
+        sha = pool.submit(_sha256_and_nul, path)
         try:
             delimiter, header_index, header_cells, mapping, table = _parse_csv(path)
         except _NotUtf8:
+            _refuse_nul(path, sha.result()[1])
+            _refuse_mixed_encodings(path)
             text_path = _transcode_to_utf8(path, "cp1252")
             try:
                 delimiter, header_index, header_cells, mapping, table = _parse_csv(text_path)
             finally:
                 os.unlink(text_path)
+        digest, nul = sha.result()
+        _refuse_nul(path, nul)
         header_row = header_index + 1
-        return _assemble(path, path.name, sha.result(), None, header_row, header_cells, mapping, table)
+        return _assemble(path, safe_name(path.name), digest, None, header_row, header_cells, mapping, table)
 
 
 def _parse_csv(text_path: Path) -> tuple[str, int, list[str], dict[int, str], pa.Table]:
@@ -333,9 +461,9 @@ def _parse_csv(text_path: Path) -> tuple[str, int, list[str], dict[int, str], pa
 def _parse_csv_fast(text_path: Path, delimiter: str, header_index: int, width: int) -> pa.Table | None:
     """pyarrow's multi-threaded parser; None when some row has the wrong number of fields."""
     names = [f"c{i}" for i in range(width)]
-    ragged = []
+    ragged: list[Any] = []
 
-    def on_invalid(row):
+    def on_invalid(row: Any) -> str:
         ragged.append(row)
         return "skip"
 
@@ -437,7 +565,7 @@ def _sheet_columns(batch: pa.RecordBatch, positions: list[int]) -> list[pa.Array
     return columns
 
 
-def _read_xlsx_values(path: Path, sha: str, has_formulas: Future) -> RawSubmissionTable:
+def _read_xlsx_values(path: Path, sha: str, has_formulas: Future[bool]) -> RawSubmissionTable:
     import fastexcel  # imported here: only .xlsx loads pay for it
 
     try:
@@ -456,13 +584,18 @@ def _read_xlsx_values(path: Path, sha: str, has_formulas: Future) -> RawSubmissi
         # Every cell as text, from row 1 (header_row=None with skip_rows=0 keeps leading
         # empty rows), so that positions are the row and column numbers a person sees.
         positions: list[int] = []
+
+        def keep_column(info: Any) -> bool:
+            positions.append(info.absolute_index)  # the sheet's own column numbers, gaps kept
+            return True
+
         batch = workbook.load_sheet(
             chosen,
             header_row=None,
             skip_rows=0,
             dtypes="string",
             eager=True,
-            use_columns=lambda info: positions.append(info.absolute_index) or True,
+            use_columns=keep_column,
         )
         columns = _sheet_columns(batch, positions)
     except Exception as exc:
@@ -473,7 +606,7 @@ def _read_xlsx_values(path: Path, sha: str, has_formulas: Future) -> RawSubmissi
     height = len(columns[0]) if columns else 0
     head = [col.slice(0, HEADER_SEARCH_ROWS).to_pylist() for col in columns]
     header_index = None
-    header_cells: list = []
+    header_cells: list[Any] = []
     mapping: dict[int, str] = {}
     for index in range(min(HEADER_SEARCH_ROWS, height)):
         cells = [col[index] for col in head]
@@ -497,7 +630,7 @@ def _read_xlsx_values(path: Path, sha: str, has_formulas: Future) -> RawSubmissi
         if body
         else pa.table({"c0": pa.array([], type=pa.string())})
     )
-    raw = _assemble(path, path.name, sha, chosen, header_index + 1, header_cells, mapping, table)
+    raw = _assemble(path, safe_name(path.name), sha, chosen, header_index + 1, header_cells, mapping, table)
     raw.issues.extend(formula_issues)
     return raw
 
@@ -514,7 +647,7 @@ def _workbook_has_formulas(path: Path) -> bool:
                 continue
             tail = b""
             with archive.open(member) as fh:
-                for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                for chunk in iter(partial(fh.read, 1 << 20), b""):
                     text = tail + chunk
                     # The regex only where a tag could start: a plain substring search is
                     # many times faster than the regex over every '<' of a big sheet.
@@ -532,7 +665,7 @@ def _formula_text(value: object) -> str | None:
 
 
 def _formulas_without_results(
-    path: Path, sheet_name: str, header_index: int, filled: list, mapping: dict[int, str]
+    path: Path, sheet_name: str, header_index: int, filled: list[Any], mapping: dict[int, str]
 ) -> list[Issue]:
     """Formula cells of loaded columns that have no saved result (files written by programs
     that do not calculate, e.g. openpyxl): read as empty they would silently lose a value."""
@@ -561,7 +694,7 @@ def _formulas_without_results(
             SEVERITY_ERROR,
             f"cell {_col_letter(pos)}{row} holds the formula {_clip(text)!r} but no saved result: open the file in "
             "Excel (or another spreadsheet program), save it and load it again, or paste the values",
-            path.name,
+            safe_name(path.name),
             sheet_name,
             row,
             mapping[pos],
@@ -576,7 +709,7 @@ def _formulas_without_results(
             Issue(
                 SEVERITY_ERROR,
                 f"... and {len(found) - MAX_FORMULA_ISSUES} more formula cells without a saved result",
-                path.name,
+                safe_name(path.name),
                 sheet_name,
                 None,
                 None,
@@ -597,7 +730,7 @@ def _assemble(
     sha: str,
     sheet: str | None,
     header_row: int,
-    header_cells: list,
+    header_cells: list[Any],
     mapping: dict[int, str],
     table: pa.Table,
 ) -> RawSubmissionTable:
@@ -631,7 +764,8 @@ def find_submission_files(paths: list[Path]) -> list[Path]:
                 sorted(
                     f
                     for f in p.rglob("*")
-                    if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES and not f.name.startswith(("~$", "."))
+                    # Not only regular files: a FIFO or device named *.csv is reported, not skipped.
+                    if not f.is_dir() and f.suffix.lower() in SUPPORTED_SUFFIXES and not f.name.startswith(("~$", "."))
                 )
             )
         else:

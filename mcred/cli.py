@@ -84,6 +84,7 @@ def cmd_load(args) -> int:
         args.paths,
         settings,
         allow_partial=args.allow_partial,
+        replace=args.replace,
         issue_limit=0 if json_out else max(args.show_issues, 0) * 4 + 1,
         on_outcome=on_outcome,
         on_progress=on_progress,
@@ -129,7 +130,57 @@ def _outcome_line(o) -> str:
     )
     if o.superseded:
         text += f" (supersedes submission {o.superseded})"
+    if o.status == "already_loaded" and o.is_current is False and o.submission_id is not None:
+        text += f" (as submission {o.submission_id}, not current: make it current with mcred restore {o.submission_id})"
     return text
+
+
+def cmd_history(args) -> int:
+    from etl.history import submission_history
+
+    rows = submission_history(_settings(args), args.institution, args.period)
+    if args.json:
+        json.dump({"institution_code": args.institution.strip().upper(), "submissions": rows}, sys.stdout, default=str)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    if not rows:
+        print(f"no submissions for {args.institution} {args.period}")
+        return EXIT_OK
+    print(f"{'id':>6} {'status':<9} {'rows':>8} {'errors':>7} {'warnings':>8} {'loaded at':<20} {'current':<8} file")
+    for r in rows:
+        if r["is_current"]:
+            mark = "current" + (" (restored)" if r["restored_at"] else "")
+        elif r["superseded_by"] is not None:
+            mark = f"superseded by {r['superseded_by']}"
+        else:
+            mark = "-"
+        sheet = f" [{_safe(r['sheet'])}]" if r["sheet"] else ""
+        print(
+            f"{r['submission_id']:>6} {r['status']:<9} {r['rows_accepted']:>8,} {r['errors']:>7,} "
+            f"{r['warnings']:>8,} {r['loaded_at']:%Y-%m-%d %H:%M:%S} {mark:<8} {_safe(r['file_name'])}{sheet} "
+            f"sha256 {r['sha256'][:12]}"
+        )
+    return EXIT_OK
+
+
+def cmd_restore(args) -> int:
+    from etl.history import restore_submission
+
+    done = restore_submission(
+        _settings(args), args.submission_id, on_wait=lambda msg: print(f"mcred: {msg}", file=sys.stderr)
+    )
+    replaced = f" (replaces submission {done['replaced']})" if done["replaced"] is not None else ""
+    print(
+        f"RESTORED submission {done['submission_id']} is current for "
+        f"{done['institution_code']} {done['reporting_period']}{replaced}"
+    )
+    return EXIT_OK
+
+
+def _safe(text: str) -> str:
+    from etl.readers import safe_name
+
+    return safe_name(text)
 
 
 def cmd_status(args) -> int:
@@ -356,6 +407,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="accept a submission's valid rows and reject only the rows with errors",
     )
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="let a partial submission replace a current one that has more than twice its rows",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of lines")
     p.add_argument("--show-issues", type=int, default=5, metavar="N", help="errors to print per submission (default 5)")
     p.set_defaults(func=cmd_load)
@@ -364,6 +420,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--issues", type=int, metavar="SUBMISSION_ID", help="list one submission's validation issues")
     p.set_defaults(func=cmd_status)
+
+    p = command("history", "every submission of an institution for a period: status, rows, current or not")
+    p.add_argument("institution", metavar="INSTITUTION")
+    p.add_argument("period", metavar="PERIOD", help="a fiscal year, 2024/25")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_history)
+
+    p = command("restore", "make an earlier accepted or partial submission current again (recorded in the history)")
+    p.add_argument("submission_id", type=int, metavar="SUBMISSION_ID")
+    p.set_defaults(func=cmd_restore)
 
     p = command("template", "write an empty submission template (.xlsx with dropdowns and column notes, or .csv)")
     p.add_argument("--out", required=True, metavar="FILE")
@@ -417,6 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    from etl.history import HistoryError
     from etl.load import LoadError
     from etl.reference import ReferenceDataError
     from etl.warehouse import WarehouseError
@@ -424,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.func(args)
-    except (UsageError, CommandError, LoadError, WarehouseError, ReferenceDataError) as exc:
+    except (UsageError, CommandError, LoadError, HistoryError, WarehouseError, ReferenceDataError) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
         print("mcred: interrupted; the database is as it was before the interrupted submission", file=sys.stderr)

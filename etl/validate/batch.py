@@ -35,7 +35,7 @@ from etl.readers import ROW_COLUMN, RawSubmissionTable
 from etl.spec import COLUMNS, SEVERITY_ERROR, SEVERITY_WARNING, Column, Issue
 from etl.sql import identifier, literal
 from etl.validate.checks import Facts, checks_for, display_sql
-from etl.validate.matching import MAPPED_KINDS, Mapper, parse_period
+from etl.validate.matching import MAPPED_KINDS, Mapper
 from etl.validate.typed import arrow_typed, typed_sql
 
 
@@ -77,7 +77,10 @@ class ValidatedFile:
 
 
 def validate_batch(
-    con: duckdb.DuckDBPyConnection, raws: list[RawSubmissionTable], institutions: list[spec.Institution]
+    con: duckdb.DuckDBPyConnection,
+    raws: list[RawSubmissionTable],
+    institutions: list[spec.Institution],
+    periods: tuple[str, str] | None = None,
 ) -> list[ValidatedFile]:
     """Validate several files in one pass (each SQL statement has a fixed cost that
     small files would otherwise pay one by one). Rows carry ``_file``, their index in
@@ -85,7 +88,7 @@ def validate_batch(
     and ``issues`` on ``con`` until :func:`release`."""
     present_in = {c: [n for n, r in enumerate(raws) if c in r.columns] for c in spec.COLUMN_NAMES}
     present = {c for c, files in present_in.items() if files}
-    prepared, groups, sql_typed, facts = _prepare(_concat(raws), Mapper(institutions), present)
+    prepared, groups, sql_typed, facts = _prepare(_concat(raws), Mapper(institutions, periods), present)
     for raw in raws:  # the rows now live in ``prepared``: let the reader's references go
         raw.table = raw.table.schema.empty_table()
     con.register("prepared", prepared)
@@ -245,6 +248,7 @@ def _prepare(
         )
     names, arrays = ["_row", "_file"], [row_numbers, files]
     facts = Facts()
+    facts.periods = mapper.periods
     for c, values in cleaned.items():
         names.append("raw_" + c)
         arrays.append(values)
@@ -312,7 +316,7 @@ def _assign_submissions(
     valid_periods: dict[int, set[str]] = {}
     for f, inst_raw, period_raw in combos:
         inst = mapper.match_institution(inst_raw) if inst_raw is not None else None
-        period = parse_period(period_raw) if period_raw is not None else None
+        period = mapper.parse_period(period_raw) if period_raw is not None else None
         resolved.append((f, inst_raw, period_raw, inst, period))
         if inst is not None:
             valid_insts.setdefault(f, set()).add(inst)

@@ -39,6 +39,7 @@ class Facts:
         ] = {}  # number column -> (min, max) of its typed values
         self.max_bytes: dict[str, int] = {}  # column -> longest cell in bytes (>= its characters)
         self.problems: set[str] | None = None  # partner cells' problems, when known
+        self.periods: tuple[str, str] | None = None  # the fiscal years collected (first, last)
 
     def missing(self, c: str) -> bool:
         return self.nulls.get(c, 1) > 0
@@ -72,7 +73,7 @@ class Check:
     value: str | None = None  # SQL expression for the value shown; default raw_<column>
 
 
-def _code_check(col: spec.Column, shown: str) -> tuple[str, str] | None:
+def _code_check(col: spec.Column, shown: str, periods: tuple[str, str] | None = None) -> tuple[str, str] | None:
     """(rule, message SQL) of a coded column whose value did not match; None for partner lists,
     whose problems come with their own wording (see PARTNER_CHECKS)."""
     if col.kind == spec.INSTITUTION:
@@ -81,7 +82,11 @@ def _code_check(col: spec.Column, shown: str) -> tuple[str, str] | None:
             f"{shown} || ' is not a known institution code or name (see the institutions reference)'",
         )
     if col.kind == spec.PERIOD:
-        return "invalid_period", f"{shown} || ' is not a fiscal year: write it as 2024/25 (two consecutive years)'"
+        collected = f", one the ministry collects: {periods[0]} to {periods[1]}" if periods else ""
+        return (
+            "invalid_period",
+            f"{shown} || ' is not a fiscal year{collected}: write it as 2024/25 (two consecutive years)'",
+        )
     if col.kind == spec.BOOLEAN:
         return "invalid_boolean", f"{shown} || ' is not a yes/no value for {col.name} (expected {col.accepted})'"
     if col.kind == spec.CODES:
@@ -120,7 +125,7 @@ def _column_checks(col: spec.Column, present_in: dict[str, list[int]] | None, fa
             )
         )
     if col.kind in MAPPED_KINDS:
-        code = _code_check(col, shown)
+        code = _code_check(col, shown, facts.periods)
         if code and facts.invalid(c):
             out.append(Check(code[0], SEVERITY_ERROR, c, untyped, code[1], col.accepted))
     elif col.kind in (spec.NUMBER, spec.INTEGER):

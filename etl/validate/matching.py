@@ -72,8 +72,17 @@ class Mapper:
 
     ARROW_TYPES = {spec.BOOLEAN: pa.bool_(), spec.CODES: pa.list_(pa.string())}
 
-    def __init__(self, institutions: list[spec.Institution]):
+    def __init__(self, institutions: list[spec.Institution], periods: tuple[str, str] | None = None):
         self.match_institution = institution_matcher(institutions)
+        self.periods = periods  # (first, last) fiscal year collected; None: any well-formed one
+
+    def parse_period(self, text: str) -> str | None:
+        """The canonical period, or None when malformed or outside the years collected."""
+        period = parse_period(text)
+        if period is None or self.periods is None:
+            return period
+        first, last = self.periods
+        return period if first <= period <= last else None  # YYYY/YY: ordered as text
 
     def map_column(
         self, column: Column, distinct: pa.Array, index: pa.ChunkedArray
@@ -108,7 +117,7 @@ class Mapper:
             code = self.match_institution(text)
             return code, (None if code else "unknown_institution")
         if kind == spec.PERIOD:
-            period = parse_period(text)
+            period = self.parse_period(text)
             return period, (None if period else "invalid_period")
         if kind == spec.BOOLEAN:
             code = spec.CODE_LISTS["boolean"].lookup().get(normalize_key(text))
