@@ -36,70 +36,9 @@ PAGES = {
 }
 # (page, size) -> the axe rule ids still violated there: an xfail (strict) that must be
 # removed once the page passes.
-KNOWN: dict[tuple[str, str], list[str]] = {
-    ("overview", "desktop"): [
-        "aria-hidden-focus",
-        "aria-input-field-name",
-        "color-contrast",
-        "html-has-lang",
-        "nested-interactive",
-    ],
-    ("overview", "phone"): [
-        "aria-hidden-focus",
-        "aria-input-field-name",
-        "color-contrast",
-        "html-has-lang",
-        "nested-interactive",
-    ],
-    ("compare", "desktop"): [
-        "aria-hidden-focus",
-        "aria-input-field-name",
-        "color-contrast",
-        "html-has-lang",
-        "nested-interactive",
-    ],
-    ("compare", "phone"): [
-        "aria-hidden-focus",
-        "aria-input-field-name",
-        "color-contrast",
-        "html-has-lang",
-        "nested-interactive",
-        "scrollable-region-focusable",
-    ],
-    ("explore", "desktop"): [
-        "aria-hidden-focus",
-        "aria-input-field-name",
-        "color-contrast",
-        "html-has-lang",
-        "nested-interactive",
-    ],
-    ("explore", "phone"): [
-        "aria-hidden-focus",
-        "aria-input-field-name",
-        "color-contrast",
-        "html-has-lang",
-        "nested-interactive",
-    ],
-    ("submissions", "desktop"): [
-        "aria-hidden-focus",
-        "aria-input-field-name",
-        "color-contrast",
-        "html-has-lang",
-        "nested-interactive",
-        "label-content-name-mismatch",
-    ],
-    ("submissions", "phone"): [
-        "aria-hidden-focus",
-        "aria-input-field-name",
-        "color-contrast",
-        "html-has-lang",
-        "nested-interactive",
-        "label-content-name-mismatch",
-        "scrollable-region-focusable",
-    ],
-}
+KNOWN: dict[tuple[str, str], list[str]] = {}
 # pages that still scroll sideways on a phone (strict xfail, as above)
-SCROLLS_SIDEWAYS: set[str] = {"overview", "compare", "explore", "submissions"}
+SCROLLS_SIDEWAYS: set[str] = set()
 
 
 def axe_violations(driver) -> list[dict]:
