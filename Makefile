@@ -30,8 +30,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Debian's Chromium and its driver, for the dash_duo browser tests; LibreOffice Calc
-# (headless), which opens the XLSX exports in a test.
-system-deps:
+# (headless), which opens the XLSX exports in a test; axe-core (npm, pinned in
+# package-lock.json), which the accessibility tests inject into every page.
+system-deps: node_modules/.package-lock.json
 	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && [ -x /usr/bin/soffice ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
@@ -39,6 +40,15 @@ system-deps:
 	else \
 		echo "the tests need Debian's chromium, chromium-driver and libreoffice-calc-nogui: sudo apt-get install chromium chromium-driver libreoffice-calc-nogui"; exit 2; \
 	fi
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; \
+	else \
+		echo "the accessibility tests need npm (for axe-core): sudo apt-get install npm"; exit 2; \
+	fi
+	npm ci --no-audit --no-fund --ignore-scripts
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

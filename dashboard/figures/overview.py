@@ -122,7 +122,13 @@ def ce_by_sector(
     shares = [y / t if t else 0 for _, y, t in rows]
     layout = theme.base_layout(title, 320)
     layout.update(
-        yaxis={"tickformat": ".0%", "range": [0, 1.12], "gridcolor": "#eee", "title": {"text": f"Share of {measure}"}},
+        yaxis={
+            "tickformat": ".0%",
+            "range": [0, 1.12],
+            "gridcolor": "#eee",
+            "title": {"text": f"Share of {measure}"},
+            "automargin": True,  # the tick labels were clipped to "%" at the left edge
+        },
         xaxis={"automargin": True},
         showlegend=False,
     )
@@ -207,7 +213,13 @@ def trend(
     layout.update(
         barmode="stack",
         xaxis={"type": "category", "title": {"text": "Fiscal year"}},
-        yaxis={"title": {"text": measure.capitalize()}, "gridcolor": "#eee", "tickformat": ",d", "rangemode": "tozero"},
+        yaxis={
+            "title": {"text": measure.capitalize()},
+            "gridcolor": "#eee",
+            "tickformat": ",d",
+            "rangemode": "tozero",
+            "automargin": True,  # thousands were clipped to their last digit
+        },
         legend={"orientation": "h", "y": -0.25, "x": 0},
         showlegend=len(cats) > 1,
     )

@@ -61,7 +61,7 @@ def layout(**query):
                                 [
                                     dbc.Label(
                                         "Focus institution",
-                                        html_for="compare-focus",
+                                        id="compare-focus-label",  # names the dropdown (assets/a11y.js)
                                         className="small fw-semibold mb-0",
                                     ),
                                     dcc.Dropdown(
@@ -89,14 +89,21 @@ def layout(**query):
                                         ],
                                     ),
                                     html.Div(
-                                        dcc.Dropdown(
-                                            id="compare-peer-pick",
-                                            options=institutions,
-                                            value=list(choice.codes),
-                                            multi=True,
-                                            placeholder="Pick peer institutions…",
-                                            optionHeight=40,
-                                        ),
+                                        [
+                                            html.Label(
+                                                "Peer institutions",
+                                                id="compare-peer-pick-label",
+                                                className="visually-hidden",
+                                            ),
+                                            dcc.Dropdown(
+                                                id="compare-peer-pick",
+                                                options=institutions,
+                                                value=list(choice.codes),
+                                                multi=True,
+                                                placeholder="Pick peer institutions…",
+                                                optionHeight=40,
+                                            ),
+                                        ],
                                         id="compare-peer-pick-wrap",
                                         style=None if choice.kind == "custom" else HIDDEN,
                                         className="mt-1",

@@ -92,14 +92,20 @@ def layout(**query):
                             [
                                 dbc.Col(html.H2("Trend across all fiscal years", className="h5 mb-2"), md=8),
                                 dbc.Col(
-                                    dcc.Dropdown(
-                                        id=SPLIT_ID,
-                                        options=[
-                                            {"label": f"Split by: {label}", "value": v} for v, label in SPLIT_OPTIONS
-                                        ],
-                                        value=state.split,
-                                        clearable=False,
-                                    ),
+                                    [
+                                        html.Label(
+                                            "Split the trend by", id="trend-split-label", className="visually-hidden"
+                                        ),
+                                        dcc.Dropdown(
+                                            id=SPLIT_ID,
+                                            options=[
+                                                {"label": f"Split by: {label}", "value": v}
+                                                for v, label in SPLIT_OPTIONS
+                                            ],
+                                            value=state.split,
+                                            clearable=False,
+                                        ),
+                                    ],
                                     md=4,
                                 ),
                             ],

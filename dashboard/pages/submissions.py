@@ -108,13 +108,16 @@ def layout(**query):
                                     className="mb-2",
                                 ),
                                 dbc.Col(
-                                    dcc.Dropdown(
-                                        id=url_param_id("column", ""),
-                                        value=column,
-                                        placeholder="Any column",
-                                        clearable=True,
-                                        className="filter-dropdown",
-                                    ),
+                                    [
+                                        html.Label("Column", id="issues-column-label", className="visually-hidden"),
+                                        dcc.Dropdown(
+                                            id=url_param_id("column", ""),
+                                            value=column,
+                                            placeholder="Any column",
+                                            clearable=True,
+                                            className="filter-dropdown",
+                                        ),
+                                    ],
                                     xs=12,
                                     md=3,
                                     className="mb-2",

@@ -29,7 +29,9 @@ def _dropdown(name: str, filters: Filters, vocabulary: Vocabulary) -> html.Div:
         options = list(reversed(options))
     return html.Div(
         [
-            dbc.Label(BY_PARAM[name].label, html_for=f"filter-{name}", className="small fw-semibold mb-0"),
+            # No html_for: the dropdown has no element of that id to point at (its id is a dict);
+            # assets/a11y.js names the dropdown's focus input and button by this label's id.
+            dbc.Label(BY_PARAM[name].label, id=f"filter-{name}-label", className="small fw-semibold mb-0"),
             dcc.Dropdown(
                 id=filter_id(name),
                 options=options,

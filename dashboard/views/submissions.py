@@ -239,8 +239,9 @@ def matrix_table(
                             ],
                             id={"type": "matrix-cell", "cell": key},
                             n_clicks=0,
+                            # name: the visible words (WCAG 2.5.3, label in name); the title, which
+                            # names institution, year and state, is the description screen readers add
                             title=tip,
-                            **{"aria-label": tip},
                             className=cell_class(row.status, key == selected_cell),
                             style={"backgroundColor": theme.STATUS_COLOURS[row.status], "color": theme.STATUS_TEXT},
                         )

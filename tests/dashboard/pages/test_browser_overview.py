@@ -48,14 +48,15 @@ def filter_dropdown(duo, name: str):
 
 
 def choose(duo, name: str, label: str) -> None:
-    """Open a filter dropdown, tick one option, close it."""
+    """Open a filter dropdown, tick one option (its <label>; assets/a11y.js gives the checkbox
+    inside it the option role), close it."""
     filter_dropdown(duo, name).click()
     until(
-        lambda: any(o.text == label for o in duo.driver.find_elements(By.CSS_SELECTOR, "[role=option]")),
+        lambda: any(o.text == label for o in duo.driver.find_elements(By.CSS_SELECTOR, ".dash-options-list-option")),
         TIMEOUT,
         msg=f"no option {label!r} in the {name} dropdown",
     )
-    option = next(o for o in duo.driver.find_elements(By.CSS_SELECTOR, "[role=option]") if o.text == label)
+    option = next(o for o in duo.driver.find_elements(By.CSS_SELECTOR, ".dash-options-list-option") if o.text == label)
     option.click()
     ActionChains(duo.driver).send_keys(Keys.ESCAPE).perform()
 

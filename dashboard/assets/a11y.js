@@ -1,0 +1,136 @@
+// Accessibility repairs of what Dash 4 and Plotly render, kept in step with every re-render
+// (tests/dashboard/test_accessibility.py runs axe-core over each page):
+// - <html lang="en"> (Dash's page has none; app.py's index_string should set it too);
+// - dcc.Dropdown: its hidden keyboard-focus input is focusable but aria-hidden, and neither it,
+//   the toggle button nor the open listbox carries the filter's visible label: each gets the
+//   label of its .filter-item / .a11y-field (by aria-labelledby), and each option's role and
+//   selected state move from its <label> onto the checkbox inside it, which takes focus;
+// - tables that scroll sideways take keyboard focus (a named region);
+// - charts: the graph container becomes a named figure (aria-label: the chart's title), and the
+//   "Download CSV" link under it says which chart's data it downloads.
+(function () {
+  "use strict";
+
+  function labelFor(wrapper) {
+    const item = wrapper.closest(".filter-item, .a11y-field") || wrapper.parentElement;
+    return item ? item.querySelector("label[id]") : null;
+  }
+
+  function chartTitle(graph) {
+    const plot = graph.querySelector(".js-plotly-plot");
+    const title = plot && plot.layout && plot.layout.title;
+    const text = title && (typeof title === "string" ? title : title.text);
+    return text ? text.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").trim() : "";
+  }
+
+  // A short text alternative: each trace's name and its first points, as "category value".
+  function chartSummary(graph) {
+    const plot = graph.querySelector(".js-plotly-plot");
+    if (!plot || !plot.data) return "";
+    const parts = [];
+    plot.data.slice(0, 4).forEach(function (trace) {
+      if (trace.visible === false || trace.showlegend === false && !trace.name) return;
+      const across = trace.orientation === "h";
+      const cats = (across ? trace.y : trace.x) || [];
+      const vals = (across ? trace.x : trace.y) || [];
+      const shown = [];
+      for (let i = 0; i < Math.min(cats.length, 8); i++) {
+        const v = vals[i];
+        const text = Array.isArray(trace.text) && trace.text[i] ? String(trace.text[i]) : (v == null ? "" : String(v));
+        shown.push(String(cats[i]).replace(/<[^>]+>/g, " ") + " " + text.replace(/<[^>]+>/g, " "));
+      }
+      if (shown.length) {
+        parts.push((trace.name ? trace.name + ": " : "") + shown.join("; ") + (cats.length > 8 ? "; and " + (cats.length - 8) + " more" : ""));
+      }
+    });
+    return parts.join(". ").replace(/\s+/g, " ").trim();
+  }
+
+  function repair() {
+    if (!document.documentElement.getAttribute("lang")) document.documentElement.setAttribute("lang", "en");
+    document.querySelectorAll(".dash-dropdown-wrapper").forEach(function (wrapper) {
+      const label = labelFor(wrapper);
+      const focus = wrapper.querySelector(".dash-dropdown-focus-target");
+      const button = wrapper.querySelector("button.dash-dropdown");
+      if (focus && focus.getAttribute("aria-hidden")) {
+        focus.removeAttribute("aria-hidden");
+      }
+      if (!label) return;
+      if (focus && !focus.getAttribute("aria-labelledby")) {
+        focus.setAttribute("aria-labelledby", label.id + (button ? " " + button.id + "-value" : ""));
+      }
+      if (button) {
+        const by = button.getAttribute("aria-labelledby") || "";
+        if (by.split(" ")[0] !== label.id) button.setAttribute("aria-labelledby", (label.id + " " + by).trim());
+        if (button.getAttribute("aria-expanded") === "true") {
+          document.querySelectorAll(".dash-dropdown-options[role=listbox]").forEach(function (list) {
+            if (list.getAttribute("aria-labelledby") !== label.id) list.setAttribute("aria-labelledby", label.id);
+          });
+        }
+      }
+    });
+    document.querySelectorAll("[role=listbox]:not([aria-labelledby]):not([aria-label])").forEach(function (list) {
+      list.setAttribute("aria-label", "Options");
+    });
+    // Each option is a <label role=option> around the checkbox that takes focus and the keys:
+    // the option's role and state move onto that checkbox (no control nested in a control).
+    document.querySelectorAll(".dash-options-list-option").forEach(function (option) {
+      const box = option.querySelector("input.dash-options-list-option-checkbox");
+      if (!box) return;
+      if (option.getAttribute("role") !== "none") option.setAttribute("role", "none");
+      if (box.getAttribute("role") !== "option") box.setAttribute("role", "option");
+      const selected = option.classList.contains("selected") ? "true" : "false";
+      if (option.hasAttribute("aria-selected")) option.removeAttribute("aria-selected");
+      if (box.getAttribute("aria-selected") !== selected) box.setAttribute("aria-selected", selected);
+    });
+    // A table that scrolls sideways inside its card (a phone) must be scrollable by keyboard.
+    document.querySelectorAll(".table-responsive, .matrix-scroll").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        if (!box.hasAttribute("tabindex")) {
+          const table = box.querySelector("table");
+          const caption = table && table.querySelector("caption");
+          box.setAttribute("tabindex", "0");
+          box.setAttribute("role", "region");
+          box.setAttribute("aria-label", (caption ? caption.textContent.trim() + ": " : "") + "table, scrolls sideways");
+        }
+      } else if (box.getAttribute("tabindex") === "0" && box.getAttribute("role") === "region") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+    document.querySelectorAll(".dash-graph").forEach(function (graph) {
+      const title = chartTitle(graph);
+      if (!title) return;
+      const summary = chartSummary(graph);
+      const name = "Chart: " + title + (summary ? ". " + summary : "");
+      if (graph.getAttribute("aria-label") !== name) {
+        graph.setAttribute("role", "figure");
+        graph.setAttribute("aria-label", name);
+      }
+      const card = graph.parentElement;
+      const link = card && card.querySelector(":scope > .text-end > a.chart-download, :scope a.chart-download");
+      if (link && link.getAttribute("aria-label") !== "Download CSV: " + title) {
+        link.setAttribute("aria-label", "Download CSV: " + title);
+      }
+    });
+  }
+
+  let pending = false;
+  const observer = new MutationObserver(function () {
+    if (pending) return;
+    pending = true;
+    window.requestAnimationFrame(function () {
+      pending = false;
+      repair();
+    });
+  });
+  function start() {
+    repair();
+    observer.observe(document.body, {childList: true, subtree: true, attributes: true,
+      attributeFilter: ["aria-expanded", "aria-hidden", "aria-selected", "class"]});
+  }
+  window.addEventListener("resize", repair);
+  if (document.body) start();
+  else document.addEventListener("DOMContentLoaded", start);
+})();
