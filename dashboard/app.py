@@ -23,6 +23,7 @@ from dashboard.exports.routes import exports
 from dashboard.settings import DashboardSettings
 from dashboard.views.downloads import href
 from dashboard.views.filters import summary_text
+from dashboard.views.index import INDEX_STRING, MAIN_ID
 
 ASSETS = Path(str(resources.files("dashboard") / "assets"))  # package data: served wherever mcred is installed
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -48,6 +49,7 @@ def create_app(settings: DashboardSettings) -> dash.Dash:
         assets_folder=str(ASSETS),
         title=settings.title,
         suppress_callback_exceptions=True,
+        index_string=INDEX_STRING,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     database = Database(settings.db_path)
@@ -126,7 +128,11 @@ def _shell(settings: DashboardSettings, database: Database):
                 *banner,
                 _navbar(),
                 dcc.Store(id="url-sync"),
-                dbc.Container(dash.page_container, fluid=True, className="pb-4", id="page"),
+                html.Main(
+                    dbc.Container(dash.page_container, fluid=True, className="pb-4", id="page"),
+                    id=MAIN_ID,
+                    tabIndex="-1",
+                ),
                 html.Footer(
                     id="footer",
                     className="footer text-muted small border-top py-2 px-3",
