@@ -15,9 +15,9 @@ def record_sql(database) -> list[tuple[str, list]]:
     for method in ("frame", "rows"):
         original = getattr(database, method)
 
-        def recording(sql, params=None, _original=original):
+        def recording(sql, params=None, _original=original, **kwargs):
             recorded.append((sql, list(params or [])))
-            return _original(sql, params)
+            return _original(sql, params, **kwargs)
 
         setattr(database, method, recording)
     return recorded

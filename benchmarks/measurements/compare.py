@@ -103,9 +103,9 @@ def _floor_statements(database, filters_obj, vocab) -> list[tuple[str, list]]:
     recorded: list[tuple[str, list]] = []
     original = database.frame
 
-    def recording(sql, params=None):
+    def recording(sql, params=None, **kwargs):
         recorded.append((sql, list(params or [])))
-        return original(sql, params)
+        return original(sql, params, **kwargs)
 
     database.frame = recording
     try:

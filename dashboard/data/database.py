@@ -85,8 +85,9 @@ class Database:
             self._con, self._version = con, version
             return self._con, version
 
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        cur = self._connection().cursor()
+    def cursor(self, connection: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
+        """A cursor on ``connection`` (a Reader's pinned one), else on the warehouse as it is now."""
+        cur = (connection or self._connection()).cursor()
         cur.execute("USE wh")
         return cur
 
@@ -95,25 +96,33 @@ class Database:
         v = self._stat()
         return (v.inode, v.size, v.mtime_ns)
 
-    def frame(self, sql: str, params: Params = None) -> pd.DataFrame:
-        cur = self.cursor()
+    def frame(
+        self, sql: str, params: Params = None, connection: duckdb.DuckDBPyConnection | None = None
+    ) -> pd.DataFrame:
+        cur = self.cursor(connection)
         try:
             return cur.execute(sql, params or []).df()
         finally:
             cur.close()
 
-    def rows(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
-        cur = self.cursor()
+    def rows(
+        self, sql: str, params: Params = None, connection: duckdb.DuckDBPyConnection | None = None
+    ) -> list[tuple[Any, ...]]:
+        cur = self.cursor(connection)
         try:
             return cur.execute(sql, params or []).fetchall()
         finally:
             cur.close()
 
     def arrow_batches(
-        self, sql: str, params: list[Any] | None = None, batch_rows: int = 65_536
+        self,
+        sql: str,
+        params: list[Any] | None = None,
+        batch_rows: int = 65_536,
+        connection: duckdb.DuckDBPyConnection | None = None,
     ) -> Iterator[pa.RecordBatch]:
         """Stream a result as Arrow record batches (exports)."""
-        cur = self.cursor()
+        cur = self.cursor(connection)
         try:
             yield from cur.sql(sql, params=params or []).to_arrow_reader(batch_rows)
         finally:
@@ -152,34 +161,17 @@ class Reader:
         assert self._version is not None
         return self._version
 
-    def _cursor(self) -> duckdb.DuckDBPyConnection:
-        cur = self._pin().cursor()
-        cur.execute("USE wh")
-        return cur
-
     def frame(self, sql: str, params: Params = None) -> pd.DataFrame:
-        cur = self._cursor()
-        try:
-            return cur.execute(sql, params or []).df()
-        finally:
-            cur.close()
+        return self.database.frame(sql, params, connection=self._pin())
 
     def rows(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
-        cur = self._cursor()
-        try:
-            return cur.execute(sql, params or []).fetchall()
-        finally:
-            cur.close()
+        return self.database.rows(sql, params, connection=self._pin())
 
     def arrow_batches(
         self, sql: str, params: list[Any] | None = None, batch_rows: int = 65_536
     ) -> Iterator[pa.RecordBatch]:
         """Stream a result as Arrow record batches (exports), on the request's version."""
-        cur = self._cursor()
-        try:
-            yield from cur.sql(sql, params=params or []).to_arrow_reader(batch_rows)
-        finally:
-            cur.close()
+        return self.database.arrow_batches(sql, params, batch_rows, connection=self._pin())
 
     def cached(self, name: str, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, cached per warehouse version under (name, key)."""
