@@ -483,6 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    from etl.config import SettingsError
     from etl.history import HistoryError
     from etl.load import LoadError
     from etl.reference import ReferenceDataError
@@ -491,7 +492,15 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.func(args)
-    except (UsageError, CommandError, LoadError, HistoryError, WarehouseError, ReferenceDataError) as exc:
+    except (
+        UsageError,
+        CommandError,
+        LoadError,
+        HistoryError,
+        WarehouseError,
+        ReferenceDataError,
+        SettingsError,
+    ) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
         print("mcred: interrupted; the database is as it was before the interrupted submission", file=sys.stderr)
