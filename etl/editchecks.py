@@ -109,6 +109,19 @@ def previous_period(period: str) -> str:
     return f"{first}/{(first + 1) % 100:02d}"
 
 
+def previous_submission(
+    connection: duckdb.DuckDBPyConnection, submission: ValidatedSubmission
+) -> tuple[int, str] | None:
+    """(submission id, fiscal year) of the institution's current submission for the fiscal year
+    before ``submission``'s, the one edit checks compare it with; None when there is none."""
+    period = previous_period(submission.reporting_period)
+    found = connection.execute(
+        "SELECT max(submission_id) FROM current_offerings WHERE institution_code = ? AND reporting_period = ?",
+        [submission.institution_code, period],
+    ).fetchall()
+    return (int(found[0][0]), period) if found and found[0][0] is not None else None
+
+
 def edit_checks(
     connection: duckdb.DuckDBPyConnection | None,
     submission: ValidatedSubmission,
@@ -341,4 +354,5 @@ __all__ = [
     "edit_checks",
     "framework_reason",
     "previous_period",
+    "previous_submission",
 ]
