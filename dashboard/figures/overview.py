@@ -89,12 +89,11 @@ def breakdown_bar(
         "textfont": {"color": "#222"},
         "marker": {"color": [colours.get(c, theme.SINGLE) for c in codes]},
         "customdata": codes,
-        "hovertemplate": [
-            f"<b>{n}</b><br>{v:,.0f} {measure}<br>{s:.1%} of {of}<extra></extra>"
-            for n, v, s in zip(names, values, shares)
-        ],
     }
-    return {"data": [trace], "layout": layout}
+    hover = [
+        f"<b>{n}</b><br>{v:,.0f} {measure}<br>{s:.1%} of {of}<extra></extra>" for n, v, s in zip(names, values, shares)
+    ]
+    return _figure(trace, hover, layout)
 
 
 def ce_by_sector(
@@ -165,19 +164,19 @@ def ce_by_sector(
         "cliponaxis": False,
         "marker": {"color": [theme.SINGLE if s != "all" else "#444" for s, _, _ in rows]},
         "customdata": [s for s, _, _ in rows],
-        "hovertemplate": [
-            f"<b>{n.replace('<br>', ' ')}</b><br>{y:,.0f} of {t:,.0f} {measure} through CE<br>{s:.1%}<extra></extra>"
-            for n, (_, y, t), s in zip(names, rows, shares)
-        ],
     }
-    return {"data": [trace], "layout": layout}
+    hover = [
+        f"<b>{n.replace('<br>', ' ')}</b><br>{y:,.0f} of {t:,.0f} {measure} through CE<br>{s:.1%}<extra></extra>"
+        for n, (_, y, t), s in zip(names, rows, shares)
+    ]
+    return _figure(trace, hover, layout)
 
 
 def trend(
     frame: pd.DataFrame,
     *,
-    measure: str,
     title: str,
+    measure: str,
     labels: dict[str, str],
     order: list[str],
     colours: dict[str, str],
@@ -225,3 +224,8 @@ def trend(
     )
     layout["margin"] = {**layout["margin"], "b": 90 if len(cats) > 1 else 40}
     return {"data": traces, "layout": layout}
+
+
+def _figure(trace: dict, hover: list[str], layout: dict) -> dict:
+    """A one-trace figure, each bar with its hover text."""
+    return {"data": [{**trace, "hovertemplate": hover}], "layout": layout}

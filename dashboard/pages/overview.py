@@ -27,6 +27,7 @@ from dashboard.figures import overview as figures
 from dashboard.pages._glue import page_layout, start
 from dashboard.views.downloads import chart_download
 from dashboard.views.filters import filter_panel, url_param_id
+from dashboard.views.layout import page_heading, section_card
 from dashboard.views.overview import KPIS, graph_card, kpi_card, kpi_texts, targets_table
 
 dash.register_page(__name__, path="/", name="Overview", title="Overview | B.C. Micro-credentials", order=0)
@@ -43,11 +44,10 @@ def layout(**query):
     state = OverviewState.parse(query)
     return html.Div(
         [
-            html.H1("Micro-credentials across B.C.", className="h3 mb-1"),
-            html.P(
+            *page_heading(
+                "Micro-credentials across B.C.",
                 "Offerings reported by B.C. public post-secondary institutions, from their latest accepted "
                 "submissions, against the framework's targets.",
-                className="text-muted mb-3",
             ),
             filter_panel(filters, vocab, problems),
             html.Div(
@@ -117,22 +117,13 @@ def layout(**query):
                 ),
                 className="mt-3",
             ),
-            dbc.Card(
-                dbc.CardBody(
-                    [
-                        html.H2("Framework targets", className="h5"),
-                        html.P(
-                            [
-                                "Framework rules come from the B.C. Micro-credential Framework (2021); illustrative targets "
-                                "are placeholders for the ministry to set in data/targets.toml. "
-                                "The institutions furthest from each target are one click away."
-                            ],
-                            className="small text-muted",
-                        ),
-                        html.Div(id="targets-panel"),
-                    ]
-                ),
-                className="mt-3",
+            section_card(
+                "Framework targets",
+                "Framework rules come from the B.C. Micro-credential Framework (2021); illustrative targets "
+                "are placeholders for the ministry to set in data/targets.toml. "
+                "The institutions furthest from each target are one click away.",
+                html.Div(id="targets-panel"),
+                class_name="mt-3",
             ),
         ]
     )
