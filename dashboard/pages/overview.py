@@ -14,7 +14,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 
-from dashboard import context, theme
+from dashboard import context
 from dashboard.data import overview as queries
 from dashboard.data.database import Reader
 from dashboard.data.dimensions import BY_PARAM, NOT_REPORTED, PERIOD
@@ -146,15 +146,12 @@ def build_overview(reader: Reader, filters: Filters, measure: str, vocab: Vocabu
     figs = {}
     for chart, key in CHARTS.items():
         codes = vocab.codes(key)
-        labels = {**dict(vocab.values.get(key, ())), NOT_REPORTED: theme.NOT_REPORTED_LABEL}
         partner = BY_PARAM[key].kind == "list"
         figs[chart] = figures.breakdown_bar(
             data[key],
             measure=measure,
             title=f"{measure.capitalize()} by {BY_PARAM[key].title.lower()}",
-            labels=labels,
-            order=[*codes, NOT_REPORTED],
-            colours=theme.colours_for(codes, long_list=key == "field"),
+            categories=figures.Categories.of(codes, dict(vocab.values.get(key, ())), long_list=key == "field"),
             denominator=(now.offerings if measure == "offerings" else now.enrolments) if partner else None,
             note="An offering with several partner categories counts in each;<br>shares are of all offerings."
             if partner
@@ -187,16 +184,15 @@ def build_trend(reader: Reader, filters: Filters, measure: str, split: str, voca
     frame = queries.trend(reader, filters, split, measure)
     list_name = split if split in vocab.values else None
     codes = vocab.codes(list_name) if list_name else []
-    labels = {**(dict(vocab.values.get(list_name, ())) if list_name else {}), NOT_REPORTED: theme.NOT_REPORTED_LABEL}
     words = dict(SPLIT_OPTIONS).get(split, "").lower()
     title = f"{measure.capitalize()} per fiscal year" + (f", by {words}" if split != NO_SPLIT else "")
     return figures.trend(
         frame,
         measure=measure,
         title=title,
-        labels=labels,
-        order=[*codes, NOT_REPORTED],
-        colours=theme.colours_for(codes, split == "field"),
+        categories=figures.Categories.of(
+            codes, dict(vocab.values.get(list_name, ())) if list_name else {}, split == "field"
+        ),
         periods=vocab.codes(PERIOD),
     )
 
