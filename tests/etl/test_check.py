@@ -167,3 +167,14 @@ def test_the_warehouse_reference_is_used_when_the_database_exists(tmp_path):
     assert with_db.outcome.status == "accepted"
     assert without.outcome.status == "rejected"
     assert any("XYZ" in i["message"] and "not a known institution" in i["message"] for i in without.outcome.issues)
+
+
+def test_many_batches_agree(capsys, tmp_path, monkeypatch):
+    # Batches of 4 files (BATCH_FILES is 200): submissions recorded by one batch are seen by the
+    # next, in check's scratch database as in the warehouse (2023_UBC_2 supersedes 2023_UBC_1).
+    monkeypatch.setattr("etl.load.BATCH_FILES", 4)
+    files = sorted(p for p in SAMPLE.iterdir() if p.name.startswith(("2023_U", "2023_V", "2024_C")))
+    assert len(files) > 8 and any(p.name == "2023_UBC_2.xlsx" for p in files)
+    checked, loaded = agree(capsys, tmp_path / "w.duckdb", files)
+    assert any(s["supersedes"] for s in loaded["submissions"])
+    assert {s["status"] for s in checked["submissions"]} >= {"accepted", "rejected"}
