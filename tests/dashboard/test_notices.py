@@ -286,3 +286,64 @@ def test_one_line_and_addresses():
     assert valid_address("pat@bcit.example") == "pat@bcit.example"
     for bad in ("pat", "a@b", "a@b.example, c@d.example", "Pat <pat@bcit.example>", "a@b.example\nBcc: c@d.e"):
         assert valid_address(bad) is None, bad
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    """An SMTP server that requires STARTTLS, with a self-signed certificate for 127.0.0.1."""
+    import datetime as dt
+    import ipaddress
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), tls_context=context, require_starttls=True)
+    controller.start()
+    try:
+        yield inbox, controller.port, cert_file
+    finally:
+        controller.stop()
+
+
+def test_starttls_checks_the_servers_certificate(tls_server, monkeypatch, caplog):
+    inbox, port, cert_file = tls_server
+    settings = settings_for(port, starttls=True)
+    # Not trusted: refused, nothing sent in the clear.
+    with caplog.at_level(logging.WARNING, logger="mcred.notices"):
+        assert send_notice(settings, to=["a@gov.example"], subject="S", body="B") is False
+    [line] = ours(caplog)
+    assert "SSLCertVerificationError" in line
+    # Trusted (the system's certificate file names it): sent over TLS.
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+    assert send_notice(settings, to=["a@gov.example"], subject="Over TLS", body="B") is True
+    [message] = inbox.messages()
+    assert message["Subject"] == "Over TLS"
+    # Without STARTTLS this server takes nothing.
+    assert send_notice(settings_for(port), to=["a@gov.example"], subject="S", body="B") is False
+    assert len(inbox.envelopes) == 1
