@@ -12,10 +12,13 @@ ROLES = ("ministry", "institution", "public")
 
 @dataclass(frozen=True)
 class Scope:
-    """What an actor may read. ``institution`` is set for the institution role only."""
+    """What an actor may read. ``institution`` is set for the institution role only;
+    ``min_cell`` is the smallest count of people shown to anyone who does not see everything
+    (MCRED_MIN_CELL): the public, and an institution looking at other institutions."""
 
     role: str
     institution: str | None = None
+    min_cell: int = 10
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -26,6 +29,11 @@ class Scope:
     @property
     def sees_everything(self) -> bool:
         return self.role == "ministry"
+
+    @property
+    def suppresses(self) -> bool:
+        """Counts of people under ``min_cell`` (of anyone but the viewer) are hidden."""
+        return self.role != "ministry"
 
     def may_see_rows_of(self, institution_code: str) -> bool:
         """Offering rows, titles, files, issues and submission ids of one institution."""

@@ -30,6 +30,7 @@ from dashboard.views.compare import (
     trend_graphs,
 )
 from dashboard.views.filters import filter_panel, url_param_id
+from dashboard.views.suppression import suppression_legend
 
 dash.register_page(__name__, path="/compare", name="Compare", title="Compare | B.C. Micro-credentials", order=1)
 
@@ -53,6 +54,7 @@ def layout(**query):
                 className="text-muted mb-3",
             ),
             filter_panel(filters, vocab, problems + state_problems),
+            suppression_legend(reader.scope.suppresses, reader.scope.min_cell, reader.scope.institution),
             dbc.Card(
                 dbc.CardBody(
                     dbc.Row(
