@@ -27,7 +27,9 @@ def reader() -> Reader:
         # routes (their tests) has no gate and no one to restrict.
         gated = web.EXTENSION_KEY in current_app.extensions
         if gated:
-            scope = replace(web.current_actor().scope, min_cell=current_app.extensions[web.EXTENSION_KEY].settings.min_cell)
+            scope = replace(
+                web.current_actor().scope, min_cell=current_app.extensions[web.EXTENSION_KEY].settings.min_cell
+            )
             g.mcred_reader = database().reader(scope)
         else:
             g.mcred_reader = database().reader()

@@ -10,6 +10,13 @@ from typing import Any
 ROLES = ("ministry", "institution", "public")
 
 
+class OutOfScope(PermissionError):
+    """What was asked for lies outside the viewer's scope (HTTP 403 at every door); the
+    message says what they may see. dashboard.data.scope.ScopeError is one."""
+
+    status = 403
+
+
 @dataclass(frozen=True)
 class Scope:
     """What an actor may read. ``institution`` is set for the institution role only;
@@ -29,6 +36,11 @@ class Scope:
     @property
     def sees_everything(self) -> bool:
         return self.role == "ministry"
+
+    @property
+    def sees_rows(self) -> bool:
+        """Any offering rows, files, issues or submission ids at all (never the public)."""
+        return self.role != "public"
 
     @property
     def suppresses(self) -> bool:

@@ -107,11 +107,14 @@ def test_the_public_gets_aggregates_and_no_rows(doors):
     ):
         response = c.get(path)
         assert response.status_code == 403 and "aggregates only" in response.text, path
-    for page in ("/explore", "/submissions", "/explore?institution=BCIT"):
+    for page in ("/explore", "/explore?institution=BCIT", "/admin"):
         response = c.get(page)
         assert response.status_code == 403 and "not part of the public view" in response.text
+    # /submissions shows the public the reporting status only (test_admin_and_audit.py).
+    assert c.get("/submissions").status_code == 200
     layout = json.dumps(c.get("/_dash-layout").get_json())
-    assert '"/explore"' not in layout and '"/submissions"' not in layout  # not in the navbar either
+    assert '"/explore"' not in layout and '"/admin"' not in layout  # not in the navbar either
+    assert '"/submissions"' in layout
 
 
 def _grid_body(app_client, filters: dict[str, list[str]]):

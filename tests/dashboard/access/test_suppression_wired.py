@@ -165,19 +165,27 @@ def test_the_peer_download_follows_the_same_rules(clients):
     for who in (None, "lee@bcit.ca"):
         rows = {
             r["institution_code"]: r
-            for r in _csv(clients(who).get("/export/peers.csv?period=2024/25&field=math_computer_science&focus=CAM&peers=all"))
+            for r in _csv(
+                clients(who).get("/export/peers.csv?period=2024/25&field=math_computer_science&focus=CAM&peers=all")
+            )
         }
         assert rows["CAM"]["enrolments"] == "<10" and rows["CAM"]["completions"] == "<10", who
         assert rows["CAM"]["completion_rate"] == ""
     public = {
         r["institution_code"]: r
-        for r in _csv(clients(None).get("/export/peers.csv?period=2024/25&field=math_computer_science&focus=CAM&peers=all"))
+        for r in _csv(
+            clients(None).get("/export/peers.csv?period=2024/25&field=math_computer_science&focus=CAM&peers=all")
+        )
     }
     assert public["BCIT"]["enrolments"] == "x"
     # BCIT's staff see BCIT's own 30 in full: knowing it, they cannot subtract anything new.
     own = {
         r["institution_code"]: r
-        for r in _csv(clients("lee@bcit.ca").get("/export/peers.csv?period=2024/25&field=math_computer_science&focus=CAM&peers=all"))
+        for r in _csv(
+            clients("lee@bcit.ca").get(
+                "/export/peers.csv?period=2024/25&field=math_computer_science&focus=CAM&peers=all"
+            )
+        )
     }
     assert own["BCIT"]["enrolments"] == "30"
 
@@ -217,7 +225,9 @@ def test_the_headline_callback_hides_a_small_total(clients):
 def test_the_peer_grid_callback_sends_marks_not_counts(clients):
     client = clients(None)
     dep = find_callback(client, "compare-peers-grid.rowData")
-    body = callback_body(dep, {"filter": {"period": ["2024/25"], "field": ["math_computer_science"]}, "focus": "CAM", "peers": "all"})
+    body = callback_body(
+        dep, {"filter": {"period": ["2024/25"], "field": ["math_computer_science"]}, "focus": "CAM", "peers": "all"}
+    )
     response = client.post("/_dash-update-component", json=body)
     assert response.status_code == 200, response.text[:400]
     rows = {r["code"]: r for r in response.get_json()["response"]["compare-peers-grid"]["rowData"]}
