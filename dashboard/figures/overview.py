@@ -13,11 +13,31 @@ explanatory empty figure when there is nothing to show.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pandas as pd
 
 from dashboard import theme
+from dashboard.data.dimensions import NOT_REPORTED
 
 NO_MATCH = "No offerings match these filters.<br>Widen or reset the filters."
+
+
+class Categories(NamedTuple):
+    """The categories a chart draws: each code's label and colour, and their display order."""
+
+    labels: dict[str, str]
+    order: list[str]
+    colours: dict[str, str]
+
+    @classmethod
+    def of(cls, codes: list[str], labels: dict[str, str], long_list: bool = False) -> Categories:
+        """A code list's categories in its order, then "not reported" (a cell left blank)."""
+        return cls(
+            {**labels, NOT_REPORTED: theme.NOT_REPORTED_LABEL},
+            [*codes, NOT_REPORTED],
+            theme.colours_for(codes, long_list=long_list),
+        )
 
 
 def empty(title: str, message: str, height: int = 320) -> dict:
@@ -45,9 +65,7 @@ def breakdown_bar(
     *,
     measure: str,
     title: str,
-    labels: dict[str, str],
-    order: list[str],
-    colours: dict[str, str],
+    categories: Categories,
     denominator: float | None = None,
     note: str | None = None,
     height: int | None = None,
@@ -57,9 +75,10 @@ def breakdown_bar(
     A count hidden from the viewer (NaN, with ``<measure>_mark``: dashboard.data.privacy)
     has no bar, its mark as text, and no share; shares then come from ``<measure>_share``.
     """
-    marks = list(frame[f"{measure}_mark"]) if f"{measure}_mark" in frame.columns else [""] * len(frame)
+    marks = _marks(frame, measure)
     if frame.empty or (frame[measure].sum() == 0 and not any(marks)):
         return empty(title, NO_MATCH)
+    labels, order, colours = categories
     rank = {code: i for i, code in enumerate(order)}
     given = list(frame[f"{measure}_share"]) if f"{measure}_share" in frame.columns else None
     rows = sorted(
@@ -100,20 +119,89 @@ def breakdown_bar(
         "textfont": {"color": "#222"},
         "marker": {"color": [colours.get(c, theme.SINGLE) for c in codes]},
         "customdata": codes,
-        "hovertemplate": [
-            f"<b>{n}</b><br>{HIDDEN_WORDS[m[0]]} {measure}<extra></extra>"
-            if m
-            else f"<b>{n}</b><br>{v:,.0f} {measure}<br>"
-            + ("share withheld" if pd.isna(s) else f"{s:.1%} of {of}")
-            + "<extra></extra>"
-            for n, v, s, m in zip(names, values, shares, hidden)
-        ],
     }
-    return {"data": [trace], "layout": layout}
+    hover = [
+        f"<b>{n}</b><br>{HIDDEN_WORDS[m[0]]} {measure}<extra></extra>"
+        if m
+        else f"<b>{n}</b><br>{v:,.0f} {measure}<br>"
+        + ("share withheld" if pd.isna(s) else f"{s:.1%} of {of}")
+        + "<extra></extra>"
+        for n, v, s, m in zip(names, values, shares, hidden)
+    ]
+    return _figure(trace, hover, layout)
 
 
 # A hidden count's hover words, by the first character of its mark ("<10" or "x").
 HIDDEN_WORDS = {"<": "fewer than the smallest count shown of", "x": "hidden (so a small count cannot be worked out):"}
+
+
+def _marks(frame: pd.DataFrame, measure: str) -> list[str]:
+    """What to show instead of each hidden count ("" where it is shown): dashboard.data.privacy."""
+    return list(frame[f"{measure}_mark"]) if f"{measure}_mark" in frame.columns else [""] * len(frame)
+
+
+def trend(
+    frame: pd.DataFrame,
+    title: str,
+    *,
+    measure: str,
+    categories: Categories,
+    periods: list[str],
+) -> dict:
+    """Offerings (or enrolments) per period, stacked by the chosen split."""
+    marks = _marks(frame, measure)
+    if frame.empty or (frame[measure].sum() == 0 and not any(marks)):
+        return empty(title, "No offerings match these filters in any period.", height=340)
+    labels, order, colours = categories
+    present = set(frame.category)
+    cats = [c for c in order if c in present] + sorted(present - set(order))
+    hidden = {(p, c): m for p, c, m in zip(frame.reporting_period, frame.category, marks) if m}
+    values = {
+        (p, c): 0.0 if (p, c) in hidden else float(v)
+        for p, c, v in zip(frame.reporting_period, frame.category, frame[measure])
+    }
+    totals = {p: sum(v for (pp, _), v in values.items() if pp == p) for p in periods}
+    partial = {p for p, _ in hidden}  # periods whose shares would rest on a hidden count
+    traces = []
+    for cat in cats:
+        vals = [values.get((p, cat), 0.0) for p in periods]
+        name = labels.get(cat, cat) if cat != "all" else measure.capitalize()
+        share = [v / totals[p] if totals[p] else 0 for p, v in zip(periods, vals)]
+        traces.append(
+            {
+                "type": "bar",
+                "x": periods,
+                "y": vals,
+                "name": name,
+                "marker": {"color": colours.get(cat, theme.SINGLE)},
+                "customdata": [cat] * len(periods),
+                **({"text": [hidden.get((p, cat), "") for p in periods]} if hidden else {}),
+                "hovertemplate": [
+                    f"<b>{name}</b> {p}<br>{HIDDEN_WORDS[hidden[(p, cat)][0]]} {measure}<extra></extra>"
+                    if (p, cat) in hidden
+                    else f"<b>{name}</b> {p}<br>{v:,.0f} {measure}"
+                    + ("" if p in partial else f" ({s:.0%} of the period)")
+                    + "<extra></extra>"
+                    for p, v, s in zip(periods, vals, share)
+                ],
+            }
+        )
+    layout = theme.base_layout(title, 340)
+    layout.update(
+        barmode="stack",
+        xaxis={"type": "category", "title": {"text": "Fiscal year"}},
+        yaxis={
+            "title": {"text": measure.capitalize()},
+            "gridcolor": "#eee",
+            "tickformat": ",d",
+            "rangemode": "tozero",
+            "automargin": True,  # thousands were clipped to their last digit
+        },
+        legend={"orientation": "h", "y": -0.25, "x": 0},
+        showlegend=len(cats) > 1,
+    )
+    layout["margin"] = {**layout["margin"], "b": 90 if len(cats) > 1 else 40}
+    return {"data": traces, "layout": layout}
 
 
 def ce_by_sector(
@@ -127,7 +215,7 @@ def ce_by_sector(
     target_text: str | None,
 ) -> dict:
     """Share delivered through continuing education, per sector and for all, against the target."""
-    marks = list(frame[f"{measure}_mark"]) if f"{measure}_mark" in frame.columns else [""] * len(frame)
+    marks = _marks(frame, measure)
     if frame.empty or (frame[measure].sum() == 0 and not any(marks)):
         return empty(title, NO_MATCH)
     yes: dict[str, float] = {}
@@ -180,6 +268,12 @@ def ce_by_sector(
                 "font": {"color": theme.TARGET_COLOUR},
             }
         ]
+    hover = [
+        f"<b>{n.replace('<br>', ' ')}</b><br>share withheld: it rests on a hidden count<extra></extra>"
+        if s is None
+        else f"<b>{n.replace('<br>', ' ')}</b><br>{y:,.0f} of {t:,.0f} {measure} through CE<br>{s:.1%}<extra></extra>"
+        for n, (_, y, t), s in zip(names, rows, shares)
+    ]
     trace = {
         "type": "bar",
         "x": names,
@@ -189,76 +283,10 @@ def ce_by_sector(
         "cliponaxis": False,
         "marker": {"color": [theme.SINGLE if s != "all" else "#444" for s, _, _ in rows]},
         "customdata": [s for s, _, _ in rows],
-        "hovertemplate": [
-            f"<b>{n.replace('<br>', ' ')}</b><br>share withheld: it rests on a hidden count<extra></extra>"
-            if s is None
-            else f"<b>{n.replace('<br>', ' ')}</b><br>{y:,.0f} of {t:,.0f} {measure} through CE<br>{s:.1%}<extra></extra>"
-            for n, (_, y, t), s in zip(names, rows, shares)
-        ],
     }
-    return {"data": [trace], "layout": layout}
+    return _figure(trace, hover, layout)
 
 
-def trend(
-    frame: pd.DataFrame,
-    *,
-    measure: str,
-    title: str,
-    labels: dict[str, str],
-    order: list[str],
-    colours: dict[str, str],
-    periods: list[str],
-) -> dict:
-    """Offerings (or enrolments) per period, stacked by the chosen split."""
-    marks = list(frame[f"{measure}_mark"]) if f"{measure}_mark" in frame.columns else [""] * len(frame)
-    if frame.empty or (frame[measure].sum() == 0 and not any(marks)):
-        return empty(title, "No offerings match these filters in any period.", height=340)
-    present = set(frame.category)
-    cats = [c for c in order if c in present] + sorted(present - set(order))
-    hidden = {(p, c): m for p, c, m in zip(frame.reporting_period, frame.category, marks) if m}
-    values = {
-        (p, c): 0.0 if (p, c) in hidden else float(v)
-        for p, c, v in zip(frame.reporting_period, frame.category, frame[measure])
-    }
-    totals = {p: sum(v for (pp, _), v in values.items() if pp == p) for p in periods}
-    partial = {p for p, _ in hidden}  # periods whose shares would rest on a hidden count
-    traces = []
-    for cat in cats:
-        vals = [values.get((p, cat), 0.0) for p in periods]
-        name = labels.get(cat, cat) if cat != "all" else measure.capitalize()
-        share = [v / totals[p] if totals[p] else 0 for p, v in zip(periods, vals)]
-        traces.append(
-            {
-                "type": "bar",
-                "x": periods,
-                "y": vals,
-                "name": name,
-                "marker": {"color": colours.get(cat, theme.SINGLE)},
-                "customdata": [cat] * len(periods),
-                "text": [hidden.get((p, cat), "") for p in periods] if hidden else None,
-                "hovertemplate": [
-                    f"<b>{name}</b> {p}<br>{HIDDEN_WORDS[hidden[(p, cat)][0]]} {measure}<extra></extra>"
-                    if (p, cat) in hidden
-                    else f"<b>{name}</b> {p}<br>{v:,.0f} {measure}"
-                    + ("" if p in partial else f" ({s:.0%} of the period)")
-                    + "<extra></extra>"
-                    for p, v, s in zip(periods, vals, share)
-                ],
-            }
-        )
-    layout = theme.base_layout(title, 340)
-    layout.update(
-        barmode="stack",
-        xaxis={"type": "category", "title": {"text": "Fiscal year"}},
-        yaxis={
-            "title": {"text": measure.capitalize()},
-            "gridcolor": "#eee",
-            "tickformat": ",d",
-            "rangemode": "tozero",
-            "automargin": True,  # thousands were clipped to their last digit
-        },
-        legend={"orientation": "h", "y": -0.25, "x": 0},
-        showlegend=len(cats) > 1,
-    )
-    layout["margin"] = {**layout["margin"], "b": 90 if len(cats) > 1 else 40}
-    return {"data": traces, "layout": layout}
+def _figure(trace: dict, hover: list[str], layout: dict) -> dict:
+    """A one-trace figure, each bar with its hover text."""
+    return {"data": [{**trace, "hovertemplate": hover}], "layout": layout}
