@@ -61,6 +61,11 @@ def create_app(settings: DashboardSettings) -> dash.Dash:
     app.server.register_blueprint(exports)
     callback_requests.install(app)
     app.server.register_error_handler(OutOfScope, _outside_scope)
+    # A script path Dash does not serve (a crafted or stale URL) is not found, not a server error.
+    app.server.register_error_handler(
+        dash.exceptions.DependencyException,
+        lambda _exc: ("404 Not Found: no such script.\n", 404, {"Content-Type": "text/plain; charset=utf-8"}),
+    )
     # Last: the gate and the Content-Security-Policy need every route and inline script.
     access_web.install(app.server, settings.access, AccessStore(store_path(settings.db_path)), app.csp_hashes)
     return app

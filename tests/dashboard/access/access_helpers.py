@@ -40,33 +40,62 @@ def callback_body(dep: dict, values: dict | None = None) -> dict:
             kind = ident.get("type")
             if kind == "filter":
                 return [
-                    {"id": {"name": name, "type": "filter"}, "property": prop, "value": v}
+                    {
+                        "id": {"name": name, "type": "filter"},
+                        "property": prop,
+                        "value": {"name": name, "type": "filter"} if prop == "id" else v,
+                    }
                     for name, v in values.get("filter", {}).items()
                 ]
             if kind == "urlparam":
-                names = [ident["name"]] if isinstance(ident["name"], str) else [k for k in values if "." not in k]
+                params = [k for k, v in values.items() if "." not in k and isinstance(v, str)]
+                names = [ident["name"]] if isinstance(ident["name"], str) else params
                 return [
                     {"id": {"type": "urlparam", "name": n, "default": ""}, "property": prop, "value": values[n]}
                     for n in names
-                    if n in values and n != "filter"
+                    if n in params
                 ]
-            return values.get(kind, [])
+            # Other patterns: the components named in ``values``, with the property asked for.
+            return [
+                {
+                    "id": x["id"],
+                    "property": prop,
+                    "value": x["id"] if prop == "id" else (x.get("value") if x.get("property") == prop else None),
+                }
+                for x in values.get(kind, [])
+            ]
         return {"id": ident, "property": prop, "value": values.get(f"{ident}.{prop}")}
 
     output = dep["output"]
     parts = output.strip(".").split("...") if output.startswith("..") else [output]
+    inputs = [item(i) for i in dep["inputs"]]
+    states = [item(i) for i in dep.get("state", [])]
     outputs = []
     for part in parts:
-        ident, prop = part.rsplit(".", 1)
-        outputs.append([] if ident.startswith("{") else {"id": ident, "property": prop})
-    inputs = [item(i) for i in dep["inputs"]]
+        ident, prop = part.split("@", 1)[0].rsplit(".", 1)  # "@<hash>": Dash's mark of a duplicate output
+        if not ident.startswith("{"):
+            outputs.append({"id": ident, "property": prop})
+            continue
+        pattern = json.loads(ident)
+        if not any(isinstance(v, list) for v in pattern.values()):
+            outputs.append({"id": pattern, "property": prop})
+            continue
+        # A wildcard output: the components of that type that the inputs and states name.
+        same = [
+            x["id"]
+            for group in (*inputs, *states)
+            if isinstance(group, list)
+            for x in group
+            if x["id"].get("type") == pattern.get("type")
+        ]
+        outputs.append([{"id": i, "property": prop} for i in {json.dumps(i, sort_keys=True): i for i in same}.values()])
     changed = [f"{i['id']}.{i['property']}" for i in dep["inputs"] if not i["id"].startswith("{")][:1]
     return {
         "output": output,
         "outputs": outputs if len(outputs) > 1 or output.startswith("..") else outputs[0],
         "inputs": inputs,
         "changedPropIds": changed,
-        "state": [item(i) for i in dep.get("state", [])],
+        "state": states,
     }
 
 
