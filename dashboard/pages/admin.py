@@ -16,6 +16,8 @@ from dashboard.access import web as access_web
 from dashboard.access.store import ACTIONS
 from dashboard.views.admin import ACTION_WORDS, accounts_table, audit_caption, audit_table
 
+ALL_ACTIONS = "all"  # the action select's "All actions" (a select shows an empty value as blank)
+
 dash.register_page(__name__, path="/admin", name="Admin", title="Admin | B.C. Micro-credentials", order=9)
 
 
@@ -65,9 +67,9 @@ def layout(**_query):
                                         dbc.Label("Action", html_for="admin-audit-action", className="small mb-0"),
                                         dbc.Select(
                                             id="admin-audit-action",
-                                            options=[{"label": "All actions", "value": ""}]
+                                            options=[{"label": "All actions", "value": ALL_ACTIONS}]
                                             + [{"label": ACTION_WORDS.get(a, a), "value": a} for a in ACTIONS],
-                                            value="",
+                                            value=ALL_ACTIONS,
                                             size="sm",
                                         ),
                                     ],
@@ -120,7 +122,12 @@ def update_audit(since, until, action, _newer, _older, page):
     page = page if isinstance(page, int) else 1
     page = page - 1 if trigger == "admin-audit-newer" else page + 1 if trigger == "admin-audit-older" else 1
     result = admin.audit_page(
-        access_web.store(), access_web.current_actor(), since=since, until=until, action=action, page=page
+        access_web.store(),
+        access_web.current_actor(),
+        since=since,
+        until=until,
+        action=None if action == ALL_ACTIONS else action,
+        page=page,
     )
     if result.problem:
         return dbc.Alert(result.problem, color="warning", className="py-2 mb-0"), "", 1, True, True

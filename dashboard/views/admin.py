@@ -23,6 +23,7 @@ AUDIT_COLUMNS = (
     ("detail", "Detail"),
     ("address", "Address"),
 )
+NO_WRAP = frozenset({"at", "created", "last_sign_in", "action"})  # dates stay on one line on a phone
 ACTION_WORDS = {
     "sign_in": "Sign-in",
     "sign_in_failed": "Failed sign-in",
@@ -42,7 +43,10 @@ def table(rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...], tabl
         [
             html.Tr(
                 [
-                    html.Td(ACTION_WORDS.get(r[key], r[key]) if key == "action" else r[key], className=f"admin-{key}")
+                    html.Td(
+                        ACTION_WORDS.get(r[key], r[key]) if key == "action" else r[key],
+                        className=f"admin-{key}" + (" text-nowrap" if key in NO_WRAP else ""),
+                    )
                     for key, _ in columns
                 ]
             )
