@@ -134,7 +134,7 @@ def suppress_grid(
     Cells are keyed (row, column); row totals ("row", r), column totals ("column", c) and
     the grand total "grand". Returns the hidden keys in that scheme.
     """
-    values: dict[Hashable, int | None] = dict(grid)
+    values: dict[Hashable, int | None] = {key: value for key, value in grid.items()}
     totals: list[Total] = []
     rows = sorted({r for r, _ in grid}, key=str)
     columns = sorted({c for _, c in grid}, key=str)

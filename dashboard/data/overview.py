@@ -6,6 +6,7 @@ SQL is parameterised, identifiers come only from the dimension and metric regist
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -349,7 +350,7 @@ def _protect(reader: Reader, filters: Filters) -> Published:
         (mine_of(my.enrolments) - mine_of(my.ce_enrolments)) if my else 0,
     )
     table.total(T, (CE_YES, CE_NO))
-    keys: dict[str, list] = {}
+    keys: dict[str, list[tuple[str, ...]]] = {}
     for dim in BREAKDOWNS:
         frame = raw.data[dim]
         mine_by = dict(zip(mine.data[dim].category, mine.data[dim].enrolments)) if mine else {}
@@ -369,7 +370,7 @@ def _protect(reader: Reader, filters: Filters) -> Published:
     )
     keys[SECTOR_CE] = [("sce", s, ce) for s, ce in zip(grid.category, grid.ce)]
     for key, value in zip(keys[SECTOR_CE], grid.enrolments):
-        table.cell(key, value, mine_grid.get(key[1:], 0))
+        table.cell(key, value, mine_grid.get((key[1], key[2]), 0))
     sectors = list(dict.fromkeys(grid.category))
     for sector in sectors:
         members = [k for k in keys[SECTOR_CE] if k[1] == sector]
@@ -413,7 +414,7 @@ def _protect(reader: Reader, filters: Filters) -> Published:
     )
 
 
-def _shown_headline(now: Headline, hidden: frozenset, min_cell: int) -> Headline:
+def _shown_headline(now: Headline, hidden: frozenset[Hashable], min_cell: int) -> Headline:
     enrolments = None if TOTAL_ENROLMENTS in hidden else now.enrolments
     completions = None if TOTAL_COMPLETIONS in hidden else now.completions
     ce = None if (CE_YES in hidden or CE_NO in hidden or enrolments is None) else now.ce_enrolments
@@ -453,7 +454,11 @@ def _shown_before(before: Headline | None, mine: Headline | None, min_cell: int)
 
 
 def _shown_breakdowns(
-    data: dict[str, pd.DataFrame], keys: dict[str, list], hidden: frozenset, now: Headline, min_cell: int
+    data: dict[str, pd.DataFrame],
+    keys: dict[str, list[tuple[str, ...]]],
+    hidden: frozenset[Hashable],
+    now: Headline,
+    min_cell: int,
 ) -> dict[str, pd.DataFrame]:
     total = None if TOTAL_ENROLMENTS in hidden else now.enrolments
     out = {}
@@ -464,7 +469,9 @@ def _shown_breakdowns(
     return out
 
 
-def _shown_counts(counts: pd.DataFrame, metric_columns: list[str], hidden: frozenset, min_cell: int) -> pd.DataFrame:
+def _shown_counts(
+    counts: pd.DataFrame, metric_columns: list[str], hidden: frozenset[Hashable], min_cell: int
+) -> pd.DataFrame:
     shown = counts.copy()
     codes = list(shown.institution_code)
     for col, total_key in (

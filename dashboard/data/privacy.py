@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from dashboard.access.suppression import Total, mark, suppress
+from dashboard.access.suppression import Total, suppress
+from dashboard.access.suppression import mark as mark
 
 if TYPE_CHECKING:
     from dashboard.data.database import Reader
@@ -90,7 +91,7 @@ def hide(
     keys = list(keys)
     is_hidden = np.array([k in hidden for k in keys], dtype=bool)
     values = frame[column].astype("float64").to_numpy(copy=True)
-    marks = [mark(v, min_cell) if h else "" for v, h in zip(values, is_hidden)]
+    marks = [mark(float(v), min_cell) if h else "" for v, h in zip(values, is_hidden)]
     values[is_hidden] = np.nan
     frame = frame.copy()
     frame[column] = values

@@ -15,6 +15,7 @@ from dashboard.access import admin
 from dashboard.access import web as access_web
 from dashboard.access.store import ACTIONS
 from dashboard.views.admin import ACTION_WORDS, accounts_table, audit_caption, audit_table
+from dashboard.views.layout import page_heading
 
 ALL_ACTIONS = "all"  # the action select's "All actions" (a select shows an empty value as blank)
 
@@ -25,11 +26,10 @@ def layout(**_query):
     rows = admin.accounts(access_web.store(), access_web.current_actor())
     return html.Div(
         [
-            html.H1("Administration", className="h3 mb-1"),
-            html.P(
+            *page_heading(
+                "Administration",
                 "Who has an account, and what happened: sign-ins, failed sign-ins, exports and account changes. "
                 "Accounts are added, removed and given new passwords with mcred users on the server.",
-                className="text-muted mb-3",
             ),
             dbc.Card(
                 dbc.CardBody(

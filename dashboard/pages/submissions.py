@@ -180,11 +180,10 @@ def public_layout(filters: Filters, vocab: Vocabulary, problems: list[str]):
     files, issues, histories or downloads (the data layer gives the public none of them)."""
     return html.Div(
         [
-            html.H1("Reporting status", className="h3 mb-1"),
-            html.P(
+            *page_heading(
+                "Reporting status",
                 "Which institutions have reported their micro-credentials for each fiscal year, and whether "
                 "they reported by the deadline.",
-                className="text-muted mb-3",
             ),
             filter_panel(filters, vocab, problems),
             dcc.Input(id=url_param_id("cell", ""), type="hidden", value=""),

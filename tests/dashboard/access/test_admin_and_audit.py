@@ -6,28 +6,16 @@ from __future__ import annotations
 import json
 import re
 
-import duckdb
 import pytest
-from access_helpers import callback_body, find_callback, sign_in
+from access_helpers import callback_body, find_callback
 
 from dashboard.access import admin
 from dashboard.access.actor import Actor, OutOfScope
 
 
 @pytest.fixture
-def site(signed_in_app):
-    app, store = signed_in_app(public=True)
-
-    def client(who: str | None):
-        c = app.server.test_client()
-        if who:
-            assert sign_in(c, who).status_code == 302
-        return c
-
-    db = app.server.extensions["mcred"]["db"].path
-    with duckdb.connect(str(db), read_only=True) as con:
-        ids = dict(con.execute("SELECT institution_code, max(submission_id) FROM submissions GROUP BY 1").fetchall())
-    return client, store, ids
+def site(public_site):
+    return public_site
 
 
 def _page(client, path: str):

@@ -8,25 +8,12 @@ import csv
 import io
 import json
 
-import duckdb
 import pytest
-from access_helpers import sign_in
 
 
 @pytest.fixture
-def doors(signed_in_app):
-    app, _ = signed_in_app(public=True)
-
-    def client(who: str | None):
-        c = app.server.test_client()
-        if who:
-            assert sign_in(c, who).status_code == 302
-        return c
-
-    db = app.server.extensions["mcred"]["db"].path
-    with duckdb.connect(str(db), read_only=True) as con:
-        ids = dict(con.execute("SELECT institution_code, max(submission_id) FROM submissions GROUP BY 1").fetchall())
-    return client, ids
+def doors(public_site):
+    return public_site.client, public_site.submission_ids
 
 
 def _institutions(response) -> set[str]:

@@ -25,7 +25,7 @@ import json
 import math
 
 import pytest
-from access_helpers import callback_body, find_callback, sign_in
+from access_helpers import callback_body, find_callback
 
 from dashboard.access.actor import Scope
 from dashboard.data import compare, overview
@@ -130,16 +130,8 @@ def test_the_peer_table_hides_a_small_institution_and_its_complement(reader_for)
 
 
 @pytest.fixture
-def clients(signed_in_app):
-    app, _ = signed_in_app(public=True)
-
-    def client(who: str | None):
-        c = app.server.test_client()
-        if who:
-            assert sign_in(c, who).status_code == 302
-        return c
-
-    return client
+def clients(public_site):
+    return public_site.client
 
 
 def _csv(response) -> list[dict]:
