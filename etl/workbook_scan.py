@@ -483,14 +483,13 @@ def check(facts: SheetFacts, limits: Limits = LIMITS) -> None:
                     f"submission sheet has at most {limits.columns:,} columns and {limits.cells:,} cells: {advice}"
                 )
     if facts.max_col > limits.columns:
+        where = f"cell {facts.far_col_cell} is" if facts.far_col_cell else "the sheet has cells"
         raise LimitExceeded(
-            f"cell {facts.far_col_cell} is in column {facts.max_col:,}; a submission sheet has at most "
-            f"{limits.columns:,} columns: {advice}"
+            f"{where} in column {facts.max_col:,}; a submission sheet has at most {limits.columns:,} columns: {advice}"
         )
     if facts.max_row > limits.rows:
-        raise LimitExceeded(
-            f"cell {facts.far_row_cell} is in row {facts.max_row:,}; a sheet has at most {limits.rows:,} rows"
-        )
+        where = f"cell {facts.far_row_cell} is" if facts.far_row_cell else "the sheet has cells"
+        raise LimitExceeded(f"{where} in row {facts.max_row:,}; a sheet has at most {limits.rows:,} rows")
     if facts.cells > limits.cells:
         raise LimitExceeded(
             f"the sheet holds {facts.cells:,} cells, more than the {limits.cells:,} a submission workbook may hold: "
@@ -499,14 +498,15 @@ def check(facts: SheetFacts, limits: Limits = LIMITS) -> None:
     if facts.area > limits.cells:
         span = f"{col_letters(facts.min_col)}{facts.min_row}:{col_letters(facts.max_col)}{facts.max_row}"
         raise LimitExceeded(
-            f"the sheet's cells span {span} ({facts.area:,} cells, up to cell {facts.far_row_cell}), more than the "
+            f"the sheet's cells span {span} ({facts.area:,} cells), more than the "
             f"{limits.cells:,} a submission workbook may span: {advice}"
         )
     if facts.text_bytes > limits.text_bytes:
+        repeated = f"{facts.shared_cells:,} text cells expand to" if facts.shared_cells else "text comes to"
         raise LimitExceeded(
-            f"the sheet's {facts.shared_cells:,} text cells expand to {facts.text_bytes / 2**20:,.0f} MB of text "
-            f"(the same shared texts repeated), more than the {limits.text_bytes / 2**20:,.0f} MB a submission "
-            "workbook may hold: split it into several files, or save it as CSV"
+            f"the sheet's {repeated} {facts.text_bytes / 2**20:,.0f} MB of text, more than the "
+            f"{limits.text_bytes / 2**20:,.0f} MB a submission workbook may hold: split it into several files, "
+            "or save it as CSV"
         )
 
 

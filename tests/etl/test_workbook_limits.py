@@ -240,3 +240,25 @@ def test_a_reader_that_dies_is_named_as_such(tmp_path, monkeypatch):
     monkeypatch.setattr(readers, "_read_xlsx", dies)
     with pytest.raises(UnreadableFile, match="needs more than the 2,048 MB of memory"):
         read_submission_file(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        ("xfd1048576.xlsx", "cell XFD1048576 is in column 16,384"),  # calamine aborts: the parent names the limit
+        # read and refused on what was built, or (beyond the memory limit) named by the parent
+        ("xfd2000.xlsx", "in column 16,384; a submission sheet has at most 256 columns"),
+        ("shared-string-bomb.xlsx", "holds 1,048,576 characters"),  # beyond the memory limit: named after
+        ("wide.xlsx", "the sheet has cells in column 2,000"),  # read, then refused on what calamine built
+    ],
+)
+def test_a_big_sheet_read_before_it_is_measured_is_held_to_the_same_limits(tmp_path, monkeypatch, name, fragment):
+    """A sheet beyond SERIAL_SCAN_BYTES is read first, under the memory limit, and checked after
+    (here every sheet is "big"); whatever happens, the message names the limit."""
+    monkeypatch.setattr(readers, "SERIAL_SCAN_BYTES", 0)
+    monkeypatch.setenv("MCRED_READ_MEMORY_MB", "1024")
+    build, _ = REPRODUCTIONS[name]
+    with pytest.raises(UnreadableFile) as caught:
+        read_submission_file(build(tmp_path / name))
+    assert fragment in caught.value.message
+    assert read_submission_file(workbook(tmp_path / "ok.xlsx", rows_xml(valid_rows()))).table.num_rows == 2
