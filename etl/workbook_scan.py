@@ -30,6 +30,7 @@ from xml.parsers import expat
 
 import numpy as np
 import numpy.typing as npt
+from openpyxl.utils import get_column_letter
 
 # A sheet's own limits (Excel's): 1,048,576 rows, 16,384 columns, 32,767 characters a cell.
 SHEET_ROWS = 1_048_576
@@ -84,14 +85,6 @@ class SheetFacts:
         if not self.cells:
             return 0
         return (self.max_row - self.min_row + 1) * (self.max_col - self.min_col + 1)
-
-
-def col_letters(n: int) -> str:
-    letters = ""
-    while n > 0:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 _REF = re.compile(r"^\$?([A-Za-z]{1,4})\$?(\d{1,9})$")
@@ -412,9 +405,9 @@ def _scan_expat(chunks: Iterator[bytes], facts: SheetFacts, sizes: npt.NDArray[n
             state["row"], state["col"] = row, col
             facts.cells += 1
             if row > facts.max_row:
-                facts.max_row, facts.far_row_cell = row, f"{col_letters(col)}{row}"
+                facts.max_row, facts.far_row_cell = row, f"{get_column_letter(col)}{row}"
             if col > facts.max_col:
-                facts.max_col, facts.far_col_cell = col, f"{col_letters(col)}{row}"
+                facts.max_col, facts.far_col_cell = col, f"{get_column_letter(col)}{row}"
             facts.min_row = row if not facts.min_row else min(facts.min_row, row)
             facts.min_col = col if not facts.min_col else min(facts.min_col, col)
             state["shared"] = attrs.get("t") == "s"
@@ -496,7 +489,7 @@ def check(facts: SheetFacts, limits: Limits = LIMITS) -> None:
             "split it into several files, or save it as CSV"
         )
     if facts.area > limits.cells:
-        span = f"{col_letters(facts.min_col)}{facts.min_row}:{col_letters(facts.max_col)}{facts.max_row}"
+        span = f"{get_column_letter(facts.min_col)}{facts.min_row}:{get_column_letter(facts.max_col)}{facts.max_row}"
         raise LimitExceeded(
             f"the sheet's cells span {span} ({facts.area:,} cells), more than the "
             f"{limits.cells:,} a submission workbook may span: {advice}"
