@@ -664,7 +664,7 @@ def _xlsx_child(conn: Any, path: str, memory_mb: int, seconds: int, out: str) ->
     except MemoryError:
         send(("memory",))
     except BaseException as exc:  # noqa: BLE001 - a Rust panic is a BaseException; reported, never raised here
-        send(("error", f"{type(exc).__name__}: {_clip(str(exc), 300)}"))
+        send(("error", _one_line(exc)))
 
 
 @functools.cache
@@ -772,6 +772,12 @@ def _sheet_columns(batch: pa.RecordBatch, positions: list[int]) -> list[pa.Array
     return columns
 
 
+def _one_line(exc: BaseException) -> str:
+    """An exception from the workbook reader in one line (calamine's carry a multi-line context)."""
+    text = str(exc).strip()
+    return _clip(f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}".rstrip(": "), 300)
+
+
 def _read_xlsx_values(path: Path, sha: str, has_formulas: Future[bool]) -> RawSubmissionTable:
     import fastexcel  # imported here: only .xlsx loads pay for it
 
@@ -780,7 +786,7 @@ def _read_xlsx_values(path: Path, sha: str, has_formulas: Future[bool]) -> RawSu
         names = list(workbook.sheet_names)
     except Exception as exc:  # calamine raises several kinds for a damaged workbook
         raise UnreadableFile(
-            f"the .xlsx workbook cannot be opened ({type(exc).__name__}: {exc}): open it in Excel and save it again"
+            f"the .xlsx workbook cannot be opened ({_one_line(exc)}): open it in Excel and save it again"
         ) from exc
     if not names:
         raise UnreadableFile(
@@ -810,7 +816,7 @@ def _read_xlsx_values(path: Path, sha: str, has_formulas: Future[bool]) -> RawSu
         raise
     except Exception as exc:
         raise UnreadableFile(
-            f"sheet {chosen!r} cannot be read ({type(exc).__name__}: {exc}): open the file in Excel and save it again",
+            f"sheet {chosen!r} cannot be read ({_one_line(exc)}): open the file in Excel and save it again",
             sheet=chosen,
         ) from exc
     height = len(columns[0]) if columns else 0
