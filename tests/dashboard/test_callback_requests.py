@@ -100,3 +100,17 @@ def test_a_clientside_callback_gets_400(client):
     }
     response = client.post("/_dash-update-component", json=body)
     assert response.status_code == 400 and "runs in the browser" in response.text
+
+
+@pytest.mark.parametrize("value", [2024, 2024.25, ["2024/25", 5], {"a": 1}, True])
+def test_a_period_sent_as_a_number_or_object_is_not_a_500(client, callback, value):
+    """The issue's reproduction: ``period`` sent as a number gave HTTP 500."""
+    inputs = [
+        [{"id": {"type": "filter", "name": "period"}, "property": "value", "value": value}]
+        if json.loads(i["id"]).get("type") == "filter"
+        else []
+        for i in callback["inputs"]
+    ]
+    response = client.post("/_dash-update-component", json=_body(callback, inputs))
+    assert response.status_code in (200, 400), response.text[:300]
+    assert "Traceback" not in response.text
