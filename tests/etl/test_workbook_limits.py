@@ -30,15 +30,15 @@ from etl import readers, workbook_scan
 from etl.readers import UnreadableFile, read_submission_file
 
 
-def _leftovers() -> set[str]:
-    return {n for n in os.listdir(tempfile.gettempdir()) if n.startswith("mcred-read-")}
-
-
 @pytest.fixture(autouse=True)
-def no_private_copy_left():
-    before = _leftovers()
+def no_private_copy_left(tmp_path, monkeypatch):
+    """The readers' temporary folders go to a folder of this test's own (other processes on the
+    machine read workbooks too), which must be empty afterwards."""
+    own = tmp_path / "tmp"
+    own.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(own))
     yield
-    assert _leftovers() <= before, "a reader left its temporary folder behind"
+    assert os.listdir(own) == [], "a reader left its temporary folder behind"
 
 
 REPRODUCTIONS = {
