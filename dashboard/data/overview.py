@@ -31,6 +31,13 @@ def previous_period(period: str) -> str:
     return f"{start}/{(start + 1) % 100:02d}"
 
 
+def _frame(reader: Reader, sql: str, params: list) -> pd.DataFrame:
+    """``reader.frame(sql, params)``, cached per warehouse version: a view computed once (the
+    default view every visitor opens, Back to an earlier filter) answers without a scan of the
+    offerings. Aggregates only, the same for every scope. A copy: no caller changes the cache."""
+    return reader.cached("overview", (sql, repr(params)), lambda: reader.frame(sql, params)).copy()
+
+
 # --- headline figures ---------------------------------------------------------------------
 
 HEADLINE_SQL = """
@@ -70,7 +77,7 @@ def headline(reader: Reader, filters: Filters) -> tuple[Headline, Headline | Non
     wanted = periods + ([previous_period(periods[0])] if compare else [])
     if not periods:  # all periods
         wanted = vocabulary(reader).codes(PERIOD)
-    frame = reader.frame(HEADLINE_SQL.format(where=where), [*params, wanted])
+    frame = _frame(reader, HEADLINE_SQL.format(where=where), [*params, wanted])
     current = frame[frame.reporting_period.isin(periods or wanted)]
     now = Headline(
         int(current.offerings.sum()),
@@ -98,9 +105,8 @@ def headline(reader: Reader, filters: Filters) -> tuple[Headline, Headline | Non
 
 def _institutions(reader: Reader, filters: Filters) -> int:
     where, params = filters.where()
-    return int(
-        reader.rows(f"SELECT count(DISTINCT institution_code) FROM current_offerings WHERE {where}", params)[0][0]
-    )
+    sql = f"SELECT count(DISTINCT institution_code) AS n FROM current_offerings WHERE {where}"
+    return int(_frame(reader, sql, params).n.iloc[0])
 
 
 # --- breakdowns and trend: GROUP BY a dimension of the registry ------------------------------
@@ -148,11 +154,11 @@ def breakdowns(reader: Reader, filters: Filters) -> dict[str, pd.DataFrame]:
     than the offerings.
     """
     where, params = filters.where()
-    frame = reader.frame(_breakdown_sql(where), params)
+    frame = _frame(reader, _breakdown_sql(where), params)
     out = {}
     for dim in BREAKDOWNS:
         if BY_PARAM[dim].kind == "list":
-            out[dim] = reader.frame(_grouped_sql(dim, where), params)
+            out[dim] = _frame(reader, _grouped_sql(dim, where), params)
         else:
             out[dim] = frame[frame.dimension == dim][["category", "offerings", "enrolments"]].reset_index(drop=True)
     out[SECTOR_CE] = frame[frame.dimension == SECTOR_CE][["category", "ce", "offerings", "enrolments"]].reset_index(
@@ -173,7 +179,7 @@ def trend(reader: Reader, filters: Filters, split: str | None, measure: str) -> 
         sql = _grouped_sql(split, where, by_period=True)
     else:
         raise ValueError(f"unknown split {split!r}")
-    return reader.frame(sql + " ORDER BY 1, 2", params)
+    return _frame(reader, sql + " ORDER BY 1, 2", params)
 
 
 # --- target metrics ---------------------------------------------------------------------------
@@ -191,7 +197,7 @@ def metric_counts(reader: Reader, filters: Filters) -> pd.DataFrame:
     """Numerators and denominators of every target metric, per institution, plus the total
     as a last row with institution_code None (summed here: the per-institution rows are few)."""
     where, params = filters.where()
-    per_inst = reader.frame(METRICS_SQL.format(metrics=metric_registry.numerator_sql(reader), where=where), params)
+    per_inst = _frame(reader, METRICS_SQL.format(metrics=metric_registry.numerator_sql(reader), where=where), params)
     numeric = per_inst.columns.drop("institution_code")
     per_inst[numeric] = per_inst[numeric].fillna(0).astype("int64")
     total = per_inst[numeric].sum().to_frame().T
