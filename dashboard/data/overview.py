@@ -7,7 +7,7 @@ SQL is parameterised, identifiers come only from the dimension and metric regist
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -31,7 +31,7 @@ def previous_period(period: str) -> str:
     return f"{start}/{(start + 1) % 100:02d}"
 
 
-def _frame(reader: Reader, sql: str, params: list) -> pd.DataFrame:
+def _frame(reader: Reader, sql: str, params: list[Any]) -> pd.DataFrame:
     """``reader.frame(sql, params)``, cached per warehouse version: a view computed once (the
     default view every visitor opens, Back to an earlier filter) answers without a scan of the
     offerings. Aggregates only, the same for every scope. A copy: no caller changes the cache."""
