@@ -275,7 +275,7 @@ def cmd_export(args) -> int:
 
     settings = _settings(args)
     query: dict[str, object] = {name: getattr(args, name) for name in PARAMETERS if getattr(args, name) is not None}
-    # The explorer's URL parameters, same names and values: q, columns, sort, headers, q.<column>.
+    # The explorer's URL parameters, same names and values: q, columns, sort, headers, q-<column>.
     explorer = {"q": args.search, "columns": args.columns, "sort": args.sort, "headers": args.headers}
     query.update({k: v for k, v in explorer.items() if v})
     for item in args.column_filter or ():
@@ -477,7 +477,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--column-filter",
         metavar="COLUMN=OP:VALUE",
         action="append",
-        help="a grid column filter, as the explorer's q.COLUMN=OP:VALUE (e.g. title=contains:Data, "
+        help="a grid column filter, as the explorer's q-COLUMN=OP:VALUE (e.g. title=contains:Data, "
         "enrolments=greaterThan:10, start_date=inRange:2024-09-01:2024-12-31, field_of_study=blank); repeat "
         "for more columns (AND-ed)",
     )

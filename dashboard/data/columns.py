@@ -1,5 +1,5 @@
 """The explorer's and the offering exports' columns: one allow-list, read by the page state
-(``dashboard.data.state.ExploreState``: ``columns=``, ``q.<column>=``, ``sort=``), the SQL of
+(``dashboard.data.state.ExploreState``: ``columns=``, ``q-<column>=``, ``sort=``), the SQL of
 ``dashboard.data.explore`` and the grid's column definitions.
 
 Each column says once what it is: its SQL expression over the explorer's relation (written

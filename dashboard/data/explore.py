@@ -55,6 +55,8 @@ MAX_BLOCK_ROWS = 1000
 # spreadsheet could read as a formula.
 TEXT_COLUMNS = frozenset(name for name, c in GRID_COLUMNS.items() if c.kind == "text")
 
+_GUARD_REPEATS = guard_sql("\0").count("\0")  # how often guard_sql repeats its expression (and its parameters)
+
 Labels = Mapping[str, Mapping[str, str]]  # vocabulary parameter -> {code: label}
 
 
@@ -221,11 +223,11 @@ def export_sql(
         else:
             expr = Expr("array_to_string(partner_categories, ';')" if name == PARTNERS else name, [])
             alias = name
-        sql = expr.sql
+        sql, repeats = expr.sql, 1
         if guard_formulas and (name in TEXT_COLUMNS or (as_labels and GRID_COLUMNS[name].kind == "yesno")):
-            sql = guard_sql(sql)
+            sql, repeats = guard_sql(sql), _GUARD_REPEATS
         selects.append(f"{sql} AS {alias}")
-        params += expr.params
+        params += expr.params * repeats
     condition = where(filters, state, labels)
     order = order_by(state, labels)
     relation = relation_for(state, names)

@@ -141,7 +141,7 @@ class CompareState:
 # --- the explorer: a title search, the columns shown, the grid's column filters and sort ---------
 
 SEARCH_MAX_CHARS = 200
-FILTER_PREFIX = "q."  # q.<column>=<operator>:<value>: one grid column filter
+FILTER_PREFIX = "q-"  # no dot: Dash ids (the hidden inputs that keep it in the URL) cannot hold one; q-<column>=<operator>:<value>: one grid column filter
 SORT_DIRECTIONS = ("asc", "desc")
 HEADERS = ("codes", "labels")  # an export's header row and coded values: codes (default) or the screen's labels
 _FILTER_TYPES = {"text": "text", "yesno": "text", "number": "number", "date": "date"}
@@ -203,11 +203,11 @@ def _check_date(text: str) -> str | None:
 
 
 def parse_grid_filter(column: str, text: str) -> tuple[GridFilter | None, str | None]:
-    """``q.<column>=<operator>[:<value>[:<value>]]`` -> (GridFilter, None) or (None, problem)."""
+    """``q-<column>=<operator>[:<value>[:<value>]]`` -> (GridFilter, None) or (None, problem)."""
     name = FILTER_PREFIX + column
     spec = GRID_COLUMNS.get(column)
     if spec is None:
-        return None, f"unknown grid filter {name!r}: grid filters are q.<column> with a column of {_accepted_columns()}"
+        return None, f"unknown grid filter {name!r}: grid filters are q-<column> with a column of {_accepted_columns()}"
     allowed = operators(spec.kind)
     op, _, rest = text.partition(":")
     if op not in allowed:
@@ -268,7 +268,7 @@ class ExploreState:
     - ``q``: a title search (any case);
     - ``columns``: the columns shown, in their order (empty: the grid's default; an export's
       default is every export column);
-    - ``q.<column>=<operator>:<value>``: one grid column filter per column (AG Grid's operators:
+    - ``q-<column>=<operator>:<value>``: one grid column filter per column (AG Grid's operators:
       contains, notContains, equals, notEqual, startsWith, endsWith for text; equals, notEqual,
       lessThan, lessThanOrEqual, greaterThan, greaterThanOrEqual, inRange (two values:
       ``inRange:10:20``) for numbers and dates; blank, notBlank for any);

@@ -2,7 +2,7 @@
 
 One function, ``export_to_file``, writes an export for the Flask routes and for
 ``mcred export`` alike; ``parse_filters`` reads a request or the CLI's options into the
-shared Filters and the explorer's state (``columns``, ``q.<column>`` grid filters, ``sort``,
+shared Filters and the explorer's state (``columns``, ``q-<column>`` grid filters, ``sort``,
 ``headers``), and the rows come from ``dashboard.data.explore.export_sql``, so the explorer
 grid, the endpoints and the command line apply them identically. No Flask here:
 ``mcred export`` imports this module.

@@ -168,7 +168,7 @@ def test_column_filters(db, model, expected):
         {"enrolments": {"filterType": "number", "type": "equals", "filter": "ten"}},
         {"start_date": {"filterType": "date", "type": "equals", "dateFrom": "2024-13-45"}},
         {"title": {"operator": "XOR", "conditions": [text("contains", "a")]}},
-        # one condition per column: the state is one URL parameter per column (q.title=contains:a)
+        # one condition per column: the state is one URL parameter per column (q-title=contains:a)
         {"title": {"operator": "OR", "conditions": [text("contains", "a"), text("contains", "b")]}},
     ],
 )
