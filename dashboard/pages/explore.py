@@ -219,6 +219,7 @@ def layout(**query):
                 style={"height": "calc(100vh - 330px)", "minHeight": "420px", "width": "100%"},
             ),
             dcc.Store(id="explore-refresh"),
+            dcc.Store(id="explore-grid-state"),
             dbc.Modal(
                 [
                     dbc.ModalHeader(dbc.ModalTitle("Submission", id="submission-title")),
@@ -292,30 +293,46 @@ def state_from_controls(params: list[dict]) -> ExploreState:
     Output("explore-count", "children"),
     Output("explore-grid-notice", "children"),
     Output("explore-count-words", "children"),
-    *(Output(i, "value") for i in GRID_FILTER_IDS.values()),
-    Output(SORT_ID, "value"),
+    Output("explore-grid-state", "data"),
     Input(GRID_ID, "getRowsRequest"),
     State({"type": "filter", "name": ALL}, "value"),
     State({"type": "urlparam", "name": "q", "default": ALL}, "value"),
-    *(State(i, "value") for i in GRID_FILTER_IDS.values()),
-    State(SORT_ID, "value"),
     prevent_initial_call=True,
 )
-def serve_rows(request, _filter_values, search_values, *current):
-    """A block of rows; the grid's filter and sort models go into the URL state (hidden inputs)."""
-    keep = [no_update] * (len(GRID_FILTER_IDS) + 1)
+def serve_rows(request, _filter_values, search_values):
+    """A block of rows, and the grid's filter and sort models as URL parameters (explore-grid-state)."""
     if not request:
-        return no_update, no_update, no_update, no_update, *keep
+        return no_update, no_update, no_update, no_update, no_update
     reader = context.reader()
     filters = Filters.from_controls(ctx.states_list[0], vocabulary(reader))
     search = ExploreState.parse({"q": search_values or []}).search
     answer = grid_answer(reader, filters, search, request)
     if answer.state is None:
-        return answer.response, answer.count, answer.notice, answer.words, *keep
+        return answer.response, answer.count, answer.notice, answer.words, no_update
     query = answer.state.to_query()
-    wanted = [query.get(FILTER_PREFIX + name, "") for name in GRID_FILTER_IDS] + [query["sort"]]
-    changes = [w if w != (c or "") else no_update for w, c in zip(wanted, current)]
-    return answer.response, answer.count, answer.notice, answer.words, *changes
+    grid = [query.get(FILTER_PREFIX + name, "") for name in GRID_FILTER_IDS] + [query["sort"]]
+    return answer.response, answer.count, answer.notice, answer.words, grid
+
+
+# The grid's models into the hidden URL-state inputs, only where they changed (so the URL and
+# the download links follow the grid without a round trip per block of rows).
+clientside_callback(
+    """function (wanted) {
+        const current = Array.prototype.slice.call(arguments, 1);
+        if (!Array.isArray(wanted) || wanted.length !== current.length) {
+            return current.map(function () { return window.dash_clientside.no_update; });
+        }
+        return wanted.map(function (value, i) {
+            return value === (current[i] || "") ? window.dash_clientside.no_update : value;
+        });
+    }""",
+    *(Output(i, "value") for i in GRID_FILTER_IDS.values()),
+    Output(SORT_ID, "value"),
+    Input("explore-grid-state", "data"),
+    *(State(i, "value") for i in GRID_FILTER_IDS.values()),
+    State(SORT_ID, "value"),
+    prevent_initial_call=True,
+)
 
 
 @callback(
