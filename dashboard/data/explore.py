@@ -229,12 +229,21 @@ def export_sql(
         selects.append(f"{sql} AS {alias}")
         params += expr.params * repeats
     condition = where(filters, state, labels)
-    order = order_by(state, labels)
     relation = relation_for(state, names)
+    if not state.sort:
+        return Expr(f"SELECT {', '.join(selects)} FROM {relation} WHERE {condition.sql}", [*params, *condition.params])
+    # The sort keys are computed beside the rows, under names no output column has: an ORDER BY
+    # would otherwise sort by an output column of the same name (a formula-guarded title).
+    keys, key_params, order = [], [], []
+    for i, (column, direction) in enumerate(state.sort):
+        expr = shown_expr(column, labels)
+        keys.append(f"{expr.sql} AS _sort_{i}")
+        key_params += expr.params
+        order.append(f"_sort_{i} {'ASC' if direction == 'asc' else 'DESC'} NULLS LAST")
     return Expr(
-        f"SELECT {', '.join(selects)} FROM {relation} WHERE {condition.sql}"
-        f"{' ORDER BY ' + order.sql if order.sql else ''}",
-        [*params, *condition.params, *order.params],
+        f"SELECT {', '.join(selects)} FROM (SELECT *, {', '.join(keys)} FROM {relation} WHERE {condition.sql}) "
+        f"AS matching ORDER BY {', '.join([*order, *ROW_KEYS])}",
+        [*params, *key_params, *condition.params],
     )
 
 
@@ -272,8 +281,12 @@ def row_range(request: Mapping[str, Any]) -> tuple[int, int]:
 
 
 def grid_state(state: ExploreState | str | None, request: Mapping[str, Any]) -> ExploreState:
-    """The explorer state with the grid's own filter and sort models (checked like a URL)."""
-    return _state(state).with_grid(request.get("filterModel"), request.get("sortModel"))
+    """The explorer state with the grid's own filter and sort models (checked like a URL); a model
+    the request leaves out keeps the state's."""
+    state = _state(state)
+    return state.with_grid(
+        request.get("filterModel", state.filter_model()), request.get("sortModel", state.sort_model())
+    )
 
 
 def grid_rows(

@@ -207,11 +207,11 @@ def parse_grid_filter(column: str, text: str) -> tuple[GridFilter | None, str | 
     name = FILTER_PREFIX + column
     spec = GRID_COLUMNS.get(column)
     if spec is None:
-        return None, f"unknown grid filter {name!r}: grid filters are q-<column> with a column of {_accepted_columns()}"
+        return None, f"unknown grid filter {name!r}: accepted are q-<column> with a column of {_accepted_columns()}"
     allowed = operators(spec.kind)
     op, _, rest = text.partition(":")
     if op not in allowed:
-        return None, f"{name}: unknown operator {op!r}: {spec.kind} columns accept {', '.join(allowed)}"
+        return None, f"{name}: unknown operator {op!r}: accepted operators for {spec.kind} columns are {', '.join(allowed)}"
     if op in NO_VALUE_OPERATORS:
         return GridFilter(column, op), None
     if spec.kind in ("text", "yesno"):
