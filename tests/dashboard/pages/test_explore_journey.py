@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 import requests
 from exports_fixture import ROWS, build, make_app
+from test_accessibility import axe_violations, describe
 
 pytestmark = pytest.mark.browser
 
@@ -68,7 +69,6 @@ def _choose_columns(dash_duo, wanted: list[str]) -> None:
         box, label = values[name]
         if not box.is_selected():
             label.click()
-    dash_duo.find_element("#explore-columns-toggle").click()
 
 
 def _filter_title_contains(dash_duo, text: str) -> None:
@@ -93,6 +93,9 @@ def test_choose_columns_filter_download(dash_duo, db_path):
     # 5 columns in the chooser: the grid shows those, in that order, and the URL says so
     _choose_columns(dash_duo, CHOSEN)
     _wait(lambda: _shown_columns(dash_duo) == CHOSEN, what="the grid to show the 5 chosen columns")
+    violations = axe_violations(dash_duo.driver)  # with the column chooser open
+    assert violations == [], describe("chooser open", violations)
+    dash_duo.find_element("#explore-columns-toggle").click()
     _wait(lambda: _query(dash_duo).get("columns") == [",".join(CHOSEN)], what="columns= in the URL")
 
     # a grid column filter: the count follows, in words, and the URL holds the filter
@@ -133,6 +136,9 @@ def test_choose_columns_filter_download(dash_duo, db_path):
     _wait(lambda: "headers=labels" in (links["CSV"].get_attribute("href") or ""), what="headers=labels in the link")
     body = requests.get(links["CSV"].get_attribute("href"), cookies=cookies, timeout=30).content.decode("utf-8-sig")
     assert next(csv.reader(io.StringIO(body))) == ["Offering ID", "Title", "Type", "Delivery", "Enrolments"]
+
+    violations = axe_violations(dash_duo.driver)  # filtered, labels chosen
+    assert violations == [], describe("filtered", violations)
 
     # the URL is the view: opening it again shows the same columns, filter and count
     url = dash_duo.driver.current_url
