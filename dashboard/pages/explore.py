@@ -125,24 +125,29 @@ def layout(**query):
                                     title="Codes: field names and codes, a file mcred loads back. "
                                     "Labels: the names and values on the screen, for people.",
                                 ),
-                                html.Span("Download", className="small fw-semibold me-2"),
                                 html.Div(
                                     [
-                                        html.A(
-                                            label,
-                                            id=explore_download_id(fmt),
-                                            href=download_href(fmt, filters, state),
-                                            className="btn btn-outline-primary btn-sm",
-                                            download="",
-                                            rel="nofollow",
-                                            title=f"Download the offerings the grid shows as {label}",
-                                        )
-                                        for fmt, label in DOWNLOADS
+                                        html.Span("Download", className="small fw-semibold me-2"),
+                                        html.Div(
+                                            [
+                                                html.A(
+                                                    label,
+                                                    id=explore_download_id(fmt),
+                                                    href=download_href(fmt, filters, state),
+                                                    className="btn btn-outline-primary btn-sm",
+                                                    download="",
+                                                    rel="nofollow",
+                                                    title=f"Download the offerings the grid shows as {label}",
+                                                )
+                                                for fmt, label in DOWNLOADS
+                                            ],
+                                            className="btn-group",
+                                            role="group",
+                                            id="explore-downloads",
+                                            **{"aria-label": "Download the offerings the grid shows"},
+                                        ),
                                     ],
-                                    className="btn-group",
-                                    role="group",
-                                    id="explore-downloads",
-                                    **{"aria-label": "Download the offerings the grid shows"},
+                                    className="d-inline-flex align-items-center text-nowrap",
                                 ),
                             ],
                             className="d-flex align-items-center flex-wrap justify-content-md-end gap-1",

@@ -19,7 +19,7 @@ _FILTER_TYPES = {
 }
 _WIDTHS = {
     "institution_code": 115,
-    "reporting_period": 105,
+    "reporting_period": 125,
     "offering_id": 140,
     "enrolments": 120,
     "completions": 125,
