@@ -20,6 +20,7 @@ from dashboard.pages._glue import page_layout, start
 from dashboard.views.downloads import href
 from dashboard.views.explore import column_defs, count_words, initial_state, submission_body
 from dashboard.views.filters import filter_panel, url_param_id
+from dashboard.views.layout import download_button, page_heading
 
 dash.register_page(__name__, path="/explore", name="Explore", title="Explore | B.C. Micro-credentials", order=2)
 
@@ -57,12 +58,11 @@ def layout(**query):
     grid_values = {f.column: f.to_param() for f in state.filters}
     return html.Div(
         [
-            html.H1("Explore offerings", className="h3 mb-1"),
-            html.P(
+            *page_heading(
+                "Explore offerings",
                 "Every current offering behind the figures, as reported. Sort or filter any column, search titles, "
                 "and click a submission file to see where a row came from. Downloads hold exactly the rows and "
                 "columns the grid shows, in its order.",
-                className="text-muted mb-3",
             ),
             filter_panel(filters, vocab, problems + state_problems),
             dbc.Row(
@@ -130,18 +130,15 @@ def layout(**query):
                                         html.Span("Download", className="small fw-semibold me-2"),
                                         html.Div(
                                             [
-                                                html.A(
+                                                download_button(
                                                     label,
-                                                    id=explore_download_id(fmt),
-                                                    href=download_href(fmt, filters, state),
-                                                    className="btn btn-outline-primary btn-sm",
-                                                    download="",
-                                                    rel="nofollow",
+                                                    explore_download_id(fmt),
+                                                    download_href(fmt, filters, state),
                                                     title=f"Download the offerings the grid shows as {label}",
                                                 )
                                                 for fmt, label in DOWNLOADS
                                             ],
-                                            className="btn-group",
+                                            className="d-inline-flex",
                                             role="group",
                                             id="explore-downloads",
                                             **{"aria-label": "Download the offerings the grid shows"},
