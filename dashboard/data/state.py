@@ -211,7 +211,10 @@ def parse_grid_filter(column: str, text: str) -> tuple[GridFilter | None, str | 
     allowed = operators(spec.kind)
     op, _, rest = text.partition(":")
     if op not in allowed:
-        return None, f"{name}: unknown operator {op!r}: accepted operators for {spec.kind} columns are {', '.join(allowed)}"
+        return (
+            None,
+            f"{name}: unknown operator {op!r}: accepted operators for {spec.kind} columns are {', '.join(allowed)}",
+        )
     if op in NO_VALUE_OPERATORS:
         return GridFilter(column, op), None
     if spec.kind in ("text", "yesno"):

@@ -260,3 +260,14 @@ def test_explore_in_the_browser(dash_duo, db_path):
     assert "UBC" in dash_duo.find_element("#submission-details").text
 
     assert dash_duo.get_logs() == []
+
+
+def test_page_keeps_the_url_state_and_explains_what_it_cannot_read(client):
+    with client.application.app_context():
+        layout = explore_page().layout(
+            period="all", columns="title,offering_id", **{"q-title": "contains:Data", "q-enrolments": "above:3"}
+        )
+    text_ = str(layout)
+    assert "q-enrolments: unknown operator 'above'" in text_  # a notice, not a crash
+    assert "/export/offerings.csv?period=all&columns=title,offering_id&q-title=contains:Data" in text_
+    assert "'filterModel': {'title': {'filterType': 'text', 'type': 'contains', 'filter': 'Data'}}" in text_
