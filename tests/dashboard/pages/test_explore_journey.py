@@ -47,6 +47,17 @@ def _shown_columns(dash_duo) -> list[str]:
     return [c.get_attribute("col-id") for c in cells]
 
 
+def _grid_ids(dash_duo) -> list[str]:
+    """The offering ids of the grid's rows, top to bottom."""
+    rows = dash_duo.find_elements(".ag-center-cols-container .ag-row[row-index]")
+    rows = sorted(rows, key=lambda r: int(r.get_attribute("row-index")))
+    ids = []
+    for row in rows:
+        cells = row.find_elements("css selector", ".ag-cell[col-id=offering_id]")
+        ids.append(cells[0].text if cells else "")
+    return ids
+
+
 def _count(dash_duo) -> int:
     return int(dash_duo.find_element("#explore-count").text.replace(",", ""))
 
@@ -106,6 +117,14 @@ def test_choose_columns_filter_download(dash_duo, db_path):
     _wait(lambda: _query(dash_duo).get("q-title") == ["contains:Data"], what="q-title= in the URL")
     dash_duo.find_element("h1").click()  # close the filter popup
 
+    # the grid's sort: two clicks on the Title heading sort it descending, into the URL
+    for _ in range(2):
+        dash_duo.find_element(".ag-header-cell[col-id=title] .ag-header-cell-text").click()
+        time.sleep(0.5)
+    _wait(lambda: _query(dash_duo).get("sort") == ["title:desc"], what="sort= in the URL")
+    expected_order = sorted(MATCHING, key=lambda oid: next(r["title"] for r in ROWS if r["offering_id"] == oid))[::-1]
+    _wait(lambda: _grid_ids(dash_duo) == expected_order, what="the grid sorted by title, descending")
+
     # the page's CSV link: one click saves exactly the screen's rows and columns
     links = {a.text: a for a in dash_duo.find_elements("#explore-downloads a")}
     _wait(lambda: "q-title=contains:Data" in (links["CSV"].get_attribute("href") or ""), what="the CSV link")
@@ -116,7 +135,7 @@ def test_choose_columns_filter_download(dash_duo, db_path):
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows[0] == CHOSEN
     assert len(rows) - 1 == shown == len(MATCHING)
-    assert sorted(r[0] for r in rows[1:]) == MATCHING
+    assert [r[0] for r in rows[1:]] == _grid_ids(dash_duo)  # the screen's order too
 
     # the Excel link the page offers (fetched with the page's cookies): the same rows and columns
     cookies = {c["name"]: c["value"] for c in dash_duo.driver.get_cookies()}
@@ -125,7 +144,7 @@ def test_choose_columns_filter_download(dash_duo, db_path):
     )
     sheet = list(book["offerings"].iter_rows(values_only=True))
     assert list(sheet[0]) == CHOSEN and len(sheet) - 1 == shown
-    assert sorted(r[0] for r in sheet[1:]) == MATCHING
+    assert [r[0] for r in sheet[1:]] == _grid_ids(dash_duo)
     about = dict(book["about"].iter_rows(values_only=True))
     assert about["columns"] == ", ".join(CHOSEN) and "Title contains 'Data'" in about["grid_filters"]
     assert about["rows"] == str(shown)
