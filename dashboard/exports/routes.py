@@ -64,7 +64,7 @@ def export_offerings(fmt: str) -> Any:
         raise ExportError(f"No such export: formats are {', '.join(FORMATS)}.", status=404)
     reader = context.reader()
     filters, state = offerings.parse_filters(_query(), vocabulary(reader))
-    name = names.offerings_name(filters, fmt, search=state.search)
+    name = names.offerings_name(filters, fmt, search=state.search, filtered=[f.column for f in state.filters])
     if fmt == "csv":
         return Response(
             stream_with_context(offerings.csv_chunks(reader, filters, state)),

@@ -343,3 +343,11 @@ def test_count_and_rows_go_through_the_scope(db_path):
     filters, state = exports.parse_filters(parse_qs("period=all&q-institution_code=notEqual:BCIT"), vocabulary(reader))
     assert explore.count(reader, filters, state) == 0
     assert explore.grid_rows(reader, filters, state, {"startRow": 0, "endRow": 100}).rows == []
+
+
+def test_a_grid_filtered_download_says_so_in_its_name(client):
+    got = client.get("/export/offerings.csv?period=all&q-title=contains:Data&q-enrolments=greaterThan:1")
+    assert re.search(
+        r'filename="mcred-offerings-all-periods-filtered-title-enrolments-\d{8}\.csv"',
+        got.headers["Content-Disposition"],
+    )
