@@ -31,6 +31,7 @@ from dashboard.views.compare import (
 )
 from dashboard.views.filters import filter_panel, url_param_id
 from dashboard.views.layout import download_button, page_heading, section_card
+from dashboard.views.suppression import suppression_legend
 
 dash.register_page(__name__, path="/compare", name="Compare", title="Compare | B.C. Micro-credentials", order=1)
 
@@ -54,6 +55,7 @@ def layout(**query):
                 lead_id="compare-subheading",
             ),
             filter_panel(filters, vocab, problems + state_problems),
+            suppression_legend(reader.scope.suppresses, reader.scope.min_cell, reader.scope.institution),
             dbc.Card(
                 dbc.CardBody(
                     dbc.Row(

@@ -45,8 +45,8 @@ def kpi_texts(now: Headline, before: Headline | None, measure: str, filters: Fil
     kpis = [
         f"{now.offerings:,}",
         f"{now.institutions:,}",
-        f"{now.enrolments:,}",
-        f"{now.completions:,}",
+        _count(now, "enrolments"),
+        _count(now, "completions"),
         "–" if share is None else f"{share:.0%}",
     ]
     if before is None:
@@ -60,6 +60,9 @@ def kpi_texts(now: Headline, before: Headline | None, measure: str, filters: Fil
         (now.enrolments, before.enrolments),
         (now.completions, before.completions),
     ):
+        if cur is None or prev is None:  # a count hidden from the viewer (dashboard.data.privacy)
+            changes.append(f"change withheld (a small count) vs {prev_period}")
+            continue
         diff = cur - prev
         pct = f" ({diff / prev:+.0%})" if prev else ""
         arrow = "▲" if diff > 0 else ("▼" if diff < 0 else "■")
@@ -72,6 +75,12 @@ def kpi_texts(now: Headline, before: Headline | None, measure: str, filters: Fil
         arrow = "▲" if pts > 0.05 else ("▼" if pts < -0.05 else "■")
         changes.append(f"{arrow} {pts:+.1f} pts vs {prev_period}")
     return kpis, changes
+
+
+def _count(headline: Headline, name: str) -> str:
+    """A count of people, or its mark ("<10", "x") when it is hidden from the viewer."""
+    value = getattr(headline, name)
+    return headline.mark(name) if value is None else f"{value:,}"
 
 
 def kind_badge_class(framework: bool) -> str:
@@ -120,7 +129,9 @@ def targets_table(status: list[TargetStatus], names: dict[str, str], link_filter
                     ),
                     html.Td("–" if pd.isna(actual) else f"{actual:.1%}", className="text-end fw-semibold"),
                     html.Td(f"{target.comparator} {target.value:.0%}", className="text-end"),
-                    html.Td(met_badge(item.met)),
+                    html.Td(
+                        html.Span("withheld", className="small text-muted") if pd.isna(actual) else met_badge(item.met)
+                    ),
                     html.Td(links or html.Span("all institutions meet it", className="small text-muted")),
                     html.Td(target.source, className="small text-muted"),
                 ]
