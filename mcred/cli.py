@@ -343,17 +343,24 @@ def cmd_export(args) -> int:
     from dashboard.data.dimensions import PARAMETERS
     from dashboard.data.filters import FilterError
     from dashboard.data.reference import vocabulary
+    from dashboard.data.state import FILTER_PREFIX, ExploreRequestError
     from dashboard.exports.errors import ExportError
     from dashboard.exports.offerings import export_to_file, parse_filters
 
     settings = _settings(args)
-    query = {name: getattr(args, name) for name in PARAMETERS if getattr(args, name) is not None}
-    if args.search:
-        query["q"] = args.search
+    query: dict[str, object] = {name: getattr(args, name) for name in PARAMETERS if getattr(args, name) is not None}
+    # The explorer's URL parameters, same names and values: q, columns, sort, headers, q-<column>.
+    explorer = {"q": args.search, "columns": args.columns, "sort": args.sort, "headers": args.headers}
+    query.update({k: v for k, v in explorer.items() if v})
+    for item in args.column_filter or ():
+        column, sep, condition = item.partition("=")
+        if not sep or not column.strip():
+            raise UsageError(f"--column-filter {item!r}: write COLUMN=OPERATOR:VALUE, e.g. title=contains:Data")
+        query[FILTER_PREFIX + column.strip()] = condition
     try:
         db = Database(settings.db_path).reader()
-        filters, search = parse_filters(query, vocabulary(db))
-    except FilterError as exc:
+        filters, state = parse_filters(query, vocabulary(db))
+    except (FilterError, ExploreRequestError) as exc:
         raise UsageError("; ".join(exc.problems)) from exc
     except NoWarehouse as exc:
         raise UsageError(str(exc)) from exc
@@ -362,14 +369,14 @@ def cmd_export(args) -> int:
         raise UsageError(f"refusing to write {args.format} to a terminal: add --out FILE (or pipe it)")
     try:
         if to_stdout:
-            rows = export_to_file(db, filters, args.format, sys.stdout.buffer, search)
+            rows = export_to_file(db, filters, args.format, sys.stdout.buffer, state)
             sys.stdout.flush()
         else:
             out = Path(args.out)
             tmp = out.with_name(f".{out.name}.part")  # a failed export leaves no half-written FILE
             try:
                 with open(tmp, "wb") as stream:
-                    rows = export_to_file(db, filters, args.format, stream, search)
+                    rows = export_to_file(db, filters, args.format, stream, state)
                 os.replace(tmp, out)
             finally:
                 tmp.unlink(missing_ok=True)
@@ -546,6 +553,29 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"{dim.help}; comma-separated or repeated values are OR-ed",
         )
     p.add_argument("--search", metavar="TEXT", help="only offerings whose title contains TEXT (any case)")
+    p.add_argument(
+        "--columns",
+        metavar="LIST",
+        help="only these columns, in this order (comma-separated export columns, or file_name, loaded_at), "
+        "as the explorer's column chooser; default: every export column",
+    )
+    p.add_argument(
+        "--column-filter",
+        metavar="COLUMN=OP:VALUE",
+        action="append",
+        help="a grid column filter, as the explorer's q-COLUMN=OP:VALUE (e.g. title=contains:Data, "
+        "enrolments=greaterThan:10, start_date=inRange:2024-09-01:2024-12-31, field_of_study=blank); repeat "
+        "for more columns (AND-ed)",
+    )
+    p.add_argument(
+        "--sort", metavar="COLUMN:DIR,...", help="row order, e.g. title:asc,enrolments:desc (default: load order)"
+    )
+    p.add_argument(
+        "--headers",
+        choices=("codes", "labels"),
+        help="codes (default: field names and codes, a valid submission file) or labels (the screen's "
+        "column names and labelled values, for people)",
+    )
     p.set_defaults(func=cmd_export)
 
     p = command("serve", "run the dashboard (builds the database from the bundled sample when it is missing)")

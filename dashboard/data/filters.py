@@ -160,7 +160,7 @@ class Filters:
 
     def to_search(self, extra: Mapping[str, str] | None = None) -> str:
         query = {**self.to_query(), **{k: v for k, v in (extra or {}).items() if v}}
-        return ("?" + urlencode(query, safe=",/")) if query else ""
+        return ("?" + urlencode(query, safe=",/:")) if query else ""
 
     def where(self, exclude: Iterable[str] = (), alias: str = "") -> tuple[str, list[Any]]:
         """(where_sql, params) over current_offerings; ``exclude`` drops some parameters."""
