@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard import theme
+from dashboard import display, theme
 from dashboard.figures.overview import empty
 
 GROUPS = ("focus", "peers", "province")
 
 
 def _pct(value) -> str:
-    return "–" if value is None or pd.isna(value) else f"{value:.0%}"
+    return display.share(value)
 
 
 def _wrap(label: str, width: int = 22) -> str:
@@ -125,7 +125,7 @@ def trend_lines(
     def text(v):
         if v is None or pd.isna(v):
             return "no data"
-        return f"{v:.1%}" if is_share else f"{v:,.0f}"
+        return display.share(v) if is_share else f"{v:,.0f}"
 
     focus = [None if pd.isna(v) else float(v) for v in sub.focus]
     median = [None if pd.isna(v) else float(v) for v in sub.peer_median]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard import theme
+from dashboard import display, theme
 
 NO_MATCH = "No offerings match these filters.<br>Widen or reset the filters."
 
@@ -83,7 +83,7 @@ def breakdown_bar(
         "orientation": "h",
         "x": values,
         "y": names,
-        "text": [f"{v:,.0f} ({s:.0%})" for v, s in zip(values, shares)],
+        "text": [f"{v:,.0f} ({display.share(s)})" for v, s in zip(values, shares)],
         "textposition": "outside",
         "cliponaxis": False,
         "textfont": {"color": "#222"},
@@ -146,7 +146,7 @@ def ce_by_sector(
         ]
         layout["annotations"] = [
             {
-                "text": target_text or f"target {target:.0%}",
+                "text": target_text or f"target {display.whole_share(target)}",
                 "xref": "paper",
                 "x": 1,
                 "y": target,
@@ -160,7 +160,7 @@ def ce_by_sector(
         "type": "bar",
         "x": names,
         "y": shares,
-        "text": [f"{s:.0%}" for s in shares],
+        "text": [display.share(s) for s in shares],
         "textposition": "outside",
         "cliponaxis": False,
         "marker": {"color": [theme.SINGLE if s != "all" else "#444" for s, _, _ in rows]},

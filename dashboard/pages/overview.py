@@ -14,8 +14,9 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 
-from dashboard import context, theme
+from dashboard import context, display, theme
 from dashboard.data import overview as queries
+from dashboard.data import submissions as sq
 from dashboard.data.database import Reader
 from dashboard.data.dimensions import BY_PARAM, NOT_REPORTED, PERIOD
 from dashboard.data.filters import Filters, Vocabulary
@@ -28,6 +29,7 @@ from dashboard.pages._glue import page_layout, start
 from dashboard.views.downloads import chart_download
 from dashboard.views.filters import filter_panel, url_param_id
 from dashboard.views.overview import KPIS, graph_card, kpi_card, kpi_texts, targets_table
+from dashboard.views.reporting import overview_note
 
 dash.register_page(__name__, path="/", name="Overview", title="Overview | B.C. Micro-credentials", order=0)
 
@@ -50,6 +52,7 @@ def layout(**query):
                 className="text-muted mb-3",
             ),
             filter_panel(filters, vocab, problems),
+            html.Div(id="overview-reporting", **{"aria-live": "polite"}),
             html.Div(
                 [
                     html.Span("Count by", className="me-2 small fw-semibold"),
@@ -146,6 +149,17 @@ class OverviewOutputs(NamedTuple):
     changes: list[str]
     figures: dict[str, object]
     targets_panel: object
+    reporting: object = None  # why a chosen institution has nothing for the year
+
+
+def reporting_note(reader: Reader, filters: Filters):
+    """For the institutions chosen in the filter that have nothing accepted for the one chosen
+    fiscal year: why (rejected on ..., no file), instead of "No offerings match these filters"."""
+    if not filters.institution or len(filters.period) != 1:
+        return None, []
+    period = filters.period[0]
+    frame = sq.not_reported(reader, filters, period)
+    return overview_note(frame, period, sq.deadline_for(reader, period)), list(frame.institution_name)
 
 
 def build_overview(reader: Reader, filters: Filters, measure: str, vocab: Vocabulary) -> OverviewOutputs:
@@ -178,10 +192,15 @@ def build_overview(reader: Reader, filters: Filters, measure: str, vocab: Vocabu
         sector_labels=dict(vocab.values["sector"]),
         sector_order=vocab.codes("sector"),
         target=ce.value if ce is not None else None,
-        target_text=f"target {ce.comparator} {ce.value:.0%} ({ce.source})" if ce is not None else None,
+        target_text=f"target {display.target(ce.comparator, ce.value)} ({ce.source})" if ce is not None else None,
     )
     panel = targets_panel(queries.metric_counts(reader, filters), tgts, filters, vocab)
-    return OverviewOutputs(kpis, changes, figs, panel)
+    note, absent = reporting_note(reader, filters)
+    if note is not None and now.offerings == 0:
+        why = f"{display.listing(absent)}: nothing accepted for {filters.period[0]} (see the note above)."
+        figs = {c: figures.empty(f["layout"]["title"]["text"], why) for c, f in figs.items()}
+        panel = dbc.Alert(f"No target can be assessed. {why}", color="light")
+    return OverviewOutputs(kpis, changes, figs, panel, note)
 
 
 def targets_panel(counts: pd.DataFrame, tgts: pd.DataFrame, filters: Filters, vocab: Vocabulary):
@@ -237,6 +256,12 @@ def update_overview(_filter_values, measure_values):
     filters, vocab, state = _state(measure_values)
     out = build_overview(context.reader(), filters, state.measure, vocab)
     return [*out.kpis, *out.changes, *[out.figures[c] for c in OUTPUT_CHARTS], out.targets_panel]
+
+
+@callback(Output("overview-reporting", "children"), FILTERS_INPUT)
+def update_reporting_note(_filter_values):
+    vocab = vocabulary(context.reader())
+    return reporting_note(context.reader(), Filters.from_controls(ctx.inputs_list[0], vocab))[0]
 
 
 @callback(Output(TREND_CHART, "figure"), FILTERS_INPUT, MEASURE_INPUT, SPLIT_INPUT)
