@@ -170,7 +170,7 @@ def test_targets_panel_for_the_latest_period(overview, db, vocab, parse):
     links = [t for t in partner if t.endswith("%)")]
     assert sorted(links) == ["British Columbia Institute of Technology (66.7%)", "Camosun College (66.7%)"]
     assert "all institutions meet it" in rows["Online or blended"]  # 2/3, 2/2 and 2/3 against >= 50 %
-    assert [t for t in rows["Credit-bearing"] if t.endswith("%)")] == ["Camosun College (0%)"]
+    assert [t for t in rows["Credit-bearing"] if t.endswith("%)")] == ["Camosun College (0.0%)"]
 
 
 def test_targets_panel_lists_the_furthest_institutions_first(overview, db, vocab, parse):
