@@ -119,6 +119,7 @@
   function afterRender() {
     repair();
     if (window.mcredKeyboard) window.mcredKeyboard(); // assets/keyboard.js: roving tabindex, focus
+    if (window.mcredChartTables) window.mcredChartTables(); // assets/chart_tables.js: "Show as table"
   }
 
   let pending = false;

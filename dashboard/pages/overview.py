@@ -12,7 +12,7 @@ from typing import NamedTuple
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html
 
 from dashboard import context, display
 from dashboard.data import overview as queries
@@ -26,6 +26,7 @@ from dashboard.data.targets import targets
 from dashboard.exports.charts import SECTOR_CE_CHART, TREND_CHART, chart_id
 from dashboard.figures import overview as figures
 from dashboard.pages._glue import page_layout, start
+from dashboard.views.charts import chart_table
 from dashboard.views.downloads import chart_download
 from dashboard.views.filters import filter_panel, url_param_id
 from dashboard.views.layout import page_heading, section_card
@@ -53,6 +54,7 @@ def layout(**query):
             ),
             filter_panel(filters, vocab, problems),
             html.Div(id="overview-reporting", **{"aria-live": "polite"}),
+            html.Div(id="overview-announce", role="status", className="visually-hidden"),
             html.Div(
                 [
                     html.Span("Count by", className="me-2 small fw-semibold"),
@@ -115,6 +117,7 @@ def layout(**query):
                             className="align-items-center",
                         ),
                         dcc.Graph(id=TREND_CHART, config={"displayModeBar": False}),
+                        chart_table(TREND_CHART, filters_on_click=True),
                         chart_download(TREND_CHART),
                     ]
                 ),
@@ -301,3 +304,17 @@ def apply_click(chart: str, code) -> tuple[str, str] | None:
     if chart == TREND_CHART:
         return PERIOD, code
     return None
+
+
+# Said to a screen reader after a filter changes the figures (not on the first render).
+clientside_callback(
+    """function (offerings, institutions) {
+        const n = String(offerings || "0");
+        return n + (n === "1" ? " offering matches" : " offerings match") + " the filters, at " +
+            String(institutions || "0") + (String(institutions) === "1" ? " institution." : " institutions.");
+    }""",
+    Output("overview-announce", "children"),
+    Input("kpi-offerings", "children"),
+    State("kpi-institutions", "children"),
+    prevent_initial_call=True,
+)

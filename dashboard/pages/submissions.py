@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html
 
 from dashboard import context, display
 from dashboard.data import submissions as sq
@@ -69,6 +69,7 @@ def layout(**query):
             dcc.Input(id=url_param_id("cell", ""), type="hidden", value=cell),
             dcc.Input(id=url_param_id("submission", ""), type="hidden", value=submission),
             html.H2(id="submissions-period", className="h5 mb-2"),
+            html.Div(id="submissions-announce", role="status", className="visually-hidden"),
             dbc.Row(
                 [
                     dbc.Col(
@@ -446,3 +447,17 @@ def update_issues(_filter_values, cell, submission, severity, column):
     filters, vocab = _filters(ctx.inputs_list[0])
     out = build_issues(context.reader(), filters, vocab, cell or "", submission or "", severity, column)
     return list(out)
+
+
+# Said to a screen reader after a filter changes the headline figures (not on the first render).
+clientside_callback(
+    """function (reported, rejected, missing, period) {
+        return (period || "") + ": " + reported + " reported, " + rejected + " rejected, " + missing + " missing.";
+    }""",
+    Output("submissions-announce", "children"),
+    Input("kpi-reported", "children"),
+    State("kpi-rejected", "children"),
+    State("kpi-missing", "children"),
+    State("submissions-period", "children"),
+    prevent_initial_call=True,
+)

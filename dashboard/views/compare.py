@@ -15,6 +15,7 @@ from dashboard.data.dimensions import BY_PARAM
 from dashboard.data.filters import Filters
 from dashboard.data.state import CompareState
 from dashboard.figures import compare as compare_figures
+from dashboard.views.charts import chart_table
 from dashboard.views.overview import kind_words, met_badge
 
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": False}
@@ -145,7 +146,12 @@ def trend_graphs(frame: pd.DataFrame, focus: str, periods: list[str]) -> dbc.Row
 
 def graph(graph_id: str, fig: dict) -> dcc.Graph:
     """A graph that takes its figure's height from the start (no jump when plotly has drawn it)."""
-    return dcc.Graph(id=graph_id, figure=fig, config=GRAPH_CONFIG, style={"height": f"{fig['layout']['height']}px"})
+    return html.Div(
+        [
+            dcc.Graph(id=graph_id, figure=fig, config=GRAPH_CONFIG, style={"height": f"{fig['layout']['height']}px"}),
+            chart_table(graph_id),
+        ]
+    )
 
 
 def grid_rows(table: pd.DataFrame) -> list[dict]:

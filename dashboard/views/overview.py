@@ -8,6 +8,7 @@ from dash import dcc, html
 from dashboard import display
 from dashboard.data.filters import Filters
 from dashboard.data.overview import Headline, TargetStatus, previous_period
+from dashboard.views.charts import chart_table
 from dashboard.views.downloads import chart_download
 
 # the headline figures (element ids ``kpi-<key>``) and their titles, in display order
@@ -45,9 +46,15 @@ def kpi_card(key: str, titles: dict[str, str] = KPI_TITLES, note: str = "change"
 
 
 def graph_card(graph_id: str) -> dbc.Card:
+    """An overview chart (a click on a bar filters the page), its table and its CSV."""
     return dbc.Card(
         dbc.CardBody(
-            [dcc.Graph(id=graph_id, config={"displayModeBar": False}), chart_download(graph_id)], className="p-2"
+            [
+                dcc.Graph(id=graph_id, config={"displayModeBar": False}),
+                chart_table(graph_id, filters_on_click=True),
+                chart_download(graph_id),
+            ],
+            className="p-2",
         ),
         className="h-100",
     )
