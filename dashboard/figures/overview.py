@@ -80,13 +80,15 @@ def breakdown_bar(
     values = [float(v) for _, v in rows]
     total = denominator if denominator else sum(values)
     shares = [v / total if total else 0.0 for v in values]
-    names = [labels.get(c, c) for c in codes]
+    names = [wrap(labels.get(c, c)) for c in codes]
     of = f"all {measure}" if denominator else f"{measure} shown"
-    layout = theme.base_layout(title, height or max(200, 90 + 30 * len(rows)))
+    two_lines = any("<br>" in n for n in names)
+    layout = theme.base_layout(title, height or max(200, 90 + (38 if two_lines else 30) * len(rows)))
     layout.update(
         xaxis={
             "title": {"text": measure.capitalize()},
-            "range": [0, max(values) * 1.25],
+            # room right of the longest bar for its "n (share)" label, even on a phone
+            "range": [0, max(values) * 1.45],
             "gridcolor": "#eee",
             "tickformat": ",d",
         },
@@ -110,7 +112,8 @@ def breakdown_bar(
         "customdata": codes,
     }
     hover = [
-        f"<b>{n}</b><br>{v:,.0f} {measure}<br>{s:.1%} of {of}<extra></extra>" for n, v, s in zip(names, values, shares)
+        f"<b>{n.replace('<br>', ' ')}</b><br>{v:,.0f} {measure}<br>{display.share(s)} of {of}<extra></extra>"
+        for n, v, s in zip(names, values, shares)
     ]
     return _figure(trace, hover, layout)
 
@@ -204,6 +207,12 @@ def ce_by_sector(
         showlegend=False,
     )
     if target is not None:
+        # the target's words go under the title, never over a bar's label (they collided)
+        layout["title"]["subtitle"] = {
+            "text": f"Dashed line: {target_text or 'target ' + display.whole_share(target)}",
+            "font": {"size": 11, "color": theme.TARGET_TEXT},
+        }
+        layout["margin"] = {**layout["margin"], "t": 66}
         layout["shapes"] = [
             {
                 "type": "line",
@@ -215,20 +224,9 @@ def ce_by_sector(
                 "line": {"color": theme.TARGET_COLOUR, "dash": "dash", "width": 2},
             }
         ]
-        layout["annotations"] = [
-            {
-                "text": target_text or f"target {display.whole_share(target)}",
-                "xref": "paper",
-                "x": 1,
-                "y": target,
-                "yanchor": "bottom",
-                "xanchor": "right",
-                "showarrow": False,
-                "font": {"color": theme.TARGET_COLOUR},
-            }
-        ]
     hover = [
-        f"<b>{n.replace('<br>', ' ')}</b><br>{y:,.0f} of {t:,.0f} {measure} through CE<br>{s:.1%}<extra></extra>"
+        f"<b>{n.replace('<br>', ' ')}</b><br>{y:,.0f} of {t:,.0f} {measure} through CE<br>{display.share(s)}"
+        "<extra></extra>"
         for n, (_, y, t), s in zip(names, rows, shares)
     ]
     trace = {
@@ -242,6 +240,15 @@ def ce_by_sector(
         "customdata": [s for s, _, _ in rows],
     }
     return _figure(trace, hover, layout)
+
+
+def wrap(label: str, width: int = 22) -> str:
+    """Long category names on two lines, so a phone keeps room for the bars."""
+    if len(label) <= width or " " not in label:
+        return label
+    cut = label.rfind(" ", 0, width + 1)
+    cut = cut if cut > 0 else label.find(" ")
+    return label[:cut] + "<br>" + label[cut + 1 :]
 
 
 def _figure(trace: dict, hover: list[str], layout: dict) -> dict:

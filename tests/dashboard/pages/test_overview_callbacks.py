@@ -122,7 +122,7 @@ def test_ce_chart_shows_the_target_that_applies(overview, db, vocab, parse):
     assert shares == pytest.approx({"research_university": 1 / 2, "college": 2 / 3, "institute": 1 / 3, "all": 1 / 2})
     (line,) = fig.layout.shapes
     assert line.y0 == 0.6
-    assert any("target ≤ 60% (illustrative)" in a.text for a in fig.layout.annotations)
+    assert "target ≤ 60% (illustrative)" in fig.layout.title.subtitle.text
 
 
 def test_a_category_keeps_its_colour_between_overview_and_trend(overview, db, vocab, parse):
