@@ -101,9 +101,12 @@ def overview_note(frame: pd.DataFrame, period: str | None, deadline=None):
                 "See its submissions" if len(frame) == 1 else "See their submissions",
                 href=f"/submissions?institution={codes}&period={period}",
                 className="alert-link",
+                style={"color": "#3d2e00"},
             ),
         ],
         color="warning",
-        className="mb-3",
+        className="mb-3 border-warning",
+        # Flatly's warning is white on orange (2.2:1): dark text on a pale yellow instead
+        style={"color": "#3d2e00", "backgroundColor": "#fff3cd"},
         id="overview-reporting-note",
     )
