@@ -14,11 +14,11 @@ from dash import Input, Output, dcc, html
 
 from dashboard import callback_requests, context, display
 from dashboard.access import web as access_web
+from dashboard.access.actor import OutOfScope
 from dashboard.access.store import AccessStore, store_path
 from dashboard.data.database import Database, NoWarehouse
 from dashboard.data.filters import Filters
 from dashboard.data.reference import data_version, vocabulary
-from dashboard.data.scope import ScopeError
 from dashboard.exports.routes import exports
 from dashboard.settings import DashboardSettings
 from dashboard.views.downloads import href
@@ -60,13 +60,18 @@ def create_app(settings: DashboardSettings) -> dash.Dash:
     _register_shell_callbacks(app)
     app.server.register_blueprint(exports)
     callback_requests.install(app)
-    app.server.register_error_handler(ScopeError, _outside_scope)
+    app.server.register_error_handler(OutOfScope, _outside_scope)
+    # A script path Dash does not serve (a crafted or stale URL) is not found, not a server error.
+    app.server.register_error_handler(
+        dash.exceptions.DependencyException,
+        lambda _exc: ("404 Not Found: no such script.\n", 404, {"Content-Type": "text/plain; charset=utf-8"}),
+    )
     # Last: the gate and the Content-Security-Policy need every route and inline script.
     access_web.install(app.server, settings.access, AccessStore(store_path(settings.db_path)), app.csp_hashes)
     return app
 
 
-def _outside_scope(exc: ScopeError) -> tuple[str, int, dict[str, str]]:
+def _outside_scope(exc: OutOfScope) -> tuple[str, int, dict[str, str]]:
     """Data outside the viewer's scope, asked for by URL, crafted callback or export parameter."""
     return f"403 Forbidden: {exc}\n", 403, {"Content-Type": "text/plain; charset=utf-8"}
 
@@ -77,7 +82,9 @@ def _navbar() -> dbc.Navbar:
     links = [
         dbc.NavItem(html.A(page["name"], href=page["relative_path"], className="nav-link", **{"data-keep-query": "1"}))
         for page in dash.page_registry.values()
-        if page.get("nav", True) and not (public and page["path"] in access_web.NOT_PUBLIC_PAGES)
+        if page.get("nav", True)
+        and not (public and page["path"] in access_web.NOT_PUBLIC_PAGES)
+        and not (page["path"] in access_web.MINISTRY_PAGES and (actor is None or actor.role != "ministry"))
     ]
     if actor is not None:
         links.append(

@@ -4,6 +4,7 @@ module-level data) and one Reader per request, the single entry point of every q
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import current_app, g
@@ -25,7 +26,13 @@ def reader() -> Reader:
         # create_app always installs the access gate; a bare server with only the export
         # routes (their tests) has no gate and no one to restrict.
         gated = web.EXTENSION_KEY in current_app.extensions
-        g.mcred_reader = database().reader(web.current_actor().scope) if gated else database().reader()
+        if gated:
+            scope = replace(
+                web.current_actor().scope, min_cell=current_app.extensions[web.EXTENSION_KEY].settings.min_cell
+            )
+            g.mcred_reader = database().reader(scope)
+        else:
+            g.mcred_reader = database().reader()
     return g.mcred_reader  # type: ignore[no-any-return]
 
 

@@ -10,12 +10,22 @@ from typing import Any
 ROLES = ("ministry", "institution", "public")
 
 
+class OutOfScope(PermissionError):
+    """What was asked for lies outside the viewer's scope (HTTP 403 at every door); the
+    message says what they may see. dashboard.data.scope.ScopeError is one."""
+
+    status = 403
+
+
 @dataclass(frozen=True)
 class Scope:
-    """What an actor may read. ``institution`` is set for the institution role only."""
+    """What an actor may read. ``institution`` is set for the institution role only;
+    ``min_cell`` is the smallest count of people shown to anyone who does not see everything
+    (MCRED_MIN_CELL): the public, and an institution looking at other institutions."""
 
     role: str
     institution: str | None = None
+    min_cell: int = 10
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -26,6 +36,16 @@ class Scope:
     @property
     def sees_everything(self) -> bool:
         return self.role == "ministry"
+
+    @property
+    def sees_rows(self) -> bool:
+        """Any offering rows, files, issues or submission ids at all (never the public)."""
+        return self.role != "public"
+
+    @property
+    def suppresses(self) -> bool:
+        """Counts of people under ``min_cell`` (of anyone but the viewer) are hidden."""
+        return self.role != "ministry"
 
     def may_see_rows_of(self, institution_code: str) -> bool:
         """Offering rows, titles, files, issues and submission ids of one institution."""

@@ -317,3 +317,47 @@ class AccessStore:
             AuditEvent(r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4], r[5], r[6], json.loads(r[7]))
             for r in reversed(rows)
         ]
+
+    def search(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        action: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[list[AuditEvent], int]:
+        """One page of audit events, newest first, from ``since`` to before ``until``, of one
+        ``action`` or all; and how many match in all."""
+        where, params = ["1 = 1"], []  # type: ignore[var-annotated]
+        if since is not None:
+            where.append("at >= ?")
+            params.append(since.astimezone(UTC).isoformat(timespec="microseconds"))
+        if until is not None:
+            where.append("at < ?")
+            params.append(until.astimezone(UTC).isoformat(timespec="microseconds"))
+        if action:
+            if action not in ACTIONS:
+                raise ValueError(f"unknown audit action {action!r}: actions are {', '.join(ACTIONS)}")
+            where.append("action = ?")
+            params.append(action)
+        condition = " AND ".join(where)
+        with self._connect() as con:
+            total = int(con.execute(f"SELECT count(*) FROM audit WHERE {condition}", params).fetchone()[0])
+            rows = con.execute(
+                "SELECT event_id, at, actor, role, action, address, route, detail FROM audit "
+                f"WHERE {condition} ORDER BY event_id DESC LIMIT ? OFFSET ?",
+                [*params, int(limit), max(0, int(offset))],
+            ).fetchall()
+        events = [
+            AuditEvent(r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4], r[5], r[6], json.loads(r[7])) for r in rows
+        ]
+        return events, total
+
+    def last_sign_ins(self) -> dict[str, datetime]:
+        """Each account's latest sign-in (from the audit log)."""
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT actor, max(at) FROM audit WHERE action = 'sign_in' AND actor IS NOT NULL GROUP BY actor"
+            ).fetchall()
+        return {str(actor): datetime.fromisoformat(at) for actor, at in rows}

@@ -6,11 +6,12 @@ A published table is a set of **cells** (counts) and **totals**: each total is p
 beside the cells it adds up. Following the B.C. government's practice for small
 populations:
 
-1. *Primary suppression*: every count under the threshold is hidden ("<10"), cells and
-   totals alike.
+1. *Primary suppression*: every count from 1 to under the threshold is hidden ("<10"),
+   cells and totals alike. A true zero is shown: it names nobody.
 2. *Complementary suppression*: wherever a shown total has exactly one hidden cell among
    its parts, that cell could be worked out by subtraction, so one more part is hidden:
-   the smallest part the viewer does not already know. When no such part exists, the
+   the smallest non-zero part the viewer does not already know (a zero only when there is
+   no other). When no such part exists, the
    total itself is hidden. This repeats until nothing changes, since each new hidden cell
    may leave another total with a single hidden part.
 
@@ -58,7 +59,7 @@ def suppress(
         for key in (total.key, *total.parts):
             if key not in values:
                 raise KeyError(f"{key!r} is not a published count of the table")
-    hidden = {key for key, value in values.items() if key not in known_keys and (value is None or value < min_cell)}
+    hidden = {key for key, value in values.items() if key not in known_keys and small(value, min_cell)}
     changed = True
     while changed:
         changed = False
@@ -70,11 +71,27 @@ def suppress(
                 continue
             candidates = [p for p in total.parts if p not in hidden and p not in known_keys]
             if candidates:
-                hidden.add(min(candidates, key=lambda p: (_size(values[p]), str(p))))
+                hidden.add(min(candidates, key=lambda p: (values[p] == 0, _size(values[p]), str(p))))
             else:
                 hidden.add(total.key)
             changed = True
     return frozenset(hidden)
+
+
+def small(value: float | int | None, min_cell: int) -> bool:
+    """A count that primary suppression hides: 1 to ``min_cell - 1`` (None: not reported)."""
+    return value is None or 0 < value < min_cell
+
+
+def mark(shown_value: float | int | None, min_cell: int) -> str:
+    """What the screen and the exports show for a hidden count: "<10" when the count shown
+    there is under the threshold, else "x" (hidden so that another count cannot be worked out)."""
+    if shown_value is not None and shown_value < min_cell:
+        return suppressed_text(min_cell)
+    return COMPLEMENTARY_TEXT
+
+
+COMPLEMENTARY_TEXT = "x"
 
 
 def _size(value: float | int | None) -> float:
@@ -117,7 +134,7 @@ def suppress_grid(
     Cells are keyed (row, column); row totals ("row", r), column totals ("column", c) and
     the grand total "grand". Returns the hidden keys in that scheme.
     """
-    values: dict[Hashable, int | None] = dict(grid)
+    values: dict[Hashable, int | None] = {key: value for key, value in grid.items()}
     totals: list[Total] = []
     rows = sorted({r for r, _ in grid}, key=str)
     columns = sorted({c for _, c in grid}, key=str)
@@ -150,4 +167,4 @@ def share_withheld(
     (or would be: under the threshold), so showing it would give the count away."""
     if numerator_hidden or denominator_hidden:
         return True
-    return any(v is None or v < min_cell for v in (numerator, denominator))
+    return any(small(v, min_cell) for v in (numerator, denominator))

@@ -39,7 +39,10 @@ OPEN_PATHS = ("/login", "/logout", "/login/oidc", "/login/oidc/callback", "/heal
 # Data routes answer 401/403; everything else is a page that redirects to /login.
 DATA_PREFIXES = ("/_dash-", "/export/", "/_reload-hash")
 # Pages that list offerings, files or issues one by one: the public view has none of them.
-NOT_PUBLIC_PAGES = ("/explore", "/submissions")
+# (/submissions shows the public the reporting status only: dashboard/data/scope.py.)
+NOT_PUBLIC_PAGES = ("/explore", "/admin")
+# Pages for ministry staff only (account administration and the audit log).
+MINISTRY_PAGES = ("/admin",)
 FAILED_SIGN_IN_LIMIT_ACCOUNT = "5 per 15 minutes"
 FAILED_SIGN_IN_LIMIT_ADDRESS = "20 per 15 minutes"
 
@@ -58,6 +61,11 @@ class _Access:
 
 def _access() -> _Access:
     return flask.current_app.extensions[EXTENSION_KEY]  # type: ignore[no-any-return]
+
+
+def store() -> AccessStore:
+    """This app's account and audit store."""
+    return _access().store
 
 
 def request_actor() -> Actor | None:
@@ -140,6 +148,7 @@ def install(
     )
     # First of all before-request hooks: Dash's own (_setup_server) already builds layouts.
     server.before_request_funcs.setdefault(None, []).insert(0, _gate)
+    server.after_request(_audit_export)
     headers = _security_headers(settings, script_hashes)
     server.after_request(lambda response: _add_headers(response, headers))
     server.register_error_handler(RateLimitExceeded, _too_many)
@@ -182,12 +191,111 @@ def _gate() -> flask.Response | None:
         return None
     if actor is not None and actor.role == "public" and path.rstrip("/") in NOT_PUBLIC_PAGES:
         return _not_public()
+    if actor is not None and actor.role != "ministry" and path.rstrip("/") in MINISTRY_PAGES:
+        return _ministry_only()
     if actor is not None:
         return None
     if path.startswith(DATA_PREFIXES):
         return _plain("Sign in first: /login", 401)
     target = path + (f"?{request.query_string.decode('latin-1')}" if request.query_string else "")
     return redirect("/login?" + urlencode({"next": target}))  # type: ignore[return-value]
+
+
+# --- the export audit: one hook for every route of the exports Blueprint ---------------------------
+
+EXPORT_BLUEPRINT = "exports"
+
+
+def exported_rows(rows: int) -> None:
+    """An export route says how many rows it wrote (when its body does not show it: xlsx, parquet)."""
+    g.mcred_export_rows = int(rows)
+
+
+def _audit_export(response: flask.Response) -> flask.Response:
+    """Append who exported what: the route, its filters (the query string) and the rows written.
+    A streamed CSV is counted as it goes out and recorded when its last row has."""
+    if (
+        request.blueprint != EXPORT_BLUEPRINT
+        or response.status_code != 200
+        or EXTENSION_KEY not in flask.current_app.extensions
+    ):
+        return response
+    actor = g.get("mcred_actor")
+    entry = {
+        "actor": actor.email if actor else None,
+        "role": actor.role if actor else None,
+        "address": request.remote_addr,
+        "route": request.path,
+    }
+    query = request.query_string.decode("utf-8", "replace")
+    fmt = request.path.rsplit(".", 1)[-1]
+    store = _access().store
+
+    def record(rows: int | None) -> None:  # may run after the request (a streamed download)
+        store.record("export", **entry, detail={"query": query, "rows": rows, "format": fmt})
+
+    rows = g.get("mcred_export_rows")
+    if rows is not None or response.direct_passthrough:
+        record(rows)
+    elif response.is_streamed:
+        response.response = _counting(response.response, record)
+    elif response.mimetype == "text/csv":
+        record(_csv_records(response.get_data()) - 1)  # less the header
+    else:
+        record(_xlsx_rows(response.get_data()))
+    return response
+
+
+def _csv_records(body: bytes, in_quotes: bool = False) -> int:
+    """CSV records in ``body`` (a quoted field may hold line breaks)."""
+    return _count_records(body, [in_quotes])
+
+
+def _count_records(chunk: bytes, state: list[bool]) -> int:
+    records = 0
+    in_quotes = state[0]
+    start = 0
+    while True:  # only quotes and line ends matter: jump between them
+        quote, newline = chunk.find(b'"', start), chunk.find(b"\n", start)
+        if quote < 0 and newline < 0:
+            break
+        if newline < 0 or (0 <= quote < newline):
+            in_quotes = not in_quotes
+            start = quote + 1
+        else:
+            records += 0 if in_quotes else 1
+            start = newline + 1
+    state[0] = in_quotes
+    return records
+
+
+def _counting(chunks: Any, record: Callable[[int | None], None]) -> Any:
+    state, records = [False], 0
+    try:
+        for chunk in chunks:
+            data = chunk.encode() if isinstance(chunk, str) else chunk
+            records += _count_records(data, state)
+            yield chunk
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+    record(max(0, records - 1))
+
+
+def _xlsx_rows(body: bytes) -> int | None:
+    """Data rows of an .xlsx download's first sheet (less its header row)."""
+    import io
+
+    try:
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(body), read_only=True)
+        rows = sum(1 for _ in book.worksheets[0].iter_rows(values_only=True))  # a streamed sheet is unsized
+        book.close()
+        return max(0, rows - 1)
+    except Exception:  # noqa: BLE001 - not an .xlsx after all: say the rows are unknown
+        return None
 
 
 # --- sign-in routes -------------------------------------------------------------------------------
@@ -361,6 +469,13 @@ def _plain(text: str, status: int) -> flask.Response:
 
 def _not_public() -> flask.Response:
     body = render_template("not_public.html", page=request.path)
+    response = flask.make_response(body, 403)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _ministry_only() -> flask.Response:
+    body = render_template("ministry_only.html", page=request.path)
     response = flask.make_response(body, 403)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.data import metrics as metric_registry
+from dashboard.data import privacy
 from dashboard.data import targets as target_rules
 from dashboard.data.database import Reader
 from dashboard.data.dimensions import BY_PARAM, NOT_REPORTED, NOT_REPORTED_LABEL, PERIOD
@@ -101,11 +102,33 @@ def _category_columns(vocab: Vocabulary) -> tuple[list[str], list[str], list[tup
 
 
 def institution_profile(reader: Reader, filters: Filters, vocab: Vocabulary) -> Profile:
-    """Every institution's counts for the filtered offerings: one GROUP BY, cached per version."""
+    """Every institution's counts for the filtered offerings: one GROUP BY, cached per version.
+    Counts of people hidden from the viewer are NaN, with ``<column>_mark`` beside them
+    (dashboard.data.privacy)."""
     where, where_params = compared_filters(filters).where()
-    return reader.cached(
+    raw = reader.cached(
         "institution_profile", (where, repr(where_params)), lambda: _profile(reader, where, where_params, vocab)
     )
+    if not privacy.applies(reader):
+        return raw
+    return reader.cached(
+        "institution_profile_shown",
+        (privacy.scope_key(reader), where, repr(where_params)),
+        lambda: Profile(_protect_totals(reader, raw.totals), raw.categories),
+    )
+
+
+def _protect_totals(reader: Reader, totals: pd.DataFrame) -> pd.DataFrame:
+    """Each institution's counts of people against the province, sector and region totals;
+    a share of enrolments whose complement is hidden is withheld too."""
+    columns = ["n_enrolments", "n_completions", *[c for c in totals.columns if c.endswith("__enrolments")]]
+    own, min_cell = privacy.own_institution(reader), reader.scope.min_cell
+    shown = privacy.protect_by_institution(totals, columns, institutions(reader), own, min_cell)
+    for col in columns[2:]:
+        rest = (totals.n_enrolments - totals[col]).astype(float)
+        small_rest = (rest > 0) & (rest < min_cell) & (totals.index != own)
+        shown.loc[small_rest | shown.n_enrolments.isna(), col] = np.nan
+    return shown
 
 
 def _profile(reader: Reader, where: str, where_params: list[Any], vocab: Vocabulary) -> Profile:
@@ -125,9 +148,27 @@ def _profile(reader: Reader, where: str, where_params: list[Any], vocab: Vocabul
 
 def trend_counts(reader: Reader, filters: Filters) -> pd.DataFrame:
     """Offerings, enrolments and completions per period and institution, across all periods
-    (cached per warehouse version and filters, like the profile)."""
+    (cached per warehouse version and filters, like the profile); counts of people hidden
+    from the viewer are NaN, protected per period like the profile's."""
     where, params = compared_filters(filters).where(exclude=(PERIOD,))
-    return reader.cached("trend_counts", (where, repr(params)), lambda: _trend_counts(reader, where, params))
+    raw = reader.cached("trend_counts", (where, repr(params)), lambda: _trend_counts(reader, where, params))
+    if not privacy.applies(reader):
+        return raw
+    return reader.cached(
+        "trend_counts_shown", (privacy.scope_key(reader), where, repr(params)), lambda: _protect_trend(reader, raw)
+    )
+
+
+def _protect_trend(reader: Reader, counts: pd.DataFrame) -> pd.DataFrame:
+    own, min_cell, insts = privacy.own_institution(reader), reader.scope.min_cell, institutions(reader)
+    parts = []
+    for _period, frame in counts.groupby("reporting_period", sort=False):
+        by_code = frame.set_index("institution_code")
+        shown = privacy.protect_by_institution(by_code, ["enrolments", "completions"], insts, own, min_cell)
+        parts.append(shown.reset_index())
+    if not parts:
+        return counts.assign(enrolments=counts.enrolments.astype(float), completions=counts.completions.astype(float))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _trend_counts(reader: Reader, where: str, params: list[Any]) -> pd.DataFrame:
@@ -289,7 +330,7 @@ def scorecard(profile: Profile, targets: list[Target], focus: str, peers: list[s
                 peer_median=float(np.median(peer_values)) if len(peer_values) else None,
                 rank=rank,
                 ranked=int(known.sum()),
-                base=int(group[base_col].loc[focus]) if has_focus else 0,
+                base=int(group[base_col].loc[focus]) if has_focus and pd.notna(group[base_col].loc[focus]) else 0,
             )
         )
     return rows
@@ -303,7 +344,10 @@ def peer_table(
     codes = [c for c in [focus, *peers] if c in ref.index]
     t = profile.totals.reindex(codes)
     n = t.n_offerings.fillna(0).astype("int64")
-    enrol = t.n_enrolments.fillna(0).astype("int64")
+    # Institutions without offerings have 0 people; a hidden count stays NaN (dashboard.data.privacy).
+    absent = ~t.index.isin(profile.totals.index)
+    enrol = t.n_enrolments.where(~absent, 0)
+    completions = t.n_completions.where(~absent, 0)
     offered = n.where(n > 0)
 
     def share(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
@@ -319,9 +363,9 @@ def peer_table(
             "sector": [vocab.label("sector", s) for s in ref.sector.reindex(codes)],
             "region": [vocab.label("region", r) for r in ref.region.reindex(codes)],
             "offerings": n.to_numpy(),
-            "enrolments": enrol.to_numpy(),
-            "completions": t.n_completions.fillna(0).astype("int64").to_numpy(),
-            "completion_rate": share(t.n_completions, enrol.where(enrol > 0)).to_numpy(),
+            "enrolments": _counts(enrol),
+            "completions": _counts(completions),
+            "completion_rate": share(completions, enrol.where(enrol > 0)).to_numpy(),
             "ce_share": share(t.ce_share__offerings, offered).to_numpy(),
             "credit_share": share(t.credit_share__offerings, offered).to_numpy(),
             "compliance": share(t.n_compliant, offered).to_numpy(),
@@ -330,7 +374,17 @@ def peer_table(
             "small": ((n > 0) & (n < SMALL_N)).to_numpy(),
         }
     )
+    for col in ("n_enrolments", "n_completions"):
+        if col + privacy.MARK in t.columns:  # what to show for a hidden count
+            table[col[2:] + privacy.MARK] = t[col + privacy.MARK].fillna("").to_numpy()
     return table
+
+
+def _counts(values: pd.Series) -> np.ndarray:
+    """Whole numbers, or None where hidden (an int column when nothing is)."""
+    if values.notna().all():
+        return values.astype("int64").to_numpy()
+    return np.array([None if pd.isna(v) else int(v) for v in values], dtype=object)
 
 
 TREND_MEASURES = {"offerings": "Offerings", "enrolments": "Enrolments", "completion_rate": "Completion rate"}

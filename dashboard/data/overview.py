@@ -6,6 +6,7 @@ SQL is parameterised, identifiers come only from the dimension and metric regist
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -13,11 +14,11 @@ import numpy as np
 import pandas as pd
 
 from dashboard.data import metrics as metric_registry
-from dashboard.data import targets
+from dashboard.data import privacy, targets
 from dashboard.data.database import Reader
 from dashboard.data.dimensions import BY_PARAM, PERIOD, dimension
 from dashboard.data.filters import Filters
-from dashboard.data.reference import vocabulary
+from dashboard.data.reference import institutions, vocabulary
 from dashboard.data.state import NO_SPLIT
 from dashboard.data.targets import Target
 
@@ -49,21 +50,39 @@ GROUP BY reporting_period
 
 @dataclass(frozen=True)
 class Headline:
+    """Counts of people are None when hidden from the viewer (dashboard.data.privacy);
+    ``marks`` then says what to show instead ("<10" or "x")."""
+
     offerings: int
     institutions: int
-    enrolments: int
-    completions: int
+    enrolments: int | None
+    completions: int | None
     ce_offerings: int
-    ce_enrolments: int
+    ce_enrolments: int | None
+    marks: tuple[tuple[str, str], ...] = ()
 
     def ce_share(self, measure: str = "offerings") -> float | None:
         if measure == "enrolments":
+            if self.enrolments is None or self.ce_enrolments is None:
+                return None
             return self.ce_enrolments / self.enrolments if self.enrolments else None
         return self.ce_offerings / self.offerings if self.offerings else None
 
+    def mark(self, name: str) -> str:
+        """What to show for a hidden count ("" when it is shown)."""
+        return dict(self.marks).get(name, "")
+
 
 def headline(reader: Reader, filters: Filters) -> tuple[Headline, Headline | None]:
-    """Headline figures for the selected period(s), and for the period before when one is selected."""
+    """Headline figures for the selected period(s), and for the period before when one is
+    selected, as the viewer may see them."""
+    if not privacy.applies(reader):
+        return _headline(reader, filters)
+    shown = published(reader, filters)
+    return shown.now, shown.before
+
+
+def _headline(reader: Reader, filters: Filters) -> tuple[Headline, Headline | None]:
     where, params = filters.where(exclude=(PERIOD,))
     periods = list(filters.period)
     compare = len(periods) == 1
@@ -145,8 +164,16 @@ def breakdowns(reader: Reader, filters: Filters) -> dict[str, pd.DataFrame]:
 
     Each frame has columns category, offerings, enrolments (sector_ce also ce).
     Partner counts an offering once per category it names, so they add up to more
-    than the offerings.
+    than the offerings. For a viewer with suppression, hidden enrolments are NaN with
+    ``enrolments_mark`` beside them, and ``enrolments_share`` is each category's share of
+    all enrolments (NaN when withheld).
     """
+    if not privacy.applies(reader):
+        return _breakdowns(reader, filters)
+    return published(reader, filters).data
+
+
+def _breakdowns(reader: Reader, filters: Filters) -> dict[str, pd.DataFrame]:
     where, params = filters.where()
     frame = reader.frame(_breakdown_sql(where), params)
     out = {}
@@ -162,7 +189,18 @@ def breakdowns(reader: Reader, filters: Filters) -> dict[str, pd.DataFrame]:
 
 
 def trend(reader: Reader, filters: Filters, split: str | None, measure: str) -> pd.DataFrame:
-    """Offerings and enrolments per period (all periods, other filters applied), split by a dimension."""
+    """Offerings and enrolments per period (all periods, other filters applied), split by a
+    dimension; enrolments suppressed for the viewer (NaN and ``enrolments_mark``)."""
+    if not privacy.applies(reader):
+        return _trend(reader, filters, split)
+    return reader.cached(
+        "overview_trend_shown",
+        (privacy.scope_key(reader), filters, split),
+        lambda: _protect_trend(reader, filters, split),
+    )
+
+
+def _trend(reader: Reader, filters: Filters, split: str | None) -> pd.DataFrame:
     where, params = filters.where(exclude=(PERIOD,))
     if split in (None, "", NO_SPLIT):
         sql = (
@@ -189,7 +227,14 @@ GROUP BY institution_code
 
 def metric_counts(reader: Reader, filters: Filters) -> pd.DataFrame:
     """Numerators and denominators of every target metric, per institution, plus the total
-    as a last row with institution_code None (summed here: the per-institution rows are few)."""
+    as a last row with institution_code None (summed here: the per-institution rows are few).
+    Counts of people hidden from the viewer are NaN."""
+    if not privacy.applies(reader):
+        return _metric_counts(reader, filters)
+    return published(reader, filters).counts
+
+
+def _metric_counts(reader: Reader, filters: Filters) -> pd.DataFrame:
     where, params = filters.where()
     per_inst = reader.frame(METRICS_SQL.format(metrics=metric_registry.numerator_sql(reader), where=where), params)
     numeric = per_inst.columns.drop("institution_code")
@@ -250,3 +295,217 @@ def ce_target(tgts: pd.DataFrame, filters: Filters) -> Target | None:
     return targets.choose_target(
         tgts, "ce_share", _single(filters.period), _single(filters.sector), _single(filters.institution)
     )
+
+
+# --- what the viewer may see: one table of counts of people (dashboard.data.privacy) ------------
+
+
+class Published(NamedTuple):
+    now: Headline
+    before: Headline | None
+    data: dict[str, pd.DataFrame]  # breakdowns
+    counts: pd.DataFrame  # metric_counts
+
+
+def published(reader: Reader, filters: Filters) -> Published:
+    """The headline, breakdowns and target metrics together, as the viewer may see them:
+    they are published side by side, so they are suppressed as one table."""
+    if not privacy.applies(reader):
+        return _raw(reader, filters)
+    return reader.cached("overview_shown", (privacy.scope_key(reader), filters), lambda: _protect(reader, filters))
+
+
+def _raw(reader: Reader, filters: Filters) -> Published:
+    now, before = _headline(reader, filters)
+    return Published(now, before, _breakdowns(reader, filters), _metric_counts(reader, filters))
+
+
+TOTAL_ENROLMENTS, TOTAL_COMPLETIONS, CE_YES, CE_NO = (
+    ("total", "enrolments"),
+    ("total", "completions"),
+    ("ce", "yes"),
+    ("ce", "no"),
+)
+
+
+def _protect(reader: Reader, filters: Filters) -> Published:
+    raw = _raw(reader, filters)
+    mine_filters = privacy.own_filters(reader, filters)
+    mine = _raw(reader, mine_filters) if mine_filters is not None else None
+    own = privacy.own_institution(reader)
+    min_cell = reader.scope.min_cell
+    table = privacy.Table()
+    now, my = raw.now, (mine.now if mine else None)
+    T, C = TOTAL_ENROLMENTS, TOTAL_COMPLETIONS
+
+    def mine_of(value: int | None) -> int:
+        return value or 0
+
+    table.cell(T, now.enrolments, mine_of(my.enrolments) if my else 0)
+    table.cell(C, now.completions, mine_of(my.completions) if my else 0)
+    table.cell(CE_YES, now.ce_enrolments, mine_of(my.ce_enrolments) if my else 0)
+    table.cell(
+        CE_NO,
+        (now.enrolments or 0) - (now.ce_enrolments or 0),
+        (mine_of(my.enrolments) - mine_of(my.ce_enrolments)) if my else 0,
+    )
+    table.total(T, (CE_YES, CE_NO))
+    keys: dict[str, list[tuple[str, ...]]] = {}
+    for dim in BREAKDOWNS:
+        frame = raw.data[dim]
+        mine_by = dict(zip(mine.data[dim].category, mine.data[dim].enrolments)) if mine else {}
+        keys[dim] = [(dim, c) for c in frame.category]
+        for key, value in zip(keys[dim], frame.enrolments):
+            table.cell(key, value, mine_by.get(key[1], 0))
+        if BY_PARAM[dim].kind != "list":
+            table.total(T, keys[dim])
+    grid = raw.data[SECTOR_CE]
+    mine_grid = (
+        {
+            (s, ce): v
+            for s, ce, v in zip(mine.data[SECTOR_CE].category, mine.data[SECTOR_CE].ce, mine.data[SECTOR_CE].enrolments)
+        }
+        if mine
+        else {}
+    )
+    keys[SECTOR_CE] = [("sce", s, ce) for s, ce in zip(grid.category, grid.ce)]
+    for key, value in zip(keys[SECTOR_CE], grid.enrolments):
+        table.cell(key, value, mine_grid.get((key[1], key[2]), 0))
+    sectors = list(dict.fromkeys(grid.category))
+    for sector in sectors:
+        members = [k for k in keys[SECTOR_CE] if k[1] == sector]
+        table.cell(
+            ("sector", sector),
+            sum(table.values[k] or 0 for k in members),
+            sum(table.own[k] for k in members),
+        )
+        table.total(("sector", sector), members)
+    table.total(T, [("sector", s) for s in sectors])
+    for ce, key in (("yes", CE_YES), ("no", CE_NO)):
+        table.total(key, [k for k in keys[SECTOR_CE] if k[2] == ce])
+    # The target metrics: the province's shares by enrolments, and each institution's.
+    counts = raw.counts
+    per = counts[counts.institution_code.notna()]
+    total_row = counts[counts.institution_code.isna()].iloc[0]
+    own_rows = per[per.institution_code == own]
+    own_enrolments = float(own_rows.n_enrolments.sum()) if own else 0.0
+    metric_columns = [c for c in counts.columns if c.endswith("__enrolments")]
+    for col in metric_columns:
+        own_value = float(own_rows[col].sum()) if own else 0.0
+        table.cell(("m", col, True), total_row[col], own_value)
+        table.cell(("m", col, False), total_row.n_enrolments - total_row[col], own_enrolments - own_value)
+        table.total(T, [("m", col, True), ("m", col, False)])
+    sector_of = dict(zip(institutions(reader).code, institutions(reader).sector))
+    codes = list(per.institution_code)
+    for col, total_key in (("n_enrolments", T), ("n_completions", C), *((c, ("m", c, True)) for c in metric_columns)):
+        inst_keys = [("inst", code, col) for code in codes]
+        for key, code, value in zip(inst_keys, codes, per[col]):
+            table.cell(key, value, value if code == own else 0)
+        table.total(total_key, inst_keys)
+        if col == "n_enrolments":
+            for sector in sectors:
+                table.total(("sector", sector), [k for k in inst_keys if sector_of.get(k[1]) == sector])
+    hidden = table.hidden(min_cell)
+    return Published(
+        _shown_headline(now, hidden, min_cell),
+        _shown_before(raw.before, mine.before if mine else None, min_cell),
+        _shown_breakdowns(raw.data, keys, hidden, now, min_cell),
+        _shown_counts(counts, metric_columns, hidden, min_cell),
+    )
+
+
+def _shown_headline(now: Headline, hidden: frozenset[Hashable], min_cell: int) -> Headline:
+    enrolments = None if TOTAL_ENROLMENTS in hidden else now.enrolments
+    completions = None if TOTAL_COMPLETIONS in hidden else now.completions
+    ce = None if (CE_YES in hidden or CE_NO in hidden or enrolments is None) else now.ce_enrolments
+    marks = [
+        (name, privacy.mark(value, min_cell))
+        for name, value, shown in (
+            ("enrolments", now.enrolments, enrolments),
+            ("completions", now.completions, completions),
+            ("ce_enrolments", now.ce_enrolments, ce),
+        )
+        if shown is None
+    ]
+    return Headline(now.offerings, now.institutions, enrolments, completions, now.ce_offerings, ce, tuple(marks))
+
+
+def _shown_before(before: Headline | None, mine: Headline | None, min_cell: int) -> Headline | None:
+    """The year before, beside the changes: its counts of others under the threshold hidden."""
+    if before is None:
+        return None
+
+    def others(name: str) -> int:
+        return int(getattr(before, name) or 0) - (int(getattr(mine, name) or 0) if mine else 0)
+
+    hide = {n for n in ("enrolments", "completions", "ce_enrolments") if 0 < others(n) < min_cell}
+    if "enrolments" in hide or 0 < others("enrolments") - others("ce_enrolments") < min_cell:
+        hide.add("ce_enrolments")
+    marks = tuple((n, privacy.mark(getattr(before, n), min_cell)) for n in sorted(hide))
+    return Headline(
+        before.offerings,
+        before.institutions,
+        None if "enrolments" in hide else before.enrolments,
+        None if "completions" in hide else before.completions,
+        before.ce_offerings,
+        None if "ce_enrolments" in hide else before.ce_enrolments,
+        marks,
+    )
+
+
+def _shown_breakdowns(
+    data: dict[str, pd.DataFrame],
+    keys: dict[str, list[tuple[str, ...]]],
+    hidden: frozenset[Hashable],
+    now: Headline,
+    min_cell: int,
+) -> dict[str, pd.DataFrame]:
+    total = None if TOTAL_ENROLMENTS in hidden else now.enrolments
+    out = {}
+    for name, frame in data.items():
+        shown = privacy.hide(frame, "enrolments", keys[name], hidden, min_cell)
+        shown["enrolments_share"] = [privacy.share(v, total) for v in shown.enrolments]
+        out[name] = shown
+    return out
+
+
+def _shown_counts(
+    counts: pd.DataFrame, metric_columns: list[str], hidden: frozenset[Hashable], min_cell: int
+) -> pd.DataFrame:
+    shown = counts.copy()
+    codes = list(shown.institution_code)
+    for col, total_key in (
+        ("n_enrolments", TOTAL_ENROLMENTS),
+        ("n_completions", TOTAL_COMPLETIONS),
+        *((c, ("m", c, True)) for c in metric_columns),
+    ):
+        row_keys = [total_key if code is None or pd.isna(code) else ("inst", code, col) for code in codes]
+        shown = privacy.hide(shown, col, row_keys, hidden, min_cell)
+    for col in metric_columns:  # the province's share by enrolments: its complement too
+        if ("m", col, False) in hidden:
+            shown.loc[shown.institution_code.isna(), col] = np.nan
+    return shown
+
+
+def _protect_trend(reader: Reader, filters: Filters, split: str | None) -> pd.DataFrame:
+    frame = _trend(reader, filters, split)
+    mine_filters = privacy.own_filters(reader, filters)
+    mine = _trend(reader, mine_filters, split) if mine_filters is not None else None
+    mine_by = (
+        {(p, c): v for p, c, v in zip(mine.reporting_period, mine.category, mine.enrolments)}
+        if mine is not None
+        else {}
+    )
+    table = privacy.Table()
+    keys = list(zip(frame.reporting_period, frame.category))
+    for key, value in zip(keys, frame.enrolments):
+        table.cell(key, value, mine_by.get(key, 0))
+    partition = split in (None, "", NO_SPLIT) or BY_PARAM[split].kind != "list"
+    if partition and split not in (None, "", NO_SPLIT):
+        for period in dict.fromkeys(frame.reporting_period):
+            members = [k for k in keys if k[0] == period]
+            table.cell(
+                ("period", period), sum(table.values[k] or 0 for k in members), sum(table.own[k] for k in members)
+            )
+            table.total(("period", period), members)
+    return privacy.hide(frame, "enrolments", keys, table.hidden(reader.scope.min_cell), reader.scope.min_cell)

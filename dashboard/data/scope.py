@@ -17,19 +17,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dashboard.access.actor import Scope
+from dashboard.access.actor import OutOfScope, Scope
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from dashboard.data.database import Reader
     from dashboard.data.filters import Filters
 
 MINISTRY = Scope("ministry")
 
 
-class ScopeError(PermissionError):
+class ScopeError(OutOfScope):
     """The data asked for lies outside the viewer's scope; the message says what they may see."""
-
-    status = 403
 
 
 def row_filters(reader: Reader, filters: Filters) -> Filters:
@@ -46,6 +46,25 @@ def row_filters(reader: Reader, filters: Filters) -> Filters:
             )
         return filters.with_values(institution=(scope.institution,))
     raise ScopeError("The public view shows aggregates only: sign in to see offerings, files and issues.")
+
+
+# What the reporting status may say to a viewer who sees no rows: who reported, when and
+# against which deadline, but not how many rows or files, nor which submission.
+ROW_DETAIL_COLUMNS = ("current_submission_id", "latest_submission_id", "rows_accepted", "submissions")
+
+
+def status_for_scope(reader: Reader, matrix: pd.DataFrame) -> pd.DataFrame:
+    """The reporting-status matrix as the viewer may see it: the public gets the status,
+    late/overdue and deadlines of each institution and year, and nothing about its files."""
+    if reader.scope.sees_rows:
+        return matrix
+    return matrix.assign(**{c: None for c in ROW_DETAIL_COLUMNS if c in matrix.columns})
+
+
+def require_rows(reader: Reader) -> None:
+    """Refuse the public anything built from offering rows, files or issues one by one."""
+    if not reader.scope.sees_rows:
+        raise ScopeError("The public view shows aggregates only: sign in to see offerings, files and issues.")
 
 
 def require_rows_of(reader: Reader, institution_code: str | None) -> None:

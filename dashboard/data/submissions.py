@@ -22,7 +22,7 @@ from dashboard.data.database import Reader
 from dashboard.data.dimensions import LOCATION, PARAMETERS
 from dashboard.data.filters import Filters, Vocabulary
 from dashboard.data.reference import with_periods
-from dashboard.data.scope import require_rows_of, row_filters
+from dashboard.data.scope import require_rows, require_rows_of, row_filters, status_for_scope
 from dashboard.data.state import SEVERITIES, IssueSelection, cell_key, parse_cell
 
 __all__ = ["cell_key", "parse_cell"]
@@ -111,7 +111,7 @@ def status_matrix(reader: Reader, filters: Filters) -> pd.DataFrame:
     """One row per (institution, fiscal year with any submission), for the selected institutions."""
     where, params = _location_where(filters, "r")
     latest = LATEST_FILES_SQL.format(where="s.institution_code IS NOT NULL AND s.reporting_period IS NOT NULL")
-    return reader.frame(MATRIX_SQL.format(where=where, latest=latest), params)
+    return status_for_scope(reader, reader.frame(MATRIX_SQL.format(where=where, latest=latest), params))
 
 
 def selected_institutions(reader: Reader, filters: Filters) -> pd.DataFrame:
@@ -427,7 +427,9 @@ GROUP BY ROLLUP (institution_code)
 
 def compliance_flags(reader: Reader, filters: Filters, period: str | None) -> pd.DataFrame:
     """Per institution (and a total row with institution_code NULL): current offerings of
-    ``period`` at or over 288 hours, without assessment, without a partner, with shares."""
+    ``period`` at or over 288 hours, without assessment, without a partner, with shares
+    (not for the public: the flags are about offerings one institution reported)."""
+    require_rows(reader)
     where, params = filters.where(exclude=("period",))
     frame = reader.frame(COMPLIANCE_SQL.format(where=where), [*params, period])
     order = {

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from dashboard.data import overview
 from dashboard.data.database import Reader
 from dashboard.data.dimensions import BY_PARAM, NOT_REPORTED, NOT_REPORTED_LABEL, PERIOD
@@ -60,7 +62,7 @@ def chart_rows(
                 "category": r.category,
                 "label": labels.get(r.category, "All offerings" if r.category == "all" else r.category),
                 "offerings": int(r.offerings),
-                "enrolments": int(r.enrolments),
+                "enrolments": _people(r),
             }
             for r in frame.itertuples()
         ]
@@ -73,29 +75,45 @@ def chart_rows(
     order = {code: i for i, code in enumerate([*vocab.codes(list_name), NOT_REPORTED])}
     if key == overview.SECTOR_CE:
         per_sector = frame.groupby("category")[measure].sum().to_dict()
+        # A share resting on a hidden count is withheld (dashboard.data.privacy).
+        withheld = set(frame.category[frame[MARK].astype(bool)]) if measure == "enrolments" and MARK in frame else set()
         rows = [
             {
                 "sector": r.category,
                 "label": labels.get(r.category, r.category),
                 "continuing_education": r.ce,
                 "offerings": int(r.offerings),
-                "enrolments": int(r.enrolments),
-                "share_of_sector": _share(getattr(r, measure), per_sector.get(r.category, 0)),
+                "enrolments": _people(r),
+                "share_of_sector": None
+                if r.category in withheld
+                else _share(getattr(r, measure), per_sector.get(r.category, 0)),
             }
             for r in frame.itertuples()
         ]
         return sorted(rows, key=lambda r: (order.get(r["sector"], len(order)), r["continuing_education"]))
+    given = measure == "enrolments" and "enrolments_share" in frame  # shares of a suppressed table
     rows = [
         {
             "category": r.category,
             "label": labels.get(r.category, r.category),
             "offerings": int(r.offerings),
-            "enrolments": int(r.enrolments),
-            "share": _share(getattr(r, measure), total),
+            "enrolments": _people(r),
+            "share": (None if pd.isna(r.enrolments_share) else round(float(r.enrolments_share), 6))
+            if given
+            else _share(getattr(r, measure), total),
         }
         for r in frame.itertuples()
     ]
     return sorted(rows, key=lambda r: (order.get(r["category"], len(order)), r["category"]))
+
+
+MARK = "enrolments_mark"  # dashboard.data.privacy: what to show for a hidden count
+
+
+def _people(row: Any) -> int | str:
+    """A count of people, or its mark ("<10", "x") when hidden from the viewer."""
+    hidden = getattr(row, MARK, "")
+    return str(hidden) if hidden else int(row.enrolments)
 
 
 def _share(part: Any, whole: Any) -> float | None:

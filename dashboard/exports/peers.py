@@ -30,11 +30,18 @@ INTEGERS = frozenset({"offerings", "enrolments", "completions"})
 
 def peers_csv(table: pd.DataFrame) -> bytes:
     """The peer table (data.compare.peer_table) as UTF-8 CSV with a BOM, for Excel."""
-    rows = (
-        [int(r[c]) if c in INTEGERS else bool(r[c]) if c == "is_focus" else r[c] for c in COLUMNS]
-        for r in table.to_dict("records")
-    )
+    rows = ([_value(r, c) for c in COLUMNS] for r in table.to_dict("records"))
     return table_csv(HEADER, rows, line_end="\r\n", format_cell=cell)
+
+
+def _value(row: dict[str, Any], column: str) -> Any:
+    if column in INTEGERS:
+        hidden = row.get(f"{column}_mark")  # a count hidden from the viewer (dashboard.data.privacy)
+        return str(hidden) if hidden else int(row[column])
+    if column == "is_focus":
+        return bool(row[column])
+    value = row[column]
+    return None if isinstance(value, float) and value != value else value
 
 
 def peers_download(reader: Reader, query: Mapping[str, Any]) -> tuple[bytes, str]:

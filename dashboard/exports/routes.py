@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request, send_file, stream_with_context
 
 from dashboard import context
+from dashboard.access import web as access_web
 from dashboard.data.database import NoWarehouse
 from dashboard.data.filters import FilterError
 from dashboard.data.reference import vocabulary
@@ -68,7 +69,7 @@ def export_offerings(fmt: str) -> Any:
         )
     tmp = tempfile.TemporaryFile()
     try:
-        offerings.export_to_file(reader, filters, fmt, tmp, search)
+        access_web.exported_rows(offerings.export_to_file(reader, filters, fmt, tmp, search))  # the audit
     except BaseException:
         tmp.close()
         raise

@@ -70,16 +70,27 @@ def breakdown_bar(
     note: str | None = None,
     height: int | None = None,
 ) -> dict:
-    """Horizontal bars, one per category in code-list order; share of ``denominator`` in hover."""
-    if frame.empty or frame[measure].sum() == 0:
+    """Horizontal bars, one per category in code-list order; share of ``denominator`` in hover.
+
+    A count hidden from the viewer (NaN, with ``<measure>_mark``: dashboard.data.privacy)
+    has no bar, its mark as text, and no share; shares then come from ``<measure>_share``.
+    """
+    marks = _marks(frame, measure)
+    if frame.empty or (frame[measure].sum() == 0 and not any(marks)):
         return empty(title, NO_MATCH)
     labels, order, colours = categories
     rank = {code: i for i, code in enumerate(order)}
-    rows = sorted(zip(frame.category, frame[measure]), key=lambda r: rank.get(r[0], len(rank)), reverse=True)
-    codes = [c for c, _ in rows]  # first category on top
-    values = [float(v) for _, v in rows]
+    given = list(frame[f"{measure}_share"]) if f"{measure}_share" in frame.columns else None
+    rows = sorted(
+        zip(frame.category, frame[measure], marks, given or [None] * len(frame)),
+        key=lambda r: rank.get(r[0], len(rank)),
+        reverse=True,
+    )
+    codes = [c for c, _, _, _ in rows]  # first category on top
+    hidden = [m for _, _, m, _ in rows]
+    values = [0.0 if m else float(v) for _, v, m, _ in rows]
     total = denominator if denominator else sum(values)
-    shares = [v / total if total else 0.0 for v in values]
+    shares = [s if given is not None else (v / total if total else 0.0) for (_, _, _, s), v in zip(rows, values)]
     names = [wrap(labels.get(c, c)) for c in codes]
     of = f"all {measure}" if denominator else f"{measure} shown"
     two_lines = any("<br>" in n for n in names)
@@ -88,7 +99,7 @@ def breakdown_bar(
         xaxis={
             "title": {"text": measure.capitalize()},
             # room right of the longest bar for its "n (share)" label, even on a phone
-            "range": [0, max(values) * 1.45],
+            "range": [0, (max(values) or 1) * 1.45],
             "gridcolor": "#eee",
             "tickformat": ",d",
         },
@@ -104,7 +115,10 @@ def breakdown_bar(
         "orientation": "h",
         "x": values,
         "y": names,
-        "text": [f"{v:,.0f} ({display.share(s)})" for v, s in zip(values, shares)],
+        "text": [
+            m or (f"{v:,.0f}" + ("" if pd.isna(s) else f" ({display.share(s)})"))
+            for v, s, m in zip(values, shares, hidden)
+        ],
         "textposition": "outside",
         "cliponaxis": False,
         "textfont": {"color": "#222"},
@@ -112,10 +126,23 @@ def breakdown_bar(
         "customdata": codes,
     }
     hover = [
-        f"<b>{n.replace('<br>', ' ')}</b><br>{v:,.0f} {measure}<br>{display.share(s)} of {of}<extra></extra>"
-        for n, v, s in zip(names, values, shares)
+        f"<b>{n.replace('<br>', ' ')}</b><br>{HIDDEN_WORDS[m[0]]} {measure}<extra></extra>"
+        if m
+        else f"<b>{n.replace('<br>', ' ')}</b><br>{v:,.0f} {measure}<br>"
+        + ("share withheld" if pd.isna(s) else f"{display.share(s)} of {of}")
+        + "<extra></extra>"
+        for n, v, s, m in zip(names, values, shares, hidden)
     ]
     return _figure(trace, hover, layout)
+
+
+# A hidden count's hover words, by the first character of its mark ("<10" or "x").
+HIDDEN_WORDS = {"<": "fewer than the smallest count shown of", "x": "hidden (so a small count cannot be worked out):"}
+
+
+def _marks(frame: pd.DataFrame, measure: str) -> list[str]:
+    """What to show instead of each hidden count ("" where it is shown): dashboard.data.privacy."""
+    return list(frame[f"{measure}_mark"]) if f"{measure}_mark" in frame.columns else [""] * len(frame)
 
 
 def trend(
@@ -127,13 +154,19 @@ def trend(
     periods: list[str],
 ) -> dict:
     """Offerings (or enrolments) per period, stacked by the chosen split."""
-    if frame.empty or frame[measure].sum() == 0:
+    marks = _marks(frame, measure)
+    if frame.empty or (frame[measure].sum() == 0 and not any(marks)):
         return empty(title, "No offerings match these filters in any period.", height=340)
     labels, order, colours = categories
     present = set(frame.category)
     cats = [c for c in order if c in present] + sorted(present - set(order))
-    values = {(p, c): float(v) for p, c, v in zip(frame.reporting_period, frame.category, frame[measure])}
+    hidden = {(p, c): m for p, c, m in zip(frame.reporting_period, frame.category, marks) if m}
+    values = {
+        (p, c): 0.0 if (p, c) in hidden else float(v)
+        for p, c, v in zip(frame.reporting_period, frame.category, frame[measure])
+    }
     totals = {p: sum(v for (pp, _), v in values.items() if pp == p) for p in periods}
+    partial = {p for p, _ in hidden}  # periods whose shares would rest on a hidden count
     traces = []
     for cat in cats:
         vals = [values.get((p, cat), 0.0) for p in periods]
@@ -147,8 +180,13 @@ def trend(
                 "name": name,
                 "marker": {"color": colours.get(cat, theme.SINGLE)},
                 "customdata": [cat] * len(periods),
+                **({"text": [hidden.get((p, cat), "") for p in periods]} if hidden else {}),
                 "hovertemplate": [
-                    f"<b>{name}</b> {p}<br>{v:,.0f} {measure} ({display.share(s)} of the period)<extra></extra>"
+                    f"<b>{name}</b> {p}<br>{HIDDEN_WORDS[hidden[(p, cat)][0]]} {measure}<extra></extra>"
+                    if (p, cat) in hidden
+                    else f"<b>{name}</b> {p}<br>{v:,.0f} {measure}"
+                    + ("" if p in partial else f" ({display.share(s)} of the period)")
+                    + "<extra></extra>"
                     for p, v, s in zip(periods, vals, share)
                 ],
             }
@@ -182,18 +220,23 @@ def ce_by_sector(
     target_text: str | None,
 ) -> dict:
     """Share delivered through continuing education, per sector and for all, against the target."""
-    if frame.empty or frame[measure].sum() == 0:
+    marks = _marks(frame, measure)
+    if frame.empty or (frame[measure].sum() == 0 and not any(marks)):
         return empty(title, NO_MATCH)
     yes: dict[str, float] = {}
     total: dict[str, float] = {}
-    for sector, ce, value in zip(frame.category, frame.ce, frame[measure]):
+    withheld = set()  # sectors whose share rests on a hidden count (dashboard.data.privacy)
+    for sector, ce, value, hidden in zip(frame.category, frame.ce, frame[measure], marks):
+        if hidden:
+            withheld.update((sector, "all"))
+            value = 0
         total[sector] = total.get(sector, 0) + float(value)
         if ce == "yes":
             yes[sector] = yes.get(sector, 0) + float(value)
-    rows = [(s, yes.get(s, 0.0), total[s]) for s in sector_order if total.get(s, 0) > 0]
+    rows = [(s, yes.get(s, 0.0), total[s]) for s in sector_order if total.get(s, 0) > 0 or s in withheld]
     rows.append(("all", sum(yes.values()), sum(total.values())))
     names = [sector_labels.get(s, s).replace(" ", "<br>", 1) if s != "all" else "All<br>sectors" for s, _, _ in rows]
-    shares = [y / t if t else 0 for _, y, t in rows]
+    shares = [None if s in withheld else (y / t if t else 0) for s, y, t in rows]
     layout = theme.base_layout(title, 320)
     layout.update(
         yaxis={
@@ -225,15 +268,17 @@ def ce_by_sector(
             }
         ]
     hover = [
-        f"<b>{n.replace('<br>', ' ')}</b><br>{y:,.0f} of {t:,.0f} {measure} through CE<br>{display.share(s)}"
+        f"<b>{n.replace('<br>', ' ')}</b><br>share withheld: it rests on a hidden count<extra></extra>"
+        if s is None
+        else f"<b>{n.replace('<br>', ' ')}</b><br>{y:,.0f} of {t:,.0f} {measure} through CE<br>{display.share(s)}"
         "<extra></extra>"
         for n, (_, y, t), s in zip(names, rows, shares)
     ]
     trace = {
         "type": "bar",
         "x": names,
-        "y": shares,
-        "text": [display.share(s) for s in shares],
+        "y": [s or 0 for s in shares],
+        "text": ["withheld" if s is None else display.share(s) for s in shares],
         "textposition": "outside",
         "cliponaxis": False,
         "marker": {"color": [theme.SINGLE if s != "all" else "#444" for s, _, _ in rows]},

@@ -31,6 +31,7 @@ from dashboard.views.compare import (
 )
 from dashboard.views.filters import filter_id, filter_panel, url_param_id
 from dashboard.views.layout import download_button, page_heading, section_card
+from dashboard.views.suppression import suppression_legend
 
 dash.register_page(__name__, path="/compare", name="Compare", title="Compare | B.C. Micro-credentials", order=1)
 
@@ -56,6 +57,7 @@ def layout(**query):
                 lead_id="compare-subheading",
             ),
             filter_panel(filters, vocab, problems + state_problems),
+            suppression_legend(reader.scope.suppresses, reader.scope.min_cell, reader.scope.institution),
             dbc.Card(
                 dbc.CardBody(
                     dbc.Row(
@@ -315,13 +317,13 @@ clientside_callback(
         chosen = chosen || [];
         if (byFocus) {
             const want = focus ? [focus] : [];
-            return [nu, (chosen.length === want.length && chosen[0] === want[0]) ? nu : want];
+            return [(chosen.length === want.length && chosen[0] === want[0]) ? nu : want, nu];
         }
-        if (chosen.length === 1 && chosen[0] !== focus) { return [chosen[0], nu]; }
+        if (chosen.length === 1 && chosen[0] !== focus) { return [nu, chosen[0]]; }
         return [nu, nu];
     }""",
-    Output(FOCUS_ID, "value", allow_duplicate=True),
     Output(filter_id("institution"), "value", allow_duplicate=True),
+    Output(FOCUS_ID, "value", allow_duplicate=True),
     Input(FOCUS_ID, "value"),
     Input(filter_id("institution"), "value"),
     prevent_initial_call=True,

@@ -32,6 +32,7 @@ from dashboard.views.filters import filter_panel, url_param_id
 from dashboard.views.layout import page_heading, section_card
 from dashboard.views.overview import KPIS, graph_card, kpi_card, kpi_texts, targets_table
 from dashboard.views.reporting import overview_note
+from dashboard.views.suppression import suppression_legend
 
 dash.register_page(__name__, path="/", name="Overview", title="Overview | B.C. Micro-credentials", order=0)
 
@@ -53,6 +54,7 @@ def layout(**query):
                 "submissions, against the framework's targets.",
             ),
             filter_panel(filters, vocab, problems),
+            suppression_legend(_reader.scope.suppresses, _reader.scope.min_cell, _reader.scope.institution),
             html.Div(id="overview-reporting", **{"aria-live": "polite"}),
             html.Div(id="overview-announce", role="status", className="visually-hidden"),
             html.Div(

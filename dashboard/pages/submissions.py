@@ -52,6 +52,8 @@ __all__ = ["history_panel", "matrix_table"]
 @page_layout
 def layout(**query):
     _reader, vocab, filters, problems = start(query, page_vocabulary)
+    if not _reader.scope.sees_rows:
+        return public_layout(filters, vocab, problems)
     selection = IssueSelection.parse(query)
     cell = sq.cell_key(*selection.cell) if selection.cell else ""
     submission = "" if selection.submission is None else str(selection.submission)
@@ -184,6 +186,40 @@ def layout(**query):
     )
 
 
+def public_layout(filters: Filters, vocab: Vocabulary, problems: list[str]):
+    """The public's view: who has reported for each fiscal year, against the deadline; no
+    files, issues, histories or downloads (the data layer gives the public none of them)."""
+    return html.Div(
+        [
+            *page_heading(
+                "Reporting status",
+                "Which institutions have reported their micro-credentials for each fiscal year, and whether "
+                "they reported by the deadline.",
+            ),
+            filter_panel(filters, vocab, problems),
+            dcc.Input(id=url_param_id("cell", ""), type="hidden", value=""),
+            html.H2(id="submissions-period", className="h5 mb-2"),
+            dbc.Row(
+                [dbc.Col(kpi_card(k, KPI_TITLES, note="note"), xs=6, md=4, xl=True, className="mb-2") for k in KPIS],
+                className="g-2",
+            ),
+            dbc.Card(
+                dbc.CardBody(
+                    [
+                        html.H2("Reporting status by fiscal year", className="h5 mb-1"),
+                        legend(),
+                        dcc.Loading(html.Div(id="status-matrix"), delay_show=400, type="circle"),
+                    ]
+                ),
+                className="mt-2",
+            ),
+            # Outputs of the status callback that the public view leaves empty.
+            html.Div(id="compliance-title", hidden=True),
+            html.Div(id="compliance-flags", hidden=True),
+        ]
+    )
+
+
 # --- glue: state, query, view (plain functions, tested without a browser) ---------
 
 
@@ -214,7 +250,10 @@ def build_status(reader: Reader, filters: Filters, vocab: Vocabulary, cell: str 
         if len(filters.period) > 1 or not filters.period:
             title += " (the latest of the selected years)" if filters.period else " (the latest year)"
     periods = sorted(matrix.reporting_period.unique()) if not matrix.empty else []
-    table = matrix_table(matrix, institutions, periods, vocab, period, cell)
+    rows = reader.scope.sees_rows  # the public: the status only (dashboard/data/scope.py)
+    table = matrix_table(matrix, institutions, periods, vocab, period, cell, clickable=rows)
+    if not rows:
+        return StatusOutputs(title, kpis, notes, table, "", None)
     flags = sq.compliance_flags(reader, filters, period)
     return StatusOutputs(
         title, kpis, notes, table, f"Compliance flags, {period or 'no fiscal year'}", compliance_table(flags, vocab)

@@ -166,6 +166,11 @@ def grid_columns(framework_rules: str) -> list[dict]:
     # one decimal, as dashboard.display.share writes every other share
     pct = {"function": "params.value == null ? '–' : (params.value * 100).toFixed(1) + '%'"}
     num = {"function": "params.value == null ? '–' : params.value.toLocaleString('en-CA')"}
+    # A count of people hidden from the viewer arrives as null with its mark ("<10", "x") beside it.
+    people = {
+        "function": "params.data[params.colDef.field + '_mark'] || "
+        "(params.value == null ? '–' : params.value.toLocaleString('en-CA'))"
+    }
 
     def figure(field, header, width, formatter, tip=None):
         col = {
@@ -190,8 +195,8 @@ def grid_columns(framework_rules: str) -> list[dict]:
         {"field": "sector", "headerName": "Sector", "minWidth": 120, "tooltipField": "sector"},
         {"field": "region", "headerName": "Region", "minWidth": 130, "tooltipField": "region"},
         figure("offerings", "Offerings", 100, num),
-        figure("enrolments", "Enrolments", 110, num),
-        figure("completions", "Completions", 120, num),
+        figure("enrolments", "Enrolments", 110, people),
+        figure("completions", "Completions", 120, people),
         figure("completion_rate", "Completion rate", 105, pct, "Completions as a share of enrolments"),
         figure("ce_share", "CE share", 95, pct, "Share of offerings delivered through continuing education"),
         figure("credit_share", "Credit share", 95, pct, "Share of offerings that are credit-bearing"),

@@ -66,8 +66,8 @@ def kpi_texts(now: Headline, before: Headline | None, measure: str, filters: Fil
     kpis = [
         display.number(now.offerings),
         display.number(now.institutions),
-        display.number(now.enrolments),
-        display.number(now.completions),
+        _count(now, "enrolments"),
+        _count(now, "completions"),
         display.share(share),
     ]
     if before is None:
@@ -81,6 +81,9 @@ def kpi_texts(now: Headline, before: Headline | None, measure: str, filters: Fil
         (now.enrolments, before.enrolments),
         (now.completions, before.completions),
     ):
+        if cur is None or prev is None:  # a count hidden from the viewer (dashboard.data.privacy)
+            changes.append(f"change withheld (a small count) vs {prev_period}")
+            continue
         diff = cur - prev
         arrow = "▲" if diff > 0 else ("▼" if diff < 0 else "■")
         changes.append(f"{arrow} {display.change(diff, prev)} vs {prev_period}")
@@ -92,6 +95,12 @@ def kpi_texts(now: Headline, before: Headline | None, measure: str, filters: Fil
         arrow = "▲" if pts > 0.05 else ("▼" if pts < -0.05 else "■")
         changes.append(f"{arrow} {display.points(pts)} vs {prev_period}")
     return kpis, changes
+
+
+def _count(headline: Headline, name: str) -> str:
+    """A count of people, or its mark ("<10", "x") when it is hidden from the viewer."""
+    value = getattr(headline, name)
+    return headline.mark(name) if value is None else f"{value:,}"
 
 
 def kind_badge_class(framework: bool) -> str:
@@ -140,7 +149,11 @@ def targets_table(status: list[TargetStatus], names: dict[str, str], link_filter
                     ),
                     html.Td(display.share(actual), className="text-end fw-semibold"),
                     html.Td(display.target(target.comparator, target.value), className="text-end text-nowrap"),
-                    html.Td(met_badge(item.met)),
+                    html.Td(
+                        html.Span("withheld", className="small text-muted")
+                        if display.is_missing(actual)
+                        else met_badge(item.met)
+                    ),
                     html.Td(links or html.Span("all institutions meet it", className="small text-muted")),
                     html.Td(target.source, className="small text-muted"),
                 ]

@@ -108,10 +108,14 @@ def kpi_texts(head: sq.Headline, deadline) -> tuple[list[str], list[str]]:
 def _cell_words(row) -> tuple[str, list[str], str]:
     """(detail line, tags, tooltip) of one matrix cell."""
     status = row.status
-    files = int(row.submissions)
-    if status in ("accepted", "partial"):
+    if row.submissions is None or pd.isna(row.submissions):  # the public: status and deadline only
+        files = 0
+        detail = ""
+    elif status in ("accepted", "partial"):
+        files = int(row.submissions)
         detail = display.count(int(row.rows_accepted), "row")
     elif status == "rejected":
+        files = int(row.submissions)
         detail = f"{display.count(files, 'file')}, 0 rows"
     else:
         detail = "no file"
@@ -122,7 +126,9 @@ def _cell_words(row) -> tuple[str, list[str], str]:
         tags.append("overdue")
     if status in ("accepted", "partial") and files > 1:
         tags.append(f"{files} files")
-    tip = f"{row.institution_name}, {row.reporting_period}: {theme.STATUS_LABELS[status].lower()}, {detail}"
+    tip = f"{row.institution_name}, {row.reporting_period}: {theme.STATUS_LABELS[status].lower()}" + (
+        f", {detail}" if detail else ""
+    )
     if bool(row.late):
         tip += f"; loaded after the deadline ({display.day(row.deadline)})"
     if bool(row.overdue):
@@ -143,8 +149,10 @@ def matrix_table(
     vocab: Vocabulary,
     selected_period: str | None,
     selected_cell: str = "",
+    clickable: bool = True,
 ):
-    """Institutions (rows, grouped by sector) against fiscal years: status in words, mark and colour."""
+    """Institutions (rows, grouped by sector) against fiscal years: status in words, mark and colour.
+    ``clickable=False`` (the public): plain cells, no way to a file's history or issues."""
     if institutions.empty:
         return dbc.Alert("No institution matches these filters.", color="light")
     if not periods:
@@ -205,16 +213,23 @@ def matrix_table(
                     )
                     for t in tags
                 ]
+                content = [
+                    html.Span(
+                        f"{theme.STATUS_MARKS[row.status]} {theme.STATUS_LABELS[row.status]}",
+                        className="matrix-status",
+                    ),
+                    html.Span([detail, *tag_spans], className="matrix-tags"),
+                ]
+                style = {"backgroundColor": theme.STATUS_COLOURS[row.status], "color": theme.STATUS_TEXT}
+                if not clickable:
+                    cells.append(
+                        html.Td(html.Div(content, title=tip, className=cell_class(row.status, False), style=style))
+                    )
+                    continue
                 cells.append(
                     html.Td(
                         html.Button(
-                            [
-                                html.Span(
-                                    f"{theme.STATUS_MARKS[row.status]} {theme.STATUS_LABELS[row.status]}",
-                                    className="matrix-status",
-                                ),
-                                html.Span([detail, *tag_spans], className="matrix-tags"),
-                            ],
+                            content,
                             id={"type": "matrix-cell", "cell": key},
                             n_clicks=0,
                             # name: the visible words (WCAG 2.5.3, label in name); the title, which
@@ -222,7 +237,7 @@ def matrix_table(
                             title=tip,
                             className=cell_class(row.status, key == selected_cell),
                             **{"data-focus-target": "submission-history"},
-                            style={"backgroundColor": theme.STATUS_COLOURS[row.status], "color": theme.STATUS_TEXT},
+                            style=style,
                         )
                     )
                 )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import shutil
+from typing import NamedTuple
 
+import duckdb
 import pytest
-from access_helpers import PASSWORD, SECRET
+from access_helpers import PASSWORD, SECRET, sign_in
 
 from dashboard.access.settings import AccessSettings
 from dashboard.access.store import AccessStore, store_path
@@ -33,3 +35,26 @@ def signed_in_app(tmp_path, db_path, app_factory):
 @pytest.fixture
 def accounts_password() -> str:
     return PASSWORD
+
+
+class Site(NamedTuple):
+    client: object  # client(email or None) -> a test client, signed in as that account (None: nobody)
+    store: AccessStore
+    submission_ids: dict[str, int]  # each institution's latest submission
+
+
+@pytest.fixture
+def public_site(signed_in_app) -> Site:
+    """The dashboard with sign-in and MCRED_PUBLIC=1, a client per role, its store, submission ids."""
+    app, store = signed_in_app(public=True)
+
+    def client(who: str | None):
+        c = app.server.test_client()
+        if who:
+            assert sign_in(c, who).status_code == 302
+        return c
+
+    db = app.server.extensions["mcred"]["db"].path
+    with duckdb.connect(str(db), read_only=True) as con:
+        ids = dict(con.execute("SELECT institution_code, max(submission_id) FROM submissions GROUP BY 1").fetchall())
+    return Site(client, store, ids)

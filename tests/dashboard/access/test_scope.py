@@ -8,25 +8,12 @@ import csv
 import io
 import json
 
-import duckdb
 import pytest
-from access_helpers import sign_in
 
 
 @pytest.fixture
-def doors(signed_in_app):
-    app, _ = signed_in_app(public=True)
-
-    def client(who: str | None):
-        c = app.server.test_client()
-        if who:
-            assert sign_in(c, who).status_code == 302
-        return c
-
-    db = app.server.extensions["mcred"]["db"].path
-    with duckdb.connect(str(db), read_only=True) as con:
-        ids = dict(con.execute("SELECT institution_code, max(submission_id) FROM submissions GROUP BY 1").fetchall())
-    return client, ids
+def doors(public_site):
+    return public_site.client, public_site.submission_ids
 
 
 def _institutions(response) -> set[str]:
@@ -107,11 +94,14 @@ def test_the_public_gets_aggregates_and_no_rows(doors):
     ):
         response = c.get(path)
         assert response.status_code == 403 and "aggregates only" in response.text, path
-    for page in ("/explore", "/submissions", "/explore?institution=BCIT"):
+    for page in ("/explore", "/explore?institution=BCIT", "/admin"):
         response = c.get(page)
         assert response.status_code == 403 and "not part of the public view" in response.text
+    # /submissions shows the public the reporting status only (test_admin_and_audit.py).
+    assert c.get("/submissions").status_code == 200
     layout = json.dumps(c.get("/_dash-layout").get_json())
-    assert '"/explore"' not in layout and '"/submissions"' not in layout  # not in the navbar either
+    assert '"/explore"' not in layout and '"/admin"' not in layout  # not in the navbar either
+    assert '"/submissions"' in layout
 
 
 def _grid_body(app_client, filters: dict[str, list[str]]):
