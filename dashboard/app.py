@@ -12,7 +12,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 
-from dashboard import callback_requests, context
+from dashboard import callback_requests, context, display
 from dashboard.access import web as access_web
 from dashboard.access.actor import OutOfScope
 from dashboard.access.store import AccessStore, store_path
@@ -157,7 +157,7 @@ def _footer_text(settings: DashboardSettings, database: Database) -> str:
     except NoWarehouse:
         return f"No data loaded yet. Source: {settings.data_source}."
     last = info["last_load"] or info["published_at"]
-    when = last.strftime("%Y-%m-%d %H:%M UTC") if last is not None else "never"
+    when = display.when(last) if last is not None else "never"  # Pacific time, as the deadlines
     return (
         f"Data version {info['version']}, last load {when}. Source: {settings.data_source}, "
         f"loaded and checked by mcred."

@@ -29,6 +29,7 @@ TOL_MUTED = (
 NOT_REPORTED_COLOUR = "#BBBBBB"
 SINGLE = "#0072B2"
 TARGET_COLOUR = "#D55E00"
+TARGET_TEXT = "#A84300"  # the target colour, dark enough for small text (4.5:1 on white)
 MET_COLOUR = "#009E73"
 MISSED_COLOUR = "#D55E00"
 # Portfolio comparison: the focus institution, its peer group, the province (Okabe-Ito).

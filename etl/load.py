@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -111,8 +111,13 @@ def load_files(
     on_outcome: Callable[[SubmissionOutcome], None] | None = None,
     on_progress: Callable[[int, int, str], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
+    received: Mapping[str, datetime] | None = None,
 ) -> list[SubmissionOutcome]:
     """Load every submission in ``paths`` (files or folders) into ``settings.db_path``.
+
+    ``received`` (file name -> moment) records those files as loaded when they reached the
+    ministry instead of now: the bundled sample replays five years of files (its
+    ``received.toml``), so its on-time and late submissions are those of their dates.
 
     ``issue_limit`` caps the issues returned per submission (all are stored).
     ``replace`` lets a partial submission replace a current one with twice its rows or more
@@ -140,7 +145,7 @@ def load_files(
             nonlocal batch, batch_rows
             if batch:
                 pending.extend(
-                    _load_batch(writer.con, batch, institutions, allow_partial, replace, issue_limit, periods)
+                    _load_batch(writer.con, batch, institutions, allow_partial, replace, issue_limit, periods, received)
                 )
                 batch, batch_rows = [], 0
             if pending:
@@ -258,6 +263,7 @@ def _load_batch(
     replace: bool,
     issue_limit: int | None,
     periods: tuple[str, str] | None = None,
+    received: Mapping[str, datetime] | None = None,
 ) -> list[SubmissionOutcome]:
     """Validate a batch of files in one pass, then record all its submissions together."""
     try:
@@ -266,7 +272,7 @@ def _load_batch(
         for validated in validated_files:
             groups = validated.groups or [SubmissionGroup(0, None, None, None, None)]
             plans.extend(_record_group(validated, g, allow_partial) for g in groups)
-        return _record_batch(con, plans, allow_partial, issue_limit, replace=replace)
+        return _record_batch(con, plans, allow_partial, issue_limit, replace=replace, received=received)
     finally:
         release(con)
 
@@ -481,6 +487,7 @@ def _record_batch(
     issue_limit: int | None,
     *,
     replace: bool = False,
+    received: Mapping[str, datetime] | None = None,
 ) -> list[SubmissionOutcome]:
     """Record the batch's submissions, in order, as one sequence of whole submissions.
 
@@ -530,7 +537,7 @@ def _record_batch(
         warnings = g.warnings + sum(i.severity == SEVERITY_WARNING for i in plan.file_issues)
         rows_accepted = g.rows_total - g.rows_with_errors if plan.status in (ACCEPTED, PARTIAL) else 0
         rows_rejected = g.rows_total - rows_accepted
-        now = datetime.now(timezone.utc)
+        now = (received or {}).get(plan.file_name) or datetime.now(timezone.utc)
         superseded = None
         if plan.status in (ACCEPTED, PARTIAL):
             assert g.institution_code is not None and g.reporting_period is not None

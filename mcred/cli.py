@@ -407,7 +407,9 @@ def cmd_serve(args) -> int:
             f"{settings.sample_dir}",
             file=sys.stderr,
         )
-        outcomes = load_files([settings.sample_dir], settings)
+        from etl.sample import read_received
+
+        outcomes = load_files([settings.sample_dir], settings, received=read_received(settings.sample_dir))
         print(f"mcred: loaded {len(outcomes)} sample submissions", file=sys.stderr)
     from dashboard.app import create_app
     from dashboard.settings import DashboardSettings

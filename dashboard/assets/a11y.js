@@ -116,19 +116,25 @@
     });
   }
 
+  function afterRender() {
+    repair();
+    if (window.mcredKeyboard) window.mcredKeyboard(); // assets/keyboard.js: roving tabindex, focus
+    if (window.mcredChartTables) window.mcredChartTables(); // assets/chart_tables.js: "Show as table"
+  }
+
   let pending = false;
   const observer = new MutationObserver(function () {
     if (pending) return;
     pending = true;
     window.requestAnimationFrame(function () {
       pending = false;
-      repair();
+      afterRender();
     });
   });
   function start() {
-    repair();
+    afterRender();
     observer.observe(document.body, {childList: true, subtree: true, attributes: true,
-      attributeFilter: ["aria-expanded", "aria-hidden", "aria-selected", "class"]});
+      attributeFilter: ["aria-expanded", "aria-hidden", "aria-selected", "class", "data-dash-is-loading"]});
   }
   window.addEventListener("resize", repair);
   if (document.body) start();

@@ -178,6 +178,31 @@ def _trend_counts(reader: Reader, where: str, params: list[Any]) -> pd.DataFrame
     return frame
 
 
+STATUSES_SQL = """
+SELECT institution_code, list(status) FROM reporting_status
+WHERE list_contains(?::VARCHAR[], institution_code) AND list_contains(?::VARCHAR[], reporting_period)
+GROUP BY institution_code
+"""
+
+
+def why_no_offerings(reader: Reader, codes: list[str], periods: list[str]) -> dict[str, str]:
+    """code -> why an institution has no offerings here, in a peer table's words: "file
+    rejected" (files came, none accepted), "not reported" (no file) or "no offerings" (an
+    accepted file, but none of its offerings matches the filters)."""
+    statuses = dict(reader.rows(STATUSES_SQL, [list(codes), list(periods)])) if codes else {}
+    out = {}
+    for code in codes:
+        got = set(statuses.get(code) or ())
+        out[code] = (
+            "no offerings"
+            if got & {"accepted", "partial"}
+            else "file rejected"
+            if "rejected" in got
+            else "not reported"
+        )
+    return out
+
+
 def reporting_statuses(reader: Reader, institution: str, periods: list[str]) -> dict[str, str]:
     """period -> accepted / partial / rejected / missing for one institution (absent: nothing received)."""
     return dict(reader.rows(STATUS_SQL, [institution, list(periods)]))
@@ -467,6 +492,13 @@ def comparison(reader: Reader, filters: Filters, focus: str, choice: PeerChoice,
     focus_n = int(totals.n_offerings.get(focus, 0))
     periods = list(filters.period) or vocab.codes(PERIOD)
     table = peer_table(profile, insts, focus, peers, vocab)
+    empty = table.code[table.offerings == 0].tolist()
+    if empty:  # "no offerings" says too little when the file was rejected or never came
+        reasons = why_no_offerings(reader, empty, periods)
+        table["note"] = [
+            note.replace("no offerings", reasons[code]) if code in reasons else note
+            for code, note in zip(table.code, table.note)
+        ]
     common = Comparison(
         focus,
         name,
@@ -477,7 +509,8 @@ def comparison(reader: Reader, filters: Filters, focus: str, choice: PeerChoice,
         focus_n,
         int(totals.n_offerings.sum()),
         len(totals),
-        [p for p in IGNORED_FILTERS if filters.get(p)],
+        # the institution filter that names the focus alone is the focus (the page keeps them one)
+        [p for p in IGNORED_FILTERS if filters.get(p) and not (p == "institution" and filters.get(p) == (focus,))],
         table,
         None,
         None,

@@ -183,6 +183,68 @@ def latest_submission(reader: Reader, institution: str, period: str) -> int | No
     return rows[0][0] if rows else None
 
 
+# --- who has not reported, and why ----------------------------------------------------------
+
+NOT_REPORTED_SQL = """
+WITH inst AS (
+    SELECT * FROM (SELECT code AS institution_code, name AS institution_name, sector, region, sort_order
+                   FROM institutions) i
+    WHERE {where}
+),
+pair AS (SELECT institution_code, status, overdue FROM reporting_status WHERE reporting_period = ?),
+latest AS (SELECT * FROM ({latest})),
+first_error AS (
+    SELECT submission_id, arg_min(message, coalesce("row", -1)) AS first_error
+    FROM validation_issues WHERE severity = 'error' AND list_contains(?::BIGINT[], submission_id)
+    GROUP BY submission_id
+),
+previous AS (
+    SELECT institution_code, arg_max(reporting_period, reporting_period) AS previous_period,
+           arg_max(file_name, reporting_period) AS previous_file,
+           arg_max(loaded_at, reporting_period) AS previous_loaded_at
+    FROM submissions
+    WHERE is_current AND status IN ('accepted', 'partial') AND reporting_period < ?
+    GROUP BY institution_code
+)
+SELECT inst.institution_code, inst.institution_name, coalesce(pair.status, 'missing') AS status,
+       coalesce(pair.overdue, false) AS overdue, latest.submission_id, latest.file_name, latest.loaded_at,
+       latest.errors, first_error.first_error, previous.previous_period, previous.previous_file,
+       previous.previous_loaded_at
+FROM inst
+LEFT JOIN pair USING (institution_code)
+LEFT JOIN latest USING (institution_code)
+LEFT JOIN first_error ON first_error.submission_id = latest.submission_id
+LEFT JOIN previous USING (institution_code)
+WHERE coalesce(pair.status, 'missing') IN ('rejected', 'missing')
+ORDER BY inst.sort_order
+"""
+ROW_LEVEL = ("submission_id", "file_name", "first_error", "previous_file")  # files and issues: in scope only
+
+
+def not_reported(reader: Reader, filters: Filters, period: str | None) -> pd.DataFrame:
+    """The institutions (within the location filters) with nothing accepted for ``period``, and why:
+    status ``rejected`` (its latest file, when it came, its first error) or ``missing`` (no file);
+    with each one's latest accepted file of an earlier year. File names and errors are kept only
+    for institutions whose files the viewer may read (the rest is reporting status, open to all)."""
+    columns = ["institution_code", "institution_name", "status", "overdue", *ROW_LEVEL, "loaded_at", "errors"]
+    if not period:
+        return pd.DataFrame(columns=columns)
+    where, params = _location_where(filters, "i")
+    latest = LATEST_FILES_SQL.format(where="s.reporting_period = ?")
+    ids = [
+        r[0]
+        for r in reader.rows(
+            f"SELECT submission_id FROM ({latest}) WHERE status = 'rejected'",
+            [period],
+        )
+    ]
+    frame = reader.frame(NOT_REPORTED_SQL.format(where=where, latest=latest), [*params, period, period, ids, period])
+    hidden = ~frame.institution_code.map(reader.scope.may_see_rows_of).astype(bool)
+    for col in ROW_LEVEL:
+        frame[col] = frame[col].astype(object).where(~hidden, None)
+    return frame
+
+
 # --- submission history ------------------------------------------------------------------
 
 HISTORY_SQL = """
@@ -322,7 +384,12 @@ def _issues_sql(scope: IssueScope, select: str, order: bool = True, with_column:
     chosen, params, where = _scope_sql(scope, with_column)
     sql = f"WITH c AS ({chosen}) SELECT {select} FROM validation_issues v JOIN c USING (submission_id) WHERE {where}"
     if order:
-        sql += ' ORDER BY c.sort_order, v.submission_id, v.severity, v."row" NULLS FIRST, v."column"'
+        # Errors first (what stopped a file), then institution, file, row: the one error among
+        # hundreds of warnings is the first row a person sees, on the page and in the download.
+        sql += (
+            " ORDER BY v.severity <> 'error', c.sort_order, v.submission_id, v.severity, "
+            'v."row" NULLS FIRST, v."column"'
+        )
     return sql, params
 
 

@@ -10,23 +10,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard import theme
-from dashboard.figures.overview import empty
+from dashboard import display, theme
+from dashboard.figures.overview import empty, wrap
 
 GROUPS = ("focus", "peers", "province")
 
 
 def _pct(value) -> str:
-    return "–" if value is None or pd.isna(value) else f"{value:.0%}"
-
-
-def _wrap(label: str, width: int = 22) -> str:
-    """Long category names on two lines, so a phone keeps room for the bars."""
-    if len(label) <= width or " " not in label:
-        return label
-    cut = label.rfind(" ", 0, width + 1)
-    cut = cut if cut > 0 else label.find(" ")
-    return label[:cut] + "<br>" + label[cut + 1 :]
+    return display.share(value)
 
 
 def composition_bar(frame: pd.DataFrame, *, title: str, names: dict[str, str], small_n: int = 5) -> dict:
@@ -39,7 +30,7 @@ def composition_bar(frame: pd.DataFrame, *, title: str, names: dict[str, str], s
     if frame.empty or not frame.province_base.iloc[0]:
         return empty(title, "No offerings match these filters.", height=260)
     rows = frame.iloc[::-1]  # first category on top
-    labels = [_wrap(label) for label in rows.label]
+    labels = [wrap(label) for label in rows.label]
     traces = []
     for group in reversed(GROUPS):  # horizontal groups stack upwards: the focus bar on top
         base = int(rows[f"{group}_base"].iloc[0])
@@ -125,7 +116,7 @@ def trend_lines(
     def text(v):
         if v is None or pd.isna(v):
             return "no data"
-        return f"{v:.1%}" if is_share else f"{v:,.0f}"
+        return display.share(v) if is_share else f"{v:,.0f}"
 
     focus = [None if pd.isna(v) else float(v) for v in sub.focus]
     median = [None if pd.isna(v) else float(v) for v in sub.peer_median]

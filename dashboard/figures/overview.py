@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from dashboard import theme
+from dashboard import display, theme
 from dashboard.data.dimensions import NOT_REPORTED
 
 NO_MATCH = "No offerings match these filters.<br>Widen or reset the filters."
@@ -91,13 +91,15 @@ def breakdown_bar(
     values = [0.0 if m else float(v) for _, v, m, _ in rows]
     total = denominator if denominator else sum(values)
     shares = [s if given is not None else (v / total if total else 0.0) for (_, _, _, s), v in zip(rows, values)]
-    names = [labels.get(c, c) for c in codes]
+    names = [wrap(labels.get(c, c)) for c in codes]
     of = f"all {measure}" if denominator else f"{measure} shown"
-    layout = theme.base_layout(title, height or max(200, 90 + 30 * len(rows)))
+    two_lines = any("<br>" in n for n in names)
+    layout = theme.base_layout(title, height or max(200, 90 + (38 if two_lines else 30) * len(rows)))
     layout.update(
         xaxis={
             "title": {"text": measure.capitalize()},
-            "range": [0, (max(values) or 1) * 1.25],
+            # room right of the longest bar for its "n (share)" label, even on a phone
+            "range": [0, (max(values) or 1) * 1.45],
             "gridcolor": "#eee",
             "tickformat": ",d",
         },
@@ -113,7 +115,10 @@ def breakdown_bar(
         "orientation": "h",
         "x": values,
         "y": names,
-        "text": [m or (f"{v:,.0f}" + ("" if pd.isna(s) else f" ({s:.0%})")) for v, s, m in zip(values, shares, hidden)],
+        "text": [
+            m or (f"{v:,.0f}" + ("" if pd.isna(s) else f" ({display.share(s)})"))
+            for v, s, m in zip(values, shares, hidden)
+        ],
         "textposition": "outside",
         "cliponaxis": False,
         "textfont": {"color": "#222"},
@@ -121,10 +126,10 @@ def breakdown_bar(
         "customdata": codes,
     }
     hover = [
-        f"<b>{n}</b><br>{HIDDEN_WORDS[m[0]]} {measure}<extra></extra>"
+        f"<b>{n.replace('<br>', ' ')}</b><br>{HIDDEN_WORDS[m[0]]} {measure}<extra></extra>"
         if m
-        else f"<b>{n}</b><br>{v:,.0f} {measure}<br>"
-        + ("share withheld" if pd.isna(s) else f"{s:.1%} of {of}")
+        else f"<b>{n.replace('<br>', ' ')}</b><br>{v:,.0f} {measure}<br>"
+        + ("share withheld" if pd.isna(s) else f"{display.share(s)} of {of}")
         + "<extra></extra>"
         for n, v, s, m in zip(names, values, shares, hidden)
     ]
@@ -180,7 +185,7 @@ def trend(
                     f"<b>{name}</b> {p}<br>{HIDDEN_WORDS[hidden[(p, cat)][0]]} {measure}<extra></extra>"
                     if (p, cat) in hidden
                     else f"<b>{name}</b> {p}<br>{v:,.0f} {measure}"
-                    + ("" if p in partial else f" ({s:.0%} of the period)")
+                    + ("" if p in partial else f" ({display.share(s)} of the period)")
                     + "<extra></extra>"
                     for p, v, s in zip(periods, vals, share)
                 ],
@@ -245,6 +250,12 @@ def ce_by_sector(
         showlegend=False,
     )
     if target is not None:
+        # the target's words go under the title, never over a bar's label (they collided)
+        layout["title"]["subtitle"] = {
+            "text": f"Dashed line: {target_text or 'target ' + display.whole_share(target)}",
+            "font": {"size": 11, "color": theme.TARGET_TEXT},
+        }
+        layout["margin"] = {**layout["margin"], "t": 66}
         layout["shapes"] = [
             {
                 "type": "line",
@@ -256,35 +267,33 @@ def ce_by_sector(
                 "line": {"color": theme.TARGET_COLOUR, "dash": "dash", "width": 2},
             }
         ]
-        layout["annotations"] = [
-            {
-                "text": target_text or f"target {target:.0%}",
-                "xref": "paper",
-                "x": 1,
-                "y": target,
-                "yanchor": "bottom",
-                "xanchor": "right",
-                "showarrow": False,
-                "font": {"color": theme.TARGET_COLOUR},
-            }
-        ]
     hover = [
         f"<b>{n.replace('<br>', ' ')}</b><br>share withheld: it rests on a hidden count<extra></extra>"
         if s is None
-        else f"<b>{n.replace('<br>', ' ')}</b><br>{y:,.0f} of {t:,.0f} {measure} through CE<br>{s:.1%}<extra></extra>"
+        else f"<b>{n.replace('<br>', ' ')}</b><br>{y:,.0f} of {t:,.0f} {measure} through CE<br>{display.share(s)}"
+        "<extra></extra>"
         for n, (_, y, t), s in zip(names, rows, shares)
     ]
     trace = {
         "type": "bar",
         "x": names,
         "y": [s or 0 for s in shares],
-        "text": ["withheld" if s is None else f"{s:.0%}" for s in shares],
+        "text": ["withheld" if s is None else display.share(s) for s in shares],
         "textposition": "outside",
         "cliponaxis": False,
         "marker": {"color": [theme.SINGLE if s != "all" else "#444" for s, _, _ in rows]},
         "customdata": [s for s, _, _ in rows],
     }
     return _figure(trace, hover, layout)
+
+
+def wrap(label: str, width: int = 22) -> str:
+    """Long category names on two lines, so a phone keeps room for the bars."""
+    if len(label) <= width or " " not in label:
+        return label
+    cut = label.rfind(" ", 0, width + 1)
+    cut = cut if cut > 0 else label.find(" ")
+    return label[:cut] + "<br>" + label[cut + 1 :]
 
 
 def _figure(trace: dict, hover: list[str], layout: dict) -> dict:

@@ -29,7 +29,7 @@ from dashboard.views.compare import (
     prompt_outputs,
     trend_graphs,
 )
-from dashboard.views.filters import filter_panel, url_param_id
+from dashboard.views.filters import filter_id, filter_panel, url_param_id
 from dashboard.views.layout import download_button, page_heading, section_card
 from dashboard.views.suppression import suppression_legend
 
@@ -44,6 +44,8 @@ def layout(**query):
     # Arriving with exactly one institution among the filters makes it the focus.
     state, state_problems = CompareState.parse(query, vocab, institutions=filters.institution)
     focus, choice = state.focus, state.peers
+    if focus and filters.institution != (focus,):  # one picker state: the filter shows the focus
+        filters = filters.with_values(institution=(focus,))
     institutions = [{"label": f"{name} ({code})", "value": code} for code, name in vocab.values["institution"]]
     return html.Div(
         [
@@ -151,7 +153,8 @@ def layout(**query):
                     ),
                     section_card(
                         "Peers",
-                        "Click a row to make that institution the focus. Sort by clicking a column heading. "
+                        "Click a row (or press Enter on it) to make that institution the focus. Sort by clicking a column "
+                        "heading. "
                         "n<5: the shares rest on fewer than 5 offerings.",
                         dag.AgGrid(
                             id="compare-peers-grid",
@@ -169,7 +172,10 @@ def layout(**query):
                             dashGridOptions={
                                 "domLayout": "autoHeight",
                                 "animateRows": False,
-                                "suppressCellFocus": True,
+                                # keyboard: arrows move between cells, Enter chooses the row
+                                # (assets/keyboard.js), Tab leaves the grid
+                                "tabToNextCell": {"function": "false"},
+                                "tabToNextHeader": {"function": "false"},
                                 "tooltipShowDelay": 300,
                             },
                             getRowStyle={
@@ -296,5 +302,29 @@ clientside_callback(
     Output("compare-peer-pick-wrap", "style"),
     Input("compare-peer-kind", "value"),
     Input("compare-peer-pick", "value"),
+    prevent_initial_call=True,
+)
+
+
+# One institution, one picker state: on this page the institution filter is the focus. Choosing a
+# focus sets the filter to it (so the overview, reached through the nav, shows the same
+# institution); choosing exactly one institution in the filter makes it the focus.
+clientside_callback(
+    """function (focus, chosen) {
+        const nu = window.dash_clientside.no_update;
+        const t = (window.dash_clientside.callback_context.triggered || []).map(function (x) { return x.prop_id; });
+        const byFocus = t.some(function (id) { return id.indexOf('"name":"focus"') >= 0; });
+        chosen = chosen || [];
+        if (byFocus) {
+            const want = focus ? [focus] : [];
+            return [(chosen.length === want.length && chosen[0] === want[0]) ? nu : want, nu];
+        }
+        if (chosen.length === 1 && chosen[0] !== focus) { return [nu, chosen[0]]; }
+        return [nu, nu];
+    }""",
+    Output(filter_id("institution"), "value", allow_duplicate=True),
+    Output(FOCUS_ID, "value", allow_duplicate=True),
+    Input(FOCUS_ID, "value"),
+    Input(filter_id("institution"), "value"),
     prevent_initial_call=True,
 )

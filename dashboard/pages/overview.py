@@ -12,10 +12,11 @@ from typing import NamedTuple
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html
 
-from dashboard import context
+from dashboard import context, display
 from dashboard.data import overview as queries
+from dashboard.data import submissions as sq
 from dashboard.data.database import Reader
 from dashboard.data.dimensions import BY_PARAM, NOT_REPORTED, PERIOD
 from dashboard.data.filters import Filters, Vocabulary
@@ -25,10 +26,12 @@ from dashboard.data.targets import targets
 from dashboard.exports.charts import SECTOR_CE_CHART, TREND_CHART, chart_id
 from dashboard.figures import overview as figures
 from dashboard.pages._glue import page_layout, start
+from dashboard.views.charts import chart_table
 from dashboard.views.downloads import chart_download
 from dashboard.views.filters import filter_panel, url_param_id
 from dashboard.views.layout import page_heading, section_card
 from dashboard.views.overview import KPIS, graph_card, kpi_card, kpi_texts, targets_table
+from dashboard.views.reporting import overview_note
 from dashboard.views.suppression import suppression_legend
 
 dash.register_page(__name__, path="/", name="Overview", title="Overview | B.C. Micro-credentials", order=0)
@@ -52,6 +55,8 @@ def layout(**query):
             ),
             filter_panel(filters, vocab, problems),
             suppression_legend(_reader.scope.suppresses, _reader.scope.min_cell, _reader.scope.institution),
+            html.Div(id="overview-reporting", **{"aria-live": "polite"}),
+            html.Div(id="overview-announce", role="status", className="visually-hidden"),
             html.Div(
                 [
                     html.Span("Count by", className="me-2 small fw-semibold"),
@@ -114,6 +119,7 @@ def layout(**query):
                             className="align-items-center",
                         ),
                         dcc.Graph(id=TREND_CHART, config={"displayModeBar": False}),
+                        chart_table(TREND_CHART, filters_on_click=True),
                         chart_download(TREND_CHART),
                     ]
                 ),
@@ -139,6 +145,17 @@ class OverviewOutputs(NamedTuple):
     changes: list[str]
     figures: dict[str, object]
     targets_panel: object
+    reporting: object = None  # why a chosen institution has nothing for the year
+
+
+def reporting_note(reader: Reader, filters: Filters):
+    """For the institutions chosen in the filter that have nothing accepted for the one chosen
+    fiscal year: why (rejected on ..., no file), instead of "No offerings match these filters"."""
+    if not filters.institution or len(filters.period) != 1:
+        return None, []
+    period = filters.period[0]
+    frame = sq.not_reported(reader, filters, period)
+    return overview_note(frame, period, sq.deadline_for(reader, period)), list(frame.institution_name)
 
 
 def build_overview(reader: Reader, filters: Filters, measure: str, vocab: Vocabulary) -> OverviewOutputs:
@@ -168,10 +185,15 @@ def build_overview(reader: Reader, filters: Filters, measure: str, vocab: Vocabu
         sector_labels=dict(vocab.values["sector"]),
         sector_order=vocab.codes("sector"),
         target=ce.value if ce is not None else None,
-        target_text=f"target {ce.comparator} {ce.value:.0%} ({ce.source})" if ce is not None else None,
+        target_text=f"target {display.target(ce.comparator, ce.value)} ({ce.source})" if ce is not None else None,
     )
     panel = targets_panel(queries.metric_counts(reader, filters), tgts, filters, vocab)
-    return OverviewOutputs(kpis, changes, figs, panel)
+    note, absent = reporting_note(reader, filters)
+    if note is not None and now.offerings == 0:
+        why = f"{display.listing(absent)}: nothing accepted for {filters.period[0]} (see the note above)."
+        figs = {c: figures.empty(f["layout"]["title"]["text"], why) for c, f in figs.items()}
+        panel = dbc.Alert(f"No target can be assessed. {why}", color="light")
+    return OverviewOutputs(kpis, changes, figs, panel, note)
 
 
 def targets_panel(counts: pd.DataFrame, tgts: pd.DataFrame, filters: Filters, vocab: Vocabulary):
@@ -228,6 +250,12 @@ def update_overview(_filter_values, measure_values):
     return [*out.kpis, *out.changes, *[out.figures[c] for c in OUTPUT_CHARTS], out.targets_panel]
 
 
+@callback(Output("overview-reporting", "children"), FILTERS_INPUT)
+def update_reporting_note(_filter_values):
+    vocab = vocabulary(context.reader())
+    return reporting_note(context.reader(), Filters.from_controls(ctx.inputs_list[0], vocab))[0]
+
+
 @callback(Output(TREND_CHART, "figure"), FILTERS_INPUT, MEASURE_INPUT, SPLIT_INPUT)
 def update_trend(_filter_values, measure_values, split_values):
     filters, vocab, state = _state(measure_values, split_values)
@@ -278,3 +306,17 @@ def apply_click(chart: str, code) -> tuple[str, str] | None:
     if chart == TREND_CHART:
         return PERIOD, code
     return None
+
+
+# Said to a screen reader after a filter changes the figures (not on the first render).
+clientside_callback(
+    """function (offerings, institutions) {
+        const n = String(offerings || "0");
+        return n + (n === "1" ? " offering matches" : " offerings match") + " the filters, at " +
+            String(institutions || "0") + (String(institutions) === "1" ? " institution." : " institutions.");
+    }""",
+    Output("overview-announce", "children"),
+    Input("kpi-offerings", "children"),
+    State("kpi-institutions", "children"),
+    prevent_initial_call=True,
+)

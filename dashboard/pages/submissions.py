@@ -14,9 +14,9 @@ from urllib.parse import urlencode
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html
 
-from dashboard import context
+from dashboard import context, display
 from dashboard.data import submissions as sq
 from dashboard.data.database import Reader
 from dashboard.data.dimensions import PARAMETERS
@@ -27,6 +27,7 @@ from dashboard.pages._glue import page_layout, start
 from dashboard.views.filters import filter_panel, url_param_id
 from dashboard.views.layout import download_button, page_heading, section_card
 from dashboard.views.overview import kpi_card
+from dashboard.views.reporting import LIST_ID, status_list
 from dashboard.views.submissions import (
     ISSUE_COLUMNS,
     KPI_TITLES,
@@ -34,13 +35,11 @@ from dashboard.views.submissions import (
     SCOPE_NOTE,
     SEVERITY_OPTIONS,
     compliance_table,
-    date_text,
     history_panel,
     history_placeholder,
     kpi_texts,
     legend,
     matrix_table,
-    plural,
 )
 
 dash.register_page(
@@ -72,10 +71,22 @@ def layout(**query):
             dcc.Input(id=url_param_id("cell", ""), type="hidden", value=cell),
             dcc.Input(id=url_param_id("submission", ""), type="hidden", value=submission),
             html.H2(id="submissions-period", className="h5 mb-2"),
+            html.Div(id="submissions-announce", role="status", className="visually-hidden"),
             dbc.Row(
-                [dbc.Col(kpi_card(k, KPI_TITLES, note="note"), xs=6, md=4, xl=True, className="mb-2") for k in KPIS],
+                [
+                    dbc.Col(
+                        kpi_card(k, KPI_TITLES, note="note", lists=LIST_ID if k in LISTED else None),
+                        xs=6,
+                        md=4,
+                        xl=True,
+                        className="mb-2",
+                    )
+                    for k in KPIS
+                ],
                 className="g-2",
             ),
+            dcc.Store(id=LIST_KIND),
+            html.Div(id=LIST_ID, **{"aria-live": "polite"}),
             section_card(
                 "Reporting status by fiscal year",
                 "Click a cell to see every file loaded for that institution and year, and its issues.",
@@ -232,7 +243,7 @@ def build_status(reader: Reader, filters: Filters, vocab: Vocabulary, cell: str 
         title = "No fiscal year has submissions yet"
     else:
         title = f"Fiscal year {period}" + (
-            f" · reporting deadline {date_text(deadline)}"
+            f" · reporting deadline {display.day(deadline)}"
             if deadline
             else " · no reporting deadline set (data/deadlines.toml)"
         )
@@ -315,22 +326,40 @@ def build_issues(
     counts = sq.issue_counts(reader, scope)
     columns = [{"label": c, "value": c} for c in sq.issue_columns(reader, scope)]
     total = counts["total"]
-    detail = f"{plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}"
+    detail = f"{display.count(counts['error'], 'error')}, {display.count(counts['warning'], 'warning')}"
     if total == 0:
         caption = "No issues match." if (scope.severity or scope.column) else "No issues: every check passed."
     elif len(frame) < total:
         caption = f"Showing {len(frame):,} of {total:,} issues ({detail}); download for the full list."
     else:
-        caption = f"{'All ' if total > 1 else ''}{plural(total, 'issue')} ({detail})."
+        caption = f"{'All ' if total > 1 else ''}{display.count(total, 'issue')} ({detail})."
     rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
     search = "?" + urlencode(query, safe=",/") if query else ""
     hrefs = (f"/export/issues.csv{search}", f"/export/issues.xlsx{search}") if query else ("#", "#")
     return IssuesOutputs(title, caption, rows, columns, *hrefs)
 
 
+def build_status_list(reader: Reader, filters: Filters, vocab: Vocabulary, kind: str | None):
+    """The institutions behind the "Rejected" or "Missing" figure, and why (None: closed)."""
+    if kind not in LISTED:
+        return None
+    period = sq.selected_period(filters, vocab)
+    return status_list(sq.not_reported(reader, filters, period), kind, period, sq.deadline_for(reader, period))
+
+
+def listed_kind(trigger, current: str | None) -> str | None:
+    """Which list is open after a click on a headline figure (the same figure again closes it)."""
+    if isinstance(trigger, str) and trigger.startswith("kpi-"):
+        kind = trigger.removeprefix("kpi-")
+        return None if kind == current else kind
+    return current
+
+
 # --- callbacks -----------------------------------------------------------------------------
 
 FILTERS_INPUT = Input({"type": "filter", "name": ALL}, "value")
+LISTED = ("rejected", "missing")  # the headline figures that list their institutions
+LIST_KIND = "submissions-status-kind"
 CELL = url_param_id("cell", "")
 SUBMISSION = url_param_id("submission", "")
 
@@ -362,6 +391,22 @@ def update_status(_filter_values, cell):
 
 
 @callback(
+    Output(LIST_ID, "children"),
+    Output(LIST_KIND, "data"),
+    [Output(f"kpi-{k}", "aria-expanded") for k in LISTED],
+    FILTERS_INPUT,
+    [Input(f"kpi-{k}", "n_clicks") for k in LISTED],
+    State(LIST_KIND, "data"),
+    prevent_initial_call=True,
+)
+def update_status_list(_filter_values, *args):
+    kind = listed_kind(ctx.triggered_id, args[-1])
+    filters, vocab = _filters(ctx.inputs_list[0])
+    shown = build_status_list(context.reader(), filters, vocab, kind)
+    return shown, kind, *["true" if k == kind else "false" for k in LISTED]
+
+
+@callback(
     Output({"type": "matrix-cell", "cell": ALL}, "className"),
     Input(CELL, "value"),
     State({"type": "matrix-cell", "cell": ALL}, "id"),
@@ -387,11 +432,12 @@ def highlighted(cell: str | None, ids: list[dict], classes: list[str | None]) ->
     Output(SUBMISSION, "value"),
     Output(url_param_id("column", ""), "value"),
     Input({"type": "matrix-cell", "cell": ALL}, "n_clicks"),
+    Input({"type": "status-list-cell", "cell": ALL}, "n_clicks"),
     Input({"type": "history-issues", "submission": ALL}, "n_clicks"),
     Input("issues-all-period", "n_clicks"),
     prevent_initial_call=True,
 )
-def choose_scope(_cells, _history, _all):
+def choose_scope(_cells, _listed, _history, _all):
     return scope_for_click(ctx.triggered_id, ctx.triggered[0]["value"] if ctx.triggered else None)
 
 
@@ -401,7 +447,7 @@ def scope_for_click(trigger, clicks) -> tuple:
         return dash.no_update, dash.no_update, dash.no_update
     if trigger == "issues-all-period":
         return "", "", None
-    if trigger.get("type") == "matrix-cell":
+    if trigger.get("type") in ("matrix-cell", "status-list-cell"):
         return trigger["cell"], "", None
     if trigger.get("type") == "history-issues":
         return dash.no_update, str(trigger["submission"]), None
@@ -441,3 +487,17 @@ def update_issues(_filter_values, cell, submission, severity, column):
     filters, vocab = _filters(ctx.inputs_list[0])
     out = build_issues(context.reader(), filters, vocab, cell or "", submission or "", severity, column)
     return list(out)
+
+
+# Said to a screen reader after a filter changes the headline figures (not on the first render).
+clientside_callback(
+    """function (reported, rejected, missing, period) {
+        return (period || "") + ": " + reported + " reported, " + rejected + " rejected, " + missing + " missing.";
+    }""",
+    Output("submissions-announce", "children"),
+    Input("kpi-reported", "children"),
+    State("kpi-rejected", "children"),
+    State("kpi-missing", "children"),
+    State("submissions-period", "children"),
+    prevent_initial_call=True,
+)

@@ -9,16 +9,17 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
+from dashboard import display
 from dashboard.data import compare
 from dashboard.data.dimensions import BY_PARAM
 from dashboard.data.filters import Filters
 from dashboard.data.state import CompareState
 from dashboard.figures import compare as compare_figures
+from dashboard.views.charts import chart_table
 from dashboard.views.overview import kind_words, met_badge
 
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": False}
 HIDDEN = {"display": "none"}
-SIGNS = {">=": "≥", "<=": "≤"}
 
 
 class CompareOutputs(NamedTuple):
@@ -62,9 +63,10 @@ def compare_outputs(c: compare.Comparison, filters: Filters, state: CompareState
     period_words = ", ".join(filters.period) if filters.period else "all fiscal years"
     heading = f"{c.name} beside {c.group_words}"
     subheading = (
-        f"{period_words}: {c.focus_n:,} offering{'s' if c.focus_n != 1 else ''} at {c.focus}; "
-        f"{len(c.peers)} peer{'s' if len(c.peers) != 1 else ''} ({len(c.peers_with_data)} with offerings); "
-        f"province {c.province_n:,} offerings at {c.province_institutions} institutions."
+        f"{period_words}: {display.count(c.focus_n, 'offering')} at {c.focus}; "
+        f"{display.count(len(c.peers), 'peer')} ({len(c.peers_with_data)} with offerings); "
+        f"province {display.count(c.province_n, 'offering')} at "
+        f"{display.count(c.province_institutions, 'institution')}."
     )
     notes = []
     if c.ignored:
@@ -144,7 +146,12 @@ def trend_graphs(frame: pd.DataFrame, focus: str, periods: list[str]) -> dbc.Row
 
 def graph(graph_id: str, fig: dict) -> dcc.Graph:
     """A graph that takes its figure's height from the start (no jump when plotly has drawn it)."""
-    return dcc.Graph(id=graph_id, figure=fig, config=GRAPH_CONFIG, style={"height": f"{fig['layout']['height']}px"})
+    return html.Div(
+        [
+            dcc.Graph(id=graph_id, figure=fig, config=GRAPH_CONFIG, style={"height": f"{fig['layout']['height']}px"}),
+            chart_table(graph_id),
+        ]
+    )
 
 
 def grid_rows(table: pd.DataFrame) -> list[dict]:
@@ -156,7 +163,8 @@ def grid_rows(table: pd.DataFrame) -> list[dict]:
 
 def grid_columns(framework_rules: str) -> list[dict]:
     """The peer grid's columns (``framework_rules``: the compliance column's rules in words)."""
-    pct = {"function": "params.value == null ? '–' : Math.round(params.value * 100) + '%'"}
+    # one decimal, as dashboard.display.share writes every other share
+    pct = {"function": "params.value == null ? '–' : (params.value * 100).toFixed(1) + '%'"}
     num = {"function": "params.value == null ? '–' : params.value.toLocaleString('en-CA')"}
     # A count of people hidden from the viewer arrives as null with its mark ("<10", "x") beside it.
     people = {
@@ -228,7 +236,7 @@ def standouts_list(big: pd.DataFrame, focus: str, peers_have_data: bool = True):
                 [
                     html.Span(f"{r.label} ", className="fw-semibold"),
                     html.Span(f"({BY_PARAM[r.dimension].title.lower()}): "),
-                    f"{r.focus_share:.0%} vs {r.peers_share:.0%}, {r.gap_pts:+.0f} pts",
+                    f"{display.share(r.focus_share)} vs {display.share(r.peers_share)}, {display.points(r.gap_pts)}",
                     html.Span(" n<5", className="badge bg-light text-dark ms-1") if r.small else None,
                 ]
             )
@@ -247,8 +255,7 @@ def standouts_list(big: pd.DataFrame, focus: str, peers_have_data: bool = True):
 
 
 def scorecard_table(rows: list[compare.ScoreRow], focus: str):
-    def pct(v):
-        return "–" if v is None else f"{v:.1%}"
+    pct = display.share
 
     def kind(r: compare.ScoreRow, extra: str = ""):
         return dbc.Badge(
@@ -293,7 +300,7 @@ def scorecard_table(rows: list[compare.ScoreRow], focus: str):
                     html.Td(kind(r), className="d-none d-md-table-cell"),
                     html.Td(value, className="text-end fw-semibold"),
                     html.Td(
-                        "–" if r.comparator is None else f"{SIGNS[r.comparator]} {r.target:.0%}",
+                        display.target(r.comparator, r.target),
                         className="text-end text-nowrap",
                     ),
                     html.Td(status),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-import pandas as pd
 from dash import dcc, html
 
+from dashboard import display
 from dashboard.data.filters import Filters
 from dashboard.data.overview import Headline, TargetStatus, previous_period
+from dashboard.views.charts import chart_table
 from dashboard.views.downloads import chart_download
 
 # the headline figures (element ids ``kpi-<key>``) and their titles, in display order
@@ -16,24 +17,44 @@ _TITLES = ("Offerings", "Reporting institutions", "Enrolments", "Completions", "
 KPI_TITLES = dict(zip(KPIS, _TITLES, strict=True))
 
 
-def kpi_card(key: str, titles: dict[str, str] = KPI_TITLES, note: str = "change") -> dbc.Card:
-    """A headline figure's card: title, value (id kpi-<key>) and a note below (id kpi-<key>-<note>)."""
+def kpi_card(key: str, titles: dict[str, str] = KPI_TITLES, note: str = "change", lists: str | None = None) -> dbc.Card:
+    """A headline figure's card: title, value (id kpi-<key>) and a note below (id kpi-<key>-<note>).
+    With ``lists`` (the id of the element that lists what the figure counts), the figure is a
+    button (mouse and keyboard) that fills that element and moves the focus there."""
+    title_id = f"kpi-{key}-title"
+    if lists:
+        value = html.Button(
+            "…",
+            id=f"kpi-{key}",
+            n_clicks=0,
+            className="kpi-value kpi-action h3 mb-0",
+            title=f"List them: {titles[key].lower()}",
+            **{"aria-controls": lists, "aria-labelledby": f"kpi-{key} {title_id}", "data-focus-target": lists},
+        )
+    else:
+        value = html.Div("…", id=f"kpi-{key}", className="kpi-value h3 mb-0")
     return dbc.Card(
         dbc.CardBody(
             [
-                html.Div(titles[key], className="kpi-title small text-muted"),
-                html.Div("…", id=f"kpi-{key}", className="kpi-value h3 mb-0"),
+                html.Div(titles[key], className="kpi-title small text-muted", id=title_id),
+                value,
                 html.Div("", id=f"kpi-{key}-{note}", className="kpi-change small"),
             ]
         ),
-        className="h-100 kpi-card",
+        className="h-100 kpi-card" + (" kpi-card-action" if lists else ""),
     )
 
 
 def graph_card(graph_id: str) -> dbc.Card:
+    """An overview chart (a click on a bar filters the page), its table and its CSV."""
     return dbc.Card(
         dbc.CardBody(
-            [dcc.Graph(id=graph_id, config={"displayModeBar": False}), chart_download(graph_id)], className="p-2"
+            [
+                dcc.Graph(id=graph_id, config={"displayModeBar": False}),
+                chart_table(graph_id, filters_on_click=True),
+                chart_download(graph_id),
+            ],
+            className="p-2",
         ),
         className="h-100",
     )
@@ -43,11 +64,11 @@ def kpi_texts(now: Headline, before: Headline | None, measure: str, filters: Fil
     """The headline figures and, under each, the change from the year before."""
     share = now.ce_share(measure)
     kpis = [
-        f"{now.offerings:,}",
-        f"{now.institutions:,}",
+        display.number(now.offerings),
+        display.number(now.institutions),
         _count(now, "enrolments"),
         _count(now, "completions"),
-        "–" if share is None else f"{share:.0%}",
+        display.share(share),
     ]
     if before is None:
         why = "all selected years" if len(filters.period) != 1 else "no data for the year before"
@@ -64,16 +85,15 @@ def kpi_texts(now: Headline, before: Headline | None, measure: str, filters: Fil
             changes.append(f"change withheld (a small count) vs {prev_period}")
             continue
         diff = cur - prev
-        pct = f" ({diff / prev:+.0%})" if prev else ""
         arrow = "▲" if diff > 0 else ("▼" if diff < 0 else "■")
-        changes.append(f"{arrow} {diff:+,}{pct} vs {prev_period}")
+        changes.append(f"{arrow} {display.change(diff, prev)} vs {prev_period}")
     prev_share = before.ce_share(measure)
     if share is None or prev_share is None:
         changes.append(f"no comparison with {prev_period}")
     else:
         pts = (share - prev_share) * 100
         arrow = "▲" if pts > 0.05 else ("▼" if pts < -0.05 else "■")
-        changes.append(f"{arrow} {pts:+.1f} pts vs {prev_period}")
+        changes.append(f"{arrow} {display.points(pts)} vs {prev_period}")
     return kpis, changes
 
 
@@ -105,7 +125,7 @@ def targets_table(status: list[TargetStatus], names: dict[str, str], link_filter
         target, actual = item.target, item.actual
         links = [
             dcc.Link(
-                f"{names.get(code, code)} ({value:.0%})",
+                f"{names.get(code, code)} ({display.share(value)})",
                 href="/compare" + link_filters.to_search({"focus": code}),
                 className="me-2 d-inline-block",
             )
@@ -127,10 +147,12 @@ def targets_table(status: list[TargetStatus], names: dict[str, str], link_filter
                             className="badge fw-normal " + kind_badge_class(target.framework),
                         )
                     ),
-                    html.Td("–" if pd.isna(actual) else f"{actual:.1%}", className="text-end fw-semibold"),
-                    html.Td(f"{target.comparator} {target.value:.0%}", className="text-end"),
+                    html.Td(display.share(actual), className="text-end fw-semibold"),
+                    html.Td(display.target(target.comparator, target.value), className="text-end text-nowrap"),
                     html.Td(
-                        html.Span("withheld", className="small text-muted") if pd.isna(actual) else met_badge(item.met)
+                        html.Span("withheld", className="small text-muted")
+                        if display.is_missing(actual)
+                        else met_badge(item.met)
                     ),
                     html.Td(links or html.Span("all institutions meet it", className="small text-muted")),
                     html.Td(target.source, className="small text-muted"),

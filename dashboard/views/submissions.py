@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
-from dashboard import theme
+from dashboard import display, theme
 from dashboard.data import submissions as sq
 from dashboard.data.filters import Vocabulary
 
@@ -80,23 +80,6 @@ def history_placeholder():
     ]
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-def date_text(value) -> str:
-    return value.strftime("%b %-d, %Y") if value is not None and not pd.isna(value) else ""
-
-
-def when_text(value) -> str:
-    if value is None or pd.isna(value):
-        return ""
-    ts = pd.Timestamp(value)
-    if ts.tzinfo is not None:
-        ts = ts.tz_convert("UTC")
-    return ts.strftime("%Y-%m-%d %H:%M UTC")
-
-
 def kpi_texts(head: sq.Headline, deadline) -> tuple[list[str], list[str]]:
     n = head.institutions
     reported_note = f"of {n} institutions" + (
@@ -106,7 +89,7 @@ def kpi_texts(head: sq.Headline, deadline) -> tuple[list[str], list[str]]:
         on_time, on_time_note = "–", "no deadline set for this year"
     else:
         on_time = str(head.on_time)
-        on_time_note = f"of {head.reported} reported by {date_text(deadline)}" + (
+        on_time_note = f"of {head.reported} reported by {display.day(deadline)}" + (
             f"; {head.late} late" if head.late else ""
         )
     # One deadline per year: when it has passed, every rejected or missing institution is overdue.
@@ -130,10 +113,10 @@ def _cell_words(row) -> tuple[str, list[str], str]:
         detail = ""
     elif status in ("accepted", "partial"):
         files = int(row.submissions)
-        detail = plural(int(row.rows_accepted), "row")
+        detail = display.count(int(row.rows_accepted), "row")
     elif status == "rejected":
         files = int(row.submissions)
-        detail = f"{files} file{'s' if files != 1 else ''}, 0 rows"
+        detail = f"{display.count(files, 'file')}, 0 rows"
     else:
         detail = "no file"
     tags = []
@@ -147,9 +130,9 @@ def _cell_words(row) -> tuple[str, list[str], str]:
         f", {detail}" if detail else ""
     )
     if bool(row.late):
-        tip += f"; loaded after the deadline ({date_text(row.deadline)})"
+        tip += f"; loaded after the deadline ({display.day(row.deadline)})"
     if bool(row.overdue):
-        tip += f"; nothing accepted by the deadline ({date_text(row.deadline)})"
+        tip += f"; nothing accepted by the deadline ({display.day(row.deadline)})"
     if status in ("accepted", "partial") and files > 1:
         tip += f"; {files} files loaded, the latest accepted one is in use"
     return detail, tags, tip
@@ -253,6 +236,7 @@ def matrix_table(
                             # names institution, year and state, is the description screen readers add
                             title=tip,
                             className=cell_class(row.status, key == selected_cell),
+                            **{"data-focus-target": "submission-history"},
                             style=style,
                         )
                     )
@@ -278,7 +262,9 @@ def compliance_table(flags: pd.DataFrame, vocab: Vocabulary):
     def count(r, flag):
         n = int(getattr(r, flag))
         share = getattr(r, f"{flag}_share")
-        return html.Td(f"{n:,} ({share:.0%})" if n else "0", className="text-end" + (" fw-semibold" if n else ""))
+        return html.Td(
+            f"{n:,} ({display.share(share)})" if n else "0", className="text-end" + (" fw-semibold" if n else "")
+        )
 
     rows = []
     for r in flags.itertuples():
@@ -317,11 +303,23 @@ def history_panel(
     restores: pd.DataFrame | None = None,
 ):
     name = vocab.label("institution", institution)
-    title = html.H2(f"Submission history: {name} ({institution}), {period}", className="h5 mb-2")
+    title = html.Div(
+        [
+            html.H2(f"Submission history: {name} ({institution}), {period}", className="h5 mb-0 me-auto"),
+            dbc.Button(
+                "Back to the reporting table",
+                color="link",
+                size="sm",
+                className="p-0 focus-selected-cell",
+                title="Return to this cell of the reporting status table",
+            ),
+        ],
+        className="d-flex flex-wrap align-items-baseline gap-2 mb-2",
+    )
     if frame.empty:
         return [title, html.P(f"{name} has not sent a file for {period}.", className="mb-0")]
     deadline = frame.deadline.dropna()
-    deadline_text = f"Deadline {date_text(deadline.iloc[0])}." if len(deadline) else "No deadline set for this year."
+    deadline_text = f"Deadline {display.day(deadline.iloc[0])}." if len(deadline) else "No deadline set for this year."
     rows: list[tuple[pd.Timestamp, html.Tr]] = [
         (pd.Timestamp(e.event_at), restore_row(e))
         for e in (restores if restores is not None else frame[:0]).itertuples()
@@ -361,7 +359,7 @@ def history_panel(
                         html.Td(
                             html.Code(r.sha256[:12] + "…", title=r.sha256, className="sha"), className="text-nowrap"
                         ),
-                        html.Td(when_text(r.loaded_at), className="text-nowrap"),
+                        html.Td(display.when(r.loaded_at), className="text-nowrap"),
                         html.Td(status, className="text-nowrap"),
                         html.Td(f"{int(r.rows_accepted):,}", className="text-end"),
                         html.Td(f"{int(r.rows_rejected):,}", className="text-end"),
@@ -436,7 +434,7 @@ def restore_row(event) -> html.Tr:
                 colSpan=2,
                 className="history-restore",
             ),
-            html.Td(when_text(event.event_at), className="text-nowrap"),
+            html.Td(display.when(event.event_at), className="text-nowrap"),
             html.Td(html.Span("restored", className="status-tag"), className="text-nowrap"),
             html.Td(colSpan=6),
         ],

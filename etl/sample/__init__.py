@@ -44,6 +44,7 @@ from etl.sample.scenario import (
     CORRECTED,
     DEFAULT_OFFERINGS,
     DEFAULT_SEED,
+    LATE,
     NOT_REPORTED,
     REJECTED_ONLY,
     YEARS,
@@ -51,7 +52,7 @@ from etl.sample.scenario import (
     pair_sizes,
     plan_files,
 )
-from etl.sample.writing import write_csv, write_sample, write_submission
+from etl.sample.writing import RECEIVED_FILE, read_received, write_csv, write_sample, write_submission
 
 __all__ = [
     "CORRECTED",
@@ -59,6 +60,7 @@ __all__ = [
     "DEFAULT_SEED",
     "DIALECTS",
     "HEADER_SETS",
+    "LATE",
     "NOT_REPORTED",
     "PARTNERS",
     "PERIOD_FORMATS",
@@ -66,6 +68,7 @@ __all__ = [
     "VALUE_SETS",
     "YEARS",
     "Dialect",
+    "RECEIVED_FILE",
     "PlannedFile",
     "ValueSet",
     "generate_offerings",
@@ -73,6 +76,7 @@ __all__ = [
     "partner_vocabulary",
     "period_text",
     "plan_files",
+    "read_received",
     "render",
     "write_csv",
     "write_sample",

@@ -5,6 +5,7 @@ stream, so that the same seed gives the same bytes."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -94,3 +95,57 @@ def pair_sizes(institutions: Sequence[spec.Institution], total: int, seed: int) 
 def entropy(seed: int, *stream: int) -> list[int]:
     # SeedSequence wants non-negative integers; keep negative seeds distinct from positive ones.
     return [abs(seed), int(seed < 0), *stream]
+
+
+# --- when each file reached the ministry ------------------------------------------------------
+# Deadlines are June 30 after each fiscal year (etl/data/deadlines.toml). Most files come in
+# the last weeks before it; these pairs' files came after it (on the submissions page: "late").
+LATE: frozenset[tuple[str, int]] = frozenset(
+    {
+        ("TRU", 2021),
+        ("CNC", 2021),
+        ("LANG", 2022),
+        ("VCC", 2022),
+        ("OC", 2023),
+        ("UNBC", 2023),
+        ("DOUG", 2024),
+        ("CAM", 2024),  # the corrected file came after the deadline
+        ("KPU", 2025),
+        ("UFV", 2025),
+        ("JIBC", 2025),
+    }
+)
+RECEIVED_HOURS = (9, 17)  # office hours, Pacific time
+PACIFIC_OFFSET = dt.timezone(dt.timedelta(hours=-7), "PDT")  # May to September: daylight time
+
+
+def received_at(plan: PlannedFile, seed: int) -> dt.datetime:
+    """When ``plan``'s file reached the ministry: 2 to 50 days before its first fiscal year's
+    deadline (June 30), or 3 to 45 days after it for the LATE pairs; a second file (a
+    correction or a revision) 5 to 25 days after the first. Deterministic for the seed."""
+    year = plan.years[0]
+    code = plan.institution.code
+    number = int(plan.stem.rsplit("_", 1)[1])
+    rng = np.random.default_rng(entropy(seed, 2, year, sum(map(ord, code)), number))
+    deadline = dt.datetime(year + 1, 6, 30, tzinfo=PACIFIC_OFFSET)
+    late = (code, year) in LATE
+    if number == 1:
+        days = int(rng.integers(3, 46)) if late and (code, year) not in CORRECTED else -int(rng.integers(2, 51))
+        if (code, year) in CORRECTED:
+            days = -int(rng.integers(2, 12))  # the rejected first try came in time
+    else:
+        first = received_at(PlannedFile(plan.stem[:-1] + "1", plan.institution, plan.years), seed)
+        gap = int(rng.integers(5, 26))
+        moment = first + dt.timedelta(days=gap)
+        if late and moment <= deadline:
+            moment = deadline + dt.timedelta(days=gap)
+        elif not late and moment > deadline:
+            moment = deadline - dt.timedelta(days=1)
+        return moment.replace(hour=int(rng.integers(*RECEIVED_HOURS)), minute=int(rng.integers(0, 60)))
+    moment = deadline + dt.timedelta(days=days)
+    return moment.replace(hour=int(rng.integers(*RECEIVED_HOURS)), minute=int(rng.integers(0, 60)))
+
+
+def received_times(plans: Sequence[PlannedFile], seed: int) -> dict[str, dt.datetime]:
+    """File stem -> when it reached the ministry, for every planned file."""
+    return {p.stem: received_at(p, seed) for p in plans}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import tomllib
 import zipfile
 from collections.abc import Callable
 from dataclasses import replace
@@ -28,6 +29,7 @@ from etl.sample.scenario import (
     PlannedFile,
     pair_sizes,
     plan_files,
+    received_times,
 )
 
 # Files bigger than this are written as CSV even for institutions that send XLSX.
@@ -35,6 +37,14 @@ XLSX_MAX_ROWS = 5_000
 # Fixed timestamps keep XLSX bytes identical from run to run.
 FIXED_TIME = dt.datetime(2025, 1, 1, 0, 0, 0)
 _ZIP_TIME = (2025, 1, 1, 0, 0, 0)
+RECEIVED_FILE = "received.toml"
+RECEIVED_HEADER = """\
+# When each sample file reached the ministry (Pacific time), written by `mcred sample`.
+# `mcred serve` records the bundled files as loaded at these moments, so the submissions
+# page shows the on-time and late files of their dates (deadlines: etl/data/deadlines.toml).
+
+[received]
+"""
 # A name write_sample may overwrite or remove (never any other file in the folder).
 SAMPLE_FILE_NAME = re.compile(r"^\d{4}_[A-Za-z0-9]+_\d+\.(csv|xlsx)$")
 
@@ -198,11 +208,27 @@ def write_sample(
         written.append(path)
         if on_progress:
             on_progress(n, len(planned), path.name)
+    times = received_times(planned, seed)
+    manifest = out / RECEIVED_FILE
+    manifest.write_text(
+        RECEIVED_HEADER + "".join(f'"{p.name}" = {times[p.stem].isoformat()}\n' for p in written),
+        encoding="utf-8",
+    )
     keep = {p.name for p in written}
     for stale in out.iterdir():
         if stale.is_file() and SAMPLE_FILE_NAME.match(stale.name) and stale.name not in keep:
             stale.unlink()
     return written
+
+
+def read_received(folder: str | Path) -> dict[str, dt.datetime]:
+    """File name -> when it reached the ministry, from a sample folder's ``received.toml``
+    (empty when the folder has none: files are then recorded as loaded now)."""
+    path = Path(folder) / RECEIVED_FILE
+    if not path.is_file():
+        return {}
+    table = tomllib.loads(path.read_text(encoding="utf-8")).get("received", {})
+    return {str(name): moment for name, moment in table.items() if isinstance(moment, dt.datetime)}
 
 
 def _write_planned(out: Path, plan: PlannedFile, sizes: dict[tuple[str, int], int], seed: int, inst_index: int) -> Path:

@@ -4,7 +4,8 @@ axe-core comes from the npm registry (package.json / package-lock.json at the to
 repository; `make system-deps` runs `npm ci`). Each test opens one page of the fixture
 warehouse (conftest.py) at one window size, runs axe with the WCAG 2.0/2.1 A and AA rules
 (``wcag2a``, ``wcag2aa``, ``wcag21a``, ``wcag21aa``) on the page as it loads, with a
-dropdown open, and on /submissions with a matrix cell selected, and asserts that no rule
+dropdown open, with a chart shown as a table (overview, compare), and on /submissions with a
+matrix cell selected and the missing institutions listed, and asserts that no rule
 is violated in any of these states. A failure lists each violation: the rule, its help
 text, and the first few elements with axe's own summary of what is wrong.
 
@@ -33,6 +34,8 @@ PAGES = {
     "compare": ("/compare?focus=BCIT", "#compare-scorecard-table"),
     "explore": ("/explore", "#explore-count"),
     "submissions": ("/submissions", ".matrix-cell"),
+    # the overview filtered to an institution whose file was rejected: the note that says why
+    "overview-rejected": ("/?period=2024/25&institution=CAPU", "#overview-reporting-note"),
 }
 # (page, size) -> the axe rule ids still violated there: an xfail (strict) that must be
 # removed once the page passes.
@@ -103,6 +106,22 @@ def select_a_cell(duo) -> None:
     duo.wait_for_contains_text("#submission-history", "Submission history", timeout=TIMEOUT)
 
 
+def open_the_missing_list(duo) -> None:
+    figure = duo.find_element("#kpi-missing")
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", figure)
+    figure.click()
+    duo.wait_for_contains_text("#submissions-status-list", "Missing for", timeout=TIMEOUT)
+    settle(duo, "#submissions-status-list")
+
+
+def open_a_chart_table(duo) -> None:
+    """Open the first chart's "Show as table" and wait for its rows."""
+    summary = duo.driver.find_elements(By.CSS_SELECTOR, ".chart-table-box summary")[0]
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", summary)
+    summary.click()
+    until(lambda: duo.driver.find_elements(By.CSS_SELECTOR, ".chart-table-box[open] .chart-table > *"), TIMEOUT)
+
+
 def case(page: str, size: str):
     known = KNOWN.get((page, size))
     marks = [pytest.mark.xfail(strict=True, reason=f"axe: {', '.join(known)}")] if known else []
@@ -125,6 +144,11 @@ def test_no_wcag_violation(dash_duo, app_factory, db_path, page, size):
         select_a_cell(dash_duo)
         settle(dash_duo, "#submission-history")
         found["cell selected"] = axe_violations(dash_duo.driver)
+        open_the_missing_list(dash_duo)
+        found["missing institutions listed"] = axe_violations(dash_duo.driver)
+    if page in ("overview", "compare", "overview-rejected"):
+        open_a_chart_table(dash_duo)
+        found["chart shown as a table"] = axe_violations(dash_duo.driver)
     report = "\n".join(describe(state, v) for state, v in found.items() if v)
     rules = sorted({v["id"] for vs in found.values() for v in vs})
     assert not rules, f"{page} at {size} violates {rules}:\n{report}"

@@ -3,7 +3,9 @@ picture it gives once loaded (every database built in tmp_path)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -80,6 +82,24 @@ def test_committed_sample_is_what_mcred_sample_writes(tmp_path):
     assert sorted(committed) == sorted(fresh), "data/sample is stale: run mcred sample --out etl/data/sample"
     differing = [name for name in fresh if fresh[name] != committed[name]]
     assert not differing, f"data/sample is stale ({differing[:3]}...): run mcred sample --out etl/data/sample"
+    manifest = (tmp_path / sample.RECEIVED_FILE).read_bytes()
+    assert (COMMITTED / sample.RECEIVED_FILE).read_bytes() == manifest, "data/sample/received.toml is stale"
+
+
+def test_every_sample_file_has_a_receipt_time_and_some_came_after_the_deadline(tmp_path):
+    written = sample.write_sample(tmp_path, offerings=600)
+    received = sample.read_received(tmp_path)
+    assert sorted(received) == sorted(p.name for p in written)
+    late, on_time = [], []
+    for name, moment in received.items():
+        year = int(name[:4])
+        deadline_end = datetime(year + 1, 7, 1, tzinfo=ZoneInfo("America/Vancouver"))  # June 30, end of day
+        (late if moment >= deadline_end else on_time).append(name)
+        assert 9 <= moment.astimezone(ZoneInfo("America/Vancouver")).hour < 17, name
+    assert len(on_time) > 3 * len(late) > 0  # a believable mix: mostly on time, a few late
+    # a correction or revision arrives after the file it replaces
+    assert received["2024_CAM_2.csv"] > received["2024_CAM_1.csv"]
+    assert received["2023_UBC_2.xlsx"] > received["2023_UBC_1.xlsx"]
 
 
 def test_default_sample_has_a_few_thousand_offerings_in_about_120_files():
@@ -89,7 +109,7 @@ def test_default_sample_has_a_few_thousand_offerings_in_about_120_files():
     assert 110 <= len(planned) <= 125
     assert 3_000 <= total <= 5_000
     kinds = {p.suffix for p in COMMITTED.iterdir()}
-    assert kinds == {".csv", ".xlsx"}
+    assert kinds == {".csv", ".xlsx", ".toml"}  # the submissions and received.toml
 
 
 def test_regenerating_removes_stale_sample_files_only(tmp_path):
@@ -101,7 +121,7 @@ def test_regenerating_removes_stale_sample_files_only(tmp_path):
     )
     names = {p.name for p in tmp_path.iterdir()}
     assert "2019_UBC_7.csv" not in names and "notes.txt" in names
-    assert names - {"notes.txt"} == {p.name for p in written}
+    assert names - {"notes.txt", sample.RECEIVED_FILE} == {p.name for p in written}
     assert progress[-1][:2] == (len(written), len(written))
 
 
@@ -114,7 +134,7 @@ def test_offerings_must_be_positive(tmp_path):
 
 
 def test_committed_sample_loads_with_only_the_intended_rejections(settings: Settings):
-    outcomes = load_files([COMMITTED], settings)
+    outcomes = load_files([COMMITTED], settings, received=sample.read_received(COMMITTED))
 
     rejected = {Path(o.file).stem for o in outcomes if o.status == "rejected"}
     assert rejected == _planned_rejections()
@@ -166,6 +186,9 @@ def test_committed_sample_loads_with_only_the_intended_rejections(settings: Sett
         (i["code"], p) for i in status["institutions"] for p, s in i["periods"].items() if s["status"] == "rejected"
     }
     assert still_rejected == {(code, f"{year}/{(year + 1) % 100:02d}") for code, year in sample.REJECTED_ONLY}
+    # loaded at their receipt times: late exactly where the scenario sent files after the deadline
+    late = {(i["code"], p) for i in status["institutions"] for p, s in i["periods"].items() if s.get("late")}
+    assert late == {(code, f"{year}/{(year + 1) % 100:02d}") for code, year in sample.LATE}
 
 
 @pytest.mark.slow

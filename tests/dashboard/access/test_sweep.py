@@ -46,6 +46,12 @@ CALLBACKS = {
     "kpi-offerings.children": AGGREGATE,
     "chart-trend.figure": AGGREGATE,
     "submissions-period.children": AGGREGATE,
+    "overview-announce.children": CLIENTSIDE,
+    '{"name":"institution","type":"filter"}.value': CLIENTSIDE,  # /compare: the filter follows the focus
+    "submissions-announce.children": CLIENTSIDE,
+    # who has not reported and why: reporting status for all; file names and errors in scope only
+    "overview-reporting.children": AGGREGATE,
+    "submissions-status-list.children": AGGREGATE,
     "explore-grid.getRowsResponse": ROWS,
     "explore-grid.columnDefs": SHELL,
     "submission-modal.is_open": ROWS,

@@ -77,7 +77,7 @@ def test_breakdown_bar_carries_codes_labels_and_shares():
     assert list(trace.customdata) == ["teaser", "technical_skill", "pathway"]
     assert list(trace.y) == ["Teaser", "Technical skill", "Pathway"]
     assert list(trace.x) == [1, 3, 4]
-    assert list(trace.text) == ["1 (12%)", "3 (38%)", "4 (50%)"]
+    assert list(trace.text) == ["1 (12.5%)", "3 (37.5%)", "4 (50.0%)"]
     hover = dict(zip(trace.customdata, trace.hovertemplate))
     assert "3 offerings" in hover["technical_skill"] and "37.5% of offerings shown" in hover["technical_skill"]
     assert fig.layout.title.text == "Offerings by type"
@@ -180,14 +180,15 @@ def test_ce_by_sector_shares_per_sector_and_for_all():
     hover = dict(zip(trace.customdata, trace.hovertemplate))
     assert "2 of 3 offerings through CE" in hover["college"] and "66.7%" in hover["college"]
     assert "4 of 8 offerings" in hover["all"]
-    assert list(trace.text) == ["50%", "67%", "33%", "50%"]
+    assert list(trace.text) == ["50.0%", "66.7%", "33.3%", "50.0%"]
 
 
 def test_ce_by_sector_draws_the_target():
     fig = ce_chart(sector_ce())
     (line,) = fig.layout.shapes
     assert line.y0 == line.y1 == 0.6
-    assert any("target <= 60%" in a.text for a in fig.layout.annotations)
+    assert "target <= 60%" in fig.layout.title.subtitle.text  # under the title, clear of the bars
+    assert not fig.layout.annotations
     assert not ce_chart(sector_ce(), target=None, target_text=None).layout.shapes
 
 
@@ -245,7 +246,7 @@ def test_trend_stacks_one_trace_per_category_in_code_list_order():
     assert list(college.x) == PERIODS
     assert list(college.y) == [2, 0, 3]  # a period without the category is zero, not missing
     assert set(college.customdata) == {"college"}
-    assert "3 offerings (38% of the period)" in college.hovertemplate[2]
+    assert "3 offerings (37.5% of the period)" in college.hovertemplate[2]
     assert fig.layout.showlegend is True
 
 

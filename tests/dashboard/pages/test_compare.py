@@ -418,7 +418,7 @@ def test_composition_figure_marks_small_groups_and_large_gaps(setup, cvocab):
     assert peers["name"] == "Peers (n<5)" and peers["marker"]["pattern"]["shape"] == "/"
     assert "pattern" not in focus["marker"] and focus["name"] == "BCIT"
     credit_text = dict(zip(focus["customdata"], focus["text"]))["credit"]
-    assert credit_text == "<b>20% (-80 pts)</b>"
+    assert credit_text == "<b>20.0% (-80 pts)</b>"
     assert max(fig["layout"]["xaxis"]["tickvals"]) <= 1.0
     empty = compare_figures.composition_bar(comp.iloc[0:0], title="x", names={})
     assert empty["data"] == [] and empty["layout"]["annotations"]

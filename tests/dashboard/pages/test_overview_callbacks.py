@@ -43,12 +43,12 @@ def bar_counts(fig) -> dict[str, float]:
 
 def test_kpis_and_changes_for_the_latest_period(overview, db, vocab, parse):
     out = overview.build_overview(db, parse(""), "offerings", vocab)
-    assert out.kpis == ["8", "3", "160", "123", "50%"]
+    assert out.kpis == ["8", "3", "160", "123", "50.0%"]
     assert out.changes == [
-        "▲ +3 (+60%) vs 2023/24",
-        "■ +0 (+0%) vs 2023/24",
-        "▲ +60 (+60%) vs 2023/24",
-        "▲ +48 (+64%) vs 2023/24",
+        "▲ +3 (+60.0%) vs 2023/24",
+        "■ +0 (+0.0%) vs 2023/24",
+        "▲ +60 (+60.0%) vs 2023/24",
+        "▲ +48 (+64.0%) vs 2023/24",
         "▼ -10.0 pts vs 2023/24",
     ]
 
@@ -56,13 +56,13 @@ def test_kpis_and_changes_for_the_latest_period(overview, db, vocab, parse):
 def test_kpis_by_enrolments_change_only_the_ce_share(overview, db, vocab, parse):
     out = overview.build_overview(db, parse(""), "enrolments", vocab)
     assert out.kpis[:4] == ["8", "3", "160", "123"]
-    assert out.kpis[4] == f"{82 / 160:.0%}"
+    assert out.kpis[4] == f"{82 / 160:.1%}"
     assert out.changes[4].startswith("▼ -3.") and out.changes[4].endswith("pts vs 2023/24")
 
 
 def test_kpis_without_a_comparison(overview, db, vocab, parse):
     out = overview.build_overview(db, parse("period=all"), "offerings", vocab)
-    assert out.kpis == ["15", "4", "276", "209", f"{8 / 15:.0%}"]
+    assert out.kpis == ["15", "4", "276", "209", f"{8 / 15:.1%}"]
     assert out.changes == ["all selected years"] * 5
     out = overview.build_overview(db, parse("sector=college"), "offerings", vocab)
     assert out.kpis[0] == "3"
@@ -72,7 +72,7 @@ def test_kpis_without_a_comparison(overview, db, vocab, parse):
 def test_overview_when_nothing_matches(overview, db, vocab, parse):
     out = overview.build_overview(db, parse("sector=teaching_university"), "offerings", vocab)
     assert out.kpis == ["0", "0", "0", "0", "–"]
-    assert out.changes[0] == "▼ -2 (-100%) vs 2023/24"
+    assert out.changes[0] == "▼ -2 (-100.0%) vs 2023/24"
     assert out.changes[4] == "no comparison with 2023/24"
     for chart_id, fig in charts(out).items():
         assert len(fig.data) == 0, chart_id
@@ -122,7 +122,7 @@ def test_ce_chart_shows_the_target_that_applies(overview, db, vocab, parse):
     assert shares == pytest.approx({"research_university": 1 / 2, "college": 2 / 3, "institute": 1 / 3, "all": 1 / 2})
     (line,) = fig.layout.shapes
     assert line.y0 == 0.6
-    assert any("target <= 60% (illustrative)" in a.text for a in fig.layout.annotations)
+    assert "target ≤ 60% (illustrative)" in fig.layout.title.subtitle.text
 
 
 def test_a_category_keeps_its_colour_between_overview_and_trend(overview, db, vocab, parse):
@@ -155,12 +155,12 @@ def test_targets_panel_for_the_latest_period(overview, db, vocab, parse):
     rows = target_rows(panel)
     assert len(rows) == 9
     duration = rows["Under 288 hours"]
-    assert "Framework rule" in duration and "87.5%" in duration and ">= 100%" in duration and "Not met" in duration
-    assert "British Columbia Institute of Technology (67%)" in duration
+    assert "Framework rule" in duration and "87.5%" in duration and "≥ 100%" in duration and "Not met" in duration
+    assert "British Columbia Institute of Technology (66.7%)" in duration
     ce = rows["Continuing education"]
-    assert "Illustrative" in ce and "50.0%" in ce and "<= 60%" in ce and "Met" in ce
-    assert [t for t in ce if t.endswith("%)")] == ["Camosun College (67%)"]  # the only one over 60 %
-    assert [t for t in rows["Assessed"] if t.endswith("%)")] == ["British Columbia Institute of Technology (67%)"]
+    assert "Illustrative" in ce and "50.0%" in ce and "≤ 60%" in ce and "Met" in ce
+    assert [t for t in ce if t.endswith("%)")] == ["Camosun College (66.7%)"]  # the only one over 60 %
+    assert [t for t in rows["Assessed"] if t.endswith("%)")] == ["British Columbia Institute of Technology (66.7%)"]
     assert "all institutions meet it" in rows["Completion rate"]
     completion = rows["Completion rate"]
     assert f"{123 / 160:.1%}" in completion and "Met" in completion
@@ -168,9 +168,9 @@ def test_targets_panel_for_the_latest_period(overview, db, vocab, parse):
     assert "75.0%" in partner and "Not met" in partner
     # UBC meets it; BCIT and CAM are equally far (2 of 3).
     links = [t for t in partner if t.endswith("%)")]
-    assert sorted(links) == ["British Columbia Institute of Technology (67%)", "Camosun College (67%)"]
+    assert sorted(links) == ["British Columbia Institute of Technology (66.7%)", "Camosun College (66.7%)"]
     assert "all institutions meet it" in rows["Online or blended"]  # 2/3, 2/2 and 2/3 against >= 50 %
-    assert [t for t in rows["Credit-bearing"] if t.endswith("%)")] == ["Camosun College (0%)"]
+    assert [t for t in rows["Credit-bearing"] if t.endswith("%)")] == ["Camosun College (0.0%)"]
 
 
 def test_targets_panel_lists_the_furthest_institutions_first(overview, db, vocab, parse):
@@ -180,8 +180,8 @@ def test_targets_panel_lists_the_furthest_institutions_first(overview, db, vocab
     )
     # Credit-bearing >= 30 %: CAPU 0 of 2, BCIT 1 of 5, CAM 1 of 5; UBC 2 of 3 meets it.
     links = [t for t in rows["Credit-bearing"] if t.endswith("%)")]
-    assert links[0] == "Capilano University (0%)"
-    assert sorted(links[1:]) == ["British Columbia Institute of Technology (20%)", "Camosun College (20%)"]
+    assert links[0] == "Capilano University (0.0%)"
+    assert sorted(links[1:]) == ["British Columbia Institute of Technology (20.0%)", "Camosun College (20.0%)"]
     assert "Not met" in rows["Credit-bearing"] and f"{4 / 15:.1%}" in rows["Credit-bearing"]
 
 
@@ -315,7 +315,7 @@ def test_update_overview_callback(client):
     response = body["response"]
     assert response["kpi-offerings"]["children"] == "3"
     assert response["kpi-enrolments"]["children"] == "35"
-    assert response["kpi-ce-share"]["children"] == "67%"
+    assert response["kpi-ce-share"]["children"] == "66.7%"
     assert response["kpi-offerings-change"]["children"] == "no data for the year before"
     # Code-list order from the top (plotly draws the last bar on top).
     assert response["chart-type"]["figure"]["data"][0]["customdata"] == ["teaser", "technical_skill", "upskilling"]

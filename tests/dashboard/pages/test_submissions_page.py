@@ -154,8 +154,8 @@ def test_compliance_table(page, sdb, svocab):
         ["Institution", "Offerings", "288 hours or more", "No assessment", "No partner"],
         ["The University of British Columbia", "2", "0", "0", "0"],
         ["Simon Fraser University", "2", "0", "0", "0"],
-        ["British Columbia Institute of Technology", "3", "1 (33%)", "1 (33%)", "1 (33%)"],
-        ["All selected institutions", "7", "1 (14%)", "1 (14%)", "1 (14%)"],
+        ["British Columbia Institute of Technology", "3", "1 (33.3%)", "1 (33.3%)", "1 (33.3%)"],
+        ["All selected institutions", "7", "1 (14.3%)", "1 (14.3%)", "1 (14.3%)"],
     ]
     out = page.build_status(sdb, parse("type=pathway", svocab), svocab)
     assert "No current offerings" in texts(out.compliance)[0]
@@ -165,7 +165,10 @@ def test_history_panel(page, sdb, svocab):
     frame = sq.submission_history(sdb, "BCIT", P24)
     final, draft = (int(i) for i in frame.submission_id)
     panel = page.history_panel(frame, "BCIT", P24, svocab, selected_submission=final)
-    assert texts(panel[0]) == ["Submission history: British Columbia Institute of Technology (BCIT), 2024/25"]
+    assert texts(panel[0]) == [
+        "Submission history: British Columbia Institute of Technology (BCIT), 2024/25",
+        "Back to the reporting table",
+    ]
     rows = find_all(panel, lambda c: isinstance(c, html.Tr))[1:]
     first, second = (texts(r) for r in rows)
     assert first[:2] == [f"#{final}", "bcit_2024-25.csv"]
@@ -176,7 +179,7 @@ def test_history_panel(page, sdb, svocab):
     sha = find_all(rows[0], lambda c: isinstance(c, html.Code))[0]
     assert len(sha.title) == 64
     late = page.history_panel(sq.submission_history(sdb, "BCIT", P23), "BCIT", P23, svocab)
-    assert "late" in texts(late) and "Deadline Jun 30, 2024." in texts(late)[1]
+    assert "late" in texts(late) and "Deadline Jun 30, 2024." in texts(late)[2]
     none = page.history_panel(sq.submission_history(sdb, "KPU", P24), "KPU", P24, svocab)
     assert texts(none)[-1] == "Kwantlen Polytechnic University has not sent a file for 2024/25."
 
