@@ -7,6 +7,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,18 +29,52 @@ def run_process(args: Sequence[str], cwd: Path = PROJECT_ROOT) -> Run:
     """Run ``args`` to completion; its wall time and peak resident memory.
 
     ``os.wait4`` gives the rusage of this one child, where RUSAGE_CHILDREN would
-    give the largest peak of every child so far.
+    give the largest peak of every child so far. Its ``ru_maxrss`` also counts this
+    process's own memory at the fork (Linux keeps the high-water mark across exec): once
+    the in-process measurements had grown this process to 986 MB, every later command
+    "peaked" at 986 MB at least. So the peak is the child's own ``VmHWM`` (its image
+    after exec), read every few milliseconds until it exits; ``ru_maxrss`` only where
+    /proc cannot be read.
     """
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(list(args), cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        watched = _HighWater(proc.pid)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from waiting again
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
     # ru_maxrss is in KiB on Linux.
-    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, stderr, usage.ru_utime + usage.ru_stime)
+    peak = watched.stop() or usage.ru_maxrss / 1024
+    return Run(seconds, peak, proc.returncode, stderr, usage.ru_utime + usage.ru_stime)
+
+
+class _HighWater:
+    """The largest VmHWM of a running process, polled on a thread (MB; 0 if never read)."""
+
+    def __init__(self, pid: int, every: float = 0.005):
+        self._path, self._every, self.mb = f"/proc/{pid}/status", every, 0.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        while not self._done.is_set():
+            try:
+                with open(self._path) as f:
+                    for line in f:
+                        if line.startswith("VmHWM:"):
+                            self.mb = max(self.mb, int(line.split()[1]) / 1024)
+                            break
+            except OSError:
+                return  # gone (or a zombie without memory): the last reading stands
+            self._done.wait(self._every)
+
+    def stop(self) -> float:
+        self._done.set()
+        self._thread.join()
+        return self.mb
 
 
 def python(*args: str) -> list[str]:

@@ -46,6 +46,8 @@ def _check(body: Any, callbacks: dict[str, Any]) -> None:
     if not isinstance(output, str) or output not in callbacks:
         raise _Malformed("'output' must name a callback of this app")
     declared = callbacks[output]
+    if "callback" not in declared:
+        raise _Malformed("this callback runs in the browser, not on the server")
     for key in ("inputs", "state"):
         items = body.get(key, [])
         if not isinstance(items, list):
@@ -59,9 +61,23 @@ def _check(body: Any, callbacks: dict[str, Any]) -> None:
     changed = body.get("changedPropIds", [])
     if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
         raise _Malformed("'changedPropIds' must be a list of strings")
-    outputs = body.get("outputs")
-    if outputs is not None and not isinstance(outputs, dict | list):
-        raise _Malformed("'outputs' must be an object or a list")
+    _check_outputs(body.get("outputs"), output)
+
+
+def _check_outputs(outputs: Any, output: str) -> None:
+    """As many outputs as the callback declares (Dash reads them by position): an object with id and
+    property for each, or a list of them for a pattern-matching output."""
+    multi = output.startswith("..")
+    count = len(output.strip(".").split("...")) if multi else 1
+    if multi:
+        if not isinstance(outputs, list) or len(outputs) != count:
+            raise _Malformed(f"'outputs' must be a list of this callback's {count} outputs")
+        each = outputs
+    else:
+        each = [outputs]
+    for one in each:
+        for item in one if isinstance(one, list) else [one]:
+            _check_item("outputs", item)
 
 
 def _check_item(key: str, item: Any) -> None:

@@ -40,6 +40,9 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
         "max_requests_jitter": 500,
         "preload_app": False,
         "accesslog": "-",
+        # gunicorn's default line plus the request's time in seconds (the server side of a
+        # slow page; the benchmarks read it too).
+        "access_log_format": '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(L)s',
         "errorlog": "-",
         # Behind a reverse proxy the app's ProxyFix (MCRED_PROXY_HOPS) reads X-Forwarded-*;
         # gunicorn itself trusts no forwarded header.

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import codecs
 import csv
+import faulthandler
+import functools
 import hashlib
 import io
+import multiprocessing
 import os
 import re
+import resource
+import signal
 import stat
 import tempfile
 import zipfile
@@ -27,9 +32,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+import pyarrow.ipc  # noqa: F401 - pa.ipc, for the child's table
 from openpyxl.utils import get_column_letter
 
-from etl import spec
+from etl import spec, workbook_scan
 from etl.spec import SEVERITY_ERROR, SEVERITY_WARNING, Issue
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx")
@@ -139,7 +145,7 @@ def read_submission_file(path: Path) -> RawSubmissionTable:
         os.fspath(path).encode("utf-8")
     except UnicodeEncodeError:
         return _read_through_alias(path, suffix)
-    return _read_csv(path) if suffix == ".csv" else _read_xlsx(path)
+    return _read_csv(path) if suffix == ".csv" else _read_xlsx_isolated(path)
 
 
 def _read_through_alias(path: Path, suffix: str) -> RawSubmissionTable:
@@ -149,7 +155,7 @@ def _read_through_alias(path: Path, suffix: str) -> RawSubmissionTable:
     with tempfile.TemporaryDirectory(prefix="mcred-") as tmp:
         alias = Path(tmp) / f"submission{suffix}"
         os.symlink(os.fsencode(path.resolve()), os.fsencode(alias))
-        raw = _read_csv(alias) if suffix == ".csv" else _read_xlsx(alias)
+        raw = _read_csv(alias) if suffix == ".csv" else _read_xlsx_isolated(alias)
     raw.path, raw.file_name = path, name
     for issue in raw.issues:
         issue.file = name
@@ -414,7 +420,20 @@ def _find_csv_header(text_path: Path) -> tuple[str, int, list[str], dict[int, st
             "reporting_period, offering_id, title), separated by commas, semicolons or tabs"
         )
     neg_index, _, delimiter, record, mapping = best
+    _refuse_wide(len(record), -neg_index + 1, complete=len(head) < 256 * 1024)
     return delimiter, -neg_index, record, mapping
+
+
+def _refuse_wide(width: int, row: int, complete: bool = True) -> None:
+    """A row wider than any submission: parsing it would cost minutes (one Arrow column per cell)."""
+    limit = workbook_scan.LIMITS.columns
+    if width > limit:
+        count = f"{width:,}" if complete else f"at least {width:,}"
+        raise UnreadableFile(
+            f"row {row} has {count} cells; a submission has at most {limit:,} columns: remove the columns beyond "
+            "your data and save the file again",
+            row=row,
+        )
 
 
 def _read_csv(path: Path) -> RawSubmissionTable:
@@ -490,6 +509,7 @@ def _parse_csv_tolerant(text_path: Path, delimiter: str, header_index: int, widt
             for index, record in enumerate(reader):
                 if index <= header_index:
                     continue
+                _refuse_wide(len(record), index + 1)
                 rows.append(record)
         except csv.Error as exc:
             raise UnreadableFile(f"the CSV cannot be parsed near row {header_index + len(rows) + 2}: {exc}") from exc
@@ -522,14 +542,211 @@ def _check_zip(path: Path) -> None:
 
 def _read_xlsx(path: Path) -> RawSubmissionTable:
     """Values through fastexcel (calamine, in Rust, straight into Arrow: no Python object
-    per cell); openpyxl only for the rare check of formulas saved without results."""
+    per cell); openpyxl only for the rare check of formulas saved without results.
+
+    Runs inside the child process of :func:`_read_xlsx_isolated`. A sheet of up to
+    SERIAL_SCAN_BYTES of XML is measured first (:mod:`etl.workbook_scan`): the hostile workbooks
+    are small, a few KB asking for gigabytes, and measuring them costs milliseconds. A bigger
+    sheet is read under the child's memory limit and its result checked against the same
+    limits (:func:`_check_read_limits`): measuring 200 MB of XML first would cost more than a
+    second on every legitimate 200,000-row read, and beside calamine it competes for the CPU
+    (measured: read_xlsx 1.6 times slower). When the child dies, the parent measures the file to
+    name the limit (:func:`_death`)."""
     sha = sha256_of(path)
     _check_zip(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = workbook_scan.chosen_sheet_part(archive)
+            xml_bytes = sum(archive.getinfo(p).file_size for p in parts) + sum(
+                i.file_size for i in archive.infolist() if i.filename.lower() == "xl/sharedstrings.xml"
+            )
+    except (workbook_scan.LimitExceeded, workbook_scan.UnsafeXml) as exc:
+        raise _limit_error(exc) from exc
+    if xml_bytes <= SERIAL_SCAN_BYTES:
+        done: Future[bool] = Future()
+        done.set_result(_scan_limits(path))
+        return _read_xlsx_values(path, sha, done)
     # Whether the sheets hold formulas is a second unzip of their XML: done on another
     # thread while calamine parses (zlib lets go of the GIL).
     with ThreadPoolExecutor(max_workers=1) as pool:
-        has_formulas = pool.submit(_workbook_has_formulas, path)
-        return _read_xlsx_values(path, sha, has_formulas)
+        return _read_xlsx_values(path, sha, pool.submit(_workbook_has_formulas, path))
+
+
+# Sheet XML (with the shared strings) up to this size is measured before the reader starts.
+SERIAL_SCAN_BYTES = 32 << 20
+
+
+def _scan_limits(path: Path) -> bool:
+    """Check the workbook against :data:`etl.workbook_scan.LIMITS`; whether its sheet holds formulas."""
+    try:
+        facts = workbook_scan.scan_workbook(path)
+    except (workbook_scan.LimitExceeded, workbook_scan.UnsafeXml) as exc:
+        raise _limit_error(exc) from exc
+    return any(f.has_formulas for f in facts)
+
+
+def _check_read_limits(columns: list[pa.Array], sheet: str) -> None:
+    """The limits on what calamine built (a big sheet is not measured before): its columns,
+    the cells it spans and the text in them."""
+    height = len(columns[0]) if columns else 0
+    facts = workbook_scan.SheetFacts(
+        part=sheet,
+        cells=height * len(columns),
+        min_row=1,
+        max_row=height,
+        min_col=1,
+        max_col=len(columns),
+        text_bytes=sum(pc.sum(pc.binary_length(c)).as_py() or 0 for c in columns),
+    )
+    try:
+        workbook_scan.check(facts)
+    except workbook_scan.LimitExceeded as exc:
+        raise UnreadableFile(str(exc), sheet=sheet) from exc
+
+
+def _limit_error(exc: Exception) -> UnreadableFile:
+    if isinstance(exc, workbook_scan.UnsafeXml):
+        return UnreadableFile(
+            "the .xlsx workbook cannot be opened: its XML declares entities (refused as unsafe); "
+            "open it in Excel and save it again"
+        )
+    return UnreadableFile(f"{exc}; refused before reading it")
+
+
+# --- the workbook reader in a child process ------------------------------------------------
+#
+# calamine is Rust: a workbook that asks for more memory than there is aborts the whole process
+# (SIGABRT, no exception), and nothing bounds its time. Each .xlsx is therefore read in a child
+# process (forked: a few milliseconds, where a fresh interpreter would spend a second on imports;
+# multiprocessing's forkserver and spawn would run the caller's main script again in every child),
+# under an address-space limit (what it inherited plus MCRED_READ_MEMORY_MB), a CPU limit and a
+# wall-clock deadline. The table comes back as an Arrow IPC file that the parent memory-maps (no
+# copy through a pipe), in a temporary folder removed when the read ends, whatever happened.
+
+READ_MEMORY_ENV = "MCRED_READ_MEMORY_MB"
+READ_SECONDS_ENV = "MCRED_READ_SECONDS"
+DEFAULT_READ_MEMORY_MB = 2048
+DEFAULT_READ_SECONDS = 300
+
+
+def _positive_env(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    return int(text) if text.isdigit() and int(text) > 0 else default
+
+
+def read_limits() -> tuple[int, int]:
+    """(memory in MB, seconds) one workbook's reader may use: MCRED_READ_MEMORY_MB, MCRED_READ_SECONDS."""
+    return _positive_env(READ_MEMORY_ENV, DEFAULT_READ_MEMORY_MB), _positive_env(READ_SECONDS_ENV, DEFAULT_READ_SECONDS)
+
+
+def _address_space() -> int:
+    """Bytes of address space this process has mapped now (what a fork inherits)."""
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _xlsx_child(conn: Any, path: str, memory_mb: int, seconds: int, out: str) -> None:
+    """The child: limits first, then the read; one message back."""
+    faulthandler.disable()  # a test runner's fault handler would print the abort on its own stream
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)  # a Rust abort prints its backtrace on stderr: not the user's business
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    budget = _address_space() + (memory_mb << 20)
+    resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
+    send = conn.send
+    try:
+        raw = _read_xlsx(Path(path))
+        table, raw.table = raw.table, None
+        with pa.OSFile(out, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        send(("ok", raw))
+    except UnreadableFile as exc:
+        send(("unreadable", exc.message, exc.column, exc.row, exc.sheet))
+    except MemoryError:
+        send(("memory",))
+    except BaseException as exc:  # noqa: BLE001 - a Rust panic is a BaseException; reported, never raised here
+        send(("error", _one_line(exc)))
+
+
+@functools.cache
+def _warm_up() -> None:
+    """Import and initialise in the parent what every child would otherwise load again (fastexcel;
+    pyarrow.compute's first call imports pandas): 0.6 s a workbook, paid once."""
+    import fastexcel  # noqa: F401
+
+    _sheet_columns(pa.record_batch({"c": pa.array(["2024-09-30 00:00:00", ""])}), [0])
+
+
+def _read_xlsx_isolated(path: Path) -> RawSubmissionTable:
+    """Read an .xlsx in a child process with bounded memory and time; a file that exceeds them is
+    an :class:`UnreadableFile` naming the limit, and the caller's process goes on."""
+    _warm_up()
+    memory_mb, seconds = read_limits()
+    ctx = multiprocessing.get_context("fork")
+    with tempfile.TemporaryDirectory(prefix="mcred-read-") as tmp:
+        out = os.path.join(tmp, "table.arrow")
+        receive, send = ctx.Pipe(duplex=False)
+        child = ctx.Process(target=_xlsx_child, args=(send, str(path), memory_mb, seconds, out), daemon=True)
+        child.start()
+        send.close()
+        message: tuple[Any, ...] | None = None
+        timed_out = False
+        try:
+            if receive.poll(seconds):
+                try:
+                    message = receive.recv()
+                except EOFError:
+                    message = None  # the child died without a word
+            else:
+                timed_out = True
+        finally:
+            if timed_out or message is None:
+                child.kill()
+            child.join()
+            receive.close()
+        if timed_out or child.exitcode == -signal.SIGXCPU:
+            raise UnreadableFile(
+                f"reading the workbook took longer than the {seconds} s a workbook may take ({READ_SECONDS_ENV}): "
+                "save it again from Excel, or as CSV"
+            )
+        if message is None:
+            raise _death(path, child.exitcode, memory_mb)
+        kind = message[0]
+        if kind == "ok":
+            raw: RawSubmissionTable = message[1]
+            raw.table = pa.ipc.open_file(pa.memory_map(out)).read_all()  # mapped: stays valid once unlinked
+            raw.path = path
+            return raw
+        if kind == "unreadable":
+            _, text, column, row, sheet = message
+            raise UnreadableFile(text, column=column, row=row, sheet=sheet)
+        if kind == "memory":
+            raise _memory_error(memory_mb)
+        raise UnreadableFile(f"the .xlsx workbook cannot be read ({message[1]}): open it in Excel and save it again")
+
+
+def _memory_error(memory_mb: int) -> UnreadableFile:
+    return UnreadableFile(
+        f"reading the workbook needs more than the {memory_mb:,} MB of memory a workbook may use "
+        f"({READ_MEMORY_ENV}): save it as CSV, or split it into several files"
+    )
+
+
+def _death(path: Path, exitcode: int | None, memory_mb: int) -> UnreadableFile:
+    """Why the child died: a limit the scan names (measured again here: the child may have died
+    before its scan finished), else the memory limit (calamine aborts when an allocation fails)."""
+    try:
+        _scan_limits(path)
+    except UnreadableFile as named:
+        return named
+    except Exception:  # noqa: BLE001 - the scan itself failing says no more than the death did
+        pass
+    if exitcode in (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV, -signal.SIGBUS):
+        return _memory_error(memory_mb)
+    return UnreadableFile(
+        f"the .xlsx workbook reader stopped (exit {exitcode}): open the file in Excel and save it again, or save it as CSV"
+    )
 
 
 # How cell values read as text: numbers as written (1 for 1.0), true/false, a date as
@@ -557,6 +774,12 @@ def _sheet_columns(batch: pa.RecordBatch, positions: list[int]) -> list[pa.Array
     return columns
 
 
+def _one_line(exc: BaseException) -> str:
+    """An exception from the workbook reader in one line (calamine's carry a multi-line context)."""
+    text = str(exc).strip()
+    return _clip(f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}".rstrip(": "), 300)
+
+
 def _read_xlsx_values(path: Path, sha: str, has_formulas: Future[bool]) -> RawSubmissionTable:
     import fastexcel  # imported here: only .xlsx loads pay for it
 
@@ -565,7 +788,7 @@ def _read_xlsx_values(path: Path, sha: str, has_formulas: Future[bool]) -> RawSu
         names = list(workbook.sheet_names)
     except Exception as exc:  # calamine raises several kinds for a damaged workbook
         raise UnreadableFile(
-            f"the .xlsx workbook cannot be opened ({type(exc).__name__}: {exc}): open it in Excel and save it again"
+            f"the .xlsx workbook cannot be opened ({_one_line(exc)}): open it in Excel and save it again"
         ) from exc
     if not names:
         raise UnreadableFile(
@@ -590,9 +813,12 @@ def _read_xlsx_values(path: Path, sha: str, has_formulas: Future[bool]) -> RawSu
             use_columns=keep_column,
         )
         columns = _sheet_columns(batch, positions)
+        _check_read_limits(columns, chosen)
+    except UnreadableFile:
+        raise
     except Exception as exc:
         raise UnreadableFile(
-            f"sheet {chosen!r} cannot be read ({type(exc).__name__}: {exc}): open the file in Excel and save it again",
+            f"sheet {chosen!r} cannot be read ({_one_line(exc)}): open the file in Excel and save it again",
             sheet=chosen,
         ) from exc
     height = len(columns[0]) if columns else 0
@@ -743,7 +969,28 @@ def _assemble(
     arrays = [rows] + [table.column(pos) for pos in chosen.values() if pos < width]
     names = [ROW_COLUMN] + [name for name, pos in chosen.items() if pos < width]
     headers = {name: _text(cells[pos]) for name, pos in chosen.items()}
+    for name, values in zip(names[1:], arrays[1:]):
+        _refuse_long_cells(name, values, header_row, sheet)
     return RawSubmissionTable(path, file_name, sha, sheet, header_row, pa.table(arrays, names=names), headers, issues)
+
+
+def _refuse_long_cells(name: str, values: Any, header_row: int, sheet: str | None) -> None:
+    """No cell longer than a spreadsheet cell holds (32,767 characters): the bytes are checked
+    first (cheap, and never fewer than the characters), the characters only when they might be."""
+    limit = workbook_scan.LIMITS.cell_chars
+    if not len(values) or (pc.max(pc.binary_length(values)).as_py() or 0) <= limit:
+        return
+    lengths = pc.utf8_length(values)
+    longest = pc.max(lengths).as_py() or 0
+    if longest > limit:
+        at = pc.index(pc.greater(lengths, limit), True).as_py()
+        raise UnreadableFile(
+            f"row {header_row + 1 + at}, column {name} holds {lengths[at].as_py():,} characters; a cell holds at most "
+            f"{limit:,}: shorten it",
+            column=name,
+            row=header_row + 1 + at,
+            sheet=sheet,
+        )
 
 
 def find_submission_files(paths: list[Path]) -> list[Path]:

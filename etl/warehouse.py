@@ -135,12 +135,63 @@ def storage_version(con: duckdb.DuckDBPyConnection, path: Path) -> str:
         con.execute("DETACH probe")
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    return (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "No space left on device" in str(exc)
+
+
+def _free_mb(path: Path) -> float | None:
+    try:
+        return shutil.disk_usage(path.parent if str(path.parent) else ".").free / 1e6
+    except OSError:
+        return None
+
+
+def describe_write_failure(path: Path, exc: BaseException, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> str | None:
+    """One line for a load that failed for want of disk or memory (None for other failures):
+    what happened, that the live file is as the last published load left it, and what to do."""
+    unchanged = f"{path} is as the last submission reported left it (nothing after it was loaded)"
+    size = path.stat().st_size / 1e6 if path.exists() else 0.0
+    free = _free_mb(path)
+    room = f"; {free:,.0f} MB free now" if free is not None else ""
+    if is_disk_full(exc):
+        return (
+            f"the disk holding {path} is full ({_first_line(exc)}): {unchanged}; free space there (a load needs "
+            f"room for a copy of the database, {size:,.0f} MB, and its new rows{room}) and load again"
+        )
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return (
+            f"the load ran out of the memory it may use (MCRED_LOAD_MEMORY_LIMIT={memory_limit}) and could not spill "
+            f"to the disk beside {path}{room}: {unchanged}; raise MCRED_LOAD_MEMORY_LIMIT or free disk space there, "
+            "and load again"
+        )
+    return None
+
+
 def describe_duckdb_error(path: Path, exc: Exception) -> str:
     text = str(exc)
-    if "lock" in text.lower():
+    first = _first_line(exc)
+    wal = path.with_name(path.name + ".wal")
+    if "lock" in text.lower() and "WAL" not in text:
         return (
             f"the database {path} is locked by another program that has it open for writing: "
             "close that program (or wait for it) and try again"
+        )
+    if "WAL does not match" in text or ("replaying WAL" in text and wal.exists()):
+        return (
+            f"the database {path} has a write-ahead log {wal.name} that belongs to another database ({first}): the "
+            f"database itself is intact; move {wal.name} aside (mv '{wal}' '{wal}.stray') and try again"
+        )
+    if is_disk_full(exc):
+        return describe_write_failure(path, exc) or first
+    if "Could not read enough bytes" in text or "truncated" in text.lower():
+        return (
+            f"the database {path} is truncated ({first}): it was cut short (a copy or a disk that filled up); "
+            "restore it from a backup, or move it aside and load the submissions again"
         )
     if (
         "not a valid DuckDB database" in text
@@ -149,12 +200,13 @@ def describe_duckdb_error(path: Path, exc: Exception) -> str:
         or "WAL" in text
         or "Serialization" in text
         or "database file" in text
+        or "checksum" in text.lower()
     ):
         return (
-            f"the database {path} cannot be opened ({text.splitlines()[0]}): it is damaged or not a DuckDB "
-            "file; move it aside and load the submissions again"
+            f"the database {path} cannot be opened ({first}): it is damaged or not a DuckDB "
+            "file; restore it from a backup, or move it aside and load the submissions again"
         )
-    return f"the database {path} cannot be opened: {text.splitlines()[0] if text else type(exc).__name__}"
+    return f"the database {path} cannot be opened: {first}"
 
 
 @contextlib.contextmanager
@@ -215,8 +267,9 @@ class Writer:
             self._clear_stale_staging()
             self._check_live()
             self._open_staging()
-        except BaseException:
+        except BaseException as exc:
             self._release()
+            self._raise_write_failure(exc)
             raise
         return self
 
@@ -224,6 +277,17 @@ class Writer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._release()
+        if exc is not None:
+            self._raise_write_failure(exc)
+
+    def _raise_write_failure(self, exc: BaseException) -> None:
+        """A full disk or DuckDB's memory limit, wherever in the load it struck, as one WarehouseError
+        (the private copy is gone by now: the live file is as the last publish left it)."""
+        if isinstance(exc, WarehouseError):
+            return
+        message = describe_write_failure(self.path, exc, self.memory_limit)
+        if message is not None:
+            raise WarehouseError(message) from exc
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:

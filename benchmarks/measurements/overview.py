@@ -4,19 +4,14 @@
   the change fires, posted to Dash's own endpoint through the Flask app in this
   process), against the floor: the same SQL statements, recorded while the callbacks
   ran, replayed on a bare DuckDB connection.
-- ``overview_first_render``: headless Chromium opens ``/`` on a running server; the time
-  until every headline figure and chart has rendered.
+(The overview in a browser is measured in browser.py.)
 """
 
 from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 from benchmarks.callbacks import current_offerings, post_callbacks, record_sql, replay
@@ -187,6 +182,7 @@ def overview_filter_change(ctx: Context) -> Result:
     for filters in FILTER_CHANGES * ctx.repeat:
         payloads = _callback_payloads(app, filters, periods)
         recorded.clear()
+        database.cache.clear(["overview"])  # computed afresh: a repeated filter set would be a cache hit
         ours.append(post_callbacks(client, payloads))
         statements = [(sql, params) for sql, params in recorded if "data_version" not in sql]
         sql_counts.append(len(statements))
@@ -197,104 +193,3 @@ def overview_filter_change(ctx: Context) -> Result:
         f"{len(FILTER_CHANGES) * ctx.repeat} changes"
     )
     return Result(statistics.median(ours), statistics.median(floors), None, note)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-SERVER = """
-import sys
-from pathlib import Path
-from dashboard.app import create_app
-from dashboard.settings import DashboardSettings
-app = create_app(DashboardSettings(db_path=Path(sys.argv[1])))
-app.run(host="127.0.0.1", port=int(sys.argv[2]), debug=False)
-"""
-
-
-@measurement(
-    "overview_first_render",
-    "headless Chromium: open / until every headline figure and chart has rendered",
-    max_seconds=2.0,
-)
-def overview_first_render(ctx: Context) -> Result:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    db_path = sample_warehouse(ctx)
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(db_path), str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    options = Options()
-    options.binary_location = os.environ.get("DASH_TEST_CHROMEPATH", "/usr/bin/chromium")
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--window-size=1366,768",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        _wait_for_server(url)
-        driver.get(url)  # warm: the server registers page callbacks on its first request
-        _wait_rendered(driver)
-        times = []
-        for _ in range(ctx.repeat):
-            driver.get("about:blank")
-            start = time.perf_counter()
-            driver.get(url)
-            _wait_rendered(driver)
-            times.append(time.perf_counter() - start)
-    finally:
-        driver.quit()
-        server.terminate()
-        server.wait(timeout=10)
-    return Result(
-        statistics.median(times),
-        None,
-        None,
-        f"{current_offerings(db_path):,} current offerings; median of {ctx.repeat} loads after a warm-up",
-    )
-
-
-def _wait_for_server(url: str, timeout: float = 60) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"the dashboard did not start at {url}")
-
-
-RENDERED_JS = """
-const kpis = ["kpi-offerings", "kpi-institutions", "kpi-enrolments", "kpi-completions", "kpi-ce-share"];
-const ready = kpis.every(id => { const el = document.getElementById(id); return el && el.textContent !== "…"; });
-const charts = ["chart-type", "chart-delivery", "chart-credit", "chart-partner", "chart-ce-sector", "chart-field",
-                "chart-trend"];
-const drawn = charts.every(id => document.querySelector("#" + id + " .main-svg .plot, #" + id + " .main-svg .infolayer"));
-return ready && drawn && !document.querySelector("._dash-loading");
-"""
-
-
-def _wait_rendered(driver, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if driver.execute_script(RENDERED_JS):
-            return
-        time.sleep(0.02)
-    raise RuntimeError("the overview did not finish rendering: " + json.dumps(driver.get_log("browser"))[:500])

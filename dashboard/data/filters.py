@@ -160,7 +160,7 @@ class Filters:
 
     def to_search(self, extra: Mapping[str, str] | None = None) -> str:
         query = {**self.to_query(), **{k: v for k, v in (extra or {}).items() if v}}
-        return ("?" + urlencode(query, safe=",/")) if query else ""
+        return ("?" + urlencode(query, safe=",/:")) if query else ""
 
     def where(self, exclude: Iterable[str] = (), alias: str = "") -> tuple[str, list[Any]]:
         """(where_sql, params) over current_offerings; ``exclude`` drops some parameters."""
@@ -208,9 +208,21 @@ class Filters:
         return "; ".join(parts) or "none"
 
 
+def _texts(value: Any) -> list[str]:
+    """A control's value as a list of texts, whatever a request sent (a dropdown sends a list of
+    strings; a crafted request may send a number, an object or a list of anything): numbers as
+    written, anything else dropped, so that parsing names a bad value instead of failing on it."""
+    items = value if isinstance(value, list) else [] if value is None else [value]
+    return [str(v) for v in items if isinstance(v, str | int | float) and not isinstance(v, bool)]
+
+
 def values_from_controls(controls: list[dict[str, Any]]) -> dict[str, list[str]]:
     """{param: values} from a callback's ALL-wildcard input list of filter controls."""
-    values = {item["id"]["name"]: list(item.get("value") or []) for item in controls}
+    values = {
+        item["id"]["name"]: _texts(item.get("value"))
+        for item in controls
+        if isinstance(item.get("id"), dict) and isinstance(item["id"].get("name"), str)
+    }
     if PERIOD in values and not values[PERIOD]:
         values[PERIOD] = [ALL_PERIODS]  # an emptied period box shows every period
     return values

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,13 @@ SECTOR_CE = "sector_ce"
 def previous_period(period: str) -> str:
     start = int(period[:4]) - 1
     return f"{start}/{(start + 1) % 100:02d}"
+
+
+def _frame(reader: Reader, sql: str, params: list[Any]) -> pd.DataFrame:
+    """``reader.frame(sql, params)``, cached per warehouse version: a view computed once (the
+    default view every visitor opens, Back to an earlier filter) answers without a scan of the
+    offerings. Aggregates only, the same for every scope. A copy: no caller changes the cache."""
+    return reader.cached("overview", (sql, repr(params)), lambda: reader.frame(sql, params)).copy()
 
 
 # --- headline figures ---------------------------------------------------------------------
@@ -89,7 +96,7 @@ def _headline(reader: Reader, filters: Filters) -> tuple[Headline, Headline | No
     wanted = periods + ([previous_period(periods[0])] if compare else [])
     if not periods:  # all periods
         wanted = vocabulary(reader).codes(PERIOD)
-    frame = reader.frame(HEADLINE_SQL.format(where=where), [*params, wanted])
+    frame = _frame(reader, HEADLINE_SQL.format(where=where), [*params, wanted])
     current = frame[frame.reporting_period.isin(periods or wanted)]
     now = Headline(
         int(current.offerings.sum()),
@@ -117,9 +124,8 @@ def _headline(reader: Reader, filters: Filters) -> tuple[Headline, Headline | No
 
 def _institutions(reader: Reader, filters: Filters) -> int:
     where, params = filters.where()
-    return int(
-        reader.rows(f"SELECT count(DISTINCT institution_code) FROM current_offerings WHERE {where}", params)[0][0]
-    )
+    sql = f"SELECT count(DISTINCT institution_code) AS n FROM current_offerings WHERE {where}"
+    return int(_frame(reader, sql, params).n.iloc[0])
 
 
 # --- breakdowns and trend: GROUP BY a dimension of the registry ------------------------------
@@ -175,11 +181,11 @@ def breakdowns(reader: Reader, filters: Filters) -> dict[str, pd.DataFrame]:
 
 def _breakdowns(reader: Reader, filters: Filters) -> dict[str, pd.DataFrame]:
     where, params = filters.where()
-    frame = reader.frame(_breakdown_sql(where), params)
+    frame = _frame(reader, _breakdown_sql(where), params)
     out = {}
     for dim in BREAKDOWNS:
         if BY_PARAM[dim].kind == "list":
-            out[dim] = reader.frame(_grouped_sql(dim, where), params)
+            out[dim] = _frame(reader, _grouped_sql(dim, where), params)
         else:
             out[dim] = frame[frame.dimension == dim][["category", "offerings", "enrolments"]].reset_index(drop=True)
     out[SECTOR_CE] = frame[frame.dimension == SECTOR_CE][["category", "ce", "offerings", "enrolments"]].reset_index(
@@ -211,7 +217,7 @@ def _trend(reader: Reader, filters: Filters, split: str | None) -> pd.DataFrame:
         sql = _grouped_sql(split, where, by_period=True)
     else:
         raise ValueError(f"unknown split {split!r}")
-    return reader.frame(sql + " ORDER BY 1, 2", params)
+    return _frame(reader, sql + " ORDER BY 1, 2", params)
 
 
 # --- target metrics ---------------------------------------------------------------------------
@@ -236,7 +242,7 @@ def metric_counts(reader: Reader, filters: Filters) -> pd.DataFrame:
 
 def _metric_counts(reader: Reader, filters: Filters) -> pd.DataFrame:
     where, params = filters.where()
-    per_inst = reader.frame(METRICS_SQL.format(metrics=metric_registry.numerator_sql(reader), where=where), params)
+    per_inst = _frame(reader, METRICS_SQL.format(metrics=metric_registry.numerator_sql(reader), where=where), params)
     numeric = per_inst.columns.drop("institution_code")
     per_inst[numeric] = per_inst[numeric].fillna(0).astype("int64")
     total = per_inst[numeric].sum().to_frame().T

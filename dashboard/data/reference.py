@@ -38,7 +38,16 @@ def _vocabulary(reader: Reader) -> Vocabulary:
             values[dim.param] = (("yes", dim.yes_no_labels[0]), ("no", dim.yes_no_labels[1]))
         else:
             values[dim.param] = tuple(by_list.get(dim.values, ()))
-    return Vocabulary(values, latest_period=periods[-1] if periods else None)
+    return Vocabulary(values, latest_period=_default_period(reader, periods))
+
+
+def _default_period(reader: Reader, periods: list[str]) -> str | None:
+    """The view with no period chosen: the latest fiscal year that has both data and a deadline
+    in data/deadlines.toml (a stray far-future year, loaded before periods were checked or
+    since dropped from the deadlines, never becomes everyone's default), else the latest with data."""
+    with_deadline = {r[0] for r in reader.rows("SELECT period FROM reporting_deadline")}
+    collected = [p for p in periods if p in with_deadline] or periods
+    return collected[-1] if collected else None
 
 
 def with_periods(vocab: Vocabulary, periods: list[str]) -> Vocabulary:

@@ -265,6 +265,22 @@ def submission_history(reader: Reader, institution: str, period: str) -> pd.Data
     return reader.frame(HISTORY_SQL, [institution, period])
 
 
+RESTORES_SQL = """
+SELECT e.event_at, e.submission_id, s.file_name, e.replaced, e.by_user
+FROM submission_event e
+JOIN submissions s ON s.submission_id = e.submission_id
+WHERE e.event = 'restored' AND s.institution_code = ? AND s.reporting_period = ?
+ORDER BY e.event_at DESC, e.event_id DESC
+"""
+
+
+def restore_events(reader: Reader, institution: str, period: str) -> pd.DataFrame:
+    """Each time an earlier submission of this institution and year was made current again
+    (``mcred restore``), newest first: when, which, the one it replaced, by whom."""
+    require_rows_of(reader, institution)
+    return reader.frame(RESTORES_SQL, [institution, period])
+
+
 def submission_info(reader: Reader, submission_id: int) -> dict[str, Any] | None:
     rows = reader.frame(
         "SELECT submission_id, institution_code, institution_name, reporting_period, file_name, "

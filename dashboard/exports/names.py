@@ -19,15 +19,24 @@ def _periods(filters: Filters, most: int | None = None) -> str:
 
 
 def offerings_name(
-    filters: Filters, fmt: str, today: dt.date | None = None, search: str | None = None, what: str = "offerings"
+    filters: Filters,
+    fmt: str,
+    today: dt.date | None = None,
+    search: str | None = None,
+    what: str = "offerings",
+    filtered: Iterable[str] = (),
 ) -> str:
-    """e.g. ``mcred-offerings-2024-25-college-20261128.csv`` (``what``: a chart's name instead)."""
+    """e.g. ``mcred-offerings-2024-25-college-20261128.csv`` (``what``: a chart's name instead;
+    ``filtered``: the columns with a grid filter, e.g. ``...-filtered-title-...``)."""
     parts = [f"mcred-{what}", _periods(filters, 3)]
     for name, values in filters.active():
         if name != PERIOD:
             parts.append("-".join(values[:3]) + ("-more" if len(values) > 3 else ""))
     if search:
         parts.append("search-" + search)
+    columns = list(filtered)
+    if columns:
+        parts.append("filtered-" + "-".join(columns[:3]) + ("-more" if len(columns) > 3 else ""))
     stem = re.sub(r"[^a-z0-9-]+", "-", "-".join(parts).lower().replace("_", "-")).strip("-")
     stem = re.sub(r"-{2,}", "-", stem)[:MAX_STEM].rstrip("-")
     return f"{stem}-{(today or dt.date.today()).strftime('%Y%m%d')}.{fmt}"

@@ -19,7 +19,7 @@ from dashboard.access import web as access_web
 from dashboard.data.database import NoWarehouse
 from dashboard.data.filters import FilterError
 from dashboard.data.reference import vocabulary
-from dashboard.data.state import OverviewState
+from dashboard.data.state import ExploreRequestError, OverviewState
 from dashboard.exports import charts, issues, names, offerings, peers
 from dashboard.exports.errors import ExportError
 from dashboard.exports.formats import FORMATS, MEDIA_TYPES
@@ -49,6 +49,11 @@ def _filter_error(exc: FilterError) -> Response:
     return _export_error(ExportError("Unknown filter values:", 400, exc.problems))
 
 
+@exports.errorhandler(ExploreRequestError)
+def _explore_error(exc: ExploreRequestError) -> Response:
+    return _export_error(ExportError("Unknown explorer parameters:", 400, exc.problems))
+
+
 @exports.errorhandler(NoWarehouse)
 def _no_warehouse(exc: NoWarehouse) -> Response:
     return _export_error(ExportError(str(exc), 503))
@@ -59,17 +64,17 @@ def export_offerings(fmt: str) -> Any:
     if fmt not in FORMATS:
         raise ExportError(f"No such export: formats are {', '.join(FORMATS)}.", status=404)
     reader = context.reader()
-    filters, search = offerings.parse_filters(_query(), vocabulary(reader))
-    name = names.offerings_name(filters, fmt, search=search)
+    filters, state = offerings.parse_filters(_query(), vocabulary(reader))
+    name = names.offerings_name(filters, fmt, search=state.search, filtered=[f.column for f in state.filters])
     if fmt == "csv":
         return Response(
-            stream_with_context(offerings.csv_chunks(reader, filters, search)),
+            stream_with_context(offerings.csv_chunks(reader, filters, state)),
             content_type=MEDIA_TYPES["csv"],
             headers=_attachment(name),
         )
     tmp = tempfile.TemporaryFile()
     try:
-        access_web.exported_rows(offerings.export_to_file(reader, filters, fmt, tmp, search))  # the audit
+        access_web.exported_rows(offerings.export_to_file(reader, filters, fmt, tmp, state))  # the audit
     except BaseException:
         tmp.close()
         raise
@@ -83,7 +88,7 @@ def export_offerings(fmt: str) -> Any:
 @exports.get("/chart/<chart>.csv")
 def export_chart(chart: str) -> Response:
     reader = context.reader()
-    filters, _search = offerings.parse_filters(_query(), vocabulary(reader))
+    filters, _state = offerings.parse_filters(_query(), vocabulary(reader))
     measure = request.args.get("measure") or OverviewState.DEFAULTS["measure"]
     split = request.args.get("split") or "none"
     rows = charts.chart_rows(reader, chart, filters, measure, split)

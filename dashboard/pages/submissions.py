@@ -466,7 +466,8 @@ def update_history(cell, submission):
     reader = context.reader()
     pair = selection.cell
     chosen = selection.submission if selection.submission is not None else sq.latest_submission(reader, *pair)
-    return history_panel(sq.submission_history(reader, *pair), pair[0], pair[1], vocabulary(reader), chosen)
+    history = sq.submission_history(reader, *pair)
+    return history_panel(history, pair[0], pair[1], vocabulary(reader), chosen, sq.restore_events(reader, *pair))
 
 
 @callback(

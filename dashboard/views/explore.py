@@ -8,7 +8,8 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.data.explore import GRID_COLUMNS
+from dashboard.data.columns import GRID_COLUMNS, operators
+from dashboard.data.state import ExploreState
 
 _FILTER_TYPES = {
     "text": "agTextColumnFilter",
@@ -16,41 +17,32 @@ _FILTER_TYPES = {
     "number": "agNumberColumnFilter",
     "date": "agDateColumnFilter",
 }
-_TEXT_OPTIONS = ["contains", "notContains", "equals", "notEqual", "startsWith", "endsWith", "blank", "notBlank"]
 _WIDTHS = {
     "institution_code": 115,
-    "reporting_period": 105,
+    "reporting_period": 125,
     "offering_id": 140,
     "enrolments": 120,
     "completions": 125,
     "duration_hours": 90,
     "credits": 95,
 }
-_COMPARE_OPTIONS = [
-    "equals",
-    "notEqual",
-    "lessThan",
-    "lessThanOrEqual",
-    "greaterThan",
-    "greaterThanOrEqual",
-    "inRange",
-    "blank",
-    "notBlank",
-]
 
 
-def column_defs(shown: list[str] | None = None) -> list[dict]:
-    """AG Grid column definitions from the allow-list; ``shown`` picks the visible columns."""
+def column_defs(shown: list[str] | tuple[str, ...] | None = None) -> list[dict]:
+    """AG Grid column definitions from the allow-list: the ``shown`` columns first, in their order
+    (the order of the explorer's state and of its downloads), then the hidden ones. One filter
+    condition per column: each is one URL parameter (q-<column>=<operator>:<value>)."""
+    chosen = [f for f in (shown if shown is not None else ExploreState().shown_columns()) if f in GRID_COLUMNS]
+    order = chosen + [f for f in GRID_COLUMNS if f not in chosen]
     defs = []
-    for field, col in GRID_COLUMNS.items():
-        visible = col.shown if shown is None else field in shown
-        options = _TEXT_OPTIONS if col.kind in ("text", "yesno") else _COMPARE_OPTIONS
+    for field in order:
+        col = GRID_COLUMNS[field]
         d = {
             "field": field,
             "headerName": col.header,
-            "hide": not visible,
+            "hide": field not in chosen,
             "filter": _FILTER_TYPES[col.kind],
-            "filterParams": {"filterOptions": options, "maxNumConditions": 2, "buttons": ["reset"]},
+            "filterParams": {"filterOptions": list(operators(col.kind)), "maxNumConditions": 1, "buttons": ["reset"]},
             "headerTooltip": field,
         }
         if col.kind == "number":
@@ -65,6 +57,24 @@ def column_defs(shown: list[str] | None = None) -> list[dict]:
             d.setdefault("width", 150)
         defs.append(d)
     return defs
+
+
+def initial_state(state: ExploreState) -> dict:
+    """AG Grid's initialState: the URL's columns, grid filters and sort, applied before the first rows
+    are asked for (with an initialState, AG Grid takes column visibility and order from it too)."""
+    shown = list(state.shown_columns())
+    return {
+        "filter": {"filterModel": state.filter_model()},
+        "sort": {"sortModel": state.sort_model()},
+        "columnVisibility": {"hiddenColIds": [c for c in GRID_COLUMNS if c not in shown]},
+        "columnOrder": {"orderedColIds": shown + [c for c in GRID_COLUMNS if c not in shown]},
+        "columnSizing": {"columnSizingModel": [{"colId": "title", "flex": 2}]},  # the title takes the room left
+    }
+
+
+def count_words(rows: int) -> tuple[str, str]:
+    """("1", " offering matches") / ("2,045", " offerings match")."""
+    return f"{rows:,}", " offering matches" if rows == 1 else " offerings match"
 
 
 def submission_body(info: dict[str, Any] | None) -> tuple[str, object]:

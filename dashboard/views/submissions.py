@@ -295,7 +295,12 @@ def compliance_table(flags: pd.DataFrame, vocab: Vocabulary):
 
 
 def history_panel(
-    frame: pd.DataFrame, institution: str, period: str, vocab: Vocabulary, selected_submission: int | None = None
+    frame: pd.DataFrame,
+    institution: str,
+    period: str,
+    vocab: Vocabulary,
+    selected_submission: int | None = None,
+    restores: pd.DataFrame | None = None,
 ):
     name = vocab.label("institution", institution)
     title = html.Div(
@@ -315,7 +320,10 @@ def history_panel(
         return [title, html.P(f"{name} has not sent a file for {period}.", className="mb-0")]
     deadline = frame.deadline.dropna()
     deadline_text = f"Deadline {display.day(deadline.iloc[0])}." if len(deadline) else "No deadline set for this year."
-    rows = []
+    rows: list[tuple[pd.Timestamp, html.Tr]] = [
+        (pd.Timestamp(e.event_at), restore_row(e))
+        for e in (restores if restores is not None else frame[:0]).itertuples()
+    ]
     for r in frame.itertuples():
         status = [
             html.Span(
@@ -337,39 +345,45 @@ def history_panel(
         superseded = "" if r.superseded_by is None or pd.isna(r.superseded_by) else f"#{int(r.superseded_by)}"
         selected = selected_submission == int(r.submission_id)
         rows.append(
-            html.Tr(
-                [
-                    html.Td(f"#{int(r.submission_id)}"),
-                    html.Td(
-                        [
-                            html.Div(r.file_name, className="history-file"),
-                            html.Div(f"sheet {r.sheet}", className="small text-muted") if r.sheet else None,
-                        ]
-                    ),
-                    html.Td(html.Code(r.sha256[:12] + "…", title=r.sha256, className="sha"), className="text-nowrap"),
-                    html.Td(display.when(r.loaded_at), className="text-nowrap"),
-                    html.Td(status, className="text-nowrap"),
-                    html.Td(f"{int(r.rows_accepted):,}", className="text-end"),
-                    html.Td(f"{int(r.rows_rejected):,}", className="text-end"),
-                    html.Td(f"{int(r.errors):,}", className="text-end"),
-                    html.Td(f"{int(r.warnings):,}", className="text-end"),
-                    html.Td(superseded),
-                    html.Td(
-                        dbc.Button(
-                            "Issues",
-                            id={"type": "history-issues", "submission": int(r.submission_id)},
-                            n_clicks=0,
-                            size="sm",
-                            color="primary" if selected else "secondary",
-                            outline=not selected,
-                            disabled=not (r.errors or r.warnings),
-                            title=f"Show the issues of submission {int(r.submission_id)}",
-                        )
-                    ),
-                ],
-                className="table-active" if selected else None,
+            (
+                pd.Timestamp(r.loaded_at),
+                html.Tr(
+                    [
+                        html.Td(f"#{int(r.submission_id)}"),
+                        html.Td(
+                            [
+                                html.Div(r.file_name, className="history-file"),
+                                html.Div(f"sheet {r.sheet}", className="small text-muted") if r.sheet else None,
+                            ]
+                        ),
+                        html.Td(
+                            html.Code(r.sha256[:12] + "…", title=r.sha256, className="sha"), className="text-nowrap"
+                        ),
+                        html.Td(display.when(r.loaded_at), className="text-nowrap"),
+                        html.Td(status, className="text-nowrap"),
+                        html.Td(f"{int(r.rows_accepted):,}", className="text-end"),
+                        html.Td(f"{int(r.rows_rejected):,}", className="text-end"),
+                        html.Td(f"{int(r.errors):,}", className="text-end"),
+                        html.Td(f"{int(r.warnings):,}", className="text-end"),
+                        html.Td(superseded),
+                        html.Td(
+                            dbc.Button(
+                                "Issues",
+                                id={"type": "history-issues", "submission": int(r.submission_id)},
+                                n_clicks=0,
+                                size="sm",
+                                color="primary" if selected else "secondary",
+                                outline=not selected,
+                                disabled=not (r.errors or r.warnings),
+                                title=f"Show the issues of submission {int(r.submission_id)}",
+                            )
+                        ),
+                    ],
+                    className="table-active" if selected else None,
+                ),
             )
         )
+    rows.sort(key=lambda pair: pair[0], reverse=True)  # loads and restores, newest first
     header = html.Thead(
         html.Tr(
             [
@@ -393,10 +407,36 @@ def history_panel(
     return [
         title,
         html.P(
-            f"Every file loaded for this institution and year, newest first. {deadline_text}",
+            f"Every file loaded for this institution and year, and every restore, newest first. {deadline_text}",
             className="small text-muted mb-2",
         ),
         dbc.Table(
-            [header, html.Tbody(rows)], size="sm", hover=True, responsive=True, className="mb-0", id="history-table"
+            [header, html.Tbody([tr for _, tr in rows])],
+            size="sm",
+            hover=True,
+            responsive=True,
+            className="mb-0",
+            id="history-table",
         ),
     ]
+
+
+def restore_row(event) -> html.Tr:
+    """A restore in the history: which submission was made current again, instead of which, by whom."""
+    replaced = "" if event.replaced is None or pd.isna(event.replaced) else f", replacing #{int(event.replaced)}"
+    by = f" by {event.by_user}" if isinstance(event.by_user, str) and event.by_user else ""
+    return html.Tr(
+        [
+            html.Td(f"#{int(event.submission_id)}"),
+            html.Td(
+                f"Restored: #{int(event.submission_id)} ({event.file_name}) made the submission in use again"
+                f"{replaced}{by}",
+                colSpan=2,
+                className="history-restore",
+            ),
+            html.Td(display.when(event.event_at), className="text-nowrap"),
+            html.Td(html.Span("restored", className="status-tag"), className="text-nowrap"),
+            html.Td(colSpan=6),
+        ],
+        className="history-event",
+    )

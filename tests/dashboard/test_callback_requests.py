@@ -38,7 +38,11 @@ def test_malformed_bodies_get_400(client, body):
 
 
 def _body(callback, inputs):
-    return {"output": callback["output"], "outputs": [], "inputs": inputs, "changedPropIds": [], "state": []}
+    outputs = [
+        dict(zip(("id", "property"), part.rsplit(".", 1), strict=True))
+        for part in callback["output"].strip(".").split("...")
+    ]
+    return {"output": callback["output"], "outputs": outputs, "inputs": inputs, "changedPropIds": [], "state": []}
 
 
 @pytest.mark.parametrize(
@@ -68,4 +72,45 @@ def test_a_request_shaped_like_the_renderer_s_passes_the_check(client, callback)
         for i in callback["inputs"]
     ]
     response = client.post("/_dash-update-component", json=_body(callback, inputs))
-    assert response.status_code != 400, response.text
+    assert response.status_code == 200, response.text
+
+
+def test_outputs_not_shaped_as_the_callback_declares_get_400(client, callback):
+    """Dash reads the outputs by position: too few was an IndexError inside Dash (HTTP 500)."""
+    inputs = [
+        [] if json.loads(i["id"]).get("name") == ["ALL"] else {"id": i["id"], "property": i["property"], "value": None}
+        for i in callback["inputs"]
+    ]
+    for outputs in ([], [1, 2], _body(callback, inputs)["outputs"][:3], 10**30):
+        body = {**_body(callback, inputs), "outputs": outputs}
+        response = client.post("/_dash-update-component", json=body)
+        assert response.status_code == 400 and "outputs" in response.text, response.text
+
+
+def test_a_clientside_callback_gets_400(client):
+    """A callback that runs in the browser has no server function: Dash raised a KeyError (HTTP 500)."""
+    deps = client.get("/_dash-dependencies").get_json()
+    browser = next(d for d in deps if d.get("clientside_function"))
+    body = {
+        "output": browser["output"],
+        "outputs": {"id": "x", "property": "y"},
+        "inputs": [],
+        "changedPropIds": [],
+        "state": [],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 400 and "runs in the browser" in response.text
+
+
+@pytest.mark.parametrize("value", [2024, 2024.25, ["2024/25", 5], {"a": 1}, True])
+def test_a_period_sent_as_a_number_or_object_is_not_a_500(client, callback, value):
+    """The issue's reproduction: ``period`` sent as a number gave HTTP 500."""
+    inputs = [
+        [{"id": {"type": "filter", "name": "period"}, "property": "value", "value": value}]
+        if json.loads(i["id"]).get("type") == "filter"
+        else []
+        for i in callback["inputs"]
+    ]
+    response = client.post("/_dash-update-component", json=_body(callback, inputs))
+    assert response.status_code in (200, 400), response.text[:300]
+    assert "Traceback" not in response.text

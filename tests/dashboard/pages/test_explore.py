@@ -136,16 +136,20 @@ def text(kind, value, **more):
         ({"duration_hours": {"filterType": "number", "type": "inRange", "filter": 100, "filterTo": 400}}, {"B2"}),
         ({"credits": {"filterType": "number", "type": "greaterThanOrEqual", "filter": "1.5"}}, {"B2", "U1"}),
         ({"start_date": {"filterType": "date", "type": "equals", "dateFrom": "2024-09-01 00:00:00"}}, {"B1"}),
+        ({"file_name": text("equals", "offerings.csv"), "title": text("contains", "python")}, {"B1"}),
+        # a coded column matches what the screen shows (the label) and its code
+        ({"mc_type": text("contains", "skill z")}, set()),
         (
-            {
-                "file_name": text("equals", "offerings.csv"),
-                "title": {
-                    "filterType": "text",
-                    "operator": "OR",
-                    "conditions": [text("contains", "python"), text("contains", "welding")],
-                },
-            },
-            {"B1", "B2"},
+            {"mc_type": text("equals", "Technical skill")},
+            {r["offering_id"] for r in ROWS if r["mc_type"] == "technical_skill"},
+        ),
+        (
+            {"mc_type": text("equals", "technical_skill")},
+            {r["offering_id"] for r in ROWS if r["mc_type"] == "technical_skill"},
+        ),
+        (
+            {"mc_type": text("notContains", "technical")},
+            {r["offering_id"] for r in ROWS if r["mc_type"] != "technical_skill"},
         ),
         ({"title": text("contains", "'; DROP TABLE offering; --")}, set()),
     ],
@@ -164,7 +168,8 @@ def test_column_filters(db, model, expected):
         {"enrolments": {"filterType": "number", "type": "equals", "filter": "ten"}},
         {"start_date": {"filterType": "date", "type": "equals", "dateFrom": "2024-13-45"}},
         {"title": {"operator": "XOR", "conditions": [text("contains", "a")]}},
-        {"title": {"operator": "OR", "conditions": [text("contains", "a")] * 9}},
+        # one condition per column: the state is one URL parameter per column (q-title=contains:a)
+        {"title": {"operator": "OR", "conditions": [text("contains", "a"), text("contains", "b")]}},
     ],
 )
 def test_filter_model_is_allow_listed(db, model):
@@ -255,3 +260,14 @@ def test_explore_in_the_browser(dash_duo, db_path):
     assert "UBC" in dash_duo.find_element("#submission-details").text
 
     assert dash_duo.get_logs() == []
+
+
+def test_page_keeps_the_url_state_and_explains_what_it_cannot_read(client):
+    with client.application.app_context():
+        layout = explore_page().layout(
+            period="all", columns="title,offering_id", **{"q-title": "contains:Data", "q-enrolments": "above:3"}
+        )
+    text_ = str(layout)
+    assert "q-enrolments: unknown operator 'above'" in text_  # a notice, not a crash
+    assert "/export/offerings.csv?period=all&columns=title,offering_id&q-title=contains:Data" in text_
+    assert "'filterModel': {'title': {'filterType': 'text', 'type': 'contains', 'filter': 'Data'}}" in text_

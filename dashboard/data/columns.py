@@ -1,0 +1,131 @@
+"""The explorer's and the offering exports' columns: one allow-list, read by the page state
+(``dashboard.data.state.ExploreState``: ``columns=``, ``q-<column>=``, ``sort=``), the SQL of
+``dashboard.data.explore`` and the grid's column definitions.
+
+Each column says once what it is: its SQL expression over the explorer's relation (written
+here, never taken from a request), its kind (which filter operators apply), the header the
+screen shows, whether the grid shows it by default, and, for a coded column, the vocabulary
+parameter whose labels the screen shows in place of the codes. Plain Python (no duckdb,
+pandas or dash): the command line reads it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple
+
+Kind = Literal["text", "number", "date", "yesno"]
+
+
+class Column(NamedTuple):
+    sql: str  # expression over dashboard.data.explore.RELATION, as text (codes; yes/no for booleans)
+    kind: Kind  # text, number, date or yesno: which filter operators apply
+    header: str  # what the screen calls it (and an export with headers=labels)
+    shown: bool  # in the grid by default
+    coded: str | None = None  # the vocabulary parameter whose labels the screen shows instead of codes
+
+
+def _yes_no(column: str) -> str:
+    return f"CASE WHEN {column} THEN 'yes' WHEN NOT {column} THEN 'no' END"
+
+
+PARTNERS = "partner_categories"  # the one list column: codes joined with ';'
+
+# fmt: off  (one column a line, read as a table)
+GRID_COLUMNS: dict[str, Column] = {
+    "institution_code": Column("institution_code", "text", "Institution", True),
+    "institution_name": Column("institution_name", "text", "Institution name", False),
+    "reporting_period": Column("reporting_period", "text", "Fiscal year", True),
+    "offering_id": Column("offering_id", "text", "Offering ID", True),
+    "title": Column("title", "text", "Title", True),
+    "mc_type": Column("mc_type", "text", "Type", True, "type"),
+    "delivery_mode": Column("delivery_mode", "text", "Delivery", True, "delivery"),
+    "credit_status": Column("credit_status", "text", "Credit status", True, "credit"),
+    "credits": Column("credits", "number", "Credits", False),
+    PARTNERS: Column("array_to_string(partner_categories, ';')", "text", "Partner categories", True, "partner"),
+    "continuing_education": Column(_yes_no("continuing_education"), "yesno", "Continuing ed.", True),
+    "duration_hours": Column("duration_hours", "number", "Hours", True),
+    "assessment": Column(_yes_no("assessment"), "yesno", "Assessed", False),
+    "recognition": Column("recognition", "text", "Recognition", False),
+    "ladders_to_credential": Column(_yes_no("ladders_to_credential"), "yesno", "Ladders", False),
+    "prior_learning_recognition": Column(_yes_no("prior_learning_recognition"), "yesno", "PLAR", False),
+    "field_of_study": Column("field_of_study", "text", "Field of study", True, "field"),
+    "ministry_funded": Column(_yes_no("ministry_funded"), "yesno", "Ministry funded", False),
+    "competencies": Column("competencies", "text", "Competencies", False),
+    "noc_codes": Column("noc_codes", "text", "NOC codes", False),
+    "enrolments": Column("enrolments", "number", "Enrolments", True),
+    "completions": Column("completions", "number", "Completions", True),
+    "tuition_cad": Column("tuition_cad", "number", "Tuition (CAD)", False),
+    "start_date": Column("start_date", "date", "Start", False),
+    "end_date": Column("end_date", "date", "End", False),
+    "sector": Column("sector", "text", "Sector", False, "sector"),
+    "region": Column("region", "text", "Region", False, "region"),
+    "over_duration": Column(_yes_no("over_duration"), "yesno", "288 h or more", False),
+    "no_assessment": Column(_yes_no("no_assessment"), "yesno", "No assessment", False),
+    "no_partner": Column(_yes_no("no_partner"), "yesno", "No partner", False),
+    "file_name": Column("file_name", "text", "Submission file", True),
+    "loaded_at": Column("strftime(loaded_at, '%Y-%m-%d %H:%M')", "text", "Loaded at", False),
+}
+# fmt: on
+
+# The submission-format columns in their order, then the reference and compliance columns:
+# an export's columns when it names none (interfaces.md, "Export endpoints").
+SUBMISSION_COLUMNS = (
+    "institution_code",
+    "reporting_period",
+    "offering_id",
+    "title",
+    "mc_type",
+    "delivery_mode",
+    "credit_status",
+    "credits",
+    "partner_categories",
+    "continuing_education",
+    "duration_hours",
+    "assessment",
+    "recognition",
+    "ladders_to_credential",
+    "prior_learning_recognition",
+    "field_of_study",
+    "ministry_funded",
+    "competencies",
+    "noc_codes",
+    "enrolments",
+    "completions",
+    "tuition_cad",
+    "start_date",
+    "end_date",
+)
+EXPORT_COLUMNS = (
+    *SUBMISSION_COLUMNS,
+    "institution_name",
+    "sector",
+    "region",
+    "over_duration",
+    "no_assessment",
+    "no_partner",
+)
+# Columns of the submission a row came from: in the grid and in an export that names them.
+SUBMISSION_FILE_COLUMNS = ("file_name", "loaded_at")
+# The grid's columns by default, in their order.
+DEFAULT_SHOWN = tuple(name for name, column in GRID_COLUMNS.items() if column.shown)
+
+# Filter operators per kind (AG Grid's names), and how many values each takes.
+TEXT_OPERATORS = ("contains", "notContains", "equals", "notEqual", "startsWith", "endsWith", "blank", "notBlank")
+COMPARE_OPERATORS = (
+    "equals",
+    "notEqual",
+    "lessThan",
+    "lessThanOrEqual",
+    "greaterThan",
+    "greaterThanOrEqual",
+    "inRange",
+    "blank",
+    "notBlank",
+)
+NO_VALUE_OPERATORS = ("blank", "notBlank")
+TWO_VALUE_OPERATORS = ("inRange",)
+NEGATED_OPERATORS = ("notContains", "notEqual")  # a coded column: neither its code nor its label matches
+
+
+def operators(kind: str) -> tuple[str, ...]:
+    return TEXT_OPERATORS if kind in ("text", "yesno") else COMPARE_OPERATORS
