@@ -133,18 +133,7 @@ def _body(rng: random.Random, callback: dict) -> dict:
     return body
 
 
-# Seed 24 finds a 500 in the submissions page's history callback (a crafted cell/submission value,
-# after merging main at 14:25): not fixed yet, kept failing loudly as a strict xfail.
-KNOWN_500 = {24: "submission-history callback: crafted input value gives HTTP 500 (not fixed yet)"}
-
-
-@pytest.mark.parametrize(
-    "seed",
-    [
-        pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=KNOWN_500[s])) if s in KNOWN_500 else s
-        for s in range(CASES)
-    ],
-)
+@pytest.mark.parametrize("seed", range(CASES))
 def test_malformed_callback_bodies_never_get_a_500(client, callbacks, seed):
     rng = random.Random(seed)
     for callback in rng.sample(callbacks, min(6, len(callbacks))):
