@@ -54,6 +54,10 @@ CALLBACKS = {
     "submissions-status-list.children": AGGREGATE,
     "explore-grid.getRowsResponse": ROWS,
     "explore-grid.columnDefs": SHELL,
+    # the grid's filter and sort models written to the URL parameters (q.<column>, sort)
+    '{"default":"","name":"q-institution_code","type":"urlparam"}.value': CLIENTSIDE,
+    # the download links: URLs of the export routes, which are doors of their own (swept below)
+    '{"fmt":["ALL"],"type":"explore-download"}.href': SHELL,
     "submission-modal.is_open": ROWS,
     '{"default":"","name":"cell","type":"urlparam"}.value': SHELL,
     "submission-history.children": ROWS,
