@@ -39,7 +39,7 @@ OPEN_PATHS = ("/login", "/logout", "/login/oidc", "/login/oidc/callback", "/heal
 # Data routes answer 401/403; everything else is a page that redirects to /login.
 DATA_PREFIXES = ("/_dash-", "/export/", "/_reload-hash")
 # Pages that list offerings, files or issues one by one: the public view has none of them.
-NOT_PUBLIC_PAGES = ("/explore", "/submissions")
+NOT_PUBLIC_PAGES = ("/explore", "/submissions", "/submit")
 FAILED_SIGN_IN_LIMIT_ACCOUNT = "5 per 15 minutes"
 FAILED_SIGN_IN_LIMIT_ADDRESS = "20 per 15 minutes"
 

@@ -24,6 +24,7 @@ from dashboard.data.filters import Filters, Vocabulary
 from dashboard.data.reference import vocabulary
 from dashboard.data.state import IssueSelection
 from dashboard.pages._glue import page_layout, start
+from dashboard.pages._review import cell_events, review_section
 from dashboard.views.filters import filter_panel, url_param_id
 from dashboard.views.overview import kpi_card
 from dashboard.views.submissions import (
@@ -88,6 +89,7 @@ def layout(**query):
                 ),
                 className="mt-2",
             ),
+            review_section(),
             dbc.Card(dbc.CardBody(html.Div(id="submission-history", children=history_placeholder())), className="mt-3"),
             dbc.Card(
                 dbc.CardBody(
@@ -406,7 +408,8 @@ def update_history(cell, submission):
     reader = context.reader()
     pair = selection.cell
     chosen = selection.submission if selection.submission is not None else sq.latest_submission(reader, *pair)
-    return history_panel(sq.submission_history(reader, *pair), pair[0], pair[1], vocabulary(reader), chosen)
+    panel = history_panel(sq.submission_history(reader, *pair), pair[0], pair[1], vocabulary(reader), chosen)
+    return [*panel, *cell_events(*pair)]
 
 
 @callback(
