@@ -2,7 +2,7 @@
 explanations and validation report, to accept (load) or return with a comment.
 
 Included by dashboard.pages.submissions (``review_section()`` in its layout, ``cell_events``
-under a cell's history). Glue only: dashboard.submitting.service decides who may act; an
+under a cell's history, ``register_callbacks()`` once per app). Glue only: dashboard.submitting.service decides who may act; an
 institution or the public sending these callbacks by hand gets HTTP 403.
 """
 
@@ -44,52 +44,55 @@ def cell_events(institution: str, period: str) -> list:
     return portal_history(routes.portal().store.events_for(institution, period))
 
 
-@callback(Output("review-queue", "children"), Input("review-refresh", "data"))
-def show_queue(_refresh):
-    actor = access_web.current_actor()
-    return review_queue(routes.portal().queue(actor.scope))
+def register_callbacks() -> None:
+    """Called by dashboard.pages.submissions each time Dash executes it (once per app): the
+    callbacks of a module imported only once would belong to the first app alone."""
 
+    @callback(Output("review-queue", "children"), Input("review-refresh", "data"))
+    def show_queue(_refresh):
+        actor = access_web.current_actor()
+        return review_queue(routes.portal().queue(actor.scope))
 
-@callback(
-    Output("review-feedback", "children"),
-    Output("review-refresh", "data"),
-    Input({"type": "review-accept", "draft": ALL}, "n_clicks"),
-    Input({"type": "review-return", "draft": ALL}, "n_clicks"),
-    State({"type": "review-comment", "draft": ALL}, "value"),
-    State({"type": "review-comment", "draft": ALL}, "id"),
-    State("review-refresh", "data"),
-    prevent_initial_call=True,
-)
-def review(_accepts, _returns, comments, comment_ids, refresh):
-    actor = access_web.current_actor()
-    portal = routes.portal()
-    portal.require_ministry(actor.scope)
-    trigger = ctx.triggered_id
-    if not isinstance(trigger, dict) or not (ctx.triggered and ctx.triggered[0].get("value")):
-        return dash.no_update, dash.no_update
-    draft_id = int(trigger.get("draft") or 0)
-    try:
-        if trigger.get("type") == "review-accept":
-            done = portal.accept(actor, draft_id)
-            if done.state == "accepted":
-                message = f"Draft {draft_id} was accepted: {done.events[-1].note}."
-                colour = "success"
-            else:
-                message = f"Draft {draft_id} was not loaded: {done.events[-1].note}."
-                colour = "danger"
-        elif trigger.get("type") == "review-return":
-            comment = next(
-                (
-                    c
-                    for i, c in zip(comment_ids or [], comments or [])
-                    if isinstance(i, dict) and i.get("draft") == draft_id
-                ),
-                "",
-            )
-            portal.give_back(actor, draft_id, comment or "")
-            message, colour = f"Draft {draft_id} was returned to the institution with your comment.", "success"
-        else:
+    @callback(
+        Output("review-feedback", "children"),
+        Output("review-refresh", "data"),
+        Input({"type": "review-accept", "draft": ALL}, "n_clicks"),
+        Input({"type": "review-return", "draft": ALL}, "n_clicks"),
+        State({"type": "review-comment", "draft": ALL}, "value"),
+        State({"type": "review-comment", "draft": ALL}, "id"),
+        State("review-refresh", "data"),
+        prevent_initial_call=True,
+    )
+    def review(_accepts, _returns, comments, comment_ids, refresh):
+        actor = access_web.current_actor()
+        portal = routes.portal()
+        portal.require_ministry(actor.scope)
+        trigger = ctx.triggered_id
+        if not isinstance(trigger, dict) or not (ctx.triggered and ctx.triggered[0].get("value")):
             return dash.no_update, dash.no_update
-    except StateError as exc:
-        message, colour = str(exc), "danger"
-    return dbc.Alert(message, color=colour, className="py-2", id="review-result"), (refresh or 0) + 1
+        draft_id = int(trigger.get("draft") or 0)
+        try:
+            if trigger.get("type") == "review-accept":
+                done = portal.accept(actor, draft_id)
+                if done.state == "accepted":
+                    message = f"Draft {draft_id} was accepted: {done.events[-1].note}."
+                    colour = "success"
+                else:
+                    message = f"Draft {draft_id} was not loaded: {done.events[-1].note}."
+                    colour = "danger"
+            elif trigger.get("type") == "review-return":
+                comment = next(
+                    (
+                        c
+                        for i, c in zip(comment_ids or [], comments or [])
+                        if isinstance(i, dict) and i.get("draft") == draft_id
+                    ),
+                    "",
+                )
+                portal.give_back(actor, draft_id, comment or "")
+                message, colour = f"Draft {draft_id} was returned to the institution with your comment.", "success"
+            else:
+                return dash.no_update, dash.no_update
+        except StateError as exc:
+            message, colour = str(exc), "danger"
+        return dbc.Alert(message, color=colour, className="py-2", id="review-result"), (refresh or 0) + 1

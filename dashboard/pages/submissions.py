@@ -24,7 +24,7 @@ from dashboard.data.filters import Filters, Vocabulary
 from dashboard.data.reference import vocabulary
 from dashboard.data.state import IssueSelection
 from dashboard.pages._glue import page_layout, start
-from dashboard.pages._review import cell_events, review_section
+from dashboard.pages._review import cell_events, register_callbacks, review_section
 from dashboard.views.filters import filter_panel, url_param_id
 from dashboard.views.overview import kpi_card
 from dashboard.views.submissions import (
@@ -48,6 +48,7 @@ dash.register_page(
 )
 
 __all__ = ["history_panel", "matrix_table"]
+register_callbacks()  # the ministry's review queue (dashboard.pages._review)
 
 
 @page_layout
