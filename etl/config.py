@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from etl.editchecks import DEFAULT_THRESHOLD
 from etl.warehouse import DEFAULT_MEMORY_LIMIT, DEFAULT_STORAGE_VERSION
 
 # The reference data that ships with mcred (institutions.csv, targets.toml, deadlines.toml)
@@ -23,6 +24,7 @@ class Settings:
     data_dir: Path = DEFAULT_DATA_DIR
     load_memory_limit: str = DEFAULT_MEMORY_LIMIT  # DuckDB memory budget of a load (spills past it)
     storage_version: str = DEFAULT_STORAGE_VERSION  # DuckDB storage format the warehouse is written in
+    edit_threshold: float = DEFAULT_THRESHOLD  # share of change that an edit check flags (etl.editchecks)
 
     @property
     def institutions_csv(self) -> Path:
@@ -42,6 +44,25 @@ class Settings:
         return SAMPLE_DIR
 
 
+class SettingsError(ValueError):
+    """A setting in the environment is wrong; the message names it and what is accepted."""
+
+
+def edit_threshold(text: str | None) -> float:
+    """MCRED_EDIT_THRESHOLD: a share of the previous year's figure, above 0 (0.5: 50%)."""
+    if text is None or not text.strip():
+        return DEFAULT_THRESHOLD
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise SettingsError(
+            f"MCRED_EDIT_THRESHOLD={text!r} is not a share above 0: write one like 0.5 (a change of 50%)"
+        )
+    return value
+
+
 def default_db_path() -> Path:
     """--db default: $MCRED_DB, else data/microcredentials.duckdb."""
     return Path(os.environ.get("MCRED_DB") or DEFAULT_DB)
@@ -53,4 +74,5 @@ def settings(db_path: str | os.PathLike[str] | None = None, data_dir: str | os.P
         data_dir=Path(data_dir or os.environ.get("MCRED_DATA_DIR") or DEFAULT_DATA_DIR),
         load_memory_limit=os.environ.get("MCRED_LOAD_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
         storage_version=os.environ.get("MCRED_STORAGE_VERSION") or DEFAULT_STORAGE_VERSION,
+        edit_threshold=edit_threshold(os.environ.get("MCRED_EDIT_THRESHOLD")),
     )

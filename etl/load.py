@@ -173,22 +173,46 @@ def load_files(
                         on_outcome(outcome)
                 pending.clear()
 
-        for n, path in enumerate(files, start=1):
-            if on_progress:
-                on_progress(n, len(files), readers.safe_name(path.name))
-            try:
-                raw = readers.read_submission_file(path)
-            except UnreadableFile as exc:
-                pending.append(_record_unreadable(writer.con, path, exc, allow_partial, issue_limit))
-                continue
-            batch.append(raw)
-            batch_rows += raw.table.num_rows
-            if len(batch) >= BATCH_FILES or batch_rows >= BATCH_ROWS:
-                flush()
-        flush(final=True)
+        for read in read_batches(files, on_progress):
+            if read.unreadable is not None:
+                pending.append(_record_unreadable(writer.con, *read.unreadable, allow_partial, issue_limit))
+            else:
+                batch = read.batch
+                flush(final=read.last)
         if not outcomes:
             writer.publish(note="reference data")
     return outcomes
+
+
+@dataclass
+class ReadFiles:
+    """What :func:`read_batches` yields: a batch of files read, or one file that cannot be read."""
+
+    batch: list[readers.RawSubmissionTable] = field(default_factory=list)
+    unreadable: tuple[Path, UnreadableFile] | None = None
+    last: bool = False  # the batch after the last file (possibly empty)
+
+
+def read_batches(files: list[Path], on_progress: Callable[[int, int, str], None] | None = None) -> Iterator[ReadFiles]:
+    """Read the files in order: a batch at every BATCH_FILES files or BATCH_ROWS rows, the rest
+    as the last batch, and an unreadable file on its own as soon as it is met (load_files and
+    etl.check record it at once, before the batch it falls in)."""
+    batch: list[readers.RawSubmissionTable] = []
+    batch_rows = 0
+    for n, path in enumerate(files, start=1):
+        if on_progress:
+            on_progress(n, len(files), readers.safe_name(path.name))
+        try:
+            raw = readers.read_submission_file(path)
+        except UnreadableFile as exc:
+            yield ReadFiles(unreadable=(path, exc))
+            continue
+        batch.append(raw)
+        batch_rows += raw.table.num_rows
+        if len(batch) >= BATCH_FILES or batch_rows >= BATCH_ROWS:
+            yield ReadFiles(batch)
+            batch, batch_rows = [], 0
+    yield ReadFiles(batch, last=True)
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:

@@ -67,16 +67,7 @@ def cmd_load(args) -> int:
             return
         progress.clear()
         print(_outcome_line(o))
-        if o.status not in ("already_loaded",):
-            shown = [i for i in o.issues if i["severity"] == "error"][: args.show_issues]
-            for issue in shown:
-                where = f"row {issue['row']}" if issue["row"] is not None else "file"
-                col = f", {issue['column']}" if issue["column"] else ""
-                print(f"    {where}{col}: {issue['message']}")
-            if o.errors > len(shown):
-                print(
-                    f"    ... {o.errors - len(shown)} more errors; all issues: mcred status --issues {o.submission_id}"
-                )
+        _print_errors(o, args.show_issues, f"mcred status --issues {o.submission_id}")
 
     settings = _settings(args)
     # --json lists every issue: they are read back from the warehouse once the load is
@@ -101,6 +92,19 @@ def cmd_load(args) -> int:
         summary = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(counts.items()))
         print(f"{len(outcomes)} submissions: {summary or 'none'}")
     return EXIT_REJECTED if any(o.status == "rejected" for o in outcomes) else EXIT_OK
+
+
+def _print_errors(o, limit: int, all_issues: str) -> None:
+    """The first ``limit`` errors of an outcome, under its line, and where the rest are."""
+    if o.status == "already_loaded":
+        return
+    shown = [i for i in o.issues if i["severity"] == "error"][:limit]
+    for issue in shown:
+        where = f"row {issue['row']}" if issue["row"] is not None else "file"
+        col = f", {issue['column']}" if issue["column"] else ""
+        print(f"    {where}{col}: {issue['message']}")
+    if o.errors > len(shown):
+        print(f"    ... {o.errors - len(shown)} more errors; all issues: {all_issues}")
 
 
 def _write_load_json(out, outcomes, db_path) -> None:
@@ -134,6 +138,76 @@ def _outcome_line(o) -> str:
     if o.status == "already_loaded" and o.is_current is False and o.submission_id is not None:
         text += f" (as submission {o.submission_id}, not current: make it current with mcred restore {o.submission_id})"
     return text
+
+
+def cmd_check(args) -> int:
+    from etl.check import check_files
+    from etl.editchecks import edit_checks, previous_submission
+    from etl.warehouse import read_only
+
+    progress = _Progress()
+    settings = _settings(args)
+    checked = check_files(
+        args.paths,
+        settings,
+        allow_partial=args.allow_partial,
+        replace=args.replace,
+        on_progress=lambda n, total, name: progress.show(f"[{n}/{total}] checking {name}"),
+    )
+    progress.clear()
+    # Edit checks: only against a warehouse that has the year before (see etl.editchecks).
+    explained = []
+    if settings.db_path.exists() and any(c.submission is not None for c in checked):
+        with read_only(settings.db_path) as con:
+            for c in checked:
+                if c.submission is None:
+                    continue
+                before = previous_submission(con, c.submission)
+                if before is not None:
+                    checks = edit_checks(con, c.submission, threshold=settings.edit_threshold)
+                    explained.append((c.outcome, before, checks))
+    outcomes = [c.outcome for c in checked]
+    if args.json:
+        doc = {"submissions": [o.as_dict() for o in outcomes]}
+        if explained:
+            doc["edit_checks"] = [
+                {
+                    "file": o.file,
+                    "sheet": o.sheet,
+                    "institution_code": o.institution_code,
+                    "reporting_period": o.reporting_period,
+                    "compared_with": {"submission_id": sid, "reporting_period": period},
+                    "threshold": settings.edit_threshold,
+                    "checks": [{"code": k.code, "message": k.message, "rows": list(k.rows)} for k in checks],
+                }
+                for o, (sid, period), checks in explained
+            ]
+        json.dump(doc, sys.stdout, default=str)
+        sys.stdout.write("\n")
+    else:
+        for o in outcomes:
+            print(_outcome_line(o))
+            _print_errors(o, args.show_issues, "mcred check --json")
+        if explained:
+            print(
+                f"edit checks (against the current submissions of the year before in {settings.db_path}; "
+                f"changes of more than {settings.edit_threshold:.0%}), each to be explained when sending:"
+            )
+            for o, (sid, period), checks in explained:
+                print(
+                    f"  {o.institution_code} {o.reporting_period} {o.file}, compared with submission {sid} ({period}):"
+                )
+                for k in checks or []:
+                    print(f"    {k.code}: {k.message}")
+                if not checks:
+                    print("    none")
+        counts: dict[str, int] = {}
+        for o in outcomes:
+            counts[o.status] = counts.get(o.status, 0) + 1
+        summary = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(counts.items()))
+        where = settings.db_path if settings.db_path.exists() else f"the reference in {settings.data_dir}"
+        print(f"{len(outcomes)} submissions would be: {summary or 'none'} (checked against {where}; nothing written)")
+    return EXIT_REJECTED if any(o.status == "rejected" for o in outcomes) else EXIT_OK
 
 
 def cmd_history(args) -> int:
@@ -415,6 +489,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show-issues", type=int, default=5, metavar="N", help="errors to print per submission (default 5)")
     p.set_defaults(func=cmd_load)
 
+    p = command(
+        "check",
+        "validate submission files exactly as load would and write nothing: the validator an institution runs "
+        "before sending (against the warehouse at --db when it exists, else the bundled reference data)",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--allow-partial", action="store_true", help="as load --allow-partial")
+    p.add_argument("--replace", action="store_true", help="as load --replace")
+    p.add_argument("--json", action="store_true", help="print one JSON object (the shape of load --json)")
+    p.add_argument("--show-issues", type=int, default=5, metavar="N", help="errors to print per submission (default 5)")
+    p.set_defaults(func=cmd_check)
+
     p = command("status", "which institutions have an accepted, partial, rejected or no submission per period")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--issues", type=int, metavar="SUBMISSION_ID", help="list one submission's validation issues")
@@ -482,6 +568,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    from etl.config import SettingsError
     from etl.history import HistoryError
     from etl.load import LoadError
     from etl.reference import ReferenceDataError
@@ -490,7 +577,15 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.func(args)
-    except (UsageError, CommandError, LoadError, HistoryError, WarehouseError, ReferenceDataError) as exc:
+    except (
+        UsageError,
+        CommandError,
+        LoadError,
+        HistoryError,
+        WarehouseError,
+        ReferenceDataError,
+        SettingsError,
+    ) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
         print("mcred: interrupted; the database is as it was before the interrupted submission", file=sys.stderr)
