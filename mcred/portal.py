@@ -3,8 +3,9 @@
 ``dashboard`` never imports ``etl`` (the warehouse file is their only interface), so the
 dashboard asks this module, in a fresh process, to do what only the ETL can:
 
-- ``python -m mcred.portal check --db DB --name NAME FILE``: validate an uploaded draft
-  exactly as ``mcred load`` would, plus the edit checks across years, writing nothing;
+- ``python -m mcred.portal check --db DB FILE``: validate an uploaded draft exactly as
+  ``mcred check`` does (``etl.check``: ``mcred load``'s own code, nothing written), plus the
+  edit checks across years;
 - ``python -m mcred.portal template --out FILE.xlsx``: the submission template (``mcred template``);
 - ``python -m mcred.portal accept --db DB --draft-id N ... FILE``: load an accepted draft
   through ``etl.load.load_files``, the same ETL and the same hand-over as ``mcred load``
@@ -30,117 +31,51 @@ from typing import Any
 ISSUES_PER_RULE = 1_000
 
 
-def check(path: Path, name: str, db_path: Path, threshold: float) -> dict[str, Any]:
-    """The validation report of one uploaded file (nothing is written anywhere)."""
-    import duckdb
+def check(path: Path, db_path: Path, threshold: float) -> dict[str, Any]:
+    """The validation report of one uploaded file: what ``mcred check`` says (``etl.check``, the
+    load's own code on a scratch copy, nothing written), with every issue, and the edit checks."""
+    import dataclasses
 
-    from etl import readers, reference
+    from etl.check import check_files
     from etl.config import settings as etl_settings
-    from etl.load import ACCEPTED, REJECTED, _decide
-    from etl.readers import UnreadableFile
-    from etl.spec import SEVERITY_ERROR
-    from etl.validate import SubmissionGroup, release, validate_batch
 
-    settings = etl_settings(db_path)
-    institutions = reference.read_institutions(settings.institutions_csv)
-    deadlines = reference.read_deadlines(settings.deadlines_toml)
-    periods = (min(deadlines), max(deadlines)) if deadlines else None
-    try:
-        raw = readers.read_submission_file(path)
-    except UnreadableFile as exc:
-        issue = {
-            "severity": SEVERITY_ERROR,
-            "row": exc.row,
-            "column": exc.column,
-            "value": None,
-            "expected": "a .csv or .xlsx file in the submission format",
-            "message": exc.message,
-            "rule": "unreadable_file",
-            "sheet": exc.sheet,
-        }
-        return _report(name, [_submission(None, None, REJECTED, 0, 0, 1, 0, [issue])], [])
-    raw.file_name = name  # the name the person chose, not the temporary file's
-    con = duckdb.connect(":memory:")
-    try:
-        [validated] = validate_batch(con, [raw], institutions, periods)
-        groups = validated.groups or [SubmissionGroup(0, None, None, None, None)]
-        file_issues = [_issue_dict(i) for i in validated.file_issues]
-        submissions = []
-        for group in groups:
-            status = _decide(validated, group, allow_partial=False)
-            rows = con.execute(
-                """
-                SELECT severity, _row, column_name, value, expected, message, rule FROM issues WHERE _sub = ?
-                ORDER BY severity = 'warning', _row, column_name
-                """,
-                [group.key],
-            ).fetchall()
-            issues = file_issues + [
-                dict(zip(("severity", "row", "column", "value", "expected", "message", "rule"), r), sheet=raw.sheet)
-                for r in rows
-            ]
-            errors = group.errors + sum(i["severity"] == SEVERITY_ERROR for i in file_issues)
-            warnings = group.warnings + sum(i["severity"] != SEVERITY_ERROR for i in file_issues)
-            accepted = group.rows_total - group.rows_with_errors if status == ACCEPTED else 0
-            submissions.append(
-                _submission(
-                    group.institution_code,
-                    group.reporting_period,
-                    status,
-                    group.rows_total,
-                    accepted,
-                    errors,
-                    warnings,
-                    _capped(issues),
-                )
-            )
-        one = groups[0] if len(groups) == 1 and submissions[0]["status"] == ACCEPTED else None
-        checks = _edit_checks(con, db_path, one, threshold) if one is not None else []
-    finally:
-        release(con)
-        con.close()
-    return _report(name, submissions, checks, sha256=raw.sha256)
+    settings = dataclasses.replace(etl_settings(db_path), edit_threshold=threshold)
+    checked = check_files([path], settings)
+    submissions = []
+    for c in checked:
+        o = c.outcome
+        submissions.append(
+            {
+                "institution_code": o.institution_code,
+                "reporting_period": o.reporting_period,
+                "status": o.status,
+                "submission_id": o.submission_id,  # already_loaded: the submission with these bytes
+                "supersedes": o.superseded,
+                "rows_total": o.rows_accepted + o.rows_rejected,
+                "rows_accepted": o.rows_accepted,
+                "errors": o.errors,
+                "warnings": o.warnings,
+                "issues": _capped([dict(i) for i in o.issues]),
+            }
+        )
+    one = [c.submission for c in checked if c.submission is not None]
+    checks = _edit_checks(db_path, one[0], threshold) if len(checked) == 1 and len(one) == 1 else []
+    sha = checked[0].outcome.sha256 if checked else None
+    return {"file": path.name, "sha256": sha, "submissions": submissions, "edit_checks": checks}
 
 
-def _edit_checks(con: Any, db_path: Path, group: Any, threshold: float) -> list[dict[str, Any]]:
-    """The edit checks (etl.editchecks) of the file's one submission, against the warehouse: over
-    the rows that loading it would store (those of ``typed`` without an error, as etl.load stores them)."""
+def _edit_checks(db_path: Path, submission: Any, threshold: float) -> list[dict[str, Any]]:
+    """The edit checks (etl.editchecks) of the file's one submission: against the institution's
+    current submission of the year before when the warehouse has one, and the framework rules."""
     from etl import editchecks
     from etl.warehouse import read_only
 
-    if group.institution_code is None or group.reporting_period is None:
-        return []
-    offerings = con.sql(
-        """
-        SELECT t._row AS source_row, t.raw_offering_id AS offering_id, t.credit_status, t.duration_hours,
-               t.assessment, t.partner_categories, t.enrolments, t.completions
-        FROM typed t
-        WHERE t._sub = $sub AND NOT EXISTS (
-            SELECT 1 FROM issues e WHERE e._sub = t._sub AND e._row = t._row AND e.severity = 'error')
-        ORDER BY t._row
-        """,
-        params={"sub": group.key},
-    ).to_arrow_table()
-    submission = editchecks.ValidatedSubmission(group.institution_code, group.reporting_period, offerings)
     if db_path.exists():
         with read_only(db_path) as warehouse:
             found = editchecks.edit_checks(warehouse, submission, threshold=threshold)
     else:
         found = editchecks.edit_checks(None, submission, threshold=threshold)
     return [{"code": c.code, "message": c.message, "rows": list(c.rows)} for c in found]
-
-
-def _issue_dict(issue: Any) -> dict[str, Any]:
-    return {
-        "severity": issue.severity,
-        "row": issue.row,
-        "column": issue.column,
-        "value": issue.value,
-        "expected": issue.expected,
-        "message": issue.message,
-        "rule": issue.rule,
-        "sheet": issue.sheet,
-    }
 
 
 def _capped(issues: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -170,34 +105,6 @@ def _capped(issues: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return kept
 
 
-def _submission(
-    institution: str | None,
-    period: str | None,
-    status: str,
-    rows_total: int,
-    rows_accepted: int,
-    errors: int,
-    warnings: int,
-    issues: list[dict[str, Any]],
-) -> dict[str, Any]:
-    return {
-        "institution_code": institution,
-        "reporting_period": period,
-        "status": status,
-        "rows_total": rows_total,
-        "rows_accepted": rows_accepted,
-        "errors": errors,
-        "warnings": warnings,
-        "issues": issues,
-    }
-
-
-def _report(
-    name: str, submissions: list[dict[str, Any]], checks: list[dict[str, Any]], sha256: str | None = None
-) -> dict[str, Any]:
-    return {"file": name, "sha256": sha256, "submissions": submissions, "edit_checks": checks}
-
-
 def accept(path: Path, db_path: Path, request: dict[str, Any]) -> dict[str, Any]:
     """Load the accepted draft; the outcome of its one submission."""
     from etl.config import settings as etl_settings
@@ -219,7 +126,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("check")
     p.add_argument("--db", required=True)
-    p.add_argument("--name", required=True)
     p.add_argument("--threshold", type=float, default=0.5)
     p.add_argument("file")
     p = sub.add_parser("template")
@@ -235,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.command == "check":
-            result = check(Path(args.file), args.name, Path(args.db), args.threshold)
+            result = check(Path(args.file), Path(args.db), args.threshold)
         elif args.command == "template":
             from etl.template import write_template
 

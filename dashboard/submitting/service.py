@@ -329,6 +329,13 @@ def blocking(draft: Draft) -> list[str]:
         ]
     if draft.errors:
         return [f"Fix the {draft.errors:,} error{'s' if draft.errors != 1 else ''} and upload the file again."]
+    if subs[0].get("status") == "already_loaded":
+        return [
+            f"These exact bytes are already loaded (submission {subs[0].get('submission_id')}): there is nothing "
+            "new to send."
+        ]
+    if subs[0].get("status") != "accepted":
+        return [f"The load would not accept this file ({subs[0].get('status')}): see the check above."]
     missing = draft.unexplained()
     if missing:
         n = len(missing)

@@ -82,8 +82,6 @@ def check(db_path: Path, file_name: str, content: bytes, threshold: float) -> di
                 "check",
                 "--db",
                 str(db_path),
-                "--name",
-                safe_file_name(file_name),
                 "--threshold",
                 str(threshold),
                 str(path),
