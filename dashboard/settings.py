@@ -12,6 +12,56 @@ DEFAULT_DB = Path("data") / "microcredentials.duckdb"
 
 
 @dataclass(frozen=True)
+class NoticeSettings:
+    """Email notices (dashboard.notices): off unless MCRED_SMTP_HOST is set."""
+
+    host: str | None = None  # MCRED_SMTP_HOST
+    port: int = 25  # MCRED_SMTP_PORT (465: TLS from the start; else plain, or STARTTLS below)
+    sender: str | None = None  # MCRED_SMTP_FROM, required with a host
+    user: str | None = None  # MCRED_SMTP_USER and MCRED_SMTP_PASSWORD: log in when both are set
+    password: str | None = field(default=None, repr=False)
+    starttls: bool = False  # MCRED_SMTP_STARTTLS=1: upgrade the connection before logging in
+    base_url: str | None = None  # MCRED_BASE_URL: the dashboard's address, for links in notices
+    timeout: float = 10.0  # seconds for the connection and each SMTP reply
+
+    @classmethod
+    def from_env(cls) -> NoticeSettings:
+        env = {k: os.environ.get(k, "").strip() for k in _SMTP_NAMES}
+        host, sender = env["MCRED_SMTP_HOST"] or None, env["MCRED_SMTP_FROM"] or None
+        if host and not sender:
+            raise AccessConfigError("MCRED_SMTP_HOST is set but MCRED_SMTP_FROM is not: name the sender address")
+        if bool(env["MCRED_SMTP_USER"]) != bool(os.environ.get("MCRED_SMTP_PASSWORD")):
+            raise AccessConfigError("MCRED_SMTP_USER and MCRED_SMTP_PASSWORD go together: set both or neither")
+        port = _whole("MCRED_SMTP_PORT", 25)
+        if port > 65535:
+            raise AccessConfigError(f"MCRED_SMTP_PORT={port}: use a port number from 1 to 65535")
+        starttls = env["MCRED_SMTP_STARTTLS"].lower()
+        if starttls not in ("", "0", "1", "yes", "no", "true", "false"):
+            raise AccessConfigError(f"MCRED_SMTP_STARTTLS={starttls!r}: use 1 or 0")
+        base_url = env["MCRED_BASE_URL"].rstrip("/") or None
+        if base_url and not base_url.startswith(("https://", "http://")):
+            raise AccessConfigError(f"MCRED_BASE_URL={base_url!r}: use the dashboard's address, https://...")
+        return cls(
+            host=host,
+            port=port,
+            sender=sender,
+            user=env["MCRED_SMTP_USER"] or None,
+            password=os.environ.get("MCRED_SMTP_PASSWORD") or None,
+            starttls=starttls in ("1", "yes", "true"),
+            base_url=base_url,
+        )
+
+
+_SMTP_NAMES = (
+    "MCRED_SMTP_HOST",
+    "MCRED_SMTP_FROM",
+    "MCRED_SMTP_USER",
+    "MCRED_SMTP_STARTTLS",
+    "MCRED_BASE_URL",
+)
+
+
+@dataclass(frozen=True)
 class DashboardSettings:
     db_path: Path
     debug: bool = False

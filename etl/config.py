@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from etl.editchecks import DEFAULT_THRESHOLD
-from etl.warehouse import DEFAULT_MEMORY_LIMIT, DEFAULT_STORAGE_VERSION
+from etl.warehouse import DEFAULT_MEMORY_LIMIT, DEFAULT_STORAGE_VERSION, Writer
 
 # The reference data that ships with mcred (institutions.csv, targets.toml, deadlines.toml)
 # and the bundled sample submissions (sample/): package data, wherever mcred is installed.
@@ -42,6 +43,12 @@ class Settings:
     def sample_dir(self) -> Path:
         """The bundled sample submissions (what ``mcred serve`` builds a missing warehouse from)."""
         return SAMPLE_DIR
+
+    def writer(self, on_wait: Callable[[str], None] | None = None) -> Writer:
+        """The one writer of this warehouse (a load, a restore), with this memory budget and storage version."""
+        return Writer(
+            self.db_path, on_wait=on_wait, memory_limit=self.load_memory_limit, storage_version=self.storage_version
+        )
 
 
 class SettingsError(ValueError):

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from etl.config import Settings
-from etl.warehouse import WarehouseError, Writer, apply_migrations, read_only
+from etl.warehouse import WarehouseError, apply_migrations, read_only
 
 HISTORY_FIELDS = (
     "submission_id",
@@ -77,12 +77,7 @@ def restore_submission(
     the restore is recorded in ``submission_event`` (shown by the ``submissions`` view).
     Returns ``{"submission_id", "replaced", "institution_code", "reporting_period"}``.
     """
-    with Writer(
-        settings.db_path,
-        on_wait=on_wait,
-        memory_limit=settings.load_memory_limit,
-        storage_version=settings.storage_version,
-    ) as writer:
+    with settings.writer(on_wait) as writer:
         con = writer.con
         apply_migrations(con)
         row = con.execute(

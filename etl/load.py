@@ -22,7 +22,7 @@ from etl.config import Settings
 from etl.readers import UnreadableFile
 from etl.spec import SEVERITY_ERROR, SEVERITY_WARNING, Issue
 from etl.validate import SubmissionGroup, ValidatedFile, release, validate_batch
-from etl.warehouse import Writer, apply_migrations
+from etl.warehouse import apply_migrations
 
 ACCEPTED, PARTIAL, REJECTED, ALREADY_LOADED = "accepted", "partial", "rejected", "already_loaded"
 
@@ -54,10 +54,14 @@ _OFFERING_VALUES = {
 
 @dataclass
 class SubmissionOutcome:
+    """What a load says of one submission (``as_dict`` is the ``--json`` shape)."""
+
+    # where it came from
     file: str
     path: str
     sheet: str | None
     sha256: str
+    # what it is for, and what became of it
     institution_code: str | None
     reporting_period: str | None
     status: str
@@ -140,12 +144,7 @@ def load_files(
     # The fiscal years the ministry collects: from the first to the last in the deadlines file.
     periods = (min(deadlines), max(deadlines)) if deadlines else None
     outcomes: list[SubmissionOutcome] = []
-    with Writer(
-        settings.db_path,
-        on_wait=on_wait,
-        memory_limit=settings.load_memory_limit,
-        storage_version=settings.storage_version,
-    ) as writer:
+    with settings.writer(on_wait) as writer:
         con = writer.con
         apply_migrations(con)
         con.execute("BEGIN TRANSACTION")
@@ -537,17 +536,8 @@ def _record_batch(
                 and current.get((pair[0], pair[1]), (None, 0))[0] == previous.submission_id
             )
             outcomes.append(
-                SubmissionOutcome(
-                    plan.file_name,
-                    readers.safe_name(str(plan.path)),
-                    plan.sheet,
-                    plan.sha,
-                    g.institution_code,
-                    g.reporting_period,
-                    ALREADY_LOADED,
-                    *previous.counts,
-                    submission_id=previous.submission_id,
-                    is_current=is_current,
+                _outcome(
+                    plan, ALREADY_LOADED, previous.counts, submission_id=previous.submission_id, is_current=is_current
                 )
             )
             continue
@@ -596,6 +586,7 @@ def _record_batch(
         )
         records.append(record)
         by_id[submission_id] = record
+        counts = (rows_accepted, rows_rejected, errors, warnings)
         known.append(
             _Known(
                 submission_id,
@@ -606,22 +597,14 @@ def _record_batch(
                 g.institution_given,
                 g.period_given,
                 plan.status,
-                (rows_accepted, rows_rejected, errors, warnings),
+                counts,
             )
         )
         outcomes.append(
-            SubmissionOutcome(
-                plan.file_name,
-                readers.safe_name(str(plan.path)),
-                plan.sheet,
-                plan.sha,
-                g.institution_code,
-                g.reporting_period,
+            _outcome(
+                plan,
                 plan.status,
-                rows_accepted,
-                rows_rejected,
-                errors,
-                warnings,
+                counts,
                 submission_id=submission_id,
                 superseded=superseded,
                 issues_total=errors + warnings,
@@ -631,6 +614,22 @@ def _record_batch(
         _write_batch(con, records, supersede, portal)
     _attach_issues(con, [o for o in outcomes if o.status != ALREADY_LOADED], issue_limit)
     return outcomes
+
+
+def _outcome(plan: _Planned, status: str, counts: tuple[int, int, int, int], **extra: Any) -> SubmissionOutcome:
+    """What the load says of one planned submission: its file, its pair, ``status`` and row and issue counts."""
+    g = plan.group
+    return SubmissionOutcome(
+        plan.file_name,
+        readers.safe_name(str(plan.path)),
+        plan.sheet,
+        plan.sha,
+        g.institution_code,
+        g.reporting_period,
+        status,
+        *counts,
+        **extra,
+    )
 
 
 def _write_batch(

@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+from openpyxl.utils import get_column_letter
 
 from etl import spec
 from etl.spec import SEVERITY_ERROR, SEVERITY_WARNING, Issue
@@ -204,7 +205,7 @@ def _header_issues(
             issues.append(
                 Issue(
                     SEVERITY_ERROR,
-                    f"columns {_col_letter(first)} ({_clip(_text(cells[first]))!r}) and {_col_letter(pos)} "
+                    f"columns {get_column_letter(first + 1)} ({_clip(_text(cells[first]))!r}) and {get_column_letter(pos + 1)} "
                     f"({_clip(_text(cells[pos]))!r}) both name {name}; keep one of them",
                     file_name,
                     sheet,
@@ -225,7 +226,7 @@ def _header_issues(
             issues.append(
                 Issue(
                     SEVERITY_WARNING,
-                    f"column {_col_letter(pos)} {_clip(text)!r} is not a known column and was not loaded",
+                    f"column {get_column_letter(pos + 1)} {_clip(text)!r} is not a known column and was not loaded",
                     file_name,
                     sheet,
                     row_number,
@@ -239,11 +240,11 @@ def _header_issues(
             issues.append(
                 Issue(
                     SEVERITY_WARNING,
-                    f"column {_col_letter(pos)} has data but no header and was not loaded",
+                    f"column {get_column_letter(pos + 1)} has data but no header and was not loaded",
                     file_name,
                     sheet,
                     row_number,
-                    _col_letter(pos),
+                    get_column_letter(pos + 1),
                     None,
                     "a header naming one of the submission format's columns",
                     rule="unknown_column",
@@ -266,15 +267,6 @@ def _header_issues(
             )
         )
     return issues
-
-
-def _col_letter(pos: int) -> str:
-    letters = ""
-    pos += 1
-    while pos:
-        pos, rem = divmod(pos - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _text(cell: object) -> str:
@@ -692,7 +684,7 @@ def _formulas_without_results(
     issues = [
         Issue(
             SEVERITY_ERROR,
-            f"cell {_col_letter(pos)}{row} holds the formula {_clip(text)!r} but no saved result: open the file in "
+            f"cell {get_column_letter(pos + 1)}{row} holds the formula {_clip(text)!r} but no saved result: open the file in "
             "Excel (or another spreadsheet program), save it and load it again, or paste the values",
             safe_name(path.name),
             sheet_name,

@@ -24,14 +24,17 @@ class ReferenceDataError(Exception):
 
 @dataclass(frozen=True)
 class Target:
-    metric: str
-    comparator: str
-    value: float
-    source: str
+    """One ``[[target]]`` of targets.toml (see the README's Targets section)."""
+
+    metric: str  # a metric of etl.spec.METRICS
+    comparator: str  # ">=" or "<="
+    value: float  # a share from 0 to 1
+    source: str  # where the number comes from, shown beside it
+    # where it applies: the most specific target wins (institution, then sector, then period)
     period: str | None = None
     sector: str | None = None
     institution: str | None = None
-    basis: str = "offerings"
+    basis: str = "offerings"  # or "enrolments"
 
 
 def read_institutions(path: Path) -> list[spec.Institution]:

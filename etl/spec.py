@@ -458,12 +458,14 @@ class Institution:
 class Issue:
     """One problem found in a submission file."""
 
-    severity: str
+    severity: str  # SEVERITY_ERROR or SEVERITY_WARNING
     message: str
+    # where: the file, its sheet, the row number as the institution sees it in its own file, the column
     file: str
     sheet: str | None = None
     row: int | None = None
     column: str | None = None
+    # what: the value found and what is accepted there
     value: str | None = None
     expected: str | None = None
     rule: str = field(default="")

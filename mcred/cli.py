@@ -197,7 +197,7 @@ def cmd_check(args) -> int:
                 print(
                     f"  {o.institution_code} {o.reporting_period} {o.file}, compared with submission {sid} ({period}):"
                 )
-                for k in checks or []:
+                for k in checks:
                     print(f"    {k.code}: {k.message}")
                 if not checks:
                     print("    none")

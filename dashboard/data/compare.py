@@ -215,6 +215,7 @@ def standouts(comp: pd.DataFrame) -> pd.DataFrame:
 
 
 class ScoreRow(NamedTuple):
+    # the fields of dashboard.data.targets.Target, in its order ...
     metric: str
     label: str
     description: str
@@ -223,6 +224,7 @@ class ScoreRow(NamedTuple):
     comparator: str | None
     target: float | None
     source: str | None
+    # ... then the focus institution's figures
     value: float | None
     met: bool | None
     peer_median: float | None
@@ -256,14 +258,7 @@ def scorecard(profile: Profile, targets: list[Target], focus: str, peers: list[s
         base_col = "n_enrolments" if t.basis == "enrolments" else "n_offerings"
         rows.append(
             ScoreRow(
-                metric=t.metric,
-                label=t.label,
-                description=t.description,
-                framework=t.framework,
-                basis=t.basis,
-                comparator=t.comparator,
-                target=t.value,
-                source=t.source,
+                *t,  # the target's fields, in ScoreRow's order (its value as ``target``)
                 value=value,
                 met=met,
                 peer_median=float(np.median(peer_values)) if len(peer_values) else None,

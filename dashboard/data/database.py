@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Hashable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -99,20 +100,14 @@ class Database:
     def frame(
         self, sql: str, params: Params = None, connection: duckdb.DuckDBPyConnection | None = None
     ) -> pd.DataFrame:
-        cur = self.cursor(connection)
-        try:
+        with closing(self.cursor(connection)) as cur:
             return cur.execute(sql, params or []).df()
-        finally:
-            cur.close()
 
     def rows(
         self, sql: str, params: Params = None, connection: duckdb.DuckDBPyConnection | None = None
     ) -> list[tuple[Any, ...]]:
-        cur = self.cursor(connection)
-        try:
+        with closing(self.cursor(connection)) as cur:
             return cur.execute(sql, params or []).fetchall()
-        finally:
-            cur.close()
 
     def arrow_batches(
         self,
@@ -122,11 +117,8 @@ class Database:
         connection: duckdb.DuckDBPyConnection | None = None,
     ) -> Iterator[pa.RecordBatch]:
         """Stream a result as Arrow record batches (exports)."""
-        cur = self.cursor(connection)
-        try:
+        with closing(self.cursor(connection)) as cur:
             yield from cur.sql(sql, params=params or []).to_arrow_reader(batch_rows)
-        finally:
-            cur.close()
 
 
 class Reader:

@@ -28,6 +28,7 @@ from xml.sax.saxutils import escape as _xml_escape
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from openpyxl.utils import get_column_letter
 
 # Deflate level: 1 compresses this repetitive XML to within ~15% of level 6 at several times the speed.
 COMPRESS_LEVEL = 1
@@ -135,7 +136,9 @@ def sheet_rows(batch: pa.RecordBatch, first_row: int) -> pa.Buffer:
         if gap is None:
             start: pa.Array | str = "<c"
         else:
-            start = pc.if_else(gap, pc.binary_join_element_wise(f'<c r="{_column_letter(c)}', numbers, '"', ""), "<c")
+            start = pc.if_else(
+                gap, pc.binary_join_element_wise(f'<c r="{get_column_letter(c + 1)}', numbers, '"', ""), "<c"
+            )
         cell = pc.binary_join_element_wise(start, attrs, value, close, "", null_handling="emit_null")
         parts.append(pc.fill_null(cell, "") if missing is not None else cell)
         if missing is not None:
@@ -225,15 +228,6 @@ def _excel_escape(match: re.Match) -> str:
     return f"_x{ord(text):04X}_"
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def _text_cell(letter: str, row: int, text: str, style: int = 0) -> str:
     safe = _xml_escape(_UNSAFE.sub(_excel_escape, text[:MAX_CELL_CHARS]))
     s = f' s="{style}"' if style else ""
@@ -241,7 +235,7 @@ def _text_cell(letter: str, row: int, text: str, style: int = 0) -> str:
 
 
 def _text_row(row: int, values: list[str], style: int = 0) -> str:
-    cells = "".join(_text_cell(_column_letter(c), row, str(v), style) for c, v in enumerate(values))
+    cells = "".join(_text_cell(get_column_letter(c + 1), row, str(v), style) for c, v in enumerate(values))
     return f'<row r="{row}">{cells}</row>'
 
 

@@ -13,11 +13,31 @@ explanatory empty figure when there is nothing to show.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pandas as pd
 
 from dashboard import theme
+from dashboard.data.dimensions import NOT_REPORTED
 
 NO_MATCH = "No offerings match these filters.<br>Widen or reset the filters."
+
+
+class Categories(NamedTuple):
+    """The categories a chart draws: each code's label and colour, and their display order."""
+
+    labels: dict[str, str]
+    order: list[str]
+    colours: dict[str, str]
+
+    @classmethod
+    def of(cls, codes: list[str], labels: dict[str, str], long_list: bool = False) -> Categories:
+        """A code list's categories in its order, then "not reported" (a cell left blank)."""
+        return cls(
+            {**labels, NOT_REPORTED: theme.NOT_REPORTED_LABEL},
+            [*codes, NOT_REPORTED],
+            theme.colours_for(codes, long_list=long_list),
+        )
 
 
 def empty(title: str, message: str, height: int = 320) -> dict:
@@ -45,9 +65,7 @@ def breakdown_bar(
     *,
     measure: str,
     title: str,
-    labels: dict[str, str],
-    order: list[str],
-    colours: dict[str, str],
+    categories: Categories,
     denominator: float | None = None,
     note: str | None = None,
     height: int | None = None,
@@ -55,6 +73,7 @@ def breakdown_bar(
     """Horizontal bars, one per category in code-list order; share of ``denominator`` in hover."""
     if frame.empty or frame[measure].sum() == 0:
         return empty(title, NO_MATCH)
+    labels, order, colours = categories
     rank = {code: i for i, code in enumerate(order)}
     rows = sorted(zip(frame.category, frame[measure]), key=lambda r: rank.get(r[0], len(rank)), reverse=True)
     codes = [c for c, _ in rows]  # first category on top
@@ -89,12 +108,64 @@ def breakdown_bar(
         "textfont": {"color": "#222"},
         "marker": {"color": [colours.get(c, theme.SINGLE) for c in codes]},
         "customdata": codes,
-        "hovertemplate": [
-            f"<b>{n}</b><br>{v:,.0f} {measure}<br>{s:.1%} of {of}<extra></extra>"
-            for n, v, s in zip(names, values, shares)
-        ],
     }
-    return {"data": [trace], "layout": layout}
+    hover = [
+        f"<b>{n}</b><br>{v:,.0f} {measure}<br>{s:.1%} of {of}<extra></extra>" for n, v, s in zip(names, values, shares)
+    ]
+    return _figure(trace, hover, layout)
+
+
+def trend(
+    frame: pd.DataFrame,
+    title: str,
+    *,
+    measure: str,
+    categories: Categories,
+    periods: list[str],
+) -> dict:
+    """Offerings (or enrolments) per period, stacked by the chosen split."""
+    if frame.empty or frame[measure].sum() == 0:
+        return empty(title, "No offerings match these filters in any period.", height=340)
+    labels, order, colours = categories
+    present = set(frame.category)
+    cats = [c for c in order if c in present] + sorted(present - set(order))
+    values = {(p, c): float(v) for p, c, v in zip(frame.reporting_period, frame.category, frame[measure])}
+    totals = {p: sum(v for (pp, _), v in values.items() if pp == p) for p in periods}
+    traces = []
+    for cat in cats:
+        vals = [values.get((p, cat), 0.0) for p in periods]
+        name = labels.get(cat, cat) if cat != "all" else measure.capitalize()
+        share = [v / totals[p] if totals[p] else 0 for p, v in zip(periods, vals)]
+        traces.append(
+            {
+                "type": "bar",
+                "x": periods,
+                "y": vals,
+                "name": name,
+                "marker": {"color": colours.get(cat, theme.SINGLE)},
+                "customdata": [cat] * len(periods),
+                "hovertemplate": [
+                    f"<b>{name}</b> {p}<br>{v:,.0f} {measure} ({s:.0%} of the period)<extra></extra>"
+                    for p, v, s in zip(periods, vals, share)
+                ],
+            }
+        )
+    layout = theme.base_layout(title, 340)
+    layout.update(
+        barmode="stack",
+        xaxis={"type": "category", "title": {"text": "Fiscal year"}},
+        yaxis={
+            "title": {"text": measure.capitalize()},
+            "gridcolor": "#eee",
+            "tickformat": ",d",
+            "rangemode": "tozero",
+            "automargin": True,  # thousands were clipped to their last digit
+        },
+        legend={"orientation": "h", "y": -0.25, "x": 0},
+        showlegend=len(cats) > 1,
+    )
+    layout["margin"] = {**layout["margin"], "b": 90 if len(cats) > 1 else 40}
+    return {"data": traces, "layout": layout}
 
 
 def ce_by_sector(
@@ -156,6 +227,10 @@ def ce_by_sector(
                 "font": {"color": theme.TARGET_COLOUR},
             }
         ]
+    hover = [
+        f"<b>{n.replace('<br>', ' ')}</b><br>{y:,.0f} of {t:,.0f} {measure} through CE<br>{s:.1%}<extra></extra>"
+        for n, (_, y, t), s in zip(names, rows, shares)
+    ]
     trace = {
         "type": "bar",
         "x": names,
@@ -165,63 +240,10 @@ def ce_by_sector(
         "cliponaxis": False,
         "marker": {"color": [theme.SINGLE if s != "all" else "#444" for s, _, _ in rows]},
         "customdata": [s for s, _, _ in rows],
-        "hovertemplate": [
-            f"<b>{n.replace('<br>', ' ')}</b><br>{y:,.0f} of {t:,.0f} {measure} through CE<br>{s:.1%}<extra></extra>"
-            for n, (_, y, t), s in zip(names, rows, shares)
-        ],
     }
-    return {"data": [trace], "layout": layout}
+    return _figure(trace, hover, layout)
 
 
-def trend(
-    frame: pd.DataFrame,
-    *,
-    measure: str,
-    title: str,
-    labels: dict[str, str],
-    order: list[str],
-    colours: dict[str, str],
-    periods: list[str],
-) -> dict:
-    """Offerings (or enrolments) per period, stacked by the chosen split."""
-    if frame.empty or frame[measure].sum() == 0:
-        return empty(title, "No offerings match these filters in any period.", height=340)
-    present = set(frame.category)
-    cats = [c for c in order if c in present] + sorted(present - set(order))
-    values = {(p, c): float(v) for p, c, v in zip(frame.reporting_period, frame.category, frame[measure])}
-    totals = {p: sum(v for (pp, _), v in values.items() if pp == p) for p in periods}
-    traces = []
-    for cat in cats:
-        vals = [values.get((p, cat), 0.0) for p in periods]
-        name = labels.get(cat, cat) if cat != "all" else measure.capitalize()
-        share = [v / totals[p] if totals[p] else 0 for p, v in zip(periods, vals)]
-        traces.append(
-            {
-                "type": "bar",
-                "x": periods,
-                "y": vals,
-                "name": name,
-                "marker": {"color": colours.get(cat, theme.SINGLE)},
-                "customdata": [cat] * len(periods),
-                "hovertemplate": [
-                    f"<b>{name}</b> {p}<br>{v:,.0f} {measure} ({s:.0%} of the period)<extra></extra>"
-                    for p, v, s in zip(periods, vals, share)
-                ],
-            }
-        )
-    layout = theme.base_layout(title, 340)
-    layout.update(
-        barmode="stack",
-        xaxis={"type": "category", "title": {"text": "Fiscal year"}},
-        yaxis={
-            "title": {"text": measure.capitalize()},
-            "gridcolor": "#eee",
-            "tickformat": ",d",
-            "rangemode": "tozero",
-            "automargin": True,  # thousands were clipped to their last digit
-        },
-        legend={"orientation": "h", "y": -0.25, "x": 0},
-        showlegend=len(cats) > 1,
-    )
-    layout["margin"] = {**layout["margin"], "b": 90 if len(cats) > 1 else 40}
-    return {"data": traces, "layout": layout}
+def _figure(trace: dict, hover: list[str], layout: dict) -> dict:
+    """A one-trace figure, each bar with its hover text."""
+    return {"data": [{**trace, "hovertemplate": hover}], "layout": layout}

@@ -30,6 +30,7 @@ from dashboard.views.compare import (
     trend_graphs,
 )
 from dashboard.views.filters import filter_panel, url_param_id
+from dashboard.views.layout import download_button, page_heading, section_card
 
 dash.register_page(__name__, path="/compare", name="Compare", title="Compare | B.C. Micro-credentials", order=1)
 
@@ -45,12 +46,12 @@ def layout(**query):
     institutions = [{"label": f"{name} ({code})", "value": code} for code, name in vocab.values["institution"]]
     return html.Div(
         [
-            html.H1("Compare an institution with its peers", id="compare-heading", className="h3 mb-1"),
-            html.P(
+            *page_heading(
+                "Compare an institution with its peers",
                 "Choose an institution: its micro-credential portfolio is set beside its peer group's and the "
                 "province's, against the framework's targets.",
-                id="compare-subheading",
-                className="text-muted mb-3",
+                heading_id="compare-heading",
+                lead_id="compare-subheading",
             ),
             filter_panel(filters, vocab, problems + state_problems),
             dbc.Card(
@@ -124,113 +125,68 @@ def layout(**query):
                 id="compare-body",
                 style=None if focus else HIDDEN,
                 children=[
-                    dbc.Card(
-                        dbc.CardBody(
-                            [
-                                html.H2("Portfolio composition", className="h5 mb-1"),
-                                html.P(
-                                    [
-                                        "Share of each group's offerings in each category. Differences of "
-                                        f"{compare.LARGE_GAP_PTS:.0f} percentage points or more from the peer group are in bold. "
-                                        "Hatched, faded bars rest on fewer than 5 offerings."
-                                    ],
-                                    className="small text-muted mb-2",
-                                ),
-                                html.Div(id="compare-standouts"),
-                                dcc.Loading(html.Div(id="compare-composition"), delay_show=400, type="circle"),
-                            ]
-                        ),
-                        className="mb-3",
+                    section_card(
+                        "Portfolio composition",
+                        "Share of each group's offerings in each category. Differences of "
+                        f"{compare.LARGE_GAP_PTS:.0f} percentage points or more from the peer group are in bold. "
+                        "Hatched, faded bars rest on fewer than 5 offerings.",
+                        html.Div(id="compare-standouts"),
+                        dcc.Loading(html.Div(id="compare-composition"), delay_show=400, type="circle"),
                     ),
-                    dbc.Card(
-                        dbc.CardBody(
-                            [
-                                html.H2("Scorecard against the targets", className="h5 mb-1"),
-                                html.P(
-                                    "The most specific target applies (institution, then sector, then fiscal year, then "
-                                    "provincial). Framework rules come from the B.C. Micro-credential Framework (2021); "
-                                    "illustrative targets are placeholders for the ministry to set. Rank 1 is best in the "
-                                    "target's direction, among the focus and its peers with data.",
-                                    className="small text-muted mb-2",
-                                ),
-                                html.Div(id="compare-scorecard"),
-                            ]
-                        ),
-                        className="mb-3",
+                    section_card(
+                        "Scorecard against the targets",
+                        "The most specific target applies (institution, then sector, then fiscal year, then "
+                        "provincial). Framework rules come from the B.C. Micro-credential Framework (2021); "
+                        "illustrative targets are placeholders for the ministry to set. Rank 1 is best in the "
+                        "target's direction, among the focus and its peers with data.",
+                        html.Div(id="compare-scorecard"),
                     ),
-                    dbc.Card(
-                        dbc.CardBody(
-                            [
-                                html.H2("Trend across all fiscal years", className="h5 mb-1"),
-                                html.P(
-                                    "The focus institution against the median of its peers that reported in each year "
-                                    "(the other filters apply; the fiscal-year filter does not).",
-                                    className="small text-muted",
-                                ),
-                                html.Div(id="compare-trend"),
-                            ]
-                        ),
-                        className="mb-3",
+                    section_card(
+                        "Trend across all fiscal years",
+                        "The focus institution against the median of its peers that reported in each year "
+                        "(the other filters apply; the fiscal-year filter does not).",
+                        html.Div(id="compare-trend"),
                     ),
-                    dbc.Card(
-                        dbc.CardBody(
-                            [
-                                html.Div(
-                                    [
-                                        html.H2("Peers", className="h5 mb-0 me-auto"),
-                                        html.A(
-                                            "Download CSV",
-                                            id="compare-peers-download",
-                                            href="",
-                                            className="btn btn-sm btn-outline-primary",
-                                            **{"download": ""},
-                                        ),
-                                    ],
-                                    className="d-flex align-items-center mb-1",
-                                ),
-                                html.P(
-                                    "Click a row to make that institution the focus. Sort by clicking a column heading. "
-                                    "n<5: the shares rest on fewer than 5 offerings.",
-                                    id="compare-peers-caption",
-                                    className="small text-muted mb-2",
-                                ),
-                                dag.AgGrid(
-                                    id="compare-peers-grid",
-                                    rowData=[],
-                                    columnDefs=grid_columns(framework_rules(reader)),
-                                    getRowId="params.data.code",
-                                    defaultColDef={
-                                        "sortable": True,
-                                        "resizable": True,
-                                        "suppressMovable": True,
-                                        "wrapHeaderText": True,
-                                        "flex": 1,
-                                        "autoHeaderHeight": True,
+                    section_card(
+                        "Peers",
+                        "Click a row to make that institution the focus. Sort by clicking a column heading. "
+                        "n<5: the shares rest on fewer than 5 offerings.",
+                        dag.AgGrid(
+                            id="compare-peers-grid",
+                            rowData=[],
+                            columnDefs=grid_columns(framework_rules(reader)),
+                            getRowId="params.data.code",
+                            defaultColDef={
+                                "sortable": True,
+                                "resizable": True,
+                                "suppressMovable": True,
+                                "wrapHeaderText": True,
+                                "flex": 1,
+                                "autoHeaderHeight": True,
+                            },
+                            dashGridOptions={
+                                "domLayout": "autoHeight",
+                                "animateRows": False,
+                                "suppressCellFocus": True,
+                                "tooltipShowDelay": 300,
+                            },
+                            getRowStyle={
+                                "styleConditions": [
+                                    {
+                                        "condition": "params.data.is_focus",
+                                        "style": {"fontWeight": "600", "backgroundColor": "#e6f0f8"},
                                     },
-                                    dashGridOptions={
-                                        "domLayout": "autoHeight",
-                                        "animateRows": False,
-                                        "suppressCellFocus": True,
-                                        "tooltipShowDelay": 300,
+                                    {
+                                        "condition": "params.data.small || params.data.offerings === 0",
+                                        "style": {"color": "#6c757d", "fontStyle": "italic"},
                                     },
-                                    getRowStyle={
-                                        "styleConditions": [
-                                            {
-                                                "condition": "params.data.is_focus",
-                                                "style": {"fontWeight": "600", "backgroundColor": "#e6f0f8"},
-                                            },
-                                            {
-                                                "condition": "params.data.small || params.data.offerings === 0",
-                                                "style": {"color": "#6c757d", "fontStyle": "italic"},
-                                            },
-                                        ]
-                                    },
-                                    style={"width": "100%"},
-                                    className="ag-theme-alpine compare-grid",
-                                ),
-                            ]
+                                ]
+                            },
+                            style={"width": "100%"},
+                            className="ag-theme-alpine compare-grid",
                         ),
-                        className="mb-3",
+                        actions=download_button("Download CSV", "compare-peers-download", ""),
+                        note_id="compare-peers-caption",
                     ),
                 ],
             ),

@@ -14,7 +14,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 
-from dashboard import context, theme
+from dashboard import context
 from dashboard.data import overview as queries
 from dashboard.data.database import Reader
 from dashboard.data.dimensions import BY_PARAM, NOT_REPORTED, PERIOD
@@ -27,6 +27,7 @@ from dashboard.figures import overview as figures
 from dashboard.pages._glue import page_layout, start
 from dashboard.views.downloads import chart_download
 from dashboard.views.filters import filter_panel, url_param_id
+from dashboard.views.layout import page_heading, section_card
 from dashboard.views.overview import KPIS, graph_card, kpi_card, kpi_texts, targets_table
 
 dash.register_page(__name__, path="/", name="Overview", title="Overview | B.C. Micro-credentials", order=0)
@@ -43,11 +44,10 @@ def layout(**query):
     state = OverviewState.parse(query)
     return html.Div(
         [
-            html.H1("Micro-credentials across B.C.", className="h3 mb-1"),
-            html.P(
+            *page_heading(
+                "Micro-credentials across B.C.",
                 "Offerings reported by B.C. public post-secondary institutions, from their latest accepted "
                 "submissions, against the framework's targets.",
-                className="text-muted mb-3",
             ),
             filter_panel(filters, vocab, problems),
             html.Div(
@@ -117,22 +117,13 @@ def layout(**query):
                 ),
                 className="mt-3",
             ),
-            dbc.Card(
-                dbc.CardBody(
-                    [
-                        html.H2("Framework targets", className="h5"),
-                        html.P(
-                            [
-                                "Framework rules come from the B.C. Micro-credential Framework (2021); illustrative targets "
-                                "are placeholders for the ministry to set in data/targets.toml. "
-                                "The institutions furthest from each target are one click away."
-                            ],
-                            className="small text-muted",
-                        ),
-                        html.Div(id="targets-panel"),
-                    ]
-                ),
-                className="mt-3",
+            section_card(
+                "Framework targets",
+                "Framework rules come from the B.C. Micro-credential Framework (2021); illustrative targets "
+                "are placeholders for the ministry to set in data/targets.toml. "
+                "The institutions furthest from each target are one click away.",
+                html.Div(id="targets-panel"),
+                class_name="mt-3",
             ),
         ]
     )
@@ -155,15 +146,12 @@ def build_overview(reader: Reader, filters: Filters, measure: str, vocab: Vocabu
     figs = {}
     for chart, key in CHARTS.items():
         codes = vocab.codes(key)
-        labels = {**dict(vocab.values.get(key, ())), NOT_REPORTED: theme.NOT_REPORTED_LABEL}
         partner = BY_PARAM[key].kind == "list"
         figs[chart] = figures.breakdown_bar(
             data[key],
             measure=measure,
             title=f"{measure.capitalize()} by {BY_PARAM[key].title.lower()}",
-            labels=labels,
-            order=[*codes, NOT_REPORTED],
-            colours=theme.colours_for(codes, long_list=key == "field"),
+            categories=figures.Categories.of(codes, dict(vocab.values.get(key, ())), long_list=key == "field"),
             denominator=(now.offerings if measure == "offerings" else now.enrolments) if partner else None,
             note="An offering with several partner categories counts in each;<br>shares are of all offerings."
             if partner
@@ -196,16 +184,15 @@ def build_trend(reader: Reader, filters: Filters, measure: str, split: str, voca
     frame = queries.trend(reader, filters, split, measure)
     list_name = split if split in vocab.values else None
     codes = vocab.codes(list_name) if list_name else []
-    labels = {**(dict(vocab.values.get(list_name, ())) if list_name else {}), NOT_REPORTED: theme.NOT_REPORTED_LABEL}
     words = dict(SPLIT_OPTIONS).get(split, "").lower()
     title = f"{measure.capitalize()} per fiscal year" + (f", by {words}" if split != NO_SPLIT else "")
     return figures.trend(
         frame,
         measure=measure,
         title=title,
-        labels=labels,
-        order=[*codes, NOT_REPORTED],
-        colours=theme.colours_for(codes, split == "field"),
+        categories=figures.Categories.of(
+            codes, dict(vocab.values.get(list_name, ())) if list_name else {}, split == "field"
+        ),
         periods=vocab.codes(PERIOD),
     )
 

@@ -26,6 +26,7 @@ from dashboard.data.state import IssueSelection
 from dashboard.pages._glue import page_layout, start
 from dashboard.pages._review import cell_events, register_callbacks, review_section
 from dashboard.views.filters import filter_panel, url_param_id
+from dashboard.views.layout import download_button, page_heading, section_card
 from dashboard.views.overview import kpi_card
 from dashboard.views.submissions import (
     ISSUE_COLUMNS,
@@ -61,11 +62,10 @@ def layout(**query):
     column = selection.column
     return html.Div(
         [
-            html.H1("Submissions and data quality", className="h3 mb-1"),
-            html.P(
+            *page_heading(
+                "Submissions and data quality",
                 "Who has reported for each fiscal year, whose files failed and why, and the list of problems "
                 "to send back to each institution.",
-                className="text-muted mb-3",
             ),
             filter_panel(filters, vocab, problems),
             html.P(SCOPE_NOTE, className="small text-muted mt-n2 mb-3", id="submissions-scope-note"),
@@ -76,19 +76,12 @@ def layout(**query):
                 [dbc.Col(kpi_card(k, KPI_TITLES, note="note"), xs=6, md=4, xl=True, className="mb-2") for k in KPIS],
                 className="g-2",
             ),
-            dbc.Card(
-                dbc.CardBody(
-                    [
-                        html.H2("Reporting status by fiscal year", className="h5 mb-1"),
-                        html.P(
-                            "Click a cell to see every file loaded for that institution and year, and its issues.",
-                            className="small text-muted mb-2",
-                        ),
-                        legend(),
-                        dcc.Loading(html.Div(id="status-matrix"), delay_show=400, type="circle"),
-                    ]
-                ),
-                className="mt-2",
+            section_card(
+                "Reporting status by fiscal year",
+                "Click a cell to see every file loaded for that institution and year, and its issues.",
+                legend(),
+                dcc.Loading(html.Div(id="status-matrix"), delay_show=400, type="circle"),
+                class_name="mt-2",
             ),
             review_section(),
             dbc.Card(dbc.CardBody(html.Div(id="submission-history", children=history_placeholder())), className="mt-3"),
@@ -140,20 +133,8 @@ def layout(**query):
                                     html.Div(
                                         [
                                             html.Span("Download: ", className="small me-1"),
-                                            html.A(
-                                                "CSV",
-                                                id="issues-download-csv",
-                                                href="#",
-                                                className="btn btn-sm btn-outline-primary me-1",
-                                                download="",
-                                            ),
-                                            html.A(
-                                                "Excel",
-                                                id="issues-download-xlsx",
-                                                href="#",
-                                                className="btn btn-sm btn-outline-primary",
-                                                download="",
-                                            ),
+                                            download_button("CSV", "issues-download-csv"),
+                                            download_button("Excel", "issues-download-xlsx"),
                                         ]
                                     ),
                                     xs="auto",
@@ -183,19 +164,13 @@ def layout(**query):
                 ),
                 className="mt-3",
             ),
-            dbc.Card(
-                dbc.CardBody(
-                    [
-                        html.H2(id="compliance-title", className="h5 mb-1"),
-                        html.P(
-                            "Current offerings that break a framework rule: 288 hours or more, no assessment, or no "
-                            "partner category. The loader keeps them and flags each with a warning.",
-                            className="small text-muted mb-2",
-                        ),
-                        html.Div(id="compliance-flags"),
-                    ]
-                ),
-                className="mt-3",
+            section_card(
+                None,
+                "Current offerings that break a framework rule: 288 hours or more, no assessment, or no "
+                "partner category. The loader keeps them and flags each with a warning.",
+                html.Div(id="compliance-flags"),
+                title_id="compliance-title",
+                class_name="mt-3",
             ),
         ]
     )

@@ -10,14 +10,10 @@ from dashboard.data.filters import Filters
 from dashboard.data.overview import Headline, TargetStatus, previous_period
 from dashboard.views.downloads import chart_download
 
+# the headline figures (element ids ``kpi-<key>``) and their titles, in display order
 KPIS = ("offerings", "institutions", "enrolments", "completions", "ce-share")
-KPI_TITLES = {
-    "offerings": "Offerings",
-    "institutions": "Reporting institutions",
-    "enrolments": "Enrolments",
-    "completions": "Completions",
-    "ce-share": "Continuing-education share",
-}
+_TITLES = ("Offerings", "Reporting institutions", "Enrolments", "Completions", "Continuing-education share")
+KPI_TITLES = dict(zip(KPIS, _TITLES, strict=True))
 
 
 def kpi_card(key: str, titles: dict[str, str] = KPI_TITLES, note: str = "change") -> dbc.Card:

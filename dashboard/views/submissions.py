@@ -11,14 +11,9 @@ from dashboard import theme
 from dashboard.data import submissions as sq
 from dashboard.data.filters import Vocabulary
 
+# the headline figures (element ids ``kpi-<key>``) and their titles, in display order
 KPIS = ("reported", "on-time", "partial", "rejected", "missing")
-KPI_TITLES = {
-    "reported": "Reported",
-    "on-time": "On time",
-    "partial": "Partial",
-    "rejected": "Rejected",
-    "missing": "Missing",
-}
+KPI_TITLES = dict(zip(KPIS, ("Reported", "On time", "Partial", "Rejected", "Missing"), strict=True))
 SEVERITY_OPTIONS = [
     {"label": "All issues", "value": "all"},
     {"label": "Errors", "value": "error"},

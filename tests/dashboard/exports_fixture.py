@@ -10,33 +10,9 @@ from dashboard.app import create_app
 from dashboard.settings import DashboardSettings
 from etl.config import DEFAULT_DATA_DIR, Settings
 from etl.load import load_files
+from etl.spec import COLUMN_NAMES
 
-COLUMNS = (
-    "institution_code",
-    "reporting_period",
-    "offering_id",
-    "title",
-    "mc_type",
-    "delivery_mode",
-    "credit_status",
-    "credits",
-    "partner_categories",
-    "continuing_education",
-    "duration_hours",
-    "assessment",
-    "recognition",
-    "ladders_to_credential",
-    "prior_learning_recognition",
-    "field_of_study",
-    "ministry_funded",
-    "competencies",
-    "noc_codes",
-    "enrolments",
-    "completions",
-    "tuition_cad",
-    "start_date",
-    "end_date",
-)
+COLUMNS = COLUMN_NAMES  # the submission format's columns, in their order
 
 # Titles a spreadsheet would run, and one a browser would run.
 HOSTILE = {

@@ -48,7 +48,13 @@ def bar(frame, measure="offerings", **options):
         "colours": theme.colours_for(TYPE_CODES),
     }
     kwargs.update(options)
-    return figures.breakdown_bar(frame, **kwargs)
+    return figures.breakdown_bar(frame, **with_categories(kwargs))
+
+
+def with_categories(kwargs: dict) -> dict:
+    """The builders take a chart's labels, order and colours as one Categories."""
+    categories = figure_builders.Categories(kwargs.pop("labels"), kwargs.pop("order"), kwargs.pop("colours"))
+    return {**kwargs, "categories": categories}
 
 
 def assert_explanatory_empty(fig: go.Figure, title: str) -> None:
@@ -228,7 +234,7 @@ def trend(frame, measure="offerings", **options):
         "periods": PERIODS,
     }
     kwargs.update(options)
-    return figures.trend(frame, **kwargs)
+    return figures.trend(frame, **with_categories(kwargs))
 
 
 def test_trend_stacks_one_trace_per_category_in_code_list_order():
@@ -269,7 +275,10 @@ def test_a_category_has_the_same_colour_in_every_builder():
     trend_colours = {t.customdata[0]: t.marker.color for t in trend(frame, colours=colours).data}
     by_sector = frame.groupby("category", as_index=False)[["offerings", "enrolments"]].sum()
     bar_fig = figures.breakdown_bar(
-        by_sector, measure="offerings", title="By sector", labels=SECTOR_LABELS, order=SECTOR_ORDER, colours=colours
+        by_sector,
+        measure="offerings",
+        title="By sector",
+        categories=figure_builders.Categories(SECTOR_LABELS, SECTOR_ORDER, colours),
     )
     bar_colours = dict(zip(bar_fig.data[0].customdata, bar_fig.data[0].marker.color))
     assert trend_colours == bar_colours
