@@ -60,7 +60,7 @@ def create_app(settings: DashboardSettings) -> dash.Dash:
     app.layout = _shell(settings, database)
     _register_shell_callbacks(app)
     app.server.register_blueprint(exports)
-    submitting_routes.install(app.server, settings.db_path, database, settings.max_upload_mb, settings.edit_threshold)
+    submitting_routes.install(app.server, settings, database)
     callback_requests.install(app)
     app.server.register_error_handler(ScopeError, _outside_scope)
     # Last: the gate and the Content-Security-Policy need every route and inline script.

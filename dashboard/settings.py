@@ -70,6 +70,7 @@ class DashboardSettings:
     access: AccessSettings = field(default_factory=AccessSettings)
     max_upload_mb: int = 50  # MCRED_MAX_UPLOAD_MB: the largest submission file accepted by upload
     edit_threshold: float = 0.5  # MCRED_EDIT_THRESHOLD: the change across years that needs an explanation
+    notices: NoticeSettings = field(default_factory=NoticeSettings)  # MCRED_SMTP_...: e-mail on send and return
 
     @classmethod
     def from_env(cls) -> DashboardSettings:
@@ -81,6 +82,7 @@ class DashboardSettings:
             access=AccessSettings.from_env(),
             max_upload_mb=_whole("MCRED_MAX_UPLOAD_MB", 50),
             edit_threshold=_share("MCRED_EDIT_THRESHOLD", 0.5),
+            notices=NoticeSettings.from_env(),
         )
 
 

@@ -19,14 +19,19 @@ from typing import Any
 import pyarrow as pa
 from flask import Blueprint, Flask, Response, current_app, send_file
 
+from dashboard import notices
 from dashboard.access import web as access_web
+from dashboard.access.store import AccessStore, store_path
 from dashboard.data import portal as portal_queries
 from dashboard.data.database import Database, NoWarehouse
+from dashboard.data.reference import vocabulary
 from dashboard.exports.csv import csv_chunks
 from dashboard.exports.formats import MEDIA_TYPES
 from dashboard.exports.issues import ROW_NUMBER_NOTE, xlsx_bytes
+from dashboard.settings import DashboardSettings
 from dashboard.submitting import worker
 from dashboard.submitting.service import Portal
+from dashboard.submitting.store import Draft
 
 EXTENSION_KEY = "mcred.submitting"
 REPORT_COLUMNS = ["severity", "row", "column", "value", "expected", "message", "rule"]
@@ -34,17 +39,49 @@ REPORT_COLUMNS = ["severity", "row", "column", "value", "expected", "message", "
 drafts = Blueprint("drafts", __name__, url_prefix="/export/drafts")
 
 
-def install(server: Flask, db_path: Path, database: Database, max_upload_mb: int, edit_threshold: float) -> Portal:
+def install(server: Flask, settings: DashboardSettings, database: Database) -> Portal:
+    """The app's Portal: its draft store, the warehouse's record of loaded drafts, and notices."""
+
     def loaded_as(draft_id: int) -> int | None:
         try:
             return portal_queries.loaded_draft(database.reader(), draft_id)
         except NoWarehouse:
             return None
 
-    portal = Portal(db_path, max_upload_mb=max_upload_mb, edit_threshold=edit_threshold, loaded_as=loaded_as)
+    def notify(event: str, draft: Draft) -> None:
+        tell(settings, AccessStore(store_path(settings.db_path)), database, event, draft)
+
+    portal = Portal(
+        settings.db_path,
+        max_upload_mb=settings.max_upload_mb,
+        edit_threshold=settings.edit_threshold,
+        loaded_as=loaded_as,
+        notify=notify,
+    )
     server.extensions[EXTENSION_KEY] = portal
     server.register_blueprint(drafts)
     return portal
+
+
+def tell(settings: DashboardSettings, accounts: AccessStore, database: Database, event: str, draft: Draft) -> bool:
+    """E-mail the ministry of a submitted draft, or the institution's accounts of a returned one."""
+    institution = draft.institution_code or draft.owner or "?"
+    try:
+        name = vocabulary(database.reader()).label("institution", institution)
+    except NoWarehouse:
+        name = institution
+    about = notices.About(institution, name, draft.reporting_period or "?", draft.file_name)
+    people = accounts.accounts()
+    who_did = next((e.by_user for e in reversed(draft.events) if e.event == event), "?")
+    if event == "submitted":
+        to = [a.email for a in people if a.role == "ministry"]
+        notice = notices.submitted_notice(settings, about, who=who_did)
+    elif event == "returned":
+        to = [a.email for a in people if a.role == "institution" and a.institution == draft.owner]
+        notice = notices.returned_notice(settings, about, who=who_did, comment=draft.comment or "")
+    else:
+        return False
+    return notices.send_notice(settings, to=to, subject=notice.subject, body=notice.body)
 
 
 def portal() -> Portal:
