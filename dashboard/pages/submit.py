@@ -134,9 +134,10 @@ def show_draft(value, _refresh):
     problems = blocking(draft)
     hrefs = {ext: f"/export/drafts/{draft.draft_id}/report.{ext}" for ext in ("csv", "xlsx")}
     may_send = not problems or problems == [_unexplained_text(draft)]
-    return draft_panel(draft, may_send=may_send, problems=problems, report_href=hrefs), drafts_list(
-        recent, draft.draft_id
-    )
+    # The draft shown, for Send (the URL may name none: an institution sees its latest draft).
+    shown = dcc.Store(id="submit-shown", data=draft.draft_id)
+    panel = draft_panel(draft, may_send=may_send, problems=problems, report_href=hrefs)
+    return [shown, *panel], drafts_list(recent, draft.draft_id)
 
 
 def _unexplained_text(draft) -> str:
@@ -149,7 +150,7 @@ def _unexplained_text(draft) -> str:
     Output("submit-feedback", "children"),
     Output("submit-refresh", "data"),
     Input("submit-send", "n_clicks"),
-    State(DRAFT, "value"),
+    State("submit-shown", "data"),
     State({"type": "submit-explain", "code": ALL}, "value"),
     State({"type": "submit-explain", "code": ALL}, "id"),
     State("submit-refresh", "data"),

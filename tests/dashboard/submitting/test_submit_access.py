@@ -79,7 +79,7 @@ def test_an_institution_uploads_and_only_it_and_the_ministry_see_the_draft(
     uma = client_as(app, UBC)
     shown = cb.post(uma, "submit-panel.children", {DRAFT_INPUT: str(draft_id), "submit-refresh": 0})
     assert shown.status_code == 403 and "onlin" not in shown.text and "bcit" not in shown.text.lower()
-    sent = cb.post(uma, "submit-feedback.children", {"submit-send": 1, DRAFT_INPUT: str(draft_id), "submit-refresh": 0})
+    sent = cb.post(uma, "submit-feedback.children", {"submit-send": 1, "submit-shown": draft_id, "submit-refresh": 0})
     assert sent.status_code == 403
     # BCIT and the ministry see it.
     for client in (lee, client_as(app, MINISTRY)):
@@ -97,7 +97,7 @@ def test_the_public_and_nobody_cannot_call_any_submit_or_review_callback(portal_
                 {"submit-upload.filename": "bcit.csv", "submit-upload": upload_body(bcit_file())},
             ),
             ("submit-panel.children", {DRAFT_INPUT: "1", "submit-refresh": 0}),
-            ("submit-feedback.children", {"submit-send": 1, DRAFT_INPUT: "1"}),
+            ("submit-feedback.children", {"submit-send": 1, "submit-shown": 1}),
             ("review-queue.children", {"review-refresh": 0}),
             ("review-feedback.children", {}),
         ):
