@@ -10,8 +10,8 @@ import time
 
 import pytest
 import requests
-from conftest import BCIT, MINISTRY, PASSWORD, bcit_file
 from selenium.webdriver.common.by import By
+from submit_helpers import BCIT, MINISTRY, PASSWORD, bcit_file
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

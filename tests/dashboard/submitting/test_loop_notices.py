@@ -10,7 +10,7 @@ from email.policy import default as default_policy
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import PASSWORD, bcit_file
+from submit_helpers import PASSWORD, bcit_file
 
 from dashboard.access.actor import Actor
 from dashboard.access.store import AccessStore, store_path

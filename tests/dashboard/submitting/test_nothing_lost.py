@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import bcit_file
+from submit_helpers import bcit_file
 
 from dashboard.access.actor import Actor
 from dashboard.submitting.store import submissions_store_path

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import BCIT, MINISTRY, UBC, bcit_file
+from submit_helpers import BCIT, MINISTRY, UBC, bcit_file
 
 DRAFT_INPUT = '{"default":"","name":"draft","type":"urlparam"}'
 
@@ -107,7 +107,7 @@ def test_the_public_and_nobody_cannot_call_any_submit_or_review_callback(portal_
 
 def client_for_deps(app):
     """A ministry client, only to read the callback list (the same for everyone)."""
-    from conftest import sign_in
+    from submit_helpers import sign_in
 
     client = app.server.test_client()
     sign_in(client, MINISTRY)
