@@ -21,6 +21,7 @@ from dashboard.data.filters import Filters
 from dashboard.data.reference import data_version, vocabulary
 from dashboard.exports.routes import exports
 from dashboard.settings import DashboardSettings
+from dashboard.submitting import routes as submitting_routes
 from dashboard.views.downloads import href
 from dashboard.views.filters import summary_text
 from dashboard.views.index import INDEX_STRING, MAIN_ID
@@ -59,6 +60,7 @@ def create_app(settings: DashboardSettings) -> dash.Dash:
     app.layout = _shell(settings, database)
     _register_shell_callbacks(app)
     app.server.register_blueprint(exports)
+    submitting_routes.install(app.server, settings, database)
     callback_requests.install(app)
     app.server.register_error_handler(OutOfScope, _outside_scope)
     # A script path Dash does not serve (a crafted or stale URL) is not found, not a server error.

@@ -69,6 +69,8 @@ class DashboardSettings:
     data_source: str = "Institutional micro-credential submissions to the ministry"
     access: AccessSettings = field(default_factory=AccessSettings)
     max_upload_mb: int = 50  # MCRED_MAX_UPLOAD_MB: the largest submission file accepted by upload
+    edit_threshold: float = 0.5  # MCRED_EDIT_THRESHOLD: the change across years that needs an explanation
+    notices: NoticeSettings = field(default_factory=NoticeSettings)  # MCRED_SMTP_...: e-mail on send and return
 
     @classmethod
     def from_env(cls) -> DashboardSettings:
@@ -79,6 +81,8 @@ class DashboardSettings:
             debug=os.environ.get("MCRED_DEBUG") == "1",
             access=AccessSettings.from_env(),
             max_upload_mb=_whole("MCRED_MAX_UPLOAD_MB", 50),
+            edit_threshold=_share("MCRED_EDIT_THRESHOLD", 0.5),
+            notices=NoticeSettings.from_env(),
         )
 
 
@@ -89,3 +93,16 @@ def _whole(name: str, default: int) -> int:
     if not text.isdigit() or int(text) < 1:
         raise AccessConfigError(f"{name}={text!r}: use a whole number of at least 1")
     return int(text)
+
+
+def _share(name: str, default: float) -> float:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise AccessConfigError(f"{name}={text!r}: use a share above 0, such as 0.5 for 50%")
+    return value

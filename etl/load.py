@@ -97,6 +97,20 @@ class SubmissionOutcome:
         }
 
 
+@dataclass(frozen=True)
+class PortalDraft:
+    """A submission that arrives through the dashboard's /submit page rather than ``mcred load``:
+    recorded in ``submission_route`` (route 'portal') with its explanations, in the same
+    transaction as the submission itself (migration 006)."""
+
+    draft_id: int
+    accepted_by: str | None
+    submitted_by: str | None = None
+    submitted_at: datetime | None = None
+    # edit check code -> (what the check said, the institution's explanation)
+    explanations: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
 class LoadError(Exception):
     """The load cannot start (bad paths, reference data); the message says what to do."""
 
@@ -112,12 +126,15 @@ def load_files(
     on_progress: Callable[[int, int, str], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
     received: Mapping[str, datetime] | None = None,
+    portal: PortalDraft | None = None,
 ) -> list[SubmissionOutcome]:
     """Load every submission in ``paths`` (files or folders) into ``settings.db_path``.
 
     ``received`` (file name -> moment) records those files as loaded when they reached the
     ministry instead of now: the bundled sample replays five years of files (its
     ``received.toml``), so its on-time and late submissions are those of their dates.
+    ``portal``: the files are one draft accepted on the dashboard; each submission recorded
+    is linked to it (route 'portal') and to its explanations.
 
     ``issue_limit`` caps the issues returned per submission (all are stored).
     ``replace`` lets a partial submission replace a current one with twice its rows or more
@@ -145,7 +162,9 @@ def load_files(
             nonlocal batch, batch_rows
             if batch:
                 pending.extend(
-                    _load_batch(writer.con, batch, institutions, allow_partial, replace, issue_limit, periods, received)
+                    _load_batch(
+                        writer.con, batch, institutions, allow_partial, replace, issue_limit, periods, received, portal
+                    )
                 )
                 batch, batch_rows = [], 0
             if pending:
@@ -264,6 +283,7 @@ def _load_batch(
     issue_limit: int | None,
     periods: tuple[str, str] | None = None,
     received: Mapping[str, datetime] | None = None,
+    portal: PortalDraft | None = None,
 ) -> list[SubmissionOutcome]:
     """Validate a batch of files in one pass, then record all its submissions together."""
     try:
@@ -272,7 +292,7 @@ def _load_batch(
         for validated in validated_files:
             groups = validated.groups or [SubmissionGroup(0, None, None, None, None)]
             plans.extend(_record_group(validated, g, allow_partial) for g in groups)
-        return _record_batch(con, plans, allow_partial, issue_limit, replace=replace, received=received)
+        return _record_batch(con, plans, allow_partial, issue_limit, replace=replace, received=received, portal=portal)
     finally:
         release(con)
 
@@ -488,6 +508,7 @@ def _record_batch(
     *,
     replace: bool = False,
     received: Mapping[str, datetime] | None = None,
+    portal: PortalDraft | None = None,
 ) -> list[SubmissionOutcome]:
     """Record the batch's submissions, in order, as one sequence of whole submissions.
 
@@ -598,7 +619,7 @@ def _record_batch(
             )
         )
     if records:
-        _write_batch(con, records, supersede)
+        _write_batch(con, records, supersede, portal)
     _attach_issues(con, [o for o in outcomes if o.status != ALREADY_LOADED], issue_limit)
     return outcomes
 
@@ -620,7 +641,10 @@ def _outcome(plan: _Planned, status: str, counts: tuple[int, int, int, int], **e
 
 
 def _write_batch(
-    con: duckdb.DuckDBPyConnection, records: list[dict[str, Any]], supersede: list[tuple[int, int, datetime]]
+    con: duckdb.DuckDBPyConnection,
+    records: list[dict[str, Any]],
+    supersede: list[tuple[int, int, datetime]],
+    portal: PortalDraft | None = None,
 ) -> None:
     """Every table's rows of the batch, one statement each, in one transaction."""
     ids = [r["submission_id"] for r in records]
@@ -732,6 +756,8 @@ def _write_batch(
                 UPDATE submission SET superseded_by = s.new, superseded_at = s.at
                 FROM _batch_supersede s WHERE submission.submission_id = s.old
             """)
+        if portal is not None:
+            _write_portal(con, ids, portal)
         con.execute("COMMIT")
     except BaseException:
         with contextlib.suppress(Exception):
@@ -741,6 +767,18 @@ def _write_batch(
         for name in ("_batch_submissions", "_batch_file_issues", "_batch_groups", "_batch_supersede"):
             with contextlib.suppress(Exception):
                 con.unregister(name)
+
+
+def _write_portal(con: duckdb.DuckDBPyConnection, ids: list[int], portal: PortalDraft) -> None:
+    """Link the batch's submissions to the draft they came from, and to its explanations."""
+    now = datetime.now(timezone.utc)
+    con.executemany(
+        "INSERT INTO submission_route VALUES (?, 'portal', ?, ?, ?, ?, ?)",
+        [[sid, portal.draft_id, portal.submitted_by, portal.submitted_at, portal.accepted_by, now] for sid in ids],
+    )
+    rows = [[sid, code, message, text] for sid in ids for code, (message, text) in sorted(portal.explanations.items())]
+    if rows:
+        con.executemany("INSERT INTO submission_explanation VALUES (?, ?, ?, ?)", rows)
 
 
 def _attach_issues(con: duckdb.DuckDBPyConnection, outcomes: list[SubmissionOutcome], limit: int | None) -> None:

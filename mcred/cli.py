@@ -4,6 +4,7 @@ and ``dashboard`` (serve). The one module that may reach both packages."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -423,12 +424,10 @@ def cmd_serve(args) -> int:
             "host and without --workers"
         )
     try:
-        max_upload = DashboardSettings.from_env().max_upload_mb
+        from_env = DashboardSettings.from_env()  # MCRED_MAX_UPLOAD_MB, MCRED_EDIT_THRESHOLD
     except AccessConfigError as exc:
         raise UsageError(str(exc)) from exc
-    dashboard_settings = DashboardSettings(
-        db_path=settings.db_path.resolve(), debug=debug, access=access, max_upload_mb=max_upload
-    )
+    dashboard_settings = dataclasses.replace(from_env, db_path=settings.db_path.resolve(), debug=debug, access=access)
     if args.workers:
         from dashboard.production import serve
 

@@ -40,7 +40,7 @@ OPEN_PATHS = ("/login", "/logout", "/login/oidc", "/login/oidc/callback", "/heal
 DATA_PREFIXES = ("/_dash-", "/export/", "/_reload-hash")
 # Pages that list offerings, files or issues one by one: the public view has none of them.
 # (/submissions shows the public the reporting status only: dashboard/data/scope.py.)
-NOT_PUBLIC_PAGES = ("/explore", "/admin")
+NOT_PUBLIC_PAGES = ("/explore", "/admin", "/submit")
 # Pages for ministry staff only (account administration and the audit log).
 MINISTRY_PAGES = ("/admin",)
 FAILED_SIGN_IN_LIMIT_ACCOUNT = "5 per 15 minutes"

@@ -24,6 +24,7 @@ from dashboard.data.filters import Filters, Vocabulary
 from dashboard.data.reference import vocabulary
 from dashboard.data.state import IssueSelection
 from dashboard.pages._glue import page_layout, start
+from dashboard.pages._review import cell_events, register_callbacks, review_section
 from dashboard.views.filters import filter_panel, url_param_id
 from dashboard.views.layout import download_button, page_heading, section_card
 from dashboard.views.overview import kpi_card
@@ -47,6 +48,7 @@ dash.register_page(
 )
 
 __all__ = ["history_panel", "matrix_table"]
+register_callbacks()  # the ministry's review queue (dashboard.pages._review)
 
 
 @page_layout
@@ -94,6 +96,7 @@ def layout(**query):
                 dcc.Loading(html.Div(id="status-matrix"), delay_show=400, type="circle"),
                 class_name="mt-2",
             ),
+            review_section(),
             dbc.Card(dbc.CardBody(html.Div(id="submission-history", children=history_placeholder())), className="mt-3"),
             dbc.Card(
                 dbc.CardBody(
@@ -467,7 +470,8 @@ def update_history(cell, submission):
     pair = selection.cell
     chosen = selection.submission if selection.submission is not None else sq.latest_submission(reader, *pair)
     history = sq.submission_history(reader, *pair)
-    return history_panel(history, pair[0], pair[1], vocabulary(reader), chosen, sq.restore_events(reader, *pair))
+    panel = history_panel(history, pair[0], pair[1], vocabulary(reader), chosen, sq.restore_events(reader, *pair))
+    return [*panel, *cell_events(*pair)]
 
 
 @callback(
