@@ -807,7 +807,7 @@ def _attach_issues(con: duckdb.DuckDBPyConnection, outcomes: list[SubmissionOutc
             by_id[row[0]].issues.append(dict(zip(ISSUE_FIELDS, row[1:])))
 
 
-_ISSUE_ORDER = 'severity = \'warning\', "row" NULLS FIRST, "column"'
+_ISSUE_ORDER = 'severity = \'warning\', "row" NULLS FIRST, "column", rule, message'  # ties broken: one order every time
 ISSUE_FIELDS = ("severity", "row", "column", "value", "message", "expected", "rule", "sheet")
 _ISSUES_SQL = f"""
     SELECT {", ".join(f'"{name}"' for name in ISSUE_FIELDS)} FROM validation_issue

@@ -9,7 +9,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.views.submissions import when_text
+from dashboard import display
 
 STATE_LABELS = {
     "draft": "Draft: not sent yet",
@@ -156,7 +156,7 @@ def _summary(draft: Any) -> html.Div:
                 className="d-flex flex-wrap align-items-center gap-2 mb-1",
             ),
             html.P(
-                f"{what} · uploaded by {draft.uploaded_by} at {when_text(draft.uploaded_at)} · "
+                f"{what} · uploaded by {draft.uploaded_by} at {display.when(draft.uploaded_at)} · "
                 f"SHA-256 {draft.sha256[:12]}…",
                 className="small text-muted mb-2",
             ),
@@ -289,7 +289,7 @@ def history_rows(events: Any) -> list[html.Tr]:
     return [
         html.Tr(
             [
-                html.Td(when_text(e.at), className="text-nowrap"),
+                html.Td(display.when(e.at), className="text-nowrap"),
                 html.Td(EVENT_LABELS.get(e.event, e.event)),
                 html.Td(e.by_user),
                 html.Td(e.note or ""),
@@ -331,7 +331,7 @@ def drafts_list(drafts: list[Any], current: int | None) -> list[Any]:
                 ),
                 html.Span(
                     f" · {d.institution_code or '?'} {d.reporting_period or ''} · {STATE_LABELS.get(d.state, d.state)}"
-                    f" · {when_text(d.uploaded_at)}",
+                    f" · {display.when(d.uploaded_at)}",
                     className="text-muted",
                 ),
             ],
@@ -387,7 +387,7 @@ def _review_card(d: Any) -> dbc.Card:
                 ),
                 html.P(
                     f"Draft {d.draft_id} · {d.rows_total:,} rows, {plural(d.warnings, 'warning')} · sent by "
-                    f"{sent.by_user if sent else '?'} at {when_text(sent.at) if sent else '?'}",
+                    f"{sent.by_user if sent else '?'} at {display.when(sent.at) if sent else '?'}",
                     className="small text-muted mb-1",
                 ),
                 html.A("Validation report", href=f"/submit?draft={d.draft_id}", className="small me-3"),
@@ -450,7 +450,7 @@ def portal_history(events: list[Any]) -> list[Any]:
     rows = [
         html.Tr(
             [
-                html.Td(when_text(e.at), className="text-nowrap"),
+                html.Td(display.when(e.at), className="text-nowrap"),
                 html.Td(html.A(f"#{e.draft_id}", href=f"/submit?draft={e.draft_id}")),
                 html.Td(EVENT_LABELS.get(e.event, e.event)),
                 html.Td(e.by_user),
