@@ -53,6 +53,11 @@ class _Progress:
 # --- commands -------------------------------------------------------------------
 
 
+def _batch_options(args: argparse.Namespace) -> dict[str, bool]:
+    """What ``load`` and ``check`` are both told: the same options, the same outcome."""
+    return {"allow_partial": args.allow_partial, "replace": args.replace}
+
+
 def cmd_load(args) -> int:
     from etl.load import load_files
 
@@ -75,8 +80,7 @@ def cmd_load(args) -> int:
     outcomes = load_files(
         args.paths,
         settings,
-        allow_partial=args.allow_partial,
-        replace=args.replace,
+        **_batch_options(args),
         issue_limit=0 if json_out else max(args.show_issues, 0) * 4 + 1,
         on_outcome=on_outcome,
         on_progress=on_progress,
@@ -150,8 +154,7 @@ def cmd_check(args) -> int:
     checked = check_files(
         args.paths,
         settings,
-        allow_partial=args.allow_partial,
-        replace=args.replace,
+        **_batch_options(args),
         on_progress=lambda n, total, name: progress.show(f"[{n}/{total}] checking {name}"),
     )
     progress.clear()

@@ -11,17 +11,16 @@ is append-only for every client that goes through SQLite.
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from dashboard.access import passwords
+from dashboard.sqlite_store import SqliteStore
 
 ROLES = ("ministry", "institution")
 ACTIONS = (
@@ -126,47 +125,11 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-class AccessStore:
+class AccessStore(SqliteStore):
     """Accounts and audit events. Each call opens its own connection: safe from any thread or process."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-
-    # -- connection ------------------------------------------------------------------
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        if not self.path.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # Password hashes: readable by the owner only (SQLite gives its -wal and
-            # -shm files the permissions of the database file).
-            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA busy_timeout=30000")
-            if con.execute("PRAGMA user_version").fetchone()[0] < _SCHEMA_VERSION:
-                # One writer creates the schema; the others wait, then find it there.
-                con.execute("BEGIN IMMEDIATE")
-                for statement in _SCHEMA.split(";\n"):
-                    if statement.strip():
-                        con.execute(statement)
-                con.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
-                con.execute("COMMIT")
-            yield con
-        finally:
-            con.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._connect() as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
+    SCHEMA = _SCHEMA
+    SCHEMA_VERSION = _SCHEMA_VERSION
 
     # -- accounts --------------------------------------------------------------------
 
@@ -184,7 +147,7 @@ class AccessStore:
         institution = self._check_role(role, institution, known_institutions)
         password_hash = passwords.hash_password(password)
         now = _now()
-        with self._write() as con:
+        with self.transaction() as con:
             if con.execute("SELECT 1 FROM account WHERE email = ?", [email]).fetchone():
                 raise AccountError(f"an account for {email} exists already (change its password with: users passwd)")
             con.execute(
@@ -197,7 +160,7 @@ class AccessStore:
 
     def remove_account(self, email: str, *, actor: str | None = None) -> None:
         email = normalise_email(email)
-        with self._write() as con:
+        with self.transaction() as con:
             if con.execute("DELETE FROM account WHERE email = ?", [email]).rowcount == 0:
                 raise AccountError(f"no account for {email}")
             self._record(con, actor, None, "account_removed", detail={"email": email})
@@ -205,7 +168,7 @@ class AccessStore:
     def set_password(self, email: str, password: str, *, actor: str | None = None) -> None:
         email = normalise_email(email)
         password_hash = passwords.hash_password(password)
-        with self._write() as con:
+        with self.transaction() as con:
             changed = con.execute(
                 "UPDATE account SET password_hash = ?, updated_at = ? WHERE email = ?", [password_hash, _now(), email]
             ).rowcount
@@ -246,7 +209,7 @@ class AccessStore:
         if not passwords.verify(stored, password) or row is None:
             return None
         if passwords.needs_rehash(stored):
-            with self._write() as con:
+            with self.transaction() as con:
                 con.execute(
                     "UPDATE account SET password_hash = ? WHERE email = ?", [passwords.hash_password(password), email]
                 )
@@ -279,7 +242,7 @@ class AccessStore:
         route: str | None = None,
         detail: Mapping[str, Any] | None = None,
     ) -> None:
-        with self._write() as con:
+        with self.transaction() as con:
             self._record(con, actor, role, action, address=address, route=route, detail=detail)
 
     @staticmethod

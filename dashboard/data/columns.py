@@ -111,18 +111,9 @@ DEFAULT_SHOWN = tuple(name for name, column in GRID_COLUMNS.items() if column.sh
 
 # Filter operators per kind (AG Grid's names), and how many values each takes.
 TEXT_OPERATORS = ("contains", "notContains", "equals", "notEqual", "startsWith", "endsWith", "blank", "notBlank")
-COMPARE_OPERATORS = (
-    "equals",
-    "notEqual",
-    "lessThan",
-    "lessThanOrEqual",
-    "greaterThan",
-    "greaterThanOrEqual",
-    "inRange",
-    "blank",
-    "notBlank",
-)
 NO_VALUE_OPERATORS = ("blank", "notBlank")
+_COMPARISONS = "equals notEqual lessThan lessThanOrEqual greaterThan greaterThanOrEqual inRange"
+COMPARE_OPERATORS = (*_COMPARISONS.split(), *NO_VALUE_OPERATORS)
 TWO_VALUE_OPERATORS = ("inRange",)
 NEGATED_OPERATORS = ("notContains", "notEqual")  # a coded column: neither its code nor its label matches
 

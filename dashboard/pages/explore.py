@@ -20,7 +20,7 @@ from dashboard.pages._glue import page_layout, start
 from dashboard.views.downloads import href
 from dashboard.views.explore import column_defs, count_words, initial_state, submission_body
 from dashboard.views.filters import filter_panel, url_param_id
-from dashboard.views.layout import download_button, page_heading
+from dashboard.views.layout import download_button, download_group, page_heading, small_button
 
 dash.register_page(__name__, path="/explore", name="Explore", title="Explore | B.C. Micro-credentials", order=2)
 
@@ -47,6 +47,11 @@ def download_href(fmt: str, filters: Filters, state: ExploreState) -> str:
     """A download of exactly what the grid shows: its rows (filters, search, grid filters), its
     columns in their order (always named, so the file holds those and no more) and its sort."""
     return href(f"/export/offerings.{fmt}", filters, state.to_query(name_columns=True))
+
+
+# The toolbar above the grid: the title search at the left, columns and downloads at the right.
+_TOOLBAR_LEFT = {"xs": 12, "md": 5, "lg": 4, "className": "mb-2"}
+_TOOLBAR_RIGHT = {"xs": 12, "md": 7, "lg": 8, "className": "mb-2"}
 
 
 @page_layout
@@ -84,22 +89,12 @@ def layout(**query):
                             size="sm",
                             id="explore-search",
                         ),
-                        xs=12,
-                        md=5,
-                        lg=4,
-                        className="mb-2",
+                        **_TOOLBAR_LEFT,
                     ),
                     dbc.Col(
                         html.Div(
                             [
-                                dbc.Button(
-                                    "Choose columns",
-                                    id="explore-columns-toggle",
-                                    color="primary",
-                                    outline=True,
-                                    size="sm",
-                                    className="me-2",
-                                ),
+                                small_button("Choose columns", "explore-columns-toggle"),
                                 html.Div(
                                     [
                                         html.Span(
@@ -125,34 +120,23 @@ def layout(**query):
                                     title="Codes: field names and codes, a file mcred loads back. "
                                     "Labels: the names and values on the screen, for people.",
                                 ),
-                                html.Div(
+                                download_group(
                                     [
-                                        html.Span("Download", className="small fw-semibold me-2"),
-                                        html.Div(
-                                            [
-                                                download_button(
-                                                    label,
-                                                    explore_download_id(fmt),
-                                                    download_href(fmt, filters, state),
-                                                    title=f"Download the offerings the grid shows as {label}",
-                                                )
-                                                for fmt, label in DOWNLOADS
-                                            ],
-                                            className="d-inline-flex",
-                                            role="group",
-                                            id="explore-downloads",
-                                            **{"aria-label": "Download the offerings the grid shows"},
-                                        ),
+                                        download_button(
+                                            label,
+                                            explore_download_id(fmt),
+                                            download_href(fmt, filters, state),
+                                            title=f"Download the offerings the grid shows as {label}",
+                                        )
+                                        for fmt, label in DOWNLOADS
                                     ],
-                                    className="d-inline-flex align-items-center text-nowrap",
+                                    group_id="explore-downloads",
+                                    aria_label="Download the offerings the grid shows",
                                 ),
                             ],
                             className="d-flex align-items-center flex-wrap justify-content-md-end gap-1",
                         ),
-                        xs=12,
-                        md=7,
-                        lg=8,
-                        className="mb-2",
+                        **_TOOLBAR_RIGHT,
                     ),
                 ],
                 className="align-items-center",

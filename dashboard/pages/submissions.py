@@ -26,7 +26,7 @@ from dashboard.data.state import IssueSelection
 from dashboard.pages._glue import page_layout, start
 from dashboard.pages._review import cell_events, register_callbacks, review_section
 from dashboard.views.filters import filter_panel, url_param_id
-from dashboard.views.layout import download_button, page_heading, section_card
+from dashboard.views.layout import download_button, download_group, page_heading, section_card
 from dashboard.views.overview import kpi_card
 from dashboard.views.reporting import LIST_ID, status_list
 from dashboard.views.submissions import (
@@ -143,12 +143,12 @@ def layout(**query):
                                     className="mb-2",
                                 ),
                                 dbc.Col(
-                                    html.Div(
+                                    download_group(
                                         [
-                                            html.Span("Download: ", className="small me-1"),
                                             download_button("CSV", "issues-download-csv"),
                                             download_button("Excel", "issues-download-xlsx"),
-                                        ]
+                                        ],
+                                        aria_label="Download the issues listed",
                                     ),
                                     xs="auto",
                                     className="ms-md-auto mb-2",

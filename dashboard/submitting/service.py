@@ -199,17 +199,16 @@ class Portal:
                     c["code"]: (c["message"], draft.explanations.get(c["code"], "")) for c in draft.edit_checks
                 },
             }
+
+            def back_to_queue(note: str) -> Draft:
+                return self.store.change_state(
+                    draft_id, expected=(ACCEPTING,), state=SUBMITTED, event="accept_failed", by_user=by, note=note
+                )
+
             try:
                 result = worker.accept(self.db_path, draft.file_name, self.store.content(draft_id), request, fd)
             except worker.WorkerError as exc:
-                return self.store.change_state(
-                    draft_id,
-                    expected=(ACCEPTING,),
-                    state=SUBMITTED,
-                    event="accept_failed",
-                    by_user=by,
-                    note=f"the load failed and the file is back in the queue: {exc}",
-                )
+                return back_to_queue(f"the load failed and the file is back in the queue: {exc}")
             outcomes = result.get("outcomes") or []
             loaded = [o for o in outcomes if o.get("status") in ("accepted", "partial", "already_loaded")]
             if len(outcomes) == 1 and loaded and loaded[0].get("submission_id") is not None:
@@ -232,14 +231,7 @@ class Portal:
                 "; ".join(f"{o.get('status')}: {o.get('errors', 0)} errors" for o in outcomes)
                 or "no submission in the file"
             )
-            return self.store.change_state(
-                draft_id,
-                expected=(ACCEPTING,),
-                state=SUBMITTED,
-                event="accept_failed",
-                by_user=by,
-                note=f"the load did not accept it ({why}); the file is back in the queue",
-            )
+            return back_to_queue(f"the load did not accept it ({why}); the file is back in the queue")
 
     def recover(self) -> None:
         """Settle drafts left 'accepting' by a process that died, when no accept is running."""
@@ -253,25 +245,22 @@ class Portal:
         worker.clear_stale(self.db_path)
         for draft_id in self.store.in_state(ACCEPTING):
             submission_id = self.loaded_as(draft_id) if self.loaded_as else None
-            if submission_id is not None:
-                self.store.change_state(
-                    draft_id,
-                    expected=(ACCEPTING,),
+            # Loaded before the process died: accepted; else back in the queue.
+            settled = (
+                dict(
                     state=ACCEPTED,
                     event="accepted",
-                    by_user="mcred",
                     note=f"loaded as submission {submission_id} (settled after an interrupted accept)",
                     submission_id=submission_id,
                 )
-            else:
-                self.store.change_state(
-                    draft_id,
-                    expected=(ACCEPTING,),
+                if submission_id is not None
+                else dict(
                     state=SUBMITTED,
                     event="accept_interrupted",
-                    by_user="mcred",
                     note="the accept was interrupted before the file was loaded; it is back in the queue",
                 )
+            )
+            self.store.change_state(draft_id, expected=(ACCEPTING,), by_user="mcred", **settled)
 
     @contextlib.contextmanager
     def _accept_lock(self, wait: float = ACCEPT_LOCK_WAIT) -> Iterator[int]:

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from dashboard.sqlite_store import SqliteStore
 
 DRAFT, SUBMITTED, ACCEPTING, ACCEPTED, RETURNED, WITHDRAWN = (
     "draft",
@@ -159,45 +158,12 @@ _DRAFT_COLUMNS = (
 )
 
 
-class DraftStore:
+class DraftStore(SqliteStore):
     """Drafts, explanations and events. Each call opens its own connection: safe from any thread or process."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        if not self.path.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # The institutions' files: readable by the owner only (the -wal and -shm files follow).
-            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA busy_timeout=30000")
-            con.execute("PRAGMA foreign_keys=ON")
-            if con.execute("PRAGMA user_version").fetchone()[0] < _SCHEMA_VERSION:
-                con.execute("BEGIN IMMEDIATE")  # one process creates the schema, the others wait
-                for statement in _SCHEMA.split(";\n"):
-                    if statement.strip():
-                        con.execute(statement)
-                con.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
-                con.execute("COMMIT")
-            yield con
-        finally:
-            con.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE: writers queue, nobody reads a half change)."""
-        with self._connect() as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
+    SCHEMA = _SCHEMA
+    SCHEMA_VERSION = _SCHEMA_VERSION
+    FOREIGN_KEYS = True
 
     # -- writing -----------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from dash import dcc, html
 
 from dashboard.data.dimensions import BY_PARAM, DIMENSIONS, PERIOD
 from dashboard.data.filters import Filters, Vocabulary
+from dashboard.views.layout import small_button
 
 PRIMARY = tuple(d.param for d in DIMENSIONS if d.primary)
 
@@ -80,14 +81,7 @@ def filter_panel(filters: Filters, vocabulary: Vocabulary, problems: list[str]) 
                                     size="sm",
                                     className="px-0 me-3",
                                 ),
-                                dbc.Button(
-                                    "Reset filters",
-                                    id="filter-reset",
-                                    color="secondary",
-                                    outline=True,
-                                    size="sm",
-                                    className="me-3",
-                                ),
+                                small_button("Reset filters", "filter-reset", color="secondary", class_name="me-3"),
                                 html.Div(
                                     id="filter-summary",
                                     className="small text-muted flex-grow-1",

@@ -50,3 +50,23 @@ def download_button(label: str, element_id: Any, href: str = "#", *, title: str 
     return html.A(
         label, id=element_id, href=href, download="", className="btn btn-sm btn-outline-primary me-1", **extra
     )
+
+
+def small_button(label: str, element_id: Any, *, color: str = "primary", class_name: str = "me-2") -> dbc.Button:
+    """A small outlined button of a toolbar (choose columns, reset filters)."""
+    return dbc.Button(label, id=element_id, color=color, outline=True, size="sm", className=class_name)
+
+
+def download_group(buttons: list[Any], *, aria_label: str, group_id: str | None = None) -> html.Div:
+    """ "Download" and its buttons (one per format), announced as one group."""
+    group = html.Div(
+        buttons,
+        className="d-inline-flex",
+        role="group",
+        **({"id": group_id} if group_id else {}),
+        **{"aria-label": aria_label},
+    )
+    return html.Div(
+        [html.Span("Download", className="small fw-semibold me-2"), group],
+        className="d-inline-flex align-items-center text-nowrap",
+    )

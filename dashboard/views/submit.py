@@ -37,13 +37,15 @@ EVENT_LABELS = {
     "accept_interrupted": "Accept interrupted",
     "returned": "Returned",
 }
+# Long texts wrap onto lines of normal height (the grid's row height is for one line).
+_WRAPPED = {"wrapText": True, "autoHeight": True, "cellStyle": {"lineHeight": "1.35", "padding": "6px 12px"}}
 REPORT_COLUMNS = [
-    {"field": "severity", "headerName": "Severity", "width": 105, "pinned": "left"},
-    {"field": "row", "headerName": "Row", "width": 80, "type": "rightAligned"},
-    {"field": "column", "headerName": "Column", "width": 170},
-    {"field": "value", "headerName": "Value given", "width": 150},
-    {"field": "expected", "headerName": "Accepted", "width": 220, "wrapText": True, "autoHeight": True},
-    {"field": "message", "headerName": "Problem", "flex": 1, "minWidth": 320, "wrapText": True, "autoHeight": True},
+    {"field": "severity", "headerName": "Severity", "width": 100, "pinned": "left"},
+    {"field": "row", "headerName": "Row", "width": 75, "type": "rightAligned"},
+    {"field": "column", "headerName": "Column", "width": 160},
+    {"field": "value", "headerName": "Value given", "width": 120},
+    {"field": "expected", "headerName": "Accepted", "width": 180, **_WRAPPED},
+    {"field": "message", "headerName": "Problem", "flex": 1, "minWidth": 260, **_WRAPPED},
 ]
 ROW_NOTE = (
     "Row numbers are those of your own file, as a spreadsheet shows them (the header is row 1 unless it is lower)."

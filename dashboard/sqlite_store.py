@@ -1,0 +1,61 @@
+"""A store of our own beside the warehouse (accounts and audit; drafts): one SQLite file, WAL.
+
+The warehouse file is replaced on every load, so what must outlive a load lives in such a
+file next to it. Each call opens its own connection: safe from any thread or process.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class SqliteStore:
+    """The file (readable by its owner only), its schema, and its connections and transactions."""
+
+    SCHEMA = ""  # statements separated by ";\n", run once when the file's user_version is below
+    SCHEMA_VERSION = 1
+    FOREIGN_KEYS = False
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        if not self.path.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Password hashes, institutions' files: the owner's only (SQLite gives its -wal and
+            # -shm files the permissions of the database file).
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA busy_timeout=30000")
+            if self.FOREIGN_KEYS:
+                con.execute("PRAGMA foreign_keys=ON")
+            if con.execute("PRAGMA user_version").fetchone()[0] < self.SCHEMA_VERSION:
+                con.execute("BEGIN IMMEDIATE")  # one process creates the schema, the others wait
+                if con.execute("PRAGMA user_version").fetchone()[0] < self.SCHEMA_VERSION:
+                    for statement in self.SCHEMA.split(";\n"):
+                        if statement.strip():
+                            con.execute(statement)
+                    con.execute(f"PRAGMA user_version={self.SCHEMA_VERSION}")
+                con.execute("COMMIT")
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE: writers queue, nobody reads a half change)."""
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
