@@ -70,8 +70,9 @@ def assert_console_empty(duo) -> None:
 
 
 def test_the_overview_opens_and_a_filter_change_goes_into_the_url_and_back_out(duo):
-    kpis(duo, "8", institutions="3", enrolments="160", completions="123", ce_share="50%")
-    duo.wait_for_text_to_equal("#kpi-offerings-change", "▲ +3 (+60%) vs 2023/24", timeout=TIMEOUT)
+    # shares with one decimal (dashboard.display)
+    kpis(duo, "8", institutions="3", enrolments="160", completions="123", ce_share="50.0%")
+    duo.wait_for_text_to_equal("#kpi-offerings-change", "▲ +3 (+60.0%) vs 2023/24", timeout=TIMEOUT)
     until(
         lambda: len(duo.driver.find_elements(By.CSS_SELECTOR, "#chart-type g.point")) == 5,
         TIMEOUT,
