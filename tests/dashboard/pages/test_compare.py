@@ -602,6 +602,11 @@ def wait_until_still(driver, element=None, timeout: float = 15) -> None:
 
 
 @pytest.mark.browser
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug since the focus and the institution filter became one state (issue 12): after choosing "
+    "a focus by row, Back stays on the new focus instead of the bookmarked one",
+)
 def test_bookmarked_comparison_and_switching_focus_by_row(dash_duo, cmp_db_path):
     app = make_app(cmp_db_path)
     dash_duo.start_server(app)
