@@ -8,9 +8,29 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+BUSY_SECONDS = 30  # how long a connection waits for another process's write lock
+
+
+def _write_ahead_log(con: sqlite3.Connection) -> None:
+    """Put the file in WAL mode (a property of the file: the first connection sets it).
+
+    Switching a new file to WAL needs an exclusive lock, and SQLite answers "database is
+    locked" at once, without its busy handler, while another process holds the file; so the
+    switch is retried here until that process is done (it has then switched the file itself).
+    """
+    deadline = time.monotonic() + BUSY_SECONDS
+    while con.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            con.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 class SqliteStore:
@@ -30,10 +50,9 @@ class SqliteStore:
             # Password hashes, institutions' files: the owner's only (SQLite gives its -wal and
             # -shm files the permissions of the database file).
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        con = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
         try:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA busy_timeout=30000")
+            _write_ahead_log(con)
             if self.FOREIGN_KEYS:
                 con.execute("PRAGMA foreign_keys=ON")
             if con.execute("PRAGMA user_version").fetchone()[0] < self.SCHEMA_VERSION:

@@ -228,6 +228,7 @@ SELECT institution_code, count(*) AS n_offerings, sum(enrolments) AS n_enrolment
 FROM current_offerings
 WHERE {where}
 GROUP BY institution_code
+ORDER BY institution_code
 """
 
 
@@ -283,7 +284,9 @@ def target_status(counts: pd.DataFrame, tgts: pd.DataFrame, filters: Filters) ->
         actual = float(metric_values(total, metric, target.basis).iloc[0])
         values = metric_values(per_inst, metric, target.basis).to_numpy(dtype=float)
         gaps = targets.shortfall(target, values)
-        order = [i for i in np.argsort(-np.nan_to_num(gaps, nan=-np.inf)) if gaps[i] > targets.TOLERANCE][:3]
+        order = [
+            i for i in np.argsort(-np.nan_to_num(gaps, nan=-np.inf), kind="stable") if gaps[i] > targets.TOLERANCE
+        ][:3]
         out.append(
             TargetStatus(
                 target, actual, bool(targets.met(target, actual)), [(str(codes[i]), float(values[i])) for i in order]
