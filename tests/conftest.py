@@ -14,6 +14,17 @@ from etl.config import DEFAULT_DATA_DIR, Settings
 os.environ.setdefault("DASH_TEST_CHROMEPATH", "/usr/bin/chromium")
 
 
+def pytest_configure(config):
+    """dash_duo serves each app on the next of its ports (58050, 58051, ...), counted per process:
+    two test processes at once (pytest-xdist workers, or two checkouts on one machine) would take
+    the same ports. Each starts from its own base: MCRED_TEST_PORT, else 58050 plus 500 per worker."""
+    from dash.testing.application_runners import BaseDashRunner
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    base = os.environ.get("MCRED_TEST_PORT") or 58050 + 500 * int(worker.removeprefix("gw") or 0)
+    BaseDashRunner._next_port = int(base)  # noqa: SLF001 - dash.testing keeps no public setting for it
+
+
 def pytest_setup_options():
     """Chromium flags for dash_duo: quiet and offline on CI machines, runs as root."""
     from selenium.webdriver.chrome.options import Options
