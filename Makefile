@@ -17,7 +17,7 @@ test: setup system-deps
 	$(BIN)/ruff format --check etl dashboard mcred tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 check: test
 

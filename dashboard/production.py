@@ -2,8 +2,8 @@
 
 Why these settings:
 - ``gthread`` workers: a request that waits for its client (a slow upload, a client that
-  trickles its headers) does not hold the worker: gunicorn parks a connection whose data is
-  not there yet back in the worker's poller, and every worker runs several requests at once
+  trickles its headers) holds one thread, not the worker: gunicorn parks a connection that
+  has sent nothing yet in the worker's poller, and every worker runs many requests at once
   on threads (DuckDB releases the GIL while it queries, and each request has its own cursor).
 - Request line, header count and header size are capped, so a hostile client cannot make a
   worker buffer without end; the Flask app caps bodies (MAX_CONTENT_LENGTH).
@@ -20,7 +20,10 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-THREADS_PER_WORKER = 8
+# A client that trickles its headers holds one thread until it is done (gunicorn 27 waits a
+# moment for data, then reads the request on a thread). Ten such clients that all reach one
+# worker still leave it six threads for everyone else.
+THREADS_PER_WORKER = 16
 
 
 def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
