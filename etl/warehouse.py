@@ -75,9 +75,25 @@ def migration_files() -> list[tuple[int, str, Path]]:
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
+def migration_fragments() -> dict[str, str]:
+    """SQL that several migrations share, by placeholder name: spec.migration_placeholders(), and
+    each ``migrations/fragments/<name>.sql`` without its leading comment lines (what it is, who uses it).
+
+    A fragment is released with the migrations that render it: like them it is never edited."""
+    fragments = dict(spec.migration_placeholders())
+    for path in sorted((MIGRATIONS_DIR / "fragments").glob("*.sql")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        while lines and lines[0].startswith("--"):
+            del lines[0]
+        if path.stem in fragments:
+            raise WarehouseError(f"the migration fragment {path.name} has the name of one of spec.py's")
+        fragments[path.stem] = "\n".join(lines)
+    return fragments
+
+
 def render_migration(path: Path) -> str:
-    """The migration's SQL with each ``{{ name }}`` replaced by spec.migration_placeholders()[name]."""
-    fragments = spec.migration_placeholders()
+    """The migration's SQL with each ``{{ name }}`` replaced by migration_fragments()[name]."""
+    fragments = migration_fragments()
 
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
