@@ -25,7 +25,6 @@ import fcntl
 import os
 import re
 import shutil
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,6 +32,7 @@ from types import TracebackType
 
 import duckdb
 
+import mcred_locks
 from etl import spec
 from etl.sql import literal
 
@@ -320,27 +320,20 @@ class Writer:
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise WarehouseError(f"cannot write beside the database ({lock_path}): {exc.strerror}") from exc
-        deadline = time.monotonic() + self.lock_wait
-        told = False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    os.close(fd)
-                    raise
-                if time.monotonic() > deadline:
-                    os.close(fd)
-                    raise WarehouseError(
-                        f"another load into {self.path} has been running for over "
-                        f"{self.lock_wait:.0f} s: wait for it to finish and try again"
-                    ) from None
-                if not told and self.on_wait:
-                    self.on_wait(f"waiting for another load into {self.path} to finish")
-                    told = True
-                time.sleep(0.05)
+        try:
+            if not mcred_locks.take(fd, self.lock_wait, poll=0.05, on_wait=self._tell_waiting):
+                raise WarehouseError(
+                    f"another load into {self.path} has been running for over "
+                    f"{self.lock_wait:.0f} s: wait for it to finish and try again"
+                )
+        except BaseException:
+            os.close(fd)
+            raise
         self._lock_fd = fd
+
+    def _tell_waiting(self) -> None:
+        if self.on_wait:
+            self.on_wait(f"waiting for another load into {self.path} to finish")
 
     def _release(self) -> None:
         if self._con is not None:
