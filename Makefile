@@ -13,8 +13,8 @@ serve: $(STAMP)
 
 
 test: setup system-deps
-	$(BIN)/ruff check etl dashboard mcred tests benchmarks scripts
-	$(BIN)/ruff format --check etl dashboard mcred tests benchmarks scripts
+	$(BIN)/ruff check etl dashboard mcred mcred_locks tests benchmarks scripts
+	$(BIN)/ruff format --check etl dashboard mcred mcred_locks tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest -n auto --dist loadfile

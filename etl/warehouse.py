@@ -25,7 +25,6 @@ import fcntl
 import os
 import re
 import shutil
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,6 +32,7 @@ from types import TracebackType
 
 import duckdb
 
+import mcred_locks
 from etl import spec
 from etl.sql import literal
 
@@ -75,9 +75,25 @@ def migration_files() -> list[tuple[int, str, Path]]:
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
+def migration_fragments() -> dict[str, str]:
+    """SQL that several migrations share, by placeholder name: spec.migration_placeholders(), and
+    each ``migrations/fragments/<name>.sql`` without its leading comment lines (what it is, who uses it).
+
+    A fragment is released with the migrations that render it: like them it is never edited."""
+    fragments = dict(spec.migration_placeholders())
+    for path in sorted((MIGRATIONS_DIR / "fragments").glob("*.sql")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        while lines and lines[0].startswith("--"):
+            del lines[0]
+        if path.stem in fragments:
+            raise WarehouseError(f"the migration fragment {path.name} has the name of one of spec.py's")
+        fragments[path.stem] = "\n".join(lines)
+    return fragments
+
+
 def render_migration(path: Path) -> str:
-    """The migration's SQL with each ``{{ name }}`` replaced by spec.migration_placeholders()[name]."""
-    fragments = spec.migration_placeholders()
+    """The migration's SQL with each ``{{ name }}`` replaced by migration_fragments()[name]."""
+    fragments = migration_fragments()
 
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -304,27 +320,20 @@ class Writer:
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise WarehouseError(f"cannot write beside the database ({lock_path}): {exc.strerror}") from exc
-        deadline = time.monotonic() + self.lock_wait
-        told = False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    os.close(fd)
-                    raise
-                if time.monotonic() > deadline:
-                    os.close(fd)
-                    raise WarehouseError(
-                        f"another load into {self.path} has been running for over "
-                        f"{self.lock_wait:.0f} s: wait for it to finish and try again"
-                    ) from None
-                if not told and self.on_wait:
-                    self.on_wait(f"waiting for another load into {self.path} to finish")
-                    told = True
-                time.sleep(0.05)
+        try:
+            if not mcred_locks.take(fd, self.lock_wait, poll=0.05, on_wait=self._tell_waiting):
+                raise WarehouseError(
+                    f"another load into {self.path} has been running for over "
+                    f"{self.lock_wait:.0f} s: wait for it to finish and try again"
+                )
+        except BaseException:
+            os.close(fd)
+            raise
         self._lock_fd = fd
+
+    def _tell_waiting(self) -> None:
+        if self.on_wait:
+            self.on_wait(f"waiting for another load into {self.path} to finish")
 
     def _release(self) -> None:
         if self._con is not None:

@@ -462,45 +462,91 @@ def scan_sheet(archive: zipfile.ZipFile, part: str, sizes: npt.NDArray[np.int64]
     return facts
 
 
+# What check() tells when a sheet is beyond a limit: str.format templates over _wording()'s names.
+_TRIM = "delete the rows and columns beyond your data (select them, Delete) and save the file again"
+_SPLIT = "split it into several files, or save it as CSV"
+_TOO_LARGE_DECLARED = (
+    "the sheet declares its size as {facts.declared} ({rows:,} rows x {columns:,} columns); "
+    "a submission sheet has at most {limits.columns:,} columns and {limits.cells:,} cells: " + _TRIM
+)
+_TOO_WIDE = "{far_col} in column {facts.max_col:,}; a submission sheet has at most {limits.columns:,} columns: " + _TRIM
+_TOO_LONG = "{far_row} in row {facts.max_row:,}; a sheet has at most {limits.rows:,} rows"
+_TOO_MANY_CELLS = (
+    "the sheet holds {facts.cells:,} cells, more than the {limits.cells:,} a submission workbook may hold: " + _SPLIT
+)
+_TOO_SPREAD = (
+    "the sheet's cells span {span} ({facts.area:,} cells), "
+    "more than the {limits.cells:,} a submission workbook may span: " + _TRIM
+)
+_TOO_MUCH_TEXT = (
+    "the sheet's {repeated} {text_mb:,.0f} MB of text, "
+    "more than the {limit_mb:,.0f} MB a submission workbook may hold: " + _SPLIT
+)
+
+# (what the sheet asks, as a name of _measures(), the field of Limits it may not pass, what to tell),
+# in the order check() tries them.
+_LIMIT_TABLE = (
+    ("declared_rows", "rows", _TOO_LARGE_DECLARED),
+    ("declared_columns", "columns", _TOO_LARGE_DECLARED),
+    ("declared_cells", "cells", _TOO_LARGE_DECLARED),
+    ("max_col", "columns", _TOO_WIDE),
+    ("max_row", "rows", _TOO_LONG),
+    ("cells", "cells", _TOO_MANY_CELLS),
+    ("area", "cells", _TOO_SPREAD),
+    ("text_bytes", "text_bytes", _TOO_MUCH_TEXT),
+)
+
+
 def check(facts: SheetFacts, limits: Limits = LIMITS) -> None:
     """Raise :class:`LimitExceeded` naming the first limit the sheet is beyond."""
-    advice = "delete the rows and columns beyond your data (select them, Delete) and save the file again"
-    if facts.declared:
-        first, _, last = facts.declared.partition(":")
-        a, b = parse_ref(first), parse_ref(last or first)
-        if a and b:
-            rows, cols = abs(b[0] - a[0]) + 1, abs(b[1] - a[1]) + 1
-            if rows > limits.rows or cols > limits.columns or rows * cols > limits.cells:
-                raise LimitExceeded(
-                    f"the sheet declares its size as {facts.declared} ({rows:,} rows x {cols:,} columns); a "
-                    f"submission sheet has at most {limits.columns:,} columns and {limits.cells:,} cells: {advice}"
-                )
-    if facts.max_col > limits.columns:
-        where = f"cell {facts.far_col_cell} is" if facts.far_col_cell else "the sheet has cells"
-        raise LimitExceeded(
-            f"{where} in column {facts.max_col:,}; a submission sheet has at most {limits.columns:,} columns: {advice}"
-        )
-    if facts.max_row > limits.rows:
-        where = f"cell {facts.far_row_cell} is" if facts.far_row_cell else "the sheet has cells"
-        raise LimitExceeded(f"{where} in row {facts.max_row:,}; a sheet has at most {limits.rows:,} rows")
-    if facts.cells > limits.cells:
-        raise LimitExceeded(
-            f"the sheet holds {facts.cells:,} cells, more than the {limits.cells:,} a submission workbook may hold: "
-            "split it into several files, or save it as CSV"
-        )
-    if facts.area > limits.cells:
+    measured = _measures(facts)
+    for measure, limit, template in _LIMIT_TABLE:
+        if measured[measure] > getattr(limits, limit):
+            raise LimitExceeded(template.format(**_wording(facts, limits)))
+
+
+def _declared_size(facts: SheetFacts) -> tuple[int, int]:
+    """(rows, columns) of the sheet's <dimension ref="A1:X9">; (0, 0) when absent or not cell references."""
+    first, _, last = (facts.declared or "").partition(":")
+    a, b = parse_ref(first), parse_ref(last or first)
+    if not (a and b):
+        return 0, 0
+    return abs(b[0] - a[0]) + 1, abs(b[1] - a[1]) + 1
+
+
+def _measures(facts: SheetFacts) -> dict[str, int]:
+    """What the sheet asks of the reader, by the names _LIMIT_TABLE uses."""
+    rows, columns = _declared_size(facts)
+    return {
+        "declared_rows": rows,
+        "declared_columns": columns,
+        "declared_cells": rows * columns,
+        "max_col": facts.max_col,
+        "max_row": facts.max_row,
+        "cells": facts.cells,
+        "area": facts.area,
+        "text_bytes": facts.text_bytes,
+    }
+
+
+def _wording(facts: SheetFacts, limits: Limits) -> dict[str, object]:
+    """The names the messages' templates use."""
+    rows, columns = _declared_size(facts)
+    span = ""  # a sheet without cells has no span (and no column 0 to name)
+    if facts.area:
         span = f"{get_column_letter(facts.min_col)}{facts.min_row}:{get_column_letter(facts.max_col)}{facts.max_row}"
-        raise LimitExceeded(
-            f"the sheet's cells span {span} ({facts.area:,} cells), more than the "
-            f"{limits.cells:,} a submission workbook may span: {advice}"
-        )
-    if facts.text_bytes > limits.text_bytes:
-        repeated = f"{facts.shared_cells:,} text cells expand to" if facts.shared_cells else "text comes to"
-        raise LimitExceeded(
-            f"the sheet's {repeated} {facts.text_bytes / 2**20:,.0f} MB of text, more than the "
-            f"{limits.text_bytes / 2**20:,.0f} MB a submission workbook may hold: split it into several files, "
-            "or save it as CSV"
-        )
+    return {
+        "facts": facts,
+        "limits": limits,
+        "rows": rows,
+        "columns": columns,
+        "far_col": f"cell {facts.far_col_cell} is" if facts.far_col_cell else "the sheet has cells",
+        "far_row": f"cell {facts.far_row_cell} is" if facts.far_row_cell else "the sheet has cells",
+        "span": span,
+        "repeated": f"{facts.shared_cells:,} text cells expand to" if facts.shared_cells else "text comes to",
+        "text_mb": facts.text_bytes / 2**20,
+        "limit_mb": limits.text_bytes / 2**20,
+    }
 
 
 def scan_workbook(path: Path, limits: Limits = LIMITS) -> list[SheetFacts]:

@@ -4,8 +4,10 @@
 
 Each column says once what it is: its SQL expression over the explorer's relation (written
 here, never taken from a request), its kind (which filter operators apply), the header the
-screen shows, whether the grid shows it by default, and, for a coded column, the vocabulary
-parameter whose labels the screen shows in place of the codes. Plain Python (no duckdb,
+screen shows, whether the grid shows it by default, which part of a row it is (a column of the
+submission format, a reference or compliance column, or one of the file the row came in: an
+export has the first two by default) and, for a coded column, the vocabulary parameter whose
+labels the screen shows in place of the codes. Plain Python (no duckdb,
 pandas or dash): the command line reads it.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 from typing import Literal, NamedTuple
 
 Kind = Literal["text", "number", "date", "yesno"]
+Part = Literal["format", "reference", "file"]
 
 
 class Column(NamedTuple):
@@ -21,6 +24,7 @@ class Column(NamedTuple):
     kind: Kind  # text, number, date or yesno: which filter operators apply
     header: str  # what the screen calls it (and an export with headers=labels)
     shown: bool  # in the grid by default
+    part: Part  # a column of the submission format, a reference or compliance column, or of the file it came in
     coded: str | None = None  # the vocabulary parameter whose labels the screen shows instead of codes
 
 
@@ -32,80 +36,50 @@ PARTNERS = "partner_categories"  # the one list column: codes joined with ';'
 
 # fmt: off  (one column a line, read as a table)
 GRID_COLUMNS: dict[str, Column] = {
-    "institution_code": Column("institution_code", "text", "Institution", True),
-    "institution_name": Column("institution_name", "text", "Institution name", False),
-    "reporting_period": Column("reporting_period", "text", "Fiscal year", True),
-    "offering_id": Column("offering_id", "text", "Offering ID", True),
-    "title": Column("title", "text", "Title", True),
-    "mc_type": Column("mc_type", "text", "Type", True, "type"),
-    "delivery_mode": Column("delivery_mode", "text", "Delivery", True, "delivery"),
-    "credit_status": Column("credit_status", "text", "Credit status", True, "credit"),
-    "credits": Column("credits", "number", "Credits", False),
-    PARTNERS: Column("array_to_string(partner_categories, ';')", "text", "Partner categories", True, "partner"),
-    "continuing_education": Column(_yes_no("continuing_education"), "yesno", "Continuing ed.", True),
-    "duration_hours": Column("duration_hours", "number", "Hours", True),
-    "assessment": Column(_yes_no("assessment"), "yesno", "Assessed", False),
-    "recognition": Column("recognition", "text", "Recognition", False),
-    "ladders_to_credential": Column(_yes_no("ladders_to_credential"), "yesno", "Ladders", False),
-    "prior_learning_recognition": Column(_yes_no("prior_learning_recognition"), "yesno", "PLAR", False),
-    "field_of_study": Column("field_of_study", "text", "Field of study", True, "field"),
-    "ministry_funded": Column(_yes_no("ministry_funded"), "yesno", "Ministry funded", False),
-    "competencies": Column("competencies", "text", "Competencies", False),
-    "noc_codes": Column("noc_codes", "text", "NOC codes", False),
-    "enrolments": Column("enrolments", "number", "Enrolments", True),
-    "completions": Column("completions", "number", "Completions", True),
-    "tuition_cad": Column("tuition_cad", "number", "Tuition (CAD)", False),
-    "start_date": Column("start_date", "date", "Start", False),
-    "end_date": Column("end_date", "date", "End", False),
-    "sector": Column("sector", "text", "Sector", False, "sector"),
-    "region": Column("region", "text", "Region", False, "region"),
-    "over_duration": Column(_yes_no("over_duration"), "yesno", "288 h or more", False),
-    "no_assessment": Column(_yes_no("no_assessment"), "yesno", "No assessment", False),
-    "no_partner": Column(_yes_no("no_partner"), "yesno", "No partner", False),
-    "file_name": Column("file_name", "text", "Submission file", True),
-    "loaded_at": Column("strftime(loaded_at, '%Y-%m-%d %H:%M')", "text", "Loaded at", False),
+    "institution_code": Column("institution_code", "text", "Institution", True, "format"),
+    "institution_name": Column("institution_name", "text", "Institution name", False, "reference"),
+    "reporting_period": Column("reporting_period", "text", "Fiscal year", True, "format"),
+    "offering_id": Column("offering_id", "text", "Offering ID", True, "format"),
+    "title": Column("title", "text", "Title", True, "format"),
+    "mc_type": Column("mc_type", "text", "Type", True, "format", "type"),
+    "delivery_mode": Column("delivery_mode", "text", "Delivery", True, "format", "delivery"),
+    "credit_status": Column("credit_status", "text", "Credit status", True, "format", "credit"),
+    "credits": Column("credits", "number", "Credits", False, "format"),
+    PARTNERS: Column(
+        "array_to_string(partner_categories, ';')", "text", "Partner categories", True, "format", "partner"
+    ),
+    "continuing_education": Column(_yes_no("continuing_education"), "yesno", "Continuing ed.", True, "format"),
+    "duration_hours": Column("duration_hours", "number", "Hours", True, "format"),
+    "assessment": Column(_yes_no("assessment"), "yesno", "Assessed", False, "format"),
+    "recognition": Column("recognition", "text", "Recognition", False, "format"),
+    "ladders_to_credential": Column(_yes_no("ladders_to_credential"), "yesno", "Ladders", False, "format"),
+    "prior_learning_recognition": Column(_yes_no("prior_learning_recognition"), "yesno", "PLAR", False, "format"),
+    "field_of_study": Column("field_of_study", "text", "Field of study", True, "format", "field"),
+    "ministry_funded": Column(_yes_no("ministry_funded"), "yesno", "Ministry funded", False, "format"),
+    "competencies": Column("competencies", "text", "Competencies", False, "format"),
+    "noc_codes": Column("noc_codes", "text", "NOC codes", False, "format"),
+    "enrolments": Column("enrolments", "number", "Enrolments", True, "format"),
+    "completions": Column("completions", "number", "Completions", True, "format"),
+    "tuition_cad": Column("tuition_cad", "number", "Tuition (CAD)", False, "format"),
+    "start_date": Column("start_date", "date", "Start", False, "format"),
+    "end_date": Column("end_date", "date", "End", False, "format"),
+    "sector": Column("sector", "text", "Sector", False, "reference", "sector"),
+    "region": Column("region", "text", "Region", False, "reference", "region"),
+    "over_duration": Column(_yes_no("over_duration"), "yesno", "288 h or more", False, "reference"),
+    "no_assessment": Column(_yes_no("no_assessment"), "yesno", "No assessment", False, "reference"),
+    "no_partner": Column(_yes_no("no_partner"), "yesno", "No partner", False, "reference"),
+    "file_name": Column("file_name", "text", "Submission file", True, "file"),
+    "loaded_at": Column("strftime(loaded_at, '%Y-%m-%d %H:%M')", "text", "Loaded at", False, "file"),
 }
 # fmt: on
 
-# The submission-format columns in their order, then the reference and compliance columns:
-# an export's columns when it names none (interfaces.md, "Export endpoints").
-SUBMISSION_COLUMNS = (
-    "institution_code",
-    "reporting_period",
-    "offering_id",
-    "title",
-    "mc_type",
-    "delivery_mode",
-    "credit_status",
-    "credits",
-    "partner_categories",
-    "continuing_education",
-    "duration_hours",
-    "assessment",
-    "recognition",
-    "ladders_to_credential",
-    "prior_learning_recognition",
-    "field_of_study",
-    "ministry_funded",
-    "competencies",
-    "noc_codes",
-    "enrolments",
-    "completions",
-    "tuition_cad",
-    "start_date",
-    "end_date",
-)
-EXPORT_COLUMNS = (
-    *SUBMISSION_COLUMNS,
-    "institution_name",
-    "sector",
-    "region",
-    "over_duration",
-    "no_assessment",
-    "no_partner",
-)
+# An export's columns when it names none (interfaces.md, "Export endpoints"): the submission-format
+# columns in their order (etl.spec.COLUMN_NAMES: tests/dashboard/data/test_registries.py holds the
+# two to each other), then the reference and compliance columns.
+SUBMISSION_COLUMNS = tuple(name for name, column in GRID_COLUMNS.items() if column.part == "format")
+EXPORT_COLUMNS = (*SUBMISSION_COLUMNS, *(name for name, column in GRID_COLUMNS.items() if column.part == "reference"))
 # Columns of the submission a row came from: in the grid and in an export that names them.
-SUBMISSION_FILE_COLUMNS = ("file_name", "loaded_at")
+SUBMISSION_FILE_COLUMNS = tuple(name for name, column in GRID_COLUMNS.items() if column.part == "file")
 # The grid's columns by default, in their order.
 DEFAULT_SHOWN = tuple(name for name, column in GRID_COLUMNS.items() if column.shown)
 

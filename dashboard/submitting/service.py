@@ -9,16 +9,15 @@ these and nothing else; every one starts from the request's ``Scope`` (dashboard
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import logging
 import os
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import mcred_locks
 from dashboard.access.actor import Actor, Scope
 from dashboard.data.scope import ScopeError
 from dashboard.submitting import worker
@@ -268,23 +267,14 @@ class Portal:
         path = submissions_store_path(self.db_path).with_suffix(".accept.lock")
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        deadline = time.monotonic() + wait
         try:
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except OSError as exc:
-                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                        raise
-                    if time.monotonic() >= deadline:
-                        if wait == 0:
-                            yield -1
-                            return
-                        raise StateError(
-                            f"another file is being loaded and has taken over {wait / 60:.0f} minutes: try again later"
-                        ) from None
-                    time.sleep(0.1)
+            if not mcred_locks.take(fd, wait, poll=0.1):
+                if wait == 0:
+                    yield -1
+                    return
+                raise StateError(
+                    f"another file is being loaded and has taken over {wait / 60:.0f} minutes: try again later"
+                )
             try:
                 yield fd
             finally:

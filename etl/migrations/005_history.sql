@@ -15,30 +15,7 @@ CREATE TABLE submission_event (
 -- Columns and order as in 002, then when and by whom the submission was last restored.
 CREATE OR REPLACE VIEW submissions AS
 SELECT
-    s.submission_id,
-    s.institution_code,
-    i.name AS institution_name,
-    i.sector,
-    i.region,
-    s.reporting_period,
-    s.file_name,
-    s.sheet,
-    s.sha256,
-    s.status,
-    s.rows_total,
-    s.rows_accepted,
-    s.rows_rejected,
-    s.errors,
-    s.warnings,
-    s.loaded_at,
-    s.superseded_by,
-    s.superseded_at,
-    s.status IN ('accepted', 'partial') AND s.superseded_by IS NULL
-        AND s.institution_code IS NOT NULL AND s.reporting_period IS NOT NULL AS is_current,
-    s.institution_given,
-    s.period_given,
-    s.header_row,
-    s.allow_partial,
+{{ submissions_002_columns }},
     r.event_at AS restored_at,
     r.by_user AS restored_by
 FROM submission s

@@ -4,13 +4,22 @@ flags are written out by hand (not computed from the spec's SQL)."""
 
 from __future__ import annotations
 
+import hashlib
+
 import duckdb
 import pytest
 from submission_files import HEADER, csv_file
 
-from etl import spec
+from etl import spec, warehouse
 from etl.load import load_files
-from etl.warehouse import WarehouseError, apply_migrations, migration_files, read_only, render_migration
+from etl.warehouse import (
+    WarehouseError,
+    apply_migrations,
+    migration_files,
+    migration_fragments,
+    read_only,
+    render_migration,
+)
 
 LADDER_HEADER = HEADER + ",ladders_to_credential"
 
@@ -166,6 +175,25 @@ def test_an_unknown_placeholder_is_refused(tmp_path):
     bad.write_text("SELECT {{ nothing_like_this }};", encoding="utf-8")
     with pytest.raises(WarehouseError, match="nothing_like_this"):
         render_migration(bad)
+
+
+def test_a_fragment_is_rendered_without_its_header_lines(tmp_path, monkeypatch):
+    (tmp_path / "fragments").mkdir()
+    fragment = "-- what it is\n-- which migrations use it\n    1 AS a,\n    2 AS b\n"
+    (tmp_path / "fragments" / "two_columns.sql").write_text(fragment, encoding="utf-8")
+    migration = tmp_path / "001_x.sql"
+    migration.write_text("SELECT\n{{ two_columns }};\n", encoding="utf-8")
+    monkeypatch.setattr(warehouse, "MIGRATIONS_DIR", tmp_path)
+    assert render_migration(migration) == "SELECT\n    1 AS a,\n    2 AS b;\n"
+    assert duckdb.connect(":memory:").execute(render_migration(migration)).fetchall() == [(1, 2)]
+
+
+def test_the_released_fragments_are_not_edited():
+    # Migrations 002, 005 and 006 render this one: a warehouse that applied them keeps what they made,
+    # so a new warehouse must get the same (a changed column belongs in a new migration).
+    released = {"submissions_002_columns": "9ff8aae474d33dfcd10b92dc2a4c20bf161931e3b7595a04619d716f8fd3401f"}
+    rendered = migration_fragments()
+    assert {name: hashlib.sha256(rendered[name].encode()).hexdigest() for name in released} == released
 
 
 def test_migrations_apply_in_one_go_on_an_empty_database():

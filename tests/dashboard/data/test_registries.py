@@ -11,9 +11,11 @@ import pytest
 
 from dashboard.data import metrics
 from dashboard.data.cache import VersionedCache
+from dashboard.data.columns import EXPORT_COLUMNS, GRID_COLUMNS, SUBMISSION_COLUMNS, SUBMISSION_FILE_COLUMNS
 from dashboard.data.database import Database
 from dashboard.data.dimensions import DIMENSIONS, PARAMETERS
 from dashboard.data.filters import Filters
+from etl.spec import COLUMN_NAMES
 
 
 def test_the_registry_imports_without_dash_flask_or_duckdb():
@@ -35,6 +37,20 @@ def test_every_dimension_is_a_filter_and_an_option_of_mcred_export():
     export = build_parser()._subparsers._group_actions[0].choices["export"]  # noqa: SLF001
     options = {a.dest for a in export._actions}  # noqa: SLF001
     assert set(PARAMETERS) <= options
+
+
+def test_the_column_registry_names_the_submission_format_and_the_warehouse_columns(db_path):
+    # The dashboard may not import etl: its registry says which columns are the format's, held here to the spec.
+    assert SUBMISSION_COLUMNS == COLUMN_NAMES
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        offerings = [row[0] for row in con.execute("DESCRIBE current_offerings").fetchall()]
+        submissions = {row[0] for row in con.execute("DESCRIBE submissions").fetchall()}
+    finally:
+        con.close()
+    assert offerings[: len(EXPORT_COLUMNS)] == list(EXPORT_COLUMNS)  # an export's columns lead the view, in order
+    assert set(SUBMISSION_FILE_COLUMNS) <= submissions
+    assert set(GRID_COLUMNS) == set(EXPORT_COLUMNS) | set(SUBMISSION_FILE_COLUMNS)
 
 
 def test_filters_are_values():

@@ -19,6 +19,19 @@ def _draft_id(body) -> int:
     raise AssertionError(body)
 
 
+def _upload(cb, client, body: str) -> int:
+    """Upload a file through /submit's callback as ``client``'s user; the new draft's id."""
+    response = cb.post(
+        client,
+        "submit-upload-message.children",
+        {"submit-upload.filename": "bcit.csv", "submit-upload": body},
+        triggered="submit-upload.contents",
+    )
+    # The State (filename) is sent too:
+    assert response.status_code == 200, response.text
+    return _draft_id(response.get_json()["response"])
+
+
 def test_the_page_sends_strangers_to_sign_in_and_refuses_the_public(portal_app):
     app = portal_app()
     assert app.server.test_client().get("/submit").status_code == 302
@@ -47,15 +60,7 @@ def test_an_institution_uploads_and_only_it_and_the_ministry_see_the_draft(
     app = portal_app()
     lee = client_as(app, BCIT)
     cb = callbacks(lee)
-    response = cb.post(
-        lee,
-        "submit-upload-message.children",
-        {"submit-upload.filename": "bcit.csv", "submit-upload": upload_body(bcit_file(bad=True))},
-        triggered="submit-upload.contents",
-    )
-    # The State (filename) is sent too:
-    assert response.status_code == 200, response.text
-    draft_id = _draft_id(response.get_json()["response"])
+    draft_id = _upload(cb, lee, upload_body(bcit_file(bad=True)))
     for path in (
         f"/export/drafts/{draft_id}/report.csv",
         f"/export/drafts/{draft_id}/report.xlsx",
@@ -118,13 +123,7 @@ def test_an_institution_cannot_see_the_queue_accept_or_return(portal_app, client
     app = portal_app()
     lee = client_as(app, BCIT)
     cb = callbacks(lee)
-    uploaded = cb.post(
-        lee,
-        "submit-upload-message.children",
-        {"submit-upload.filename": "bcit.csv", "submit-upload": upload_body(bcit_file())},
-        triggered="submit-upload.contents",
-    )
-    draft_id = _draft_id(uploaded.get_json()["response"])
+    draft_id = _upload(cb, lee, upload_body(bcit_file()))
     accept_id = json.dumps({"draft": draft_id, "type": "review-accept"}, separators=(",", ":"))
     queue = cb.post(lee, "review-queue.children", {"review-refresh": 0})
     assert queue.status_code == 403
@@ -147,13 +146,7 @@ def test_an_institution_s_file_about_another_institution_cannot_be_sent(portal_a
     app = portal_app()
     uma = client_as(app, UBC)
     cb = callbacks(uma)
-    uploaded = cb.post(
-        uma,
-        "submit-upload-message.children",
-        {"submit-upload.filename": "bcit.csv", "submit-upload": upload_body(bcit_file())},
-        triggered="submit-upload.contents",
-    )
-    draft_id = _draft_id(uploaded.get_json()["response"])
+    draft_id = _upload(cb, uma, upload_body(bcit_file()))
     draft = app.server.extensions["mcred.submitting"].store.get(draft_id)
     assert draft.owner == "UBC" and draft.errors >= 1
     assert any(i["rule"] == "not_your_institution" for i in draft.submissions[0]["issues"])
