@@ -71,12 +71,12 @@ def _shoot(driver, state: str, size: str) -> None:
     folder = os.environ.get("MCRED_SHOTS")
     if not folder:
         return
+    Path(folder).mkdir(parents=True, exist_ok=True)
     # The whole page at the window's width (the capture lays it out without a scroll bar).
     page = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
     width = max(page["width"], driver.execute_script("return window.innerWidth"))
     clip = {"x": 0, "y": 0, "width": width, "height": page["height"], "scale": 1}
     shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"captureBeyondViewport": True, "clip": clip})
-    Path(folder).mkdir(parents=True, exist_ok=True)
     (Path(folder) / f"{state.replace(' ', '-')}-{size}.png").write_bytes(base64.b64decode(shot["data"]))
 
 
@@ -91,9 +91,16 @@ class Audit:
         for size in ("desktop", "phone"):
             driver.set_window_size(*SIZES[size])
             settle(self.duo, ready)
+            assert driver.execute_script("return window.innerWidth") == SIZES[size][0], f"{state}: not {size}-sized"
             self.problems.append(describe(f"{state} at {size}", axe_violations(driver, within)))
             if size == "phone":
-                self.problems.append(f"[{state} at phone] {_sideways(driver)}" if _sideways(driver) else "")
+                sideways = _sideways(driver)
+                self.problems.append(f"[{state} at phone] {sideways}" if sideways else "")
+                # the report is a list on a phone, the grid on wider screens
+                grids = driver.find_elements(By.CSS_SELECTOR, "#submit-report-grid")
+                if grids:
+                    assert not grids[0].is_displayed(), state
+                    assert driver.find_element(By.CSS_SELECTOR, "#submit-report-list").is_displayed(), state
             _shoot(driver, state, size)
         driver.set_window_size(*SIZES["desktop"])
 
