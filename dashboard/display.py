@@ -85,9 +85,15 @@ def target(symbol: str | None, value: Any) -> str:
 
 
 def pacific(value: Any) -> datetime | None:
-    """A moment in Pacific time (a naive value is taken as UTC, as DuckDB's TIMESTAMPTZ arrives)."""
+    """A moment in Pacific time (a naive value is taken as UTC, as DuckDB's TIMESTAMPTZ arrives; an
+    ISO 8601 text, as the drafts store keeps its moments, is read first)."""
     if _missing(value):
         return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
     moment = value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
     if not isinstance(moment, datetime):
         return None

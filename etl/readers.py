@@ -839,10 +839,11 @@ def _read_xlsx_values(path: Path, sha: str, has_formulas: Future[bool]) -> RawSu
             sheet=chosen,
         )
     body = [col.slice(header_index + 1) for col in columns]
-    formula_issues = []
+    links, macros = _links_and_macros(path)
+    formula_issues = _workbook_notes(path, chosen, links, macros)
     if has_formulas.result():
         filled = [pc.is_valid(col).to_numpy(zero_copy_only=False) for col in body]
-        formula_issues = _formulas_without_results(path, chosen, header_index, filled, mapping)
+        formula_issues += _formulas_without_results(path, chosen, header_index, filled, mapping, links)
     table = (
         pa.table({f"c{i}": values for i, values in enumerate(body)})
         if body
@@ -875,6 +876,79 @@ def _workbook_has_formulas(path: Path) -> bool:
     return False
 
 
+def _links_and_macros(path: Path) -> tuple[list[str], str | None]:
+    """The files the workbook links to, and the part holding its macros (see etl.workbook_scan)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return workbook_scan.external_links(archive), workbook_scan.has_macros(archive)
+    except (workbook_scan.LimitExceeded, workbook_scan.UnsafeXml, zipfile.BadZipFile, KeyError):
+        return ["(unnamed)"], None
+
+
+def _workbook_notes(path: Path, sheet: str, links: list[str], macros: str | None) -> list[Issue]:
+    """Warnings about what the workbook holds besides values: macros (never run) and links to
+    other workbooks (never opened: their cells are read as last saved)."""
+    name = safe_name(path.name)
+    out = []
+    if macros:
+        out.append(
+            Issue(
+                SEVERITY_WARNING,
+                f"the workbook is macro-enabled (it holds {safe_name(macros)}, as an .xlsm does): its macros were not "
+                "run, only the cells' saved values were read; save it as a plain Excel workbook (.xlsx) next time",
+                name,
+                sheet,
+                None,
+                None,
+                None,
+                "a workbook without macros",
+                rule="workbook_macros",
+            )
+        )
+    if links:
+        files = ", ".join(_clip(safe_name(f), 80) for f in links[:5]) + (" ..." if len(links) > 5 else "")
+        out.append(
+            Issue(
+                SEVERITY_WARNING,
+                f"the workbook links to {len(links)} other workbook{'s' if len(links) != 1 else ''} ({files}): those "
+                "files were not opened, and cells that take their values from them were read as last saved; paste the "
+                "values in (Paste Special > Values) to be sure",
+                name,
+                sheet,
+                None,
+                None,
+                None,
+                "values, not links to other workbooks",
+                rule="workbook_external_links",
+            )
+        )
+    return out
+
+
+_LINK_REF = re.compile(r"\[(\d+)\]")
+
+
+def _formula_problem(cell: str, text: str, links: list[str]) -> tuple[str, str, str]:
+    """(message, expected, rule) for a formula cell without a saved result."""
+    link = _LINK_REF.search(text)
+    if link:
+        n = int(link.group(1))
+        target = safe_name(links[n - 1]) if 0 < n <= len(links) else "another workbook"
+        return (
+            f"cell {cell} takes its value from another workbook ({_clip(target, 80)}) through the formula "
+            f"{_clip(text)!r}, and no usable value was saved with it: linked files are never opened; paste the value in "
+            "(Paste Special > Values), save and upload again",
+            "a value, not a link to another workbook",
+            "external_link",
+        )
+    return (
+        f"cell {cell} holds the formula {_clip(text)!r} but no saved result: open the file in "
+        "Excel (or another spreadsheet program), save it and load it again, or paste the values",
+        "a value, or a formula with its saved result",
+        "formula_without_result",
+    )
+
+
 def _formula_text(value: object) -> str | None:
     if isinstance(value, str):
         return value if value.startswith("=") else None
@@ -883,7 +957,7 @@ def _formula_text(value: object) -> str | None:
 
 
 def _formulas_without_results(
-    path: Path, sheet_name: str, header_index: int, filled: list[Any], mapping: dict[int, str]
+    path: Path, sheet_name: str, header_index: int, filled: list[Any], mapping: dict[int, str], links: list[str]
 ) -> list[Issue]:
     """Formula cells of loaded columns that have no saved result (files written by programs
     that do not calculate, e.g. openpyxl): read as empty they would silently lose a value."""
@@ -907,21 +981,22 @@ def _formulas_without_results(
                     found.append((index + 1, pos, text))
     finally:
         workbook.close()
-    issues = [
-        Issue(
-            SEVERITY_ERROR,
-            f"cell {get_column_letter(pos + 1)}{row} holds the formula {_clip(text)!r} but no saved result: open the file in "
-            "Excel (or another spreadsheet program), save it and load it again, or paste the values",
-            safe_name(path.name),
-            sheet_name,
-            row,
-            mapping[pos],
-            _clip(text, 500),
-            "a value, or a formula with its saved result",
-            rule="formula_without_result",
+    issues = []
+    for at_row, pos, text in found[:MAX_FORMULA_ISSUES]:
+        message, expected, rule = _formula_problem(f"{get_column_letter(pos + 1)}{at_row}", text, links)
+        issues.append(
+            Issue(
+                SEVERITY_ERROR,
+                message,
+                safe_name(path.name),
+                sheet_name,
+                at_row,
+                mapping[pos],
+                _clip(text, 500),
+                expected,
+                rule=rule,
+            )
         )
-        for row, pos, text in found[:MAX_FORMULA_ISSUES]
-    ]
     if len(found) > MAX_FORMULA_ISSUES:
         issues.append(
             Issue(

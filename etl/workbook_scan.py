@@ -148,6 +148,55 @@ def chosen_sheet_part(archive: zipfile.ZipFile) -> list[str]:
     return sorted(n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml"))
 
 
+def _part_rels(archive: zipfile.ZipFile, part: str) -> dict[str, str]:
+    """Relationship id -> target of one part (``xl/_rels/workbook.xml.rels`` for ``xl/workbook.xml``)."""
+    folder, name = posixpath.split(part)
+    rels = posixpath.join(folder, "_rels", name + ".rels")
+    if rels not in archive.namelist():
+        return {}
+    return {
+        r.get("Id", ""): r.get("Target", "") for r in _small_xml(archive, rels).iter() if r.tag.endswith("Relationship")
+    }
+
+
+def external_links(archive: zipfile.ZipFile) -> list[str]:
+    """The files the workbook's external links name, in the order its formulas number them
+    (``[1]Sheet1!A1`` takes its value from the first); [] when it links to none. A link whose
+    file cannot be found in the workbook's parts is named "(unnamed)"."""
+    names = set(archive.namelist())
+    if not any(n.startswith("xl/externalLinks/") for n in names) or "xl/workbook.xml" not in names:
+        return []
+    try:
+        book = _small_xml(archive, "xl/workbook.xml")
+        book_rels = _part_rels(archive, "xl/workbook.xml")
+        out = []
+        for ref in book.iter():
+            if not ref.tag.endswith("externalReference"):
+                continue
+            target = book_rels.get(ref.get(f"{{{_REL_NS}}}id", ""), "")
+            part = posixpath.normpath(posixpath.join("xl", target))
+            files = [t for t in _part_rels(archive, part).values() if t] if part in names else []
+            out.append(files[0] if files else "(unnamed)")
+        return out or ["(unnamed)"]
+    except ElementTree.ParseError:
+        return ["(unnamed)"]
+
+
+def has_macros(archive: zipfile.ZipFile) -> str | None:
+    """The part that holds the workbook's macros (a macro-enabled workbook, .xlsm, whatever its
+    name), or None."""
+    for name in archive.namelist():
+        if name.lower().endswith("vbaproject.bin"):
+            return name
+    if "[Content_Types].xml" in archive.namelist():
+        types = (
+            archive.read("[Content_Types].xml") if archive.getinfo("[Content_Types].xml").file_size < 1 << 20 else b""
+        )
+        if b"macroEnabled" in types:
+            return "[Content_Types].xml"
+    return None
+
+
 # --- shared strings -----------------------------------------------------------------------
 
 

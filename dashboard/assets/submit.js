@@ -1,6 +1,17 @@
 // /submit: a file over MCRED_MAX_UPLOAD_MB (or not .csv/.xlsx) is refused by the browser before it
 // is read or sent (dcc.Upload's max_size and accept); say so, in the status line under the drop zone.
+// And the drop zone's file field (dcc.Upload renders it unnamed) is named for a screen reader.
 (function () {
+  const NAME = "Upload your file (.csv or .xlsx)";
+  function nameTheField() {
+    const field = document.querySelector("#submit-upload input[type=file]");
+    if (field && field.getAttribute("aria-label") !== NAME) {
+      field.setAttribute("aria-label", NAME);
+      field.setAttribute("aria-describedby", "submit-upload-message");
+    }
+  }
+  new MutationObserver(nameTheField).observe(document.documentElement, {childList: true, subtree: true});
+
   function explain(files) {
     const box = document.getElementById("submit-upload-message");
     if (!box || !files || !files.length) { return; }

@@ -149,6 +149,8 @@ def _unexplained_text(draft) -> str:
 @callback(
     Output("submit-feedback", "children"),
     Output("submit-refresh", "data"),
+    # the upload's line ("... needs explanations") would contradict the sent message
+    Output("submit-upload-message", "children", allow_duplicate=True),
     Input("submit-send", "n_clicks"),
     State("submit-shown", "data"),
     State({"type": "submit-explain", "code": ALL}, "value"),
@@ -159,7 +161,7 @@ def _unexplained_text(draft) -> str:
 def send(clicks, value, texts, ids, refresh):
     actor = _actor()
     if not clicks:
-        return dash.no_update, dash.no_update
+        return dash.no_update, dash.no_update, dash.no_update
     draft_id = _draft_id(value)
     portal = routes.portal()
     if draft_id is None:
@@ -168,7 +170,8 @@ def send(clicks, value, texts, ids, refresh):
     try:
         sent = portal.send(actor, draft_id, explanations)
     except StateError as exc:
-        return dbc.Alert(str(exc), color="danger", className="py-2", id="submit-send-refused"), (refresh or 0) + 1
+        refused = dbc.Alert(str(exc), color="danger", className="py-2", id="submit-send-refused")
+        return refused, (refresh or 0) + 1, dash.no_update
     return (
         dbc.Alert(
             f"Draft {sent.draft_id} was sent to the ministry. You will see here when it is accepted or returned.",
@@ -177,4 +180,5 @@ def send(clicks, value, texts, ids, refresh):
             id="submit-sent",
         ),
         (refresh or 0) + 1,
+        None,
     )

@@ -47,6 +47,9 @@ REPORT_COLUMNS = [
     {"field": "expected", "headerName": "Accepted", "width": 180, **_WRAPPED},
     {"field": "message", "headerName": "Problem", "flex": 1, "minWidth": 260, **_WRAPPED},
 ]
+EDITABLE = ("draft", "returned")
+GRID_AUTO_HEIGHT = 12  # up to this many issues the grid is as tall as its rows
+PHONE_ISSUES = 50  # issues listed on a phone (the download has them all)
 ROW_NOTE = (
     "Row numbers are those of your own file, as a spreadsheet shows them (the header is row 1 unless it is lower)."
 )
@@ -61,7 +64,7 @@ def state_badge(state: str, id_: str | None = None) -> dbc.Badge:
     return dbc.Badge(
         STATE_LABELS.get(state, state),
         color=STATE_COLOURS.get(state, "secondary"),
-        text_color="dark" if state in ("returned", "withdrawn", "accepting") else None,
+        text_color="dark" if state in ("returned", "withdrawn") else None,
         className="fs-6 fw-normal",
         **extra,
     )
@@ -90,10 +93,12 @@ def upload_card(for_text: str, max_mb: int, template_href: str) -> dbc.Card:
                     className="submit-drop",
                     className_active="submit-drop submit-drop-active",
                     className_reject="submit-drop submit-drop-reject",
+                    # The file field inside is the control (keyboard: Tab, then Enter); assets/submit.js
+                    # names it. The "browse" look is a picture of a button, not a second control.
                     children=html.Div(
                         [
                             html.Span("Drag and drop your file here, or ", className="me-1"),
-                            html.Span("browse", className="btn btn-primary btn-sm", role="button"),
+                            html.Span("browse", className="btn btn-primary btn-sm", **{"aria-hidden": "true"}),
                         ]
                     ),
                 ),
@@ -178,12 +183,16 @@ def _report(draft: Any, report_href: dict[str, str]) -> dbc.Card:
             className="py-2 mb-2",
         )
     elif warnings:
+        then = (
+            "the file may be sent once the edit checks below are explained"
+            if draft.state in EDITABLE
+            else "the explanations below were sent with the file"
+        )
         verdict = dbc.Alert(
-            f"No errors. {plural(warnings, 'warning')}: the file may be sent once the edit checks below are explained.",
+            f"No errors. {plural(warnings, 'warning')}: {then}.",
             color="warning",
             id="submit-verdict",
             className="py-2 mb-2",
-            style={"color": "#3d2e00"},
         )
     else:
         verdict = dbc.Alert("No errors and no warnings.", color="success", id="submit-verdict", className="py-2 mb-2")
@@ -218,6 +227,9 @@ def _report(draft: Any, report_href: dict[str, str]) -> dbc.Card:
                 ],
                 className="mb-2",
             ),
+            # A phone gets the issues as a list (the grid's six columns do not fit: the problem
+            # itself would be off to the right); wider screens get the grid, sortable.
+            _phone_list(issues),
             dag.AgGrid(
                 id="submit-report-grid",
                 columnDefs=REPORT_COLUMNS,
@@ -225,18 +237,71 @@ def _report(draft: Any, report_href: dict[str, str]) -> dbc.Card:
                     {k: i.get(k) for k in ("severity", "row", "column", "value", "expected", "message")} for i in issues
                 ],
                 defaultColDef={"sortable": True, "resizable": True, "suppressMovable": True},
-                dashGridOptions={"enableCellTextSelection": True, "ensureDomOrder": True},
-                style={"height": "360px"},
-                className="ag-theme-alpine",
+                dashGridOptions={
+                    "enableCellTextSelection": True,
+                    "ensureDomOrder": True,
+                    # a short list as tall as its rows (no empty box under them); a long one scrolls
+                    **({"domLayout": "autoHeight"} if len(issues) <= GRID_AUTO_HEIGHT else {}),
+                },
+                style={"height": "360px"} if len(issues) > GRID_AUTO_HEIGHT else {},
+                className="ag-theme-alpine d-none d-md-block",
             ),
             html.P(ROW_NOTE, className="small text-muted mt-2 mb-0"),
         ]
     return dbc.Card(dbc.CardBody(body), className="mb-3")
 
 
+def _phone_list(issues: list[dict[str, Any]]) -> html.Div:
+    shown = issues[:PHONE_ISSUES]
+    items = [
+        html.Li(
+            [
+                html.Div(
+                    [
+                        html.Span(
+                            str(i.get("severity") or ""),
+                            className=f"badge {'bg-danger' if i.get('severity') == 'error' else 'bg-warning'}",
+                        ),
+                        html.Span(
+                            " · ".join(
+                                p
+                                for p in (
+                                    f"row {i['row']}" if i.get("row") is not None else "",
+                                    str(i.get("column") or ""),
+                                )
+                                if p
+                            ),
+                            className="fw-semibold",
+                        ),
+                    ],
+                    className="d-flex flex-wrap align-items-center gap-2 mb-1",
+                ),
+                html.Div(str(i.get("message") or "")),
+                html.Div(f"Accepted: {i['expected']}", className="text-muted")
+                if i.get("expected") and i.get("value") is not None
+                else None,
+            ],
+            className="list-group-item px-2 py-2",
+        )
+        for i in shown
+    ]
+    more = (
+        html.P(
+            f"The first {len(shown):,} of {len(issues):,}: download the list for all of them.",
+            className="small text-muted mt-2 mb-0",
+        )
+        if len(issues) > len(shown)
+        else None
+    )
+    return html.Div(
+        [html.Ol(items, className="list-group small mb-0", id="submit-report-list"), more],
+        className="d-md-none",
+    )
+
+
 def _explanations(draft: Any, may_send: bool, problems: list[str]) -> dbc.Card:
     checks = draft.edit_checks
-    editable = draft.state in ("draft", "returned")
+    editable = draft.state in EDITABLE
     items: list[Any] = []
     for c in checks:
         code = c["code"]
@@ -258,15 +323,21 @@ def _explanations(draft: Any, may_send: bool, problems: list[str]) -> dbc.Card:
             )
         )
     if not checks:
-        items.append(html.P("Nothing in this file needs an explanation.", className="mb-2", id="submit-no-checks"))
+        none = (
+            "Once the errors are fixed, the edit checks to explain (if any) are listed here."
+            if draft.errors
+            else "Nothing in this file needs an explanation."
+        )
+        items.append(html.P(none, className="mb-2", id="submit-no-checks"))
+    help_text = (
+        "Each edit check compares your file with last year's, or with the B.C. framework: say in a sentence "
+        "why it is so. The ministry reads your explanations with the file."
+        if editable
+        else "What the ministry reads with the file."
+    )
     body: list[Any] = [
-        html.H2("3. Explain and send", className="h5 mb-1"),
-        html.P(
-            "Each edit check compares your file with last year's, or with the B.C. framework: say in a sentence "
-            "why it is so. The ministry reads your explanations with the file.",
-            className="small text-muted mb-2",
-            id="submit-explain-help",
-        ),
+        html.H2("3. Explain and send" if editable else "3. Your explanations", className="h5 mb-1"),
+        html.P(help_text, className="small text-muted mb-2", id="submit-explain-help"),
         *items,
     ]
     if editable:

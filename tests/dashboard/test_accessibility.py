@@ -44,19 +44,20 @@ KNOWN: dict[tuple[str, str], list[str]] = {}
 SCROLLS_SIDEWAYS: set[str] = set()
 
 
-def axe_violations(driver) -> list[dict]:
-    """axe.run over the whole document with the WCAG 2.0/2.1 A and AA rules."""
+def axe_violations(driver, within: str | None = None) -> list[dict]:
+    """axe.run over the whole document (or the element ``within`` selects) with the WCAG 2.0/2.1 A and AA rules."""
     if not driver.execute_script("return typeof window.axe !== 'undefined'"):
         driver.execute_script(AXE.read_text(encoding="utf-8"))
     driver.set_script_timeout(60)
     result = driver.execute_async_script(
         """
         const done = arguments[arguments.length - 1];
-        axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})
+        axe.run(arguments[1] || document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})
             .then(r => done(JSON.stringify(r.violations)))
             .catch(e => done(JSON.stringify({error: String(e)})));
         """,
         TAGS,
+        within,
     )
     violations = json.loads(result)
     if isinstance(violations, dict):

@@ -47,6 +47,9 @@ def test_times_are_pacific_with_their_zone():
     assert display.when(winter) == "Dec 1, 2026, 12:30 PST"
     assert display.when(datetime(2026, 12, 1, 20, 30)) == "Dec 1, 2026, 12:30 PST"  # naive: UTC
     assert display.when(None) == "" and display.when(pd.NaT) == ""
+    # the drafts store's moments: ISO 8601 text in UTC
+    assert display.when("2026-12-01T20:30:00.000001+00:00") == "Dec 1, 2026, 12:30 PST"
+    assert display.when("not a time") == ""
     # a moment just after midnight UTC is still the previous day in B.C.
     assert display.day(datetime(2026, 7, 1, 3, 0, tzinfo=timezone.utc)) == "Jun 30, 2026"
     assert display.day(date(2026, 6, 30)) == display.day(pd.Timestamp(2026, 6, 30)) == "Jun 30, 2026"

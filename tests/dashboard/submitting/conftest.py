@@ -52,7 +52,8 @@ class Callbacks:
         self.deps = client.get("/_dash-dependencies").get_json() if client else None
 
     def dependency(self, output: str) -> dict:
-        found = [d for d in self.deps if output in d["output"]]
+        # an output another callback also writes (allow_duplicate: "id.prop@hash") does not name it
+        found = [d for d in self.deps if output in d["output"].strip(".").split("...")]
         assert len(found) == 1, (output, [d["output"] for d in self.deps])
         return found[0]
 
