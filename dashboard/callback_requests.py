@@ -3,8 +3,10 @@
 Every Dash callback is a public endpoint (``POST /_dash-update-component``) that takes
 whatever JSON a client sends. Dash assumes the shape its own renderer sends and fails
 with a traceback (HTTP 500) on anything else. This checks the shape before Dash reads it:
-an object naming a registered callback, with lists of ``{"id", "property", "value"}``
-items (or lists of them, for pattern-matching inputs) as many as that callback declares.
+an object naming a registered callback, with as many ``{"id", "property", "value"}`` items as
+that callback declares inputs and states, each shaped as its declaration: a string id where a
+component id is declared, an object id where a pattern is, and a list of them where the pattern
+has a wildcard for many (ALL, ALLSMALLER).
 What a well-formed request's values mean is each callback's own business (its page's
 state parsing).
 """
@@ -55,9 +57,8 @@ def _check(body: Any, callbacks: dict[str, Any]) -> None:
         expected = len(declared.get(key, []))
         if len(items) != expected:
             raise _Malformed(f"this callback takes {expected} {key}, not {len(items)}")
-        for item in items:
-            for one in item if isinstance(item, list) else [item]:
-                _check_item(key, one)
+        for item, dependency in zip(items, declared.get(key, []), strict=True):
+            _check_dependency(key, item, dependency["id"])
     changed = body.get("changedPropIds", [])
     if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
         raise _Malformed("'changedPropIds' must be a list of strings")
@@ -78,6 +79,19 @@ def _check_outputs(outputs: Any, output: str) -> None:
     for one in each:
         for item in one if isinstance(one, list) else [one]:
             _check_item("outputs", item)
+
+
+def _check_dependency(key: str, item: Any, declared_id: str) -> None:
+    """One input or state as the renderer sends it for the declared id (Dash's JSON of a pattern)."""
+    pattern = declared_id.startswith("{")
+    many = pattern and ('["ALL"]' in declared_id or '["ALLSMALLER"]' in declared_id)
+    if many and not isinstance(item, list):
+        raise _Malformed(f"{declared_id} in {key!r} matches many components: it must be a list")
+    for one in item if many else [item]:
+        _check_item(key, one)
+        if isinstance(one["id"], dict) != pattern:
+            kind = "an object (a pattern-matching id)" if pattern else "a string"
+            raise _Malformed(f"the id of {declared_id} in {key!r} must be {kind}")
 
 
 def _check_item(key: str, item: Any) -> None:

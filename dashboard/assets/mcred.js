@@ -25,11 +25,20 @@ window.addEventListener("_dashprivate_pushstate", function () {
   mcredRouted = window.location.pathname + window.location.search;
 });
 
+// One gesture, one history entry. A user's click or key press can change the URL in steps (on
+// /compare a new focus then sets the institution filter to it); Back must undo the gesture, not
+// its last step. So a change pushes an entry only when the user has acted since the last push;
+// a change that follows from the same gesture replaces the entry the gesture pushed.
+let mcredGesture = false;
+["pointerdown", "keydown"].forEach(function (type) {
+  document.addEventListener(type, function () { mcredGesture = true; }, true);
+});
+
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   mcred: {
     // Called with the values of every {"type": "filter"} and {"type": "urlparam"}
     // component on the page. Pushes a history entry when the query changes, so a
-    // bookmark or shared link reopens the view and Back steps through changes.
+    // bookmark or shared link reopens the view and Back steps through the user's changes.
     syncUrl: function () {
       const ctx = window.dash_clientside.callback_context;
       const triggered = (ctx.triggered || []).map(function (t) { return t.prop_id; });
@@ -62,7 +71,13 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       let query = params.toString().replace(/%2C/g, ",").replace(/%2F/g, "/");
       query = query ? "?" + query : "";
       if (query !== window.location.search) {
-        window.history.pushState({}, "", window.location.pathname + query);
+        const url = window.location.pathname + query;
+        if (mcredGesture) {
+          window.history.pushState({}, "", url);
+        } else {
+          window.history.replaceState({}, "", url);
+        }
+        mcredGesture = false;
       }
       return window.dash_clientside.no_update;
     }

@@ -168,3 +168,9 @@ class Reader:
     def cached(self, name: str, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, cached per warehouse version under (name, key)."""
         return self.database.cache.get(self.version, (name, key), compute)
+
+    def cached_view(self, name: str, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` of what this viewer sees (a page's callback output), cached per warehouse
+        version, scope and ``key``: the default view every visitor opens, or a view come back to
+        with Back, is sent again without building its figures again. Never mutate what it returns."""
+        return self.cached(name, (self.scope, key), compute)

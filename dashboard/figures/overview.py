@@ -279,12 +279,20 @@ def ce_by_sector(
         "x": names,
         "y": [s or 0 for s in shares],
         "text": ["withheld" if s is None else display.share(s) for s in shares],
-        "textposition": "outside",
+        # A label just under the target line would be crossed by it: inside its bar's top instead.
+        "textposition": [
+            "inside" if target is not None and s is not None and target - LABEL_HEIGHT < s <= target else "outside"
+            for s in shares
+        ],
+        "insidetextanchor": "end",
         "cliponaxis": False,
         "marker": {"color": [theme.SINGLE if s != "all" else "#444" for s, _, _ in rows]},
         "customdata": [s for s, _, _ in rows],
     }
     return _figure(trace, hover, layout)
+
+
+LABEL_HEIGHT = 0.1  # of the 0-100% share axis: a bar's outside label is about this tall
 
 
 def wrap(label: str, width: int = 22) -> str:

@@ -246,7 +246,10 @@ def _state(measure_values, split_values=None) -> tuple[Filters, Vocabulary, Over
 )
 def update_overview(_filter_values, measure_values):
     filters, vocab, state = _state(measure_values)
-    out = build_overview(context.reader(), filters, state.measure, vocab)
+    reader = context.reader()
+    out = reader.cached_view(
+        "overview_page", (filters, state.measure), lambda: build_overview(reader, filters, state.measure, vocab)
+    )
     return [*out.kpis, *out.changes, *[out.figures[c] for c in OUTPUT_CHARTS], out.targets_panel]
 
 
@@ -259,7 +262,12 @@ def update_reporting_note(_filter_values):
 @callback(Output(TREND_CHART, "figure"), FILTERS_INPUT, MEASURE_INPUT, SPLIT_INPUT)
 def update_trend(_filter_values, measure_values, split_values):
     filters, vocab, state = _state(measure_values, split_values)
-    return build_trend(context.reader(), filters, state.measure, state.split, vocab)
+    reader = context.reader()
+    return reader.cached_view(
+        "overview_trend_page",
+        (filters, state.measure, state.split),
+        lambda: build_trend(reader, filters, state.measure, state.split, vocab),
+    )
 
 
 @callback(

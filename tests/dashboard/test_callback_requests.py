@@ -45,6 +45,17 @@ def _body(callback, inputs):
     return {"output": callback["output"], "outputs": outputs, "inputs": inputs, "changedPropIds": [], "state": []}
 
 
+def _renderer_item(declared: dict, value=None):
+    """An input or state as the renderer sends it: a list for a pattern with ALL (empty here)."""
+    ident = declared["id"]
+    if ident.startswith("{"):
+        spec = json.loads(ident)
+        if ["ALL"] in spec.values() or ["ALLSMALLER"] in spec.values():
+            return []
+        return {"id": spec, "property": declared["property"], "value": value}
+    return {"id": ident, "property": declared["property"], "value": value}
+
+
 @pytest.mark.parametrize(
     "inputs",
     [
@@ -67,20 +78,14 @@ def test_too_few_inputs_get_400(client, callback):
 
 
 def test_a_request_shaped_like_the_renderer_s_passes_the_check(client, callback):
-    inputs = [
-        [] if json.loads(i["id"]).get("name") == ["ALL"] else {"id": i["id"], "property": i["property"], "value": None}
-        for i in callback["inputs"]
-    ]
+    inputs = [_renderer_item(i) for i in callback["inputs"]]
     response = client.post("/_dash-update-component", json=_body(callback, inputs))
     assert response.status_code == 200, response.text
 
 
 def test_outputs_not_shaped_as_the_callback_declares_get_400(client, callback):
     """Dash reads the outputs by position: too few was an IndexError inside Dash (HTTP 500)."""
-    inputs = [
-        [] if json.loads(i["id"]).get("name") == ["ALL"] else {"id": i["id"], "property": i["property"], "value": None}
-        for i in callback["inputs"]
-    ]
+    inputs = [_renderer_item(i) for i in callback["inputs"]]
     for outputs in ([], [1, 2], _body(callback, inputs)["outputs"][:3], 10**30):
         body = {**_body(callback, inputs), "outputs": outputs}
         response = client.post("/_dash-update-component", json=body)
@@ -114,3 +119,48 @@ def test_a_period_sent_as_a_number_or_object_is_not_a_500(client, callback, valu
     response = client.post("/_dash-update-component", json=_body(callback, inputs))
     assert response.status_code in (200, 400), response.text[:300]
     assert "Traceback" not in response.text
+
+
+def _crafted(declared: dict) -> list:
+    """Ids of the wrong kind for the declaration: what made reset_filters and highlight_cell 500."""
+    ident, prop = declared["id"], declared["property"]
+    if ident.startswith("{"):
+        spec = json.loads(ident)
+        crafted = [
+            {"id": ident, "property": prop, "value": None},  # the pattern as a string
+            [{"id": "period", "property": prop, "value": None}],  # a plain id where a pattern is declared
+            [{"id": ["a"], "property": prop, "value": None}],
+        ]
+        if ["ALL"] in spec.values():
+            crafted.append({"id": {**spec, "name": "period"}, "property": prop, "value": None})  # one for many
+        return crafted
+    return [
+        {"id": {"type": "filter", "name": "period"}, "property": prop, "value": None},  # an object id
+        [{"id": ident, "property": prop, "value": None}],  # a list where one component is declared
+    ]
+
+
+def test_ids_of_the_wrong_kind_get_400_on_every_callback(client):
+    deps = [d for d in client.get("/_dash-dependencies").get_json() if not d.get("clientside_function")]
+    tried = 0
+    for dep in deps:
+        outputs = [
+            dict(zip(("id", "property"), part.rsplit(".", 1), strict=True))
+            for part in dep["output"].strip(".").split("...")
+        ]
+        good = {
+            "output": dep["output"],
+            "outputs": outputs if dep["output"].startswith("..") else outputs[0],
+            "inputs": [_renderer_item(i) for i in dep["inputs"]],
+            "changedPropIds": [],
+            "state": [_renderer_item(s) for s in dep.get("state", [])],
+        }
+        for key in ("inputs", "state"):
+            for position, declared in enumerate(dep.get(key, [])):
+                for item in _crafted(declared):
+                    body = {**good, key: [*good[key][:position], item, *good[key][position + 1 :]]}
+                    response = client.post("/_dash-update-component", json=body)
+                    tried += 1
+                    assert response.status_code == 400, (dep["output"], key, item, response.text[:300])
+                    assert "malformed callback request" in response.text
+    assert tried > 50, tried

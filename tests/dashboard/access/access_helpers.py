@@ -34,6 +34,14 @@ def callback_body(dep: dict, values: dict | None = None) -> dict:
     values = values or {}
 
     def item(declared: dict):
+        """A list of items for a pattern with a wildcard for many (ALL), else one item, as the renderer sends."""
+        found = items(declared)
+        ident = declared["id"]
+        if not ident.startswith("{") or '["ALL"]' in ident or '["ALLSMALLER"]' in ident:
+            return found
+        return found[0] if found else {"id": json.loads(ident), "property": declared["property"], "value": None}
+
+    def items(declared: dict):
         ident = json.loads(declared["id"]) if declared["id"].startswith("{") else declared["id"]
         prop = declared["property"]
         if isinstance(ident, dict):

@@ -192,6 +192,14 @@ def test_ce_by_sector_draws_the_target():
     assert not ce_chart(sector_ce(), target=None, target_text=None).layout.shapes
 
 
+def test_a_share_just_under_the_target_has_its_label_inside_its_bar():
+    """Seen at 1M offerings: "57.6%" above its bar was crossed by the 60% target line."""
+    fig = ce_chart(sector_ce(), target=0.55)  # research universities 50%, all sectors 50%: just under
+    positions = dict(zip(fig.data[0].customdata, fig.data[0].textposition))
+    assert positions == {"research_university": "inside", "college": "outside", "institute": "outside", "all": "inside"}
+    assert set(ce_chart(sector_ce(), target=None, target_text=None).data[0].textposition) == {"outside"}
+
+
 def test_ce_by_sector_by_enrolments():
     fig = ce_chart(sector_ce(), measure="enrolments")
     shares = dict(zip(fig.data[0].customdata, fig.data[0].y))

@@ -18,7 +18,7 @@ def _history(client) -> list:
     deps = client.get("/_dash-dependencies").get_json()
     dep = next(d for d in deps if d["output"] == "submission-history.children")
     inputs = [
-        {"id": i["id"], "property": i["property"], "value": "BCIT_2024/25" if '"cell"' in i["id"] else ""}
+        {"id": json.loads(i["id"]), "property": i["property"], "value": "BCIT_2024/25" if '"cell"' in i["id"] else ""}
         for i in dep["inputs"]
     ]
     body = {
