@@ -380,6 +380,15 @@ def peer_table(
     return table
 
 
+def grid_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """The peer table's rows as the grid gets them (and its download sorts them): None (JSON null)
+    for missing values."""
+    return [
+        {str(k): (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+        for r in table.to_dict("records")
+    ]
+
+
 def _counts(values: pd.Series) -> np.ndarray:
     """Whole numbers, or None where hidden (an int column when nothing is)."""
     if values.notna().all():
@@ -481,6 +490,33 @@ class Comparison(NamedTuple):
     scorecard: list[ScoreRow] | None
 
 
+def compared_periods(filters: Filters, vocab: Vocabulary) -> list[str]:
+    """The fiscal years compared: the filter's, or every one."""
+    return list(filters.period) or vocab.codes(PERIOD)
+
+
+def explained_peer_table(
+    reader: Reader,
+    profile: Profile,
+    insts: pd.DataFrame,
+    focus: str,
+    peers: list[str],
+    periods: list[str],
+    vocab: Vocabulary,
+) -> pd.DataFrame:
+    """The peer table as the page shows it (and its download holds it): ``peer_table``, with
+    why each institution without offerings has none."""
+    table = peer_table(profile, insts, focus, peers, vocab)
+    empty = table.code[table.offerings == 0].tolist()
+    if empty:  # "no offerings" says too little when the file was rejected or never came
+        reasons = why_no_offerings(reader, empty, periods)
+        table["note"] = [
+            note.replace("no offerings", reasons[code]) if code in reasons else note
+            for code, note in zip(table.code, table.note)
+        ]
+    return table
+
+
 def comparison(reader: Reader, filters: Filters, focus: str, choice: PeerChoice, vocab: Vocabulary) -> Comparison:
     """The comparison of ``focus`` with its peer group under ``filters``."""
     insts = institutions(reader)
@@ -490,15 +526,8 @@ def comparison(reader: Reader, filters: Filters, focus: str, choice: PeerChoice,
     profile = institution_profile(reader, filters, vocab)
     totals = profile.totals
     focus_n = int(totals.n_offerings.get(focus, 0))
-    periods = list(filters.period) or vocab.codes(PERIOD)
-    table = peer_table(profile, insts, focus, peers, vocab)
-    empty = table.code[table.offerings == 0].tolist()
-    if empty:  # "no offerings" says too little when the file was rejected or never came
-        reasons = why_no_offerings(reader, empty, periods)
-        table["note"] = [
-            note.replace("no offerings", reasons[code]) if code in reasons else note
-            for code, note in zip(table.code, table.note)
-        ]
+    periods = compared_periods(filters, vocab)
+    table = explained_peer_table(reader, profile, insts, focus, peers, periods, vocab)
     common = Comparison(
         focus,
         name,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import ClassVar, NamedTuple
 
@@ -232,8 +232,11 @@ def parse_grid_filter(column: str, text: str) -> tuple[GridFilter | None, str | 
     return GridFilter(column, op, tuple(v for v in values if v is not None)), None
 
 
-def parse_sort(text: str) -> tuple[tuple[tuple[str, str], ...], list[str]]:
-    """``sort=title:asc,enrolments:desc`` (direction asc by default) -> ((column, direction), ...)."""
+def parse_sort(
+    text: str, columns: Collection[str] = GRID_COLUMNS.keys()
+) -> tuple[tuple[tuple[str, str], ...], list[str]]:
+    """``sort=title:asc,enrolments:desc`` (direction asc by default) -> ((column, direction), ...),
+    each column one of ``columns`` (the explorer's by default)."""
     out: list[tuple[str, str]] = []
     problems = []
     for part in (p.strip() for p in text.split(",")):
@@ -241,10 +244,10 @@ def parse_sort(text: str) -> tuple[tuple[tuple[str, str], ...], list[str]]:
             continue
         column, _, direction = part.partition(":")
         direction = direction.strip().lower() or "asc"
-        if column not in GRID_COLUMNS:
-            problems.append(f"sort: unknown column {column!r}: accepted columns are {_accepted_columns()}")
+        if column not in columns:
+            problems.append(f"sort: unknown column {column[:60]!r}: accepted columns are {', '.join(columns)}")
         elif direction not in SORT_DIRECTIONS:
-            problems.append(f"sort: unknown direction {direction!r} for {column}: accepted are asc, desc")
+            problems.append(f"sort: unknown direction {direction[:20]!r} for {column}: accepted are asc, desc")
         elif column not in (c for c, _ in out):
             out.append((column, direction))
     return tuple(out), problems

@@ -24,6 +24,7 @@ from dashboard.data.filters import Filters, Vocabulary
 from dashboard.data.reference import with_periods
 from dashboard.data.scope import require_rows, require_rows_of, row_filters, status_for_scope
 from dashboard.data.state import SEVERITIES, IssueSelection, cell_key, parse_cell
+from dashboard.data.tables import ISSUE_TABLE, Sort
 
 __all__ = ["cell_key", "parse_cell"]
 
@@ -40,7 +41,8 @@ SELECT * FROM (
 ) WHERE newest = 1
 """
 
-# Columns of an issue download, in order (name in the file, expression over the query below).
+# Columns of an issue, as the page queries them (name, expression over the query below); a
+# download holds the issue list's columns (dashboard.data.tables.ISSUE_TABLE).
 ISSUE_EXPORT_COLUMNS = (
     ("institution_code", "c.institution_code"),
     ("institution_name", "c.institution_name"),
@@ -56,6 +58,14 @@ ISSUE_EXPORT_COLUMNS = (
     ("rule", "v.rule"),
     ("submission_id", "v.submission_id"),
 )
+ISSUE_EXPRESSIONS = dict(ISSUE_EXPORT_COLUMNS)
+# Errors first (what stopped a file), then institution, file, row: the one error among hundreds of
+# warnings is the first row a person sees, on the page and in the download. The last terms make
+# the order total, so the page's first rows are the download's first rows.
+ISSUE_ORDER = (
+    "v.severity <> 'error'", "c.sort_order", "v.submission_id", "v.severity", 'v."row" NULLS FIRST', 'v."column"',
+    "v.sheet", "v.rule", "v.message", "v.value", "v.expected",
+)  # fmt: skip
 
 
 def _location_where(filters: Filters, alias: str) -> tuple[str, list[Any]]:
@@ -380,23 +390,22 @@ def _scope_sql(scope: IssueScope, with_column: bool = True) -> tuple[str, list[A
     return chosen, params, " AND ".join(clauses) or "TRUE"
 
 
-def _issues_sql(scope: IssueScope, select: str, order: bool = True, with_column: bool = True) -> tuple[str, list[Any]]:
+def _issues_sql(
+    scope: IssueScope, select: str, order: bool = True, with_column: bool = True, sort: Sort = ()
+) -> tuple[str, list[Any]]:
+    """The scope's issues; ``sort``: the grid's sort (allow-listed fields of ISSUE_TABLE), before
+    the usual order, which breaks its ties as the grid does (it keeps the rows' own order)."""
     chosen, params, where = _scope_sql(scope, with_column)
     sql = f"WITH c AS ({chosen}) SELECT {select} FROM validation_issues v JOIN c USING (submission_id) WHERE {where}"
     if order:
-        # Errors first (what stopped a file), then institution, file, row: the one error among
-        # hundreds of warnings is the first row a person sees, on the page and in the download.
-        sql += (
-            " ORDER BY v.severity <> 'error', c.sort_order, v.submission_id, v.severity, "
-            'v."row" NULLS FIRST, v."column"'
-        )
+        sql += " ORDER BY " + ", ".join([*ISSUE_TABLE.order_sql(sort, ISSUE_EXPRESSIONS), *ISSUE_ORDER])
     return sql, params
 
 
-def issues(reader: Reader, scope: IssueScope, limit: int = ISSUE_LIMIT) -> pd.DataFrame:
-    """The first ``limit`` issues of the scope, in the order of the downloads."""
+def issues(reader: Reader, scope: IssueScope, limit: int = ISSUE_LIMIT, sort: Sort = ()) -> pd.DataFrame:
+    """The first ``limit`` issues of the scope, in the order of the downloads (``sort`` first)."""
     select = ", ".join(f'{expr} AS "{name}"' for name, expr in ISSUE_EXPORT_COLUMNS)
-    sql, params = _issues_sql(scope, select)
+    sql, params = _issues_sql(scope, select, sort=sort)
     return reader.frame(sql + " LIMIT ?", [*params, limit])
 
 
@@ -417,14 +426,22 @@ def issue_columns(reader: Reader, scope: IssueScope) -> list[str]:
     return sorted(r[0] for r in reader.rows(sql, params) if r[0] is not None)
 
 
-def issue_export_sql(scope: IssueScope) -> tuple[str, list[Any]]:
-    """(sql, params) of every issue of the scope, in the download's columns and order."""
-    return _issues_sql(scope, ", ".join(f'{expr} AS "{name}"' for name, expr in ISSUE_EXPORT_COLUMNS))
+def issue_export_sql(scope: IssueScope, sort: Sort = (), headers: str = "codes") -> tuple[str, list[Any]]:
+    """(sql, params) of every issue of the scope: the issue list's columns (headed by their names,
+    or with headers=labels the page's headings) in its order, sorted as the page is."""
+    names = ISSUE_TABLE.header(headers)
+    select = ", ".join(
+        f"{ISSUE_EXPRESSIONS[c.field]} AS " + '"' + name.replace('"', '""') + '"'
+        for c, name in zip(ISSUE_TABLE.columns, names, strict=True)
+    )
+    return _issues_sql(scope, select, sort=sort)
 
 
-def issue_batches(reader: Reader, scope: IssueScope, batch_rows: int = 65_536) -> Iterator[pa.RecordBatch]:
+def issue_batches(
+    reader: Reader, scope: IssueScope, batch_rows: int = 65_536, sort: Sort = (), headers: str = "codes"
+) -> Iterator[pa.RecordBatch]:
     """Every issue of the scope, streamed (the downloads)."""
-    sql, params = issue_export_sql(scope)
+    sql, params = issue_export_sql(scope, sort, headers)
     yield from reader.arrow_batches(sql, params, batch_rows)
 
 

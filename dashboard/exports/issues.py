@@ -4,8 +4,10 @@
 (``period``, ``institution``, ``sector``, ``region``) and its issue selection
 (``submission``, ``cell``: ``BCIT_2024/25``, that pair's most recent file, ``severity``,
 ``column``), read by ``dashboard.data.state.IssueSelection`` and looked up by
-``dashboard.data.submissions.resolve_issues``, exactly as the page does. Rows carry the
-row number as the institution sees it in its own file.
+``dashboard.data.submissions.resolve_issues``, exactly as the page does; and the list's
+``sort`` and ``headers`` (dashboard.data.tables.ISSUE_TABLE). A download holds the list's
+columns in its order, its rows sorted as the page sorts them (every row: the page shows
+the first ones). Rows carry the row number as the institution sees it in its own file.
 
 No cell can run as a formula: CSV text cells that begin with = + - @ tab or CR get
 Excel's text marker ``'``; XLSX text cells are written as text (never formulas).
@@ -26,15 +28,15 @@ from dashboard.data.database import Reader
 from dashboard.data.filters import Filters
 from dashboard.data.reference import data_version, vocabulary
 from dashboard.data.state import IssueRequestError, IssueSelection
+from dashboard.data.tables import ISSUE_TABLE
 from dashboard.exports import formats
 from dashboard.exports.csv import cell, csv_chunks
-from dashboard.exports.errors import ExportError
+from dashboard.exports.errors import ExportError, table_request
 from dashboard.exports.names import issues_name
 from dashboard.exports.xlsx import write_xlsx
 
 __all__ = ["csv_cell", "csv_chunks"]
 
-COLUMNS = [name for name, _ in sq.ISSUE_EXPORT_COLUMNS]
 ROW_NUMBER_NOTE = (
     "row is the row number in the institution's own file, as a spreadsheet shows it (the header row's number + n)"
 )
@@ -87,9 +89,11 @@ def describe_scope(reader: Reader, scope: sq.IssueScope) -> str:
 
 
 def issues_csv(reader: Reader, query: Mapping[str, Any]) -> tuple[Iterator[bytes], str]:
-    """(CSV chunks, file name): every issue of the scope, streamed."""
+    """(CSV chunks, file name): every issue of the scope, streamed, as the page lists them."""
+    wanted = table_request(ISSUE_TABLE, query)
     scope, parts = scope_from_query(reader, query)
-    return csv_chunks(sq.issue_batches(reader, scope), COLUMNS), issues_name(parts, "csv")
+    batches = sq.issue_batches(reader, scope, sort=wanted.sort, headers=wanted.headers)
+    return csv_chunks(batches, ISSUE_TABLE.header(wanted.headers)), issues_name(parts, "csv")
 
 
 def xlsx_bytes(batches: Iterable[pa.RecordBatch], columns: list[str], about: list[tuple[str, object]]) -> bytes:
@@ -101,6 +105,7 @@ def xlsx_bytes(batches: Iterable[pa.RecordBatch], columns: list[str], about: lis
 
 def issues_xlsx(reader: Reader, query: Mapping[str, Any]) -> tuple[bytes, str]:
     """(workbook bytes, file name); ExportError (413) when the issues do not fit on a worksheet."""
+    wanted = table_request(ISSUE_TABLE, query)
     scope, parts = scope_from_query(reader, query)
     formats.check_fits_xlsx(
         sq.issue_counts(reader, scope)["total"],
@@ -111,8 +116,10 @@ def issues_xlsx(reader: Reader, query: Mapping[str, Any]) -> tuple[bytes, str]:
         ("scope", describe_scope(reader, scope)),
         ("severity", scope.severity or "errors and warnings"),
         ("column", scope.column or "all"),
+        ("sorted by", ISSUE_TABLE.describe_sort(wanted.sort)),
         ("row numbers", ROW_NUMBER_NOTE),
         ("data version", data_version(reader)["version"]),
         ("generated at", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")),
     ]
-    return xlsx_bytes(sq.issue_batches(reader, scope), COLUMNS, about), issues_name(parts, "xlsx")
+    batches = sq.issue_batches(reader, scope, sort=wanted.sort, headers=wanted.headers)
+    return xlsx_bytes(batches, ISSUE_TABLE.header(wanted.headers), about), issues_name(parts, "xlsx")

@@ -1,47 +1,41 @@
 """``GET /export/peers.csv``: the comparison page's peer table as a CSV download.
 
-Takes the page's own query (the filters of interfaces.md plus ``focus`` and ``peers``)
-and builds the table with the same functions as the page, so the two cannot disagree.
+Takes the page's own query (the filters of interfaces.md plus ``focus`` and ``peers``, and
+the grid's ``sort`` and ``headers``: dashboard.data.tables) and builds the table with the
+same functions as the page, so the two cannot disagree: the grid's columns in its order,
+its rows in its sort order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
-
-import pandas as pd
 
 from dashboard.data import compare
 from dashboard.data.database import Reader
 from dashboard.data.filters import Filters
 from dashboard.data.reference import institutions, vocabulary
 from dashboard.data.state import CompareState
+from dashboard.data.tables import PEER_TABLE
 from dashboard.exports.csv import cell, table_csv
-from dashboard.exports.errors import ExportError
+from dashboard.exports.errors import ExportError, table_request
 from dashboard.exports.names import peers_name
 
-# Columns of data.compare.peer_table, in the download's order; the file names the first two
-# as the other downloads do.
-COLUMNS = ("code", "name", "sector", "region", "offerings", "enrolments", "completions", "completion_rate",
-           "ce_share", "credit_share", "compliance", "is_focus", "note")  # fmt: skip
-HEADER = ("institution_code", "institution_name", *COLUMNS[2:])
 INTEGERS = frozenset({"offerings", "enrolments", "completions"})
 
 
-def peers_csv(table: pd.DataFrame) -> bytes:
-    """The peer table (data.compare.peer_table) as UTF-8 CSV with a BOM, for Excel."""
-    rows = ([_value(r, c) for c in COLUMNS] for r in table.to_dict("records"))
-    return table_csv(HEADER, rows, line_end="\r\n", format_cell=cell)
+def peers_csv(rows: Sequence[Mapping[str, Any]], headers: str = "codes") -> bytes:
+    """The peer grid's rows (dashboard.data.compare.grid_rows, in the order wanted) as UTF-8 CSV
+    with a BOM, for Excel: the grid's columns in its order, headed by their names or its headings."""
+    values = ([_value(r, c) for c in PEER_TABLE.fields] for r in rows)
+    return table_csv(PEER_TABLE.header(headers), values, line_end="\r\n", format_cell=cell)
 
 
-def _value(row: dict[str, Any], column: str) -> Any:
+def _value(row: Mapping[str, Any], column: str) -> Any:
     if column in INTEGERS:
         hidden = row.get(f"{column}_mark")  # a count hidden from the viewer (dashboard.data.privacy)
-        return str(hidden) if hidden else int(row[column])
-    if column == "is_focus":
-        return bool(row[column])
-    value = row[column]
-    return None if isinstance(value, float) and value != value else value
+        return str(hidden) if hidden else None if row[column] is None else int(row[column])
+    return row[column]
 
 
 def peers_download(reader: Reader, query: Mapping[str, Any]) -> tuple[bytes, str]:
@@ -55,7 +49,11 @@ def peers_download(reader: Reader, query: Mapping[str, Any]) -> tuple[bytes, str
         )
     if problems or state.focus is None:
         raise ExportError("; ".join(problems))
+    wanted = table_request(PEER_TABLE, query)
     insts = institutions(reader)
     peers = compare.peer_codes(insts, state.focus, state.peers)
-    table = compare.peer_table(compare.institution_profile(reader, filters, vocab), insts, state.focus, peers, vocab)
-    return peers_csv(table), peers_name(state.focus, state.peers, filters)
+    profile = compare.institution_profile(reader, filters, vocab)
+    periods = compare.compared_periods(filters, vocab)
+    table = compare.explained_peer_table(reader, profile, insts, state.focus, peers, periods, vocab)
+    rows = PEER_TABLE.sort_rows(compare.grid_rows(table), wanted.sort)  # the grid's rows, sorted as it sorts them
+    return peers_csv(rows, wanted.headers), peers_name(state.focus, state.peers, filters)

@@ -20,7 +20,7 @@ from dashboard.data.filters import Filters, Vocabulary
 from dashboard.data.metrics import framework_rules
 from dashboard.data.reference import institutions, vocabulary
 from dashboard.data.state import PEER_KIND_LABELS, CompareState, PeerChoice
-from dashboard.pages._glue import page_layout, start
+from dashboard.pages._glue import follow_grid_sort, page_layout, start
 from dashboard.views.compare import (
     HIDDEN,
     CompareOutputs,
@@ -30,11 +30,13 @@ from dashboard.views.compare import (
     trend_graphs,
 )
 from dashboard.views.filters import filter_id, filter_panel, url_param_id
+from dashboard.views.grid_downloads import grid_download_stores, hrefs_store_id
 from dashboard.views.layout import download_button, page_heading, section_card
 from dashboard.views.suppression import suppression_legend
 
 dash.register_page(__name__, path="/compare", name="Compare", title="Compare | B.C. Micro-credentials", order=1)
 
+PEERS_GRID, PEERS_DOWNLOAD = "compare-peers-grid", "compare-peers-download"
 FOCUS_ID, PEERS_ID = (url_param_id(p, CompareState.DEFAULTS[p]) for p in CompareState.PARAMETERS)
 
 
@@ -157,7 +159,7 @@ def layout(**query):
                         "heading. "
                         "n<5: the shares rest on fewer than 5 offerings.",
                         dag.AgGrid(
-                            id="compare-peers-grid",
+                            id=PEERS_GRID,
                             rowData=[],
                             columnDefs=grid_columns(framework_rules(reader)),
                             getRowId="params.data.code",
@@ -193,7 +195,13 @@ def layout(**query):
                             style={"width": "100%"},
                             className="ag-theme-alpine compare-grid",
                         ),
-                        actions=download_button("Download CSV", "compare-peers-download", ""),
+                        *grid_download_stores(PEERS_GRID),
+                        actions=download_button(
+                            "Download CSV",
+                            PEERS_DOWNLOAD,
+                            "",
+                            title="Download the peer table as shown: its columns, its rows in its order",
+                        ),
                         note_id="compare-peers-caption",
                     ),
                 ],
@@ -247,15 +255,19 @@ def _state(focus_values, peers_values) -> tuple[Filters, Vocabulary, str | None,
     Output("compare-standouts", "children"),
     Output("compare-composition", "children"),
     Output("compare-scorecard", "children"),
-    Output("compare-peers-grid", "rowData"),
-    Output("compare-peers-download", "href"),
+    Output(PEERS_GRID, "rowData"),
+    Output(hrefs_store_id(PEERS_GRID), "data"),
     FILTERS_INPUT,
     FOCUS_INPUT,
     PEERS_INPUT,
 )
 def update_compare(_filter_values, focus_values, peers_values):
     filters, vocab, focus, peers = _state(focus_values, peers_values)
-    return list(build_compare(context.reader(), filters, focus, peers, vocab))
+    out = build_compare(context.reader(), filters, focus, peers, vocab)
+    return [*out[:-1], [out.download_href]]  # the link follows the grid's sort (follow_grid_sort)
+
+
+follow_grid_sort(PEERS_GRID, [PEERS_DOWNLOAD])
 
 
 @callback(Output("compare-trend", "children"), FILTERS_INPUT, FOCUS_INPUT, PEERS_INPUT)
@@ -266,7 +278,7 @@ def update_compare_trend(_filter_values, focus_values, peers_values):
 
 @callback(
     Output(FOCUS_ID, "value"),
-    Input("compare-peers-grid", "cellClicked"),
+    Input(PEERS_GRID, "cellClicked"),
     State(FOCUS_ID, "value"),
     prevent_initial_call=True,
 )

@@ -22,10 +22,12 @@ from dashboard.data.database import Reader
 from dashboard.data.dimensions import PARAMETERS
 from dashboard.data.filters import Filters, Vocabulary
 from dashboard.data.reference import vocabulary
-from dashboard.data.state import IssueSelection
-from dashboard.pages._glue import page_layout, start
+from dashboard.data.state import IssueSelection, parse_sort
+from dashboard.data.tables import ISSUE_TABLE, sort_text
+from dashboard.pages._glue import follow_grid_sort, page_layout, start
 from dashboard.pages._review import cell_events, register_callbacks, review_section
 from dashboard.views.filters import filter_panel, url_param_id
+from dashboard.views.grid_downloads import grid_download_stores, hrefs_store_id, sort_store_id
 from dashboard.views.layout import download_button, download_group, page_heading, section_card
 from dashboard.views.overview import kpi_card
 from dashboard.views.reporting import LIST_ID, status_list
@@ -46,6 +48,9 @@ from dashboard.views.submissions import (
 dash.register_page(
     __name__, path="/submissions", name="Submissions", title="Submissions | B.C. Micro-credentials", order=3
 )
+
+ISSUES_GRID = "issues-grid"
+ISSUE_DOWNLOADS = ("issues-download-csv", "issues-download-xlsx")
 
 __all__ = ["history_panel", "matrix_table"]
 register_callbacks()  # the ministry's review queue (dashboard.pages._review)
@@ -145,8 +150,8 @@ def layout(**query):
                                 dbc.Col(
                                     download_group(
                                         [
-                                            download_button("CSV", "issues-download-csv"),
-                                            download_button("Excel", "issues-download-xlsx"),
+                                            download_button("CSV", ISSUE_DOWNLOADS[0]),
+                                            download_button("Excel", ISSUE_DOWNLOADS[1]),
                                         ],
                                         aria_label="Download the issues listed",
                                     ),
@@ -157,8 +162,9 @@ def layout(**query):
                             className="align-items-center g-2",
                         ),
                         html.P(id="issues-caption", className="small mb-2", role="status"),
+                        *grid_download_stores(ISSUES_GRID),
                         dag.AgGrid(
-                            id="issues-grid",
+                            id=ISSUES_GRID,
                             columnDefs=ISSUE_COLUMNS,
                             rowData=[],
                             defaultColDef={"sortable": True, "resizable": True, "suppressMovable": True},
@@ -321,11 +327,17 @@ def build_issues(
     severity: str | None = None,
     column: str | None = None,
     limit: int = sq.ISSUE_LIMIT,
+    sort: str = "",
 ) -> IssuesOutputs:
+    """The issue list; ``sort``: its grid's sort (``field:dir,...``; what the list does not show is
+    left out), applied by the query, so the first ``limit`` rows are the download's first rows."""
     scope, title, query = resolve_scope(reader, filters, vocab, cell, submission, severity, column)
     if scope.period is None and scope.submission_id is None:
         return IssuesOutputs("Issues", "No submissions loaded yet.", [], [], "#", "#")
-    frame = sq.issues(reader, scope, limit)
+    order, _ = parse_sort(sort or "", ISSUE_TABLE.fields)
+    if query and order:
+        query["sort"] = sort_text(order)
+    frame = sq.issues(reader, scope, limit, order)
     counts = sq.issue_counts(reader, scope)
     columns = [{"label": c, "value": c} for c in sq.issue_columns(reader, scope)]
     total = counts["total"]
@@ -337,7 +349,7 @@ def build_issues(
     else:
         caption = f"{'All ' if total > 1 else ''}{display.count(total, 'issue')} ({detail})."
     rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    search = "?" + urlencode(query, safe=",/") if query else ""
+    search = "?" + urlencode(query, safe=",/:") if query else ""
     hrefs = (f"/export/issues.csv{search}", f"/export/issues.xlsx{search}") if query else ("#", "#")
     return IssuesOutputs(title, caption, rows, columns, *hrefs)
 
@@ -477,20 +489,24 @@ def update_history(cell, submission):
 @callback(
     Output("issues-title", "children"),
     Output("issues-caption", "children"),
-    Output("issues-grid", "rowData"),
+    Output(ISSUES_GRID, "rowData"),
     Output(url_param_id("column", ""), "options"),
-    Output("issues-download-csv", "href"),
-    Output("issues-download-xlsx", "href"),
+    Output(hrefs_store_id(ISSUES_GRID), "data"),
     FILTERS_INPUT,
     Input(CELL, "value"),
     Input(SUBMISSION, "value"),
     Input(url_param_id("severity", "all"), "value"),
     Input(url_param_id("column", ""), "value"),
+    Input(sort_store_id(ISSUES_GRID), "data"),
 )
-def update_issues(_filter_values, cell, submission, severity, column):
+def update_issues(_filter_values, cell, submission, severity, column, sort):
     filters, vocab = _filters(ctx.inputs_list[0])
-    out = build_issues(context.reader(), filters, vocab, cell or "", submission or "", severity, column)
-    return list(out)
+    sort = sort if isinstance(sort, str) else ""
+    out = build_issues(context.reader(), filters, vocab, cell or "", submission or "", severity, column, sort=sort)
+    return [*out[:-2], [out.csv_href, out.xlsx_href]]
+
+
+follow_grid_sort(ISSUES_GRID, ISSUE_DOWNLOADS)
 
 
 # Said to a screen reader after a filter changes the headline figures (not on the first render).

@@ -18,13 +18,24 @@ from dash import ALL, Input, Output, State, callback, dcc, html
 
 from dashboard.access import web as access_web
 from dashboard.data.scope import ScopeError
+from dashboard.pages._glue import follow_grid_sort
 from dashboard.submitting import routes
 from dashboard.submitting.service import UploadRefused, blocking
 from dashboard.submitting.store import StateError
 from dashboard.views.filters import url_param_id
-from dashboard.views.submit import draft_panel, drafts_list, empty_panel, refusal, upload_card
+from dashboard.views.submit import (
+    REPORT_DOWNLOADS,
+    REPORT_GRID,
+    draft_panel,
+    drafts_list,
+    empty_panel,
+    refusal,
+    upload_card,
+)
 
 dash.register_page(__name__, path="/submit", name="Submit", title="Submit a file | B.C. Micro-credentials", order=4)
+
+follow_grid_sort(REPORT_GRID, REPORT_DOWNLOADS)  # the report's downloads follow its grid's sort
 
 DRAFT = url_param_id("draft", "")
 

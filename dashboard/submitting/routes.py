@@ -1,7 +1,8 @@
 """The downloads of /submit, in one Blueprint under ``/export/drafts`` (a data route: the gate
 answers 401 to nobody and the scope 403 to anyone else's draft):
 
-- ``/export/drafts/<id>/report.csv`` and ``.xlsx``: a draft's validation report;
+- ``/export/drafts/<id>/report.csv`` and ``.xlsx``: a draft's validation report, as the page's
+  report grid lists it (its columns; ``sort`` and ``headers`` as dashboard.data.tables reads them);
 - ``/export/drafts/<id>/file``: the bytes as uploaded (always an attachment, never shown);
 - ``/export/drafts/template.xlsx``: the submission template (what ``mcred template`` writes).
 
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-from flask import Blueprint, Flask, Response, current_app, send_file
+from flask import Blueprint, Flask, Response, current_app, request, send_file
 
 from dashboard import notices
 from dashboard.access import web as access_web
@@ -25,7 +26,9 @@ from dashboard.access.store import AccessStore, store_path
 from dashboard.data import portal as portal_queries
 from dashboard.data.database import Database, NoWarehouse
 from dashboard.data.reference import vocabulary
+from dashboard.data.tables import REPORT_TABLE, TableRequest
 from dashboard.exports.csv import csv_chunks
+from dashboard.exports.errors import ExportError, table_request
 from dashboard.exports.formats import MEDIA_TYPES
 from dashboard.exports.issues import ROW_NUMBER_NOTE, xlsx_bytes
 from dashboard.settings import DashboardSettings
@@ -34,9 +37,13 @@ from dashboard.submitting.service import Portal
 from dashboard.submitting.store import Draft
 
 EXTENSION_KEY = "mcred.submitting"
-REPORT_COLUMNS = ["severity", "row", "column", "value", "expected", "message", "rule"]
 
 drafts = Blueprint("drafts", __name__, url_prefix="/export/drafts")
+
+
+@drafts.errorhandler(ExportError)
+def _export_error(exc: ExportError) -> Response:
+    return Response(exc.text(), status=exc.status, mimetype="text/plain")
 
 
 def install(server: Flask, settings: DashboardSettings, database: Database) -> Portal:
@@ -96,11 +103,15 @@ def _attachment(name: str) -> dict[str, str]:
     }
 
 
-def report_table(draft: Any) -> pa.Table:
-    issues = [i for s in draft.submissions for i in (s.get("issues") or [])]
-    columns = {c: [i.get(c) for i in issues] for c in REPORT_COLUMNS}
+def report_table(draft: Any, wanted: TableRequest = TableRequest()) -> pa.Table:
+    """The draft's issues as the report on /submit lists them: its columns in its order, its rows
+    sorted as its grid is (``wanted``: the request's sort and headers)."""
+    issues = REPORT_TABLE.sort_rows([i for s in draft.submissions for i in (s.get("issues") or [])], wanted.sort)
     return pa.table(
-        {c: pa.array(v, type=pa.int64() if c == "row" else pa.string()) for c, v in columns.items()},
+        {
+            name: pa.array([i.get(c.field) for i in issues], type=pa.int64() if c.field == "row" else pa.string())
+            for c, name in zip(REPORT_TABLE.columns, REPORT_TABLE.header(wanted.headers), strict=True)
+        }
     )
 
 
@@ -112,9 +123,9 @@ def report_name(draft: Any, ext: str) -> str:
 @drafts.get("/<int:draft_id>/report.csv")
 def report_csv(draft_id: int) -> Response:
     draft = portal().visible(access_web.current_actor().scope, draft_id)
-    table = report_table(draft)
+    table = report_table(draft, table_request(REPORT_TABLE, request.args.to_dict(flat=False)))
     return Response(
-        b"".join(csv_chunks(table.to_batches(), REPORT_COLUMNS)),
+        b"".join(csv_chunks(table.to_batches(), table.column_names)),
         content_type=MEDIA_TYPES["csv"],
         headers=_attachment(report_name(draft, "csv")),
     )
@@ -123,6 +134,8 @@ def report_csv(draft_id: int) -> Response:
 @drafts.get("/<int:draft_id>/report.xlsx")
 def report_xlsx(draft_id: int) -> Response:
     draft = portal().visible(access_web.current_actor().scope, draft_id)
+    wanted = table_request(REPORT_TABLE, request.args.to_dict(flat=False))
+    table = report_table(draft, wanted)
     about = [
         ("draft", draft.draft_id),
         ("file", draft.file_name),
@@ -131,9 +144,10 @@ def report_xlsx(draft_id: int) -> Response:
         ("errors", draft.errors),
         ("warnings", draft.warnings),
         ("row numbers", ROW_NUMBER_NOTE),
+        ("sorted by", REPORT_TABLE.describe_sort(wanted.sort)),
         ("generated at", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")),
     ]
-    body = xlsx_bytes(report_table(draft).to_batches(), REPORT_COLUMNS, about)
+    body = xlsx_bytes(table.to_batches(), table.column_names, about)
     return Response(body, mimetype=MEDIA_TYPES["xlsx"], headers=_attachment(report_name(draft, "xlsx")))
 
 

@@ -14,8 +14,10 @@ from dashboard.data import compare
 from dashboard.data.dimensions import BY_PARAM
 from dashboard.data.filters import Filters
 from dashboard.data.state import CompareState
+from dashboard.data.tables import PEER_TABLE
 from dashboard.figures import compare as compare_figures
 from dashboard.views.charts import chart_table
+from dashboard.views.grid_downloads import grid_column_defs
 from dashboard.views.overview import kind_words, met_badge
 
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": False}
@@ -82,7 +84,7 @@ def compare_outputs(c: compare.Comparison, filters: Filters, state: CompareState
         )
     if not c.peers:
         notes.append(dbc.Alert(f"{c.name} has no peers in this group. Choose another peer group.", color="warning"))
-    rows = grid_rows(c.table)
+    rows = compare.grid_rows(c.table)
     href = "/export/peers.csv" + filters.to_search(state.to_query())
     if c.no_data is not None:
         missing = dbc.Alert(
@@ -154,13 +156,6 @@ def graph(graph_id: str, fig: dict) -> dcc.Graph:
     )
 
 
-def grid_rows(table: pd.DataFrame) -> list[dict]:
-    """Grid rows with None (JSON null) for missing values."""
-    return [
-        {k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in table.to_dict("records")
-    ]
-
-
 def grid_columns(framework_rules: str) -> list[dict]:
     """The peer grid's columns (``framework_rules``: the compliance column's rules in words)."""
     # one decimal, as dashboard.display.share writes every other share
@@ -172,43 +167,31 @@ def grid_columns(framework_rules: str) -> list[dict]:
         "(params.value == null ? '–' : params.value.toLocaleString('en-CA'))"
     }
 
-    def figure(field, header, width, formatter, tip=None):
-        col = {
-            "field": field,
-            "headerName": header,
-            "type": "rightAligned",
-            "minWidth": width,
-            "valueFormatter": formatter,
-        }
+    def figure(field, width, formatter, tip=None):
+        col = {"field": field, "type": "rightAligned", "minWidth": width, "valueFormatter": formatter}
         return {**col, "headerTooltip": tip} if tip else col
 
-    return [
+    columns = [
         {
             "field": "name",
-            "headerName": "Institution",
             "minWidth": 175,
             "flex": 2,
             "tooltipField": "name",
             "cellStyle": {"cursor": "pointer", "textDecoration": "underline dotted"},
         },
-        {"field": "code", "headerName": "Code", "minWidth": 80},
-        {"field": "sector", "headerName": "Sector", "minWidth": 120, "tooltipField": "sector"},
-        {"field": "region", "headerName": "Region", "minWidth": 130, "tooltipField": "region"},
-        figure("offerings", "Offerings", 100, num),
-        figure("enrolments", "Enrolments", 110, people),
-        figure("completions", "Completions", 120, people),
-        figure("completion_rate", "Completion rate", 105, pct, "Completions as a share of enrolments"),
-        figure("ce_share", "CE share", 95, pct, "Share of offerings delivered through continuing education"),
-        figure("credit_share", "Credit share", 95, pct, "Share of offerings that are credit-bearing"),
-        figure(
-            "compliance",
-            "Compliance",
-            115,
-            pct,
-            f"Share of offerings meeting all three framework rules ({framework_rules})",
-        ),
-        {"field": "note", "headerName": "Note", "minWidth": 70, "tooltipField": "note"},
+        {"field": "code", "minWidth": 80},
+        {"field": "sector", "minWidth": 120, "tooltipField": "sector"},
+        {"field": "region", "minWidth": 130, "tooltipField": "region"},
+        figure("offerings", 100, num),
+        figure("enrolments", 110, people),
+        figure("completions", 120, people),
+        figure("completion_rate", 105, pct, "Completions as a share of enrolments"),
+        figure("ce_share", 95, pct, "Share of offerings delivered through continuing education"),
+        figure("credit_share", 95, pct, "Share of offerings that are credit-bearing"),
+        figure("compliance", 115, pct, f"Share of offerings meeting all three framework rules ({framework_rules})"),
+        {"field": "note", "minWidth": 70, "tooltipField": "note"},
     ]
+    return grid_column_defs(PEER_TABLE, columns)
 
 
 def standouts_list(big: pd.DataFrame, focus: str, peers_have_data: bool = True):

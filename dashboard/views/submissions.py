@@ -10,6 +10,8 @@ from dash import html
 from dashboard import display, theme
 from dashboard.data import submissions as sq
 from dashboard.data.filters import Vocabulary
+from dashboard.data.tables import ISSUE_TABLE
+from dashboard.views.grid_downloads import grid_column_defs
 
 # the headline figures (element ids ``kpi-<key>``) and their titles, in display order
 KPIS = ("reported", "on-time", "partial", "rejected", "missing")
@@ -20,23 +22,25 @@ SEVERITY_OPTIONS = [
     {"label": "Warnings", "value": "warning"},
 ]
 FLAGS = (("over_duration", "288 hours or more"), ("no_assessment", "No assessment"), ("no_partner", "No partner"))
-ISSUE_COLUMNS = [
-    {"field": "institution_code", "headerName": "Institution", "width": 110, "pinned": "left"},
-    {"field": "file_name", "headerName": "File", "width": 190},
-    {"field": "row", "headerName": "Row", "width": 80, "type": "rightAligned"},
-    {"field": "column", "headerName": "Column", "width": 160},
-    {"field": "severity", "headerName": "Severity", "width": 105},
-    {"field": "value", "headerName": "Value given", "width": 150},
-    {
-        "field": "message",
-        "headerName": "Problem",
-        "flex": 1,
-        "minWidth": 320,
-        "wrapText": True,
-        "autoHeight": True,
-        "cellStyle": {"lineHeight": "1.35", "paddingTop": "6px", "paddingBottom": "6px"},
-    },
-]  # the message says what is accepted; the downloads also carry it in its own column
+ISSUE_COLUMNS = grid_column_defs(
+    ISSUE_TABLE,
+    [
+        {"field": "institution_code", "width": 110, "pinned": "left"},
+        {"field": "file_name", "width": 190},
+        {"field": "row", "width": 80, "type": "rightAligned"},
+        {"field": "column", "width": 160},
+        {"field": "severity", "width": 105},
+        {"field": "value", "width": 150},
+        {
+            "field": "message",
+            "flex": 1,
+            "minWidth": 320,
+            "wrapText": True,
+            "autoHeight": True,
+            "cellStyle": {"lineHeight": "1.35", "paddingTop": "6px", "paddingBottom": "6px"},
+        },
+    ],
+)  # the message says what is accepted
 
 SCOPE_NOTE = (
     "Reporting status and issues follow the fiscal year, institution, sector and region filters. "

@@ -10,6 +10,8 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import display
+from dashboard.data.tables import REPORT_TABLE
+from dashboard.views.grid_downloads import grid_column_defs, grid_download_stores
 
 STATE_LABELS = {
     "draft": "Draft: not sent yet",
@@ -39,14 +41,19 @@ EVENT_LABELS = {
 }
 # Long texts wrap onto lines of normal height (the grid's row height is for one line).
 _WRAPPED = {"wrapText": True, "autoHeight": True, "cellStyle": {"lineHeight": "1.35", "padding": "6px 12px"}}
-REPORT_COLUMNS = [
-    {"field": "severity", "headerName": "Severity", "width": 100, "pinned": "left"},
-    {"field": "row", "headerName": "Row", "width": 75, "type": "rightAligned"},
-    {"field": "column", "headerName": "Column", "width": 160},
-    {"field": "value", "headerName": "Value given", "width": 120},
-    {"field": "expected", "headerName": "Accepted", "width": 180, **_WRAPPED},
-    {"field": "message", "headerName": "Problem", "flex": 1, "minWidth": 260, **_WRAPPED},
-]
+REPORT_COLUMNS = grid_column_defs(
+    REPORT_TABLE,
+    [
+        {"field": "severity", "width": 100, "pinned": "left"},
+        {"field": "row", "width": 75, "type": "rightAligned"},
+        {"field": "column", "width": 160},
+        {"field": "value", "width": 120},
+        {"field": "expected", "width": 180, **_WRAPPED},
+        {"field": "message", "flex": 1, "minWidth": 260, **_WRAPPED},
+    ],
+)
+REPORT_GRID = "submit-report-grid"
+REPORT_DOWNLOADS = ("submit-report-csv", "submit-report-xlsx")
 EDITABLE = ("draft", "returned")
 GRID_AUTO_HEIGHT = 12  # up to this many issues the grid is as tall as its rows
 PHONE_ISSUES = 50  # issues listed on a phone (the download has them all)
@@ -215,13 +222,13 @@ def _report(draft: Any, report_href: dict[str, str]) -> dbc.Card:
                     html.A(
                         "CSV",
                         href=report_href["csv"],
-                        id="submit-report-csv",
+                        id=REPORT_DOWNLOADS[0],
                         className="btn btn-sm btn-outline-primary me-1",
                     ),
                     html.A(
                         "Excel",
                         href=report_href["xlsx"],
-                        id="submit-report-xlsx",
+                        id=REPORT_DOWNLOADS[1],
                         className="btn btn-sm btn-outline-primary",
                     ),
                 ],
@@ -230,12 +237,11 @@ def _report(draft: Any, report_href: dict[str, str]) -> dbc.Card:
             # A phone gets the issues as a list (the grid's six columns do not fit: the problem
             # itself would be off to the right); wider screens get the grid, sortable.
             _phone_list(issues),
+            *grid_download_stores(REPORT_GRID, [report_href["csv"], report_href["xlsx"]]),
             dag.AgGrid(
-                id="submit-report-grid",
+                id=REPORT_GRID,
                 columnDefs=REPORT_COLUMNS,
-                rowData=[
-                    {k: i.get(k) for k in ("severity", "row", "column", "value", "expected", "message")} for i in issues
-                ],
+                rowData=[{k: i.get(k) for k in REPORT_TABLE.fields} for i in issues],
                 defaultColDef={"sortable": True, "resizable": True, "suppressMovable": True},
                 dashGridOptions={
                     "enableCellTextSelection": True,

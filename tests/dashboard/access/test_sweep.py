@@ -58,6 +58,14 @@ CALLBACKS = {
     '{"default":"","name":"q-institution_code","type":"urlparam"}.value': CLIENTSIDE,
     # the download links: URLs of the export routes, which are doors of their own (swept below)
     '{"fmt":["ALL"],"type":"explore-download"}.href': SHELL,
+    # a table's downloads follow its grid's sort (assets/grid_downloads.js): the sort into a store,
+    # the store into the links' hrefs; the routes check the sort again (swept below)
+    "compare-peers-grid-sort.data": CLIENTSIDE,
+    "compare-peers-download.href": CLIENTSIDE,
+    "issues-grid-sort.data": CLIENTSIDE,
+    "issues-download-csv.href": CLIENTSIDE,
+    "submit-report-grid-sort.data": CLIENTSIDE,
+    "submit-report-csv.href": CLIENTSIDE,
     "submission-modal.is_open": ROWS,
     '{"default":"","name":"cell","type":"urlparam"}.value': SHELL,
     "submission-history.children": ROWS,
@@ -213,6 +221,7 @@ def _crafted(world) -> dict:
         "filter-reset.n_clicks": 1,
         "issues-all-period.n_clicks": 1,
         "admin-audit-page.data": 1,
+        "issues-grid-sort.data": "value:asc,row');DROP TABLE submission;--:desc",  # a crafted grid sort
     }
 
 
@@ -327,13 +336,22 @@ def _urls(world, rule: str) -> list[tuple[str, str, dict[str, int]]]:
     if rule == "/export/chart/<chart>.csv":
         return [("GET", "/export/chart/chart-type.csv?institution=UBC&measure=enrolments", data)]
     if rule == "/export/peers.csv":
-        return [("GET", "/export/peers.csv?focus=UBC&peers=all&field=math_computer_science", data)]
+        crafted = {**data, "public": 400, "institution": 400, "ministry": 400}
+        return [
+            ("GET", "/export/peers.csv?focus=UBC&peers=all&field=math_computer_science", data),
+            ("GET", "/export/peers.csv?focus=UBC&peers=all&sort=enrolments:desc,name:asc&headers=labels", data),
+            ("GET", "/export/peers.csv?focus=UBC&sort=is_focus:asc", crafted),
+            ("GET", "/export/peers.csv?focus=UBC&sort=name%3Basc%27--", crafted),
+        ]
     if rule == "/export/issues.csv":
         refused = {**data, "public": 403, "institution": 403}
+        crafted = {**data, "public": 400, "institution": 400, "ministry": 400}  # checked before the scope
         return [
             ("GET", f"/export/issues.csv?submission={sid}", refused),
             ("GET", "/export/issues.csv?cell=UBC_2024/25", refused),
             ("GET", "/export/issues.csv?institution=UBC", refused),
+            ("GET", f"/export/issues.csv?submission={sid}&sort=message:desc&headers=labels", refused),
+            ("GET", f"/export/issues.csv?submission={sid}&sort=rule:asc", crafted),
         ]
     if rule.startswith("/export/drafts/<int:draft_id>/"):
         # No draft exists in this warehouse: never a 5xx; tests/dashboard/submitting sweeps real drafts
@@ -343,7 +361,11 @@ def _urls(world, rule: str) -> list[tuple[str, str, dict[str, int]]]:
     if rule == "/export/drafts/template.xlsx":
         return [("GET", rule, {**data, "public": 403})]
     if rule == "/export/issues.xlsx":
-        return [("GET", f"/export/issues.xlsx?submission={sid}", {**data, "public": 403, "institution": 403})]
+        refused = {**data, "public": 403, "institution": 403}
+        return [
+            ("GET", f"/export/issues.xlsx?submission={sid}", refused),
+            ("GET", f"/export/issues.xlsx?submission={sid}&sort=row:desc", refused),
+        ]
     if rule in ("/_dash-layout", "/_dash-dependencies"):
         return [("GET", rule, data)]
     if rule == "/_reload-hash":

@@ -15,11 +15,14 @@ tests/dashboard/data/test_submissions_warehouse.py).
 
 from __future__ import annotations
 
+import csv
+import io
 import sys
 from pathlib import Path
 
 import dash
 import pytest
+import requests
 from dash.testing.wait import until
 from layout_tree import find_all, texts
 from selenium.webdriver.common.by import By
@@ -151,6 +154,24 @@ def click(driver, element):
     element.click()
 
 
+def grid_on_screen(driver, grid_id: str) -> tuple[list[str], list[dict[str, str]]]:
+    """(column headings, rows as {heading: text}) of a grid as the screen shows them, in its order."""
+    headings, cells = driver.execute_script(
+        """const grid = document.getElementById(arguments[0]);
+        const byIndex = (a, b) => (+a.getAttribute(arguments[1])) - (+b.getAttribute(arguments[1]));
+        const heads = Array.from(grid.querySelectorAll('.ag-header-cell[aria-colindex]'));
+        heads.sort((a, b) => +a.getAttribute('aria-colindex') - +b.getAttribute('aria-colindex'));
+        const rows = Array.from(grid.querySelectorAll('.ag-center-cols-container .ag-row'));
+        rows.sort((a, b) => +a.getAttribute('row-index') - +b.getAttribute('row-index'));
+        return [heads.map(h => [h.getAttribute('col-id'), h.querySelector('.ag-header-cell-text').innerText.trim()]),
+                rows.map(r => Object.fromEntries(Array.from(r.querySelectorAll('.ag-cell'))
+                    .map(c => [c.getAttribute('col-id'), c.innerText.trim()])))];""",
+        grid_id,
+    )
+    names = dict(headings)
+    return [h for _, h in headings], [{names[k]: v for k, v in row.items()} for row in cells]
+
+
 @pytest.mark.browser
 def test_ministry_journey_who_has_not_reported_and_why(dash_duo, sapp):
     dash_duo.start_server(sapp)
@@ -224,3 +245,23 @@ def test_institution_leader_journey_one_institution_across_pages(dash_duo, sapp)
     until(lambda: "institution=BCIT" in driver.current_url, TIMEOUT, msg=driver.current_url)
     assert "focus=BCIT" in driver.current_url
     dash_duo.wait_for_contains_text("#compare-peers-grid", "not reported", TIMEOUT)  # its sector peers
+
+    # sorted by a click on a heading, the download holds the table as shown: its columns, its rows, its order
+    _, unsorted = grid_on_screen(driver, "compare-peers-grid")
+    heading = dash_duo.find_element('#compare-peers-grid .ag-header-cell[col-id="offerings"] .ag-header-cell-label')
+    click(driver, heading)
+    link = dash_duo.find_element("#compare-peers-download")
+    until(lambda: "sort=offerings%3Aasc" in (link.get_attribute("href") or ""), TIMEOUT, msg="the link's sort")
+    shown_headings, shown_rows = grid_on_screen(driver, "compare-peers-grid")
+    header, *rows = csv.reader(
+        io.StringIO(
+            requests.get(link.get_attribute("href") + "&headers=labels", timeout=TIMEOUT).content.decode("utf-8-sig")
+        )
+    )
+    assert header == shown_headings  # the grid's columns, as headed on screen, and no more
+    offerings = [int(r["Offerings"].replace(",", "")) for r in shown_rows]
+    assert offerings == sorted(offerings) and len(rows) == len(shown_rows) >= 3
+    assert [r["Code"] for r in shown_rows] != [r["Code"] for r in unsorted]  # the click did reorder it
+    for got, shown in zip(rows, shown_rows, strict=True):  # the same rows in the same order
+        for name in ("Institution", "Code", "Sector", "Region", "Offerings", "Note"):
+            assert got[header.index(name)] == shown[name].replace(",", ""), (name, got, shown)

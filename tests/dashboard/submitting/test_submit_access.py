@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from report_is_the_grid import assert_the_report_downloads_are_the_grid
 from submit_helpers import BCIT, MINISTRY, UBC, bcit_file
 
 DRAFT_INPUT = '{"default":"","name":"draft","type":"urlparam"}'
@@ -73,6 +74,7 @@ def test_an_institution_uploads_and_only_it_and_the_ministry_see_the_draft(
         assert client_as(app, MINISTRY).get(path).status_code == 200
     csv = lee.get(f"/export/drafts/{draft_id}/report.csv").get_data(as_text=True)
     assert "onlin" in csv and "delivery_mode" in csv
+    assert_the_report_downloads_are_the_grid(lee, cb, draft_id)
     # The file itself is an opaque attachment, never rendered.
     original = lee.get(f"/export/drafts/{draft_id}/file")
     assert original.headers["Content-Type"] == "application/octet-stream"
