@@ -39,10 +39,13 @@ SPLITS = tuple(p for p in BY_PARAM if p != PERIOD)
 def chart_rows(
     reader: Reader, chart: str, filters: Filters, measure: str, split: str = NO_SPLIT
 ) -> list[dict[str, Any]]:
-    """The data behind one overview chart, as rows of a small table, in the chart's category order.
+    """The data behind one overview chart, as the chart shows it: its bars in its order, and of
+    the two measures only the one it counts (``measure``), beside the category's code and label.
 
     ``share`` is the chart's percentage: the category's share of the measure's total
-    (for partner categories, of all offerings, as the chart's note says).
+    (for partner categories, of all offerings, as the chart's note says); on the
+    continuing-education chart, each sector's share through continuing education, with a
+    last row for all sectors as the chart's last bar.
     """
     if chart not in CHARTS:
         raise ExportError(f"unknown chart {chart!r}: charts are {', '.join(CHARTS)}", status=404)
@@ -61,8 +64,7 @@ def chart_rows(
                 "split": split,
                 "category": r.category,
                 "label": labels.get(r.category, "All offerings" if r.category == "all" else r.category),
-                "offerings": int(r.offerings),
-                "enrolments": _people(r),
+                measure: _count(r, measure),
             }
             for r in frame.itertuples()
         ]
@@ -74,30 +76,13 @@ def chart_rows(
     labels[NOT_REPORTED] = NOT_REPORTED_LABEL
     order = {code: i for i, code in enumerate([*vocab.codes(list_name), NOT_REPORTED])}
     if key == overview.SECTOR_CE:
-        per_sector = frame.groupby("category")[measure].sum().to_dict()
-        # A share resting on a hidden count is withheld (dashboard.data.privacy).
-        withheld = set(frame.category[frame[MARK].astype(bool)]) if measure == "enrolments" and MARK in frame else set()
-        rows = [
-            {
-                "sector": r.category,
-                "label": labels.get(r.category, r.category),
-                "continuing_education": r.ce,
-                "offerings": int(r.offerings),
-                "enrolments": _people(r),
-                "share_of_sector": None
-                if r.category in withheld
-                else _share(getattr(r, measure), per_sector.get(r.category, 0)),
-            }
-            for r in frame.itertuples()
-        ]
-        return sorted(rows, key=lambda r: (order.get(r["sector"], len(order)), r["continuing_education"]))
+        return _ce_rows(frame, measure, labels, [c for c in vocab.codes(list_name) if c != NOT_REPORTED])
     given = measure == "enrolments" and "enrolments_share" in frame  # shares of a suppressed table
     rows = [
         {
             "category": r.category,
             "label": labels.get(r.category, r.category),
-            "offerings": int(r.offerings),
-            "enrolments": _people(r),
+            measure: _count(r, measure),
             "share": (None if pd.isna(r.enrolments_share) else round(float(r.enrolments_share), 6))
             if given
             else _share(getattr(r, measure), total),
@@ -110,10 +95,36 @@ def chart_rows(
 MARK = "enrolments_mark"  # dashboard.data.privacy: what to show for a hidden count
 
 
-def _people(row: Any) -> int | str:
-    """A count of people, or its mark ("<10", "x") when hidden from the viewer."""
-    hidden = getattr(row, MARK, "")
-    return str(hidden) if hidden else int(row.enrolments)
+def _count(row: Any, measure: str) -> int | str:
+    """The row's offerings, or its enrolments: a count of people, or its mark ("<10", "x") when
+    hidden from the viewer."""
+    hidden = getattr(row, MARK, "") if measure == "enrolments" else ""
+    return str(hidden) if hidden else int(getattr(row, measure))
+
+
+def _ce_rows(frame: pd.DataFrame, measure: str, labels: dict[str, str], sectors: list[str]) -> list[dict[str, Any]]:
+    """The continuing-education chart's bars: per sector (in the chart's order) and for all
+    sectors, the measure through continuing education, in all, and the share. A sector whose
+    figures rest on a hidden count is withheld, and all sectors with it (as on the chart)."""
+    hidden = frame[MARK].astype(bool) if measure == "enrolments" and MARK in frame else pd.Series(False, frame.index)
+    withheld = set(frame.category[hidden])
+    through = f"{measure}_continuing_education"
+    rows = []
+    for sector in [*sectors, "all"]:
+        part = frame if sector == "all" else frame[frame.category == sector]
+        if sector != "all" and sector not in withheld and not part[measure].sum():
+            continue  # no bar: nothing counted in that sector
+        if sector in withheld or (sector == "all" and withheld):
+            yes: int | str = "x"
+            total: int | str = "x"
+            share = None
+        else:
+            yes = int(part[measure][part.ce == "yes"].sum())
+            total = int(part[measure].sum())
+            share = _share(yes, total)
+        label = "All sectors" if sector == "all" else labels.get(sector, sector)
+        rows.append({"sector": sector, "label": label, through: yes, measure: total, "share": share})
+    return rows
 
 
 def _share(part: Any, whole: Any) -> float | None:
@@ -122,5 +133,5 @@ def _share(part: Any, whole: Any) -> float | None:
 
 def chart_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) -> bytes:
     """A small CSV (UTF-8 with BOM) with text cells guarded against formulas."""
-    columns = columns or (list(rows[0]) if rows else ["category", "label", "offerings", "enrolments", "share"])
+    columns = columns or (list(rows[0]) if rows else ["category", "label", "offerings", "share"])
     return table_csv(columns, ([row.get(c) for c in columns] for row in rows))

@@ -150,7 +150,16 @@ def test_the_chart_download_follows_the_same_rules(clients):
     ministry = {
         r["category"]: r for r in _csv(clients("ana@gov.bc.ca").get("/export/chart/chart-type.csv?period=2024/25"))
     }
+    assert ministry["teaser"]["offerings"] and "enrolments" not in ministry["teaser"]  # the chart counts offerings
+    ministry = {
+        r["category"]: r
+        for r in _csv(clients("ana@gov.bc.ca").get("/export/chart/chart-type.csv?period=2024/25&measure=enrolments"))
+    }
     assert ministry["teaser"]["enrolments"] == "8"
+    # The continuing-education chart's download withholds what its bars withhold.
+    sectors = _csv(clients(None).get("/export/chart/chart-ce-sector.csv?period=2024/25&measure=enrolments"))
+    withheld = [r for r in sectors if r["share"] == ""]
+    assert all(r["enrolments"] == "x" for r in withheld)
 
 
 def test_the_peer_download_follows_the_same_rules(clients):

@@ -286,16 +286,28 @@ def test_file_name_is_safe_for_any_search_text(db):
 def test_chart_csv_matches_the_overview_numbers(db, client):
     rows = read_csv_bytes(client.get("/export/chart/chart-type.csv?measure=enrolments").get_data())
     now, _ = queries.headline(db, parse(db, "")[0])
-    assert sum(int(r["offerings"]) for r in rows) == now.offerings
+    # The chart's columns: the code, its label, the measure the chart counts and the share.
+    assert list(rows[0]) == ["category", "label", "enrolments", "share"]
     assert sum(int(r["enrolments"]) for r in rows) == now.enrolments
     assert abs(sum(float(r["share"]) for r in rows) - 1) < 1e-6
     assert [r["category"] for r in rows] == [
         c for c in queries.vocabulary(db).codes("type") if c in {r["category"] for r in rows}
     ]
+    by_offerings = read_csv_bytes(client.get("/export/chart/chart-type.csv").get_data())
+    assert list(by_offerings[0]) == ["category", "label", "offerings", "share"]
+    assert sum(int(r["offerings"]) for r in by_offerings) == now.offerings
+    # The continuing-education chart: one row per bar, the sectors and then all sectors.
     sector = read_csv_bytes(client.get("/export/chart/chart-ce-sector.csv?sector=college").get_data())
-    assert {r["sector"] for r in sector} == {"college"}
+    assert [r["sector"] for r in sector] == ["college", "all"]
+    assert list(sector[0]) == ["sector", "label", "offerings_continuing_education", "offerings", "share"]
+    college = sector[0]
+    assert float(college["share"]) == pytest.approx(
+        int(college["offerings_continuing_education"]) / int(college["offerings"])
+    )
+    assert sector[1]["label"] == "All sectors" and sector[1]["offerings"] == college["offerings"]
     trend = read_csv_bytes(client.get("/export/chart/chart-trend.csv?split=sector").get_data())
     assert {r["reporting_period"] for r in trend} == {"2023/24", "2024/25"}
+    assert list(trend[0]) == ["reporting_period", "split", "category", "label", "offerings"]
     assert "all-periods" in client.get("/export/chart/chart-trend.csv").headers["Content-Disposition"]
 
 
