@@ -211,6 +211,14 @@ def exported_rows(rows: int) -> None:
     g.mcred_export_rows = int(rows)
 
 
+def streamed_rows() -> list[int]:
+    """For a streamed export: a counter that its chunks add their rows to as they are sent; the
+    audit records it once the last chunk is out (no need to count line ends in the bytes)."""
+    counter = [0]
+    g.mcred_export_counter = counter
+    return counter
+
+
 def _audit_export(response: flask.Response) -> flask.Response:
     """Append who exported what: the route, its filters (the query string) and the rows written.
     A streamed CSV is counted as it goes out and recorded when its last row has."""
@@ -238,7 +246,7 @@ def _audit_export(response: flask.Response) -> flask.Response:
     if rows is not None or response.direct_passthrough:
         record(rows)
     elif response.is_streamed:
-        response.response = _counting(response.response, record)
+        response.response = _counting(response.response, record, g.get("mcred_export_counter"))
     elif response.mimetype == "text/csv":
         record(_csv_records(response.get_data()) - 1)  # less the header
     else:
@@ -252,35 +260,38 @@ def _csv_records(body: bytes, in_quotes: bool = False) -> int:
 
 
 def _count_records(chunk: bytes, state: list[bool]) -> int:
+    """Line ends outside quotes in ``chunk``; ``state`` carries "inside a quoted field" from the
+    chunk before. From one quote to the next, the line ends are counted in C (bytes.count)."""
     records = 0
     in_quotes = state[0]
     start = 0
-    while True:  # only quotes and line ends matter: jump between them
-        quote, newline = chunk.find(b'"', start), chunk.find(b"\n", start)
-        if quote < 0 and newline < 0:
+    while True:
+        quote = chunk.find(b'"', start)
+        if not in_quotes:
+            records += chunk.count(b"\n", start, len(chunk) if quote < 0 else quote)
+        if quote < 0:
             break
-        if newline < 0 or (0 <= quote < newline):
-            in_quotes = not in_quotes
-            start = quote + 1
-        else:
-            records += 0 if in_quotes else 1
-            start = newline + 1
+        in_quotes = not in_quotes
+        start = quote + 1
     state[0] = in_quotes
     return records
 
 
-def _counting(chunks: Any, record: Callable[[int | None], None]) -> Any:
+def _counting(chunks: Any, record: Callable[[int | None], None], counter: list[int] | None) -> Any:
+    """The stream, recording its rows at the end: the route's ``counter`` when it keeps one,
+    else the CSV records in the bytes, less the header."""
     state, records = [False], 0
     try:
         for chunk in chunks:
-            data = chunk.encode() if isinstance(chunk, str) else chunk
-            records += _count_records(data, state)
+            if counter is None:
+                data = chunk.encode() if isinstance(chunk, str) else chunk
+                records += _count_records(data, state)
             yield chunk
     finally:
         close = getattr(chunks, "close", None)
         if close is not None:
             close()
-    record(max(0, records - 1))
+    record(counter[0] if counter is not None else max(0, records - 1))
 
 
 def _xlsx_rows(body: bytes) -> int | None:

@@ -80,8 +80,20 @@ def arrow_csv(
 
 
 def csv_chunks(
-    batches: Iterable[pa.RecordBatch], columns: Sequence[str], *, neutralise: bool = True
+    batches: Iterable[pa.RecordBatch],
+    columns: Sequence[str],
+    *,
+    neutralise: bool = True,
+    counter: list[int] | None = None,
 ) -> Iterator[bytes]:
-    """The CSV as byte chunks (a streamed response)."""
-    for chunk, _rows in arrow_csv(batches, columns, neutralise=neutralise):
+    """The CSV as byte chunks (a streamed response), adding its rows to ``counter`` as they go."""
+    return counted(arrow_csv(batches, columns, neutralise=neutralise), counter)
+
+
+def counted(chunks: Iterable[tuple[bytes, int]], counter: list[int] | None) -> Iterator[bytes]:
+    """The chunks of (chunk, rows) pairs, each adding its rows to ``counter`` (the export audit's)
+    as it goes out."""
+    for chunk, rows in chunks:
+        if counter is not None:
+            counter[0] += rows
         yield chunk

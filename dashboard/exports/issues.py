@@ -88,12 +88,15 @@ def describe_scope(reader: Reader, scope: sq.IssueScope) -> str:
     return f"{scope.period}: each institution's most recent file" + (f" ({'; '.join(described)})" if described else "")
 
 
-def issues_csv(reader: Reader, query: Mapping[str, Any]) -> tuple[Iterator[bytes], str]:
-    """(CSV chunks, file name): every issue of the scope, streamed, as the page lists them."""
+def issues_csv(
+    reader: Reader, query: Mapping[str, Any], counter: list[int] | None = None
+) -> tuple[Iterator[bytes], str]:
+    """(CSV chunks, file name): every issue of the scope, streamed, as the page lists them; the
+    rows sent are added to ``counter``."""
     wanted = table_request(ISSUE_TABLE, query)
     scope, parts = scope_from_query(reader, query)
     batches = sq.issue_batches(reader, scope, sort=wanted.sort, headers=wanted.headers)
-    return csv_chunks(batches, ISSUE_TABLE.header(wanted.headers)), issues_name(parts, "csv")
+    return csv_chunks(batches, ISSUE_TABLE.header(wanted.headers), counter=counter), issues_name(parts, "csv")
 
 
 def xlsx_bytes(batches: Iterable[pa.RecordBatch], columns: list[str], about: list[tuple[str, object]]) -> bytes:

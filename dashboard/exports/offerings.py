@@ -30,7 +30,7 @@ from dashboard.data.filters import Filters, Vocabulary
 from dashboard.data.reference import data_version, vocabulary
 from dashboard.data.state import ExploreState
 from dashboard.exports import formats
-from dashboard.exports.csv import arrow_csv
+from dashboard.exports.csv import arrow_csv, counted
 from dashboard.exports.errors import ExportError
 from dashboard.exports.formats import BOM, FORMATS, MEDIA_TYPES
 from dashboard.exports.names import offerings_name as file_name
@@ -113,11 +113,14 @@ def _csv_batches(reader: Reader, filters: Filters, state: ExploreState) -> Itera
     )
 
 
-def csv_chunks(reader: Reader, filters: Filters, state: ExploreState | str | None = None) -> Iterator[bytes]:
+def csv_chunks(
+    reader: Reader, filters: Filters, state: ExploreState | str | None = None, counter: list[int] | None = None
+) -> Iterator[bytes]:
     """The CSV export as a stream of byte chunks (one per Arrow batch), UTF-8 with a BOM for Excel.
-    The viewer's scope is applied before the first byte (a refusal is a whole HTTP 403)."""
+    The viewer's scope is applied before the first byte (a refusal is a whole HTTP 403). Each
+    chunk adds its rows to ``counter`` as it goes out (the export audit reads it at the end)."""
     scoped = scope.row_filters(reader, filters)
-    return (chunk for chunk, _rows in _csv_batches(reader, scoped, _as_state(state)))
+    return counted(_csv_batches(reader, scoped, _as_state(state)), counter)
 
 
 def _write_xlsx(reader: Reader, filters: Filters, vocabulary: Vocabulary, state: ExploreState, target: BinaryIO) -> int:

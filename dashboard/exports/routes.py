@@ -68,7 +68,7 @@ def export_offerings(fmt: str) -> Any:
     name = names.offerings_name(filters, fmt, search=state.search, filtered=[f.column for f in state.filters])
     if fmt == "csv":
         return Response(
-            stream_with_context(offerings.csv_chunks(reader, filters, state)),
+            stream_with_context(offerings.csv_chunks(reader, filters, state, access_web.streamed_rows())),
             content_type=MEDIA_TYPES["csv"],
             headers=_attachment(name),
         )
@@ -108,7 +108,7 @@ def export_peers() -> Response:
 
 @exports.get("/issues.csv")
 def export_issues_csv() -> Response:
-    chunks, name = issues.issues_csv(context.reader(), _query())
+    chunks, name = issues.issues_csv(context.reader(), _query(), access_web.streamed_rows())
     return Response(chunks, content_type=MEDIA_TYPES["csv"], headers=_attachment(name))
 
 
