@@ -99,15 +99,24 @@ def issues_csv(
     return csv_chunks(batches, ISSUE_TABLE.header(wanted.headers), counter=counter), issues_name(parts, "csv")
 
 
-def xlsx_bytes(batches: Iterable[pa.RecordBatch], columns: list[str], about: list[tuple[str, object]]) -> bytes:
-    """An .xlsx with the issues on sheet 'issues' and what they are on sheet 'about'."""
+def xlsx_bytes(
+    batches: Iterable[pa.RecordBatch],
+    columns: list[str],
+    about: list[tuple[str, object]],
+    counter: list[int] | None = None,
+) -> bytes:
+    """An .xlsx with the issues on sheet 'issues' and what they are on sheet 'about'; the rows
+    written are added to ``counter`` (the export audit's)."""
     out = io.BytesIO()
-    write_xlsx(out, "issues", columns, batches, lambda rows: [*about, ("rows", rows)])
+    rows = write_xlsx(out, "issues", columns, batches, lambda rows: [*about, ("rows", rows)])
+    if counter is not None:
+        counter[0] += rows
     return out.getvalue()
 
 
-def issues_xlsx(reader: Reader, query: Mapping[str, Any]) -> tuple[bytes, str]:
-    """(workbook bytes, file name); ExportError (413) when the issues do not fit on a worksheet."""
+def issues_xlsx(reader: Reader, query: Mapping[str, Any], counter: list[int] | None = None) -> tuple[bytes, str]:
+    """(workbook bytes, file name); ExportError (413) when the issues do not fit on a worksheet.
+    The rows written are added to ``counter``."""
     wanted = table_request(ISSUE_TABLE, query)
     scope, parts = scope_from_query(reader, query)
     formats.check_fits_xlsx(
@@ -125,4 +134,4 @@ def issues_xlsx(reader: Reader, query: Mapping[str, Any]) -> tuple[bytes, str]:
         ("generated at", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")),
     ]
     batches = sq.issue_batches(reader, scope, sort=wanted.sort, headers=wanted.headers)
-    return xlsx_bytes(batches, ISSUE_TABLE.header(wanted.headers), about), issues_name(parts, "xlsx")
+    return xlsx_bytes(batches, ISSUE_TABLE.header(wanted.headers), about, counter), issues_name(parts, "xlsx")

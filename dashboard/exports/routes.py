@@ -114,5 +114,7 @@ def export_issues_csv() -> Response:
 
 @exports.get("/issues.xlsx")
 def export_issues_xlsx() -> Response:
-    body, name = issues.issues_xlsx(context.reader(), _query())
+    counter = [0]
+    body, name = issues.issues_xlsx(context.reader(), _query(), counter)
+    access_web.exported_rows(counter[0])  # the audit (else it would read the workbook back)
     return Response(body, mimetype=MEDIA_TYPES["xlsx"], headers=_attachment(name))
