@@ -59,7 +59,7 @@ OUTPUTS = [
     "compare-composition.children",
     "compare-scorecard.children",
     "compare-peers-grid.rowData",
-    "compare-peers-download.href",
+    "compare-peers-grid-downloads.data",  # the peer download links (views/grid_downloads.py)
 ]
 
 

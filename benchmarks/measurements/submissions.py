@@ -70,15 +70,15 @@ def _payloads(app, filters: dict[str, list[str]], period: str, cell: str) -> lis
     for dep in app._callback_list:  # noqa: SLF001 - what Dash serves at /_dash-dependencies
         if not any(out in dep["output"] for out in CALLBACK_OUTPUTS):
             continue
-        inputs = []
-        for spec in dep["inputs"]:
-            ident = json.loads(spec["id"]) if spec["id"].startswith("{") else spec["id"]
-            inputs.append(filter_inputs if ident.get("type") == "filter" else values[ident["name"]])
-        state = [
-            values[json.loads(s["id"])["name"]]
-            for s in dep.get("state", [])
-            if json.loads(s["id"]).get("type") == "urlparam"
-        ]
+
+        def item(spec: dict):
+            if not spec["id"].startswith("{"):  # a plain component (a grid's sort store): as the page starts
+                return {"id": spec["id"], "property": spec["property"], "value": None}
+            ident = json.loads(spec["id"])
+            return filter_inputs if ident.get("type") == "filter" else values[ident["name"]]
+
+        inputs = [item(spec) for spec in dep["inputs"]]
+        state = [item(spec) for spec in dep.get("state", [])]
         payloads.append(
             {
                 "output": dep["output"],
