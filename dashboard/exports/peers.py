@@ -38,8 +38,9 @@ def _value(row: Mapping[str, Any], column: str) -> Any:
     return row[column]
 
 
-def peers_download(reader: Reader, query: Mapping[str, Any]) -> tuple[bytes, str]:
-    """(CSV bytes, file name) for a request's query; ExportError when it is wrong."""
+def peers_download(reader: Reader, query: Mapping[str, Any], counter: list[int] | None = None) -> tuple[bytes, str]:
+    """(CSV bytes, file name) for a request's query; ExportError when it is wrong. The rows
+    written are added to ``counter``."""
     vocab = vocabulary(reader)
     filters, _ = Filters.parse(query, vocab, strict=True)
     state, problems = CompareState.parse(query, vocab)
@@ -56,4 +57,6 @@ def peers_download(reader: Reader, query: Mapping[str, Any]) -> tuple[bytes, str
     periods = compare.compared_periods(filters, vocab)
     table = compare.explained_peer_table(reader, profile, insts, state.focus, peers, periods, vocab)
     rows = PEER_TABLE.sort_rows(compare.grid_rows(table), wanted.sort)  # the grid's rows, sorted as it sorts them
+    if counter is not None:
+        counter[0] += len(rows)
     return peers_csv(rows, wanted.headers), peers_name(state.focus, state.peers, filters)

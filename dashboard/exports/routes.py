@@ -92,6 +92,7 @@ def export_chart(chart: str) -> Response:
     measure = request.args.get("measure") or OverviewState.DEFAULTS["measure"]
     split = request.args.get("split") or "none"
     rows = charts.chart_rows(reader, chart, filters, measure, split)
+    access_web.exported_rows(len(rows))  # the audit
     named = filters.with_values(period=()) if chart == charts.TREND_CHART else filters  # the trend spans all years
     return Response(
         charts.chart_csv(rows),
@@ -102,7 +103,9 @@ def export_chart(chart: str) -> Response:
 
 @exports.get("/peers.csv")
 def export_peers() -> Response:
-    body, name = peers.peers_download(context.reader(), _query())
+    counter = [0]
+    body, name = peers.peers_download(context.reader(), _query(), counter)
+    access_web.exported_rows(counter[0])  # the audit
     return Response(body, content_type=MEDIA_TYPES["csv"], headers=_attachment(name))
 
 
@@ -116,5 +119,5 @@ def export_issues_csv() -> Response:
 def export_issues_xlsx() -> Response:
     counter = [0]
     body, name = issues.issues_xlsx(context.reader(), _query(), counter)
-    access_web.exported_rows(counter[0])  # the audit (else it would read the workbook back)
+    access_web.exported_rows(counter[0])  # the audit
     return Response(body, mimetype=MEDIA_TYPES["xlsx"], headers=_attachment(name))
