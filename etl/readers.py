@@ -566,10 +566,10 @@ def _read_xlsx(path: Path) -> RawSubmissionTable:
         done: Future[bool] = Future()
         done.set_result(_scan_limits(path))
         return _read_xlsx_values(path, sha, done)
-    # Whether the sheets hold formulas is a second unzip of their XML: done on another
+    # Whether the sheet holds formulas is a second unzip of its XML: done on another
     # thread while calamine parses (zlib lets go of the GIL).
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return _read_xlsx_values(path, sha, pool.submit(_workbook_has_formulas, path))
+        return _read_xlsx_values(path, sha, pool.submit(_workbook_has_formulas, path, parts))
 
 
 # Sheet XML (with the shared strings) up to this size is measured before the reader starts.
@@ -862,12 +862,13 @@ _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 MAX_FORMULA_ISSUES = 20
 
 
-def _workbook_has_formulas(path: Path) -> bool:
-    """Whether any worksheet's XML holds a formula (cheap: one scan of the compressed parts)."""
+def _workbook_has_formulas(path: Path, parts: list[str]) -> bool:
+    """Whether the XML of the worksheet parts that may be read (see
+    :func:`etl.workbook_scan.chosen_sheet_part`, as the scan of a smaller workbook does) holds a
+    formula: only the chosen sheet's formulas are looked for, so the other sheets of a workbook
+    are not unzipped for nothing."""
     with zipfile.ZipFile(path) as archive:
-        for member in archive.namelist():
-            if not (member.startswith("xl/worksheets/") and member.endswith(".xml")):
-                continue
+        for member in parts:
             tail = b""
             with archive.open(member) as fh:
                 for chunk in iter(partial(fh.read, 1 << 20), b""):

@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 from submission_files import HEADER, csv_file, offering_row
 
+from etl import readers
 from etl.config import DEFAULT_DATA_DIR, Settings
 from etl.load import load_files
 from etl.warehouse import read_only
@@ -213,6 +214,41 @@ def test_xlsx_formula_cells_are_named(corpus):
     formula_issues = [i for i in o.issues if "formula" in i["message"]]
     assert {(i["row"], i["column"]) for i in formula_issues} >= {(2, "enrolments"), (2, "title")}
     assert any("=10+10" in i["message"] for i in formula_issues)
+
+
+def test_formula_cells_are_named_when_a_big_sheet_is_read_before_it_is_measured(tmp_path, monkeypatch):
+    """A sheet beyond SERIAL_SCAN_BYTES (here every sheet) is looked at for formulas on a thread
+    beside calamine, in the part that is read (offerings, here not the first sheet): the same
+    cells are named as for a small sheet."""
+    monkeypatch.setattr(readers, "SERIAL_SCAN_BYTES", 0)
+    row = _cells(oid="F1")
+    row[HEADER_CELLS.index("enrolments")] = "=10+10"
+    wb = openpyxl.Workbook()
+    wb.active.title = "notes"
+    wb.active.append(["no formulas here"])
+    sheet = wb.create_sheet("offerings")
+    for cells in (HEADER_CELLS, row):
+        sheet.append(cells)
+    wb.save(tmp_path / "second-sheet.xlsx")
+    raw = readers.read_submission_file(tmp_path / "second-sheet.xlsx")
+    assert [(i.row, i.column, i.rule) for i in raw.issues if i.severity == "error"] == [
+        (2, "enrolments", "formula_without_result")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("xml", "found"),
+    [
+        (b"<c r='A1'><f>1+1</f></c>", True),
+        (b"<x:c r='A1'><x:f t='shared' si='0'/></x:c>", True),
+        (b"<c r='A1' t='b'><v>1</v></c><row hidden='false'/>", False),  # f after other bytes than < or :
+    ],
+)
+def test_the_formula_scan_finds_a_tag_split_across_its_reads(tmp_path, xml, found):
+    """The scan reads 1 MB at a time: a tag that starts in one read and ends in the next is found."""
+    padding = b" " * ((1 << 20) - len(xml.split(b"f", 1)[0]))  # the byte before the first f ends the first read
+    path = _zip(tmp_path / "split.xlsx", {"xl/worksheets/sheet1.xml": b"<worksheet>" + padding[11:] + xml})
+    assert readers._workbook_has_formulas(path, ["xl/worksheets/sheet1.xml"]) is found
 
 
 def test_xlsx_formula_cells_with_saved_results_load_as_their_results(settings, tmp_path):
