@@ -350,7 +350,8 @@ def peer_table(
     names = dict(zip(institutions_frame.code.to_list(), institutions_frame[["name", "sector", "region"]].to_numpy()))
     codes = [c for c in [focus, *peers] if c in names]
     totals = profile.totals
-    at = [totals.index.get_loc(c) if c in totals.index else -1 for c in codes]
+    position = {code: i for i, code in enumerate(totals.index)}
+    at = [position.get(c, -1) for c in codes]
     present = np.array([i >= 0 for i in at], dtype=bool)
 
     def column(name: str) -> np.ndarray:
@@ -366,7 +367,8 @@ def peer_table(
 
     def share(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.round(numerator / denominator, 4)
+            rounded: np.ndarray = np.round(numerator / denominator, 4)
+        return rounded
 
     note = np.where(n == 0, "no offerings", np.where(n < SMALL_N, "n<5", ""))
     is_focus = np.array([c == focus for c in codes], dtype=bool)
