@@ -220,6 +220,42 @@ def _trend(reader: Reader, filters: Filters, split: str | None) -> pd.DataFrame:
     return _frame(reader, sql + " ORDER BY 1, 2", params)
 
 
+class SectorShare(NamedTuple):
+    """One bar of the continuing-education chart (and one row of its CSV)."""
+
+    sector: str  # a sector code, or "all"
+    through_ce: float  # the measure through continuing education (0 when withheld)
+    total: float
+    withheld: bool  # the share rests on a count hidden from the viewer (dashboard.data.privacy)
+
+    @property
+    def share(self) -> float | None:
+        return None if self.withheld else (self.through_ce / self.total if self.total else 0.0)
+
+
+def ce_shares(frame: pd.DataFrame, measure: str, sectors: list[str]) -> list[SectorShare]:
+    """The continuing-education share per sector (in ``sectors`` order, those with anything
+    counted or withheld) and for all sectors, from the sector x CE breakdown. A hidden count
+    withholds its sector, and all sectors with it."""
+    marks = frame[f"{measure}_mark"].to_list() if f"{measure}_mark" in frame.columns else [""] * len(frame)
+    yes: dict[str, float] = {}
+    total: dict[str, float] = {}
+    withheld: set[str] = set()
+    for sector, ce, value, hidden in zip(frame.category, frame.ce, frame[measure], marks):
+        if hidden:
+            withheld.update((str(sector), "all"))
+            value = 0
+        total[sector] = total.get(sector, 0.0) + float(value)
+        if ce == "yes":
+            yes[sector] = yes.get(sector, 0.0) + float(value)
+    bars = [
+        SectorShare(s, yes.get(s, 0.0), total[s], s in withheld)
+        for s in sectors
+        if total.get(s, 0) > 0 or s in withheld
+    ]
+    return [*bars, SectorShare("all", sum(yes.values()), sum(total.values()), "all" in withheld)]
+
+
 # --- target metrics ---------------------------------------------------------------------------
 
 METRICS_SQL = """
