@@ -826,29 +826,26 @@ def _write_portal(con: duckdb.DuckDBPyConnection, ids: list[int], portal: Portal
 
 
 def _attach_issues(con: duckdb.DuckDBPyConnection, outcomes: list[SubmissionOutcome], limit: int | None) -> None:
-    """Each recorded submission's issues (at most ``limit`` each), in one query for the batch."""
+    """Each recorded submission's issues (at most ``limit`` each, all of them for None), in one
+    query for the batch: a query per submission scanned the batch's issues once per submission."""
     if limit == 0 or not outcomes:  # mcred load --json reads them after the load
-        return
-    if limit is None:
-        for outcome in outcomes:
-            if outcome.submission_id is not None:
-                outcome.issues = fetch_issues(con, outcome.submission_id)
         return
     by_id = {o.submission_id: o for o in outcomes if o.submission_id is not None}
     if not by_id:
         return
-    rows = con.execute(
+    cursor = con.execute(
         f"""
         SELECT submission_id, {", ".join(f'"{name}"' for name in ISSUE_FIELDS)} FROM (
             SELECT *, row_number() OVER (PARTITION BY submission_id ORDER BY {_ISSUE_ORDER}) AS n
             FROM validation_issue WHERE submission_id BETWEEN ? AND ?
-        ) WHERE n <= ? ORDER BY submission_id, n
+        ) {"" if limit is None else "WHERE n <= ?"} ORDER BY submission_id, n
     """,
-        [min(by_id), max(by_id), limit],
-    ).fetchall()
-    for row in rows:
-        if row[0] in by_id:
-            by_id[row[0]].issues.append(dict(zip(ISSUE_FIELDS, row[1:])))
+        [min(by_id), max(by_id), *([] if limit is None else [limit])],
+    )
+    while rows := cursor.fetchmany(10_000):
+        for row in rows:
+            if row[0] in by_id:
+                by_id[row[0]].issues.append(dict(zip(ISSUE_FIELDS, row[1:])))
 
 
 _ISSUE_ORDER = 'severity = \'warning\', "row" NULLS FIRST, "column", rule, message'  # ties broken: one order every time
@@ -858,16 +855,6 @@ _ISSUES_SQL = f"""
     WHERE submission_id = ?
     ORDER BY {_ISSUE_ORDER}
 """
-
-
-def fetch_issues(con: duckdb.DuckDBPyConnection, submission_id: int, limit: int | None = None) -> list[dict[str, Any]]:
-    if limit == 0:  # mcred load --json reads them after the load: no query per submission
-        return []
-    if limit is None:
-        return list(iter_issues(con, submission_id))
-    return [
-        dict(zip(ISSUE_FIELDS, r)) for r in con.execute(_ISSUES_SQL + " LIMIT ?", [submission_id, limit]).fetchall()
-    ]
 
 
 def iter_issues(con: duckdb.DuckDBPyConnection, submission_id: int, batch: int = 10_000) -> Iterator[dict[str, Any]]:
