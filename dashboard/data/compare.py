@@ -213,17 +213,16 @@ def reporting_statuses(reader: Reader, institution: str, periods: list[str]) -> 
 
 def peer_codes(institutions_frame: pd.DataFrame, focus: str, choice: PeerChoice) -> list[str]:
     """The focus institution's peers (never the focus itself), in reference order."""
-    ref = institutions_frame.set_index("code")
-    if focus not in ref.index:
+    rows = institutions_frame[["code", "sector", "region"]].to_dict("records")  # a few dozen: plain Python
+    me = next((r for r in rows if r["code"] == focus), None)
+    if me is None:
         return []
-    others = institutions_frame[institutions_frame.code != focus]
-    if choice.kind == "sector":
-        others = others[others.sector == ref.at[focus, "sector"]]
-    elif choice.kind == "region":
-        others = others[others.region == ref.at[focus, "region"]]
+    others = [r for r in rows if r["code"] != focus]
+    if choice.kind in ("sector", "region"):
+        others = [r for r in others if r[choice.kind] == me[choice.kind]]
     elif choice.kind == "custom":
-        others = others[others.code.isin(choice.codes)]
-    return list(others.code)
+        others = [r for r in others if r["code"] in choice.codes]
+    return [str(r["code"]) for r in others]
 
 
 def describe_peers(institutions_frame: pd.DataFrame, focus: str, choice: PeerChoice, vocab: Vocabulary) -> str:
@@ -246,21 +245,28 @@ def composition(profile: Profile, focus: str, peers: list[str], vocab: Vocabular
     group's offerings (partner categories: an offering counts in each it names, so shares of
     one group can add up to more than 100 %).
     """
-    cats, offerings = profile.categories, profile.totals.n_offerings
-    out = pd.DataFrame({"dimension": cats.columns.get_level_values(0), "category": cats.columns.get_level_values(1)})
-    out["label"] = [_category_label(d, c, vocab) for d, c in zip(out.dimension, out.category)]
+    cats, offerings = profile.categories, profile.totals.n_offerings.to_numpy()
+    dims, codes = cats.columns.get_level_values(0).to_list(), cats.columns.get_level_values(1).to_list()
+    index = cats.index.to_numpy(dtype=object)
     members = {
-        "focus": cats.index == focus,
-        "peers": cats.index.isin(peers),
+        "focus": index == focus,
+        "peers": np.isin(index, list(peers)),
         "province": np.ones(len(cats), dtype=bool),
     }
     values = cats.to_numpy()
-    for name, rows in members.items():
-        base = int(offerings.to_numpy()[rows].sum())
-        out[f"{name}_n"] = values[rows].sum(axis=0).astype("int64")
-        out[f"{name}_base"] = base
-        out[f"{name}_share"] = out[f"{name}_n"] / base if base else np.nan
+    columns: dict[str, Any] = {
+        "dimension": dims,
+        "category": codes,
+        "label": [_category_label(d, c, vocab) for d, c in zip(dims, codes)],
+    }
+    for name, rows in members.items():  # numpy over the few institutions: this runs on every change
+        base = int(offerings[rows].sum())
+        n = values[rows].sum(axis=0).astype("int64")
+        columns[f"{name}_n"] = n
+        columns[f"{name}_base"] = np.full(len(codes), base, dtype="int64")
+        columns[f"{name}_share"] = n / base if base else np.full(len(codes), np.nan)
     # Categories nobody in the province uses are left out (e.g. field 'not reported').
+    out = pd.DataFrame(columns)
     out = out[out.province_n > 0].reset_index(drop=True)
     out["gap_pts"] = (out.focus_share - out.peers_share) * 100
     out["large"] = out.gap_pts.abs() >= LARGE_GAP_PTS - 1e-9
@@ -340,18 +346,29 @@ def peer_table(
     profile: Profile, institutions_frame: pd.DataFrame, focus: str, peers: list[str], vocab: Vocabulary
 ) -> pd.DataFrame:
     """One row for the focus and one per peer: key figures, with small or missing data noted."""
-    ref = institutions_frame.set_index("code")
-    codes = [c for c in [focus, *peers] if c in ref.index]
-    t = profile.totals.reindex(codes)
-    n = t.n_offerings.fillna(0).astype("int64")
-    # Institutions without offerings have 0 people; a hidden count stays NaN (dashboard.data.privacy).
-    absent = ~t.index.isin(profile.totals.index)
-    enrol = t.n_enrolments.where(~absent, 0)
-    completions = t.n_completions.where(~absent, 0)
-    offered = n.where(n > 0)
+    # Plain arrays over the few institutions: pandas selections cost more than this table.
+    names = dict(zip(institutions_frame.code.to_list(), institutions_frame[["name", "sector", "region"]].to_numpy()))
+    codes = [c for c in [focus, *peers] if c in names]
+    totals = profile.totals
+    position = {code: i for i, code in enumerate(totals.index)}
+    at = [position.get(c, -1) for c in codes]
+    present = np.array([i >= 0 for i in at], dtype=bool)
 
-    def share(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-        return (numerator / denominator).round(4)
+    def column(name: str) -> np.ndarray:
+        """The institutions' ``name`` counts in ``codes`` order, NaN for one without offerings."""
+        values = totals[name].to_numpy(dtype=float)
+        return np.array([values[i] if i >= 0 else np.nan for i in at], dtype=float)
+
+    n = np.nan_to_num(column("n_offerings")).astype("int64")
+    # Institutions without offerings have 0 people; a hidden count stays NaN (dashboard.data.privacy).
+    enrol = np.where(present, column("n_enrolments"), 0.0)
+    completions = np.where(present, column("n_completions"), 0.0)
+    offered = np.where(n > 0, n, np.nan)
+
+    def share(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rounded: np.ndarray = np.round(numerator / denominator, 4)
+        return rounded
 
     note = np.where(n == 0, "no offerings", np.where(n < SMALL_N, "n<5", ""))
     is_focus = np.array([c == focus for c in codes], dtype=bool)
@@ -359,24 +376,25 @@ def peer_table(
     table = pd.DataFrame(
         {
             "code": codes,
-            "name": ref.name.reindex(codes).to_numpy(),
-            "sector": [vocab.label("sector", s) for s in ref.sector.reindex(codes)],
-            "region": [vocab.label("region", r) for r in ref.region.reindex(codes)],
-            "offerings": n.to_numpy(),
-            "enrolments": _counts(enrol),
-            "completions": _counts(completions),
-            "completion_rate": share(completions, enrol.where(enrol > 0)).to_numpy(),
-            "ce_share": share(t.ce_share__offerings, offered).to_numpy(),
-            "credit_share": share(t.credit_share__offerings, offered).to_numpy(),
-            "compliance": share(t.n_compliant, offered).to_numpy(),
+            "name": [names[c][0] for c in codes],
+            "sector": [vocab.label("sector", names[c][1]) for c in codes],
+            "region": [vocab.label("region", names[c][2]) for c in codes],
+            "offerings": n,
+            "enrolments": _counts(pd.Series(enrol)),
+            "completions": _counts(pd.Series(completions)),
+            "completion_rate": share(completions, np.where(enrol > 0, enrol, np.nan)),
+            "ce_share": share(column("ce_share__offerings"), offered),
+            "credit_share": share(column("credit_share__offerings"), offered),
+            "compliance": share(column("n_compliant"), offered),
             "note": note,
             "is_focus": is_focus,
-            "small": ((n > 0) & (n < SMALL_N)).to_numpy(),
+            "small": (n > 0) & (n < SMALL_N),
         }
     )
     for col in ("n_enrolments", "n_completions"):
-        if col + privacy.MARK in t.columns:  # what to show for a hidden count
-            table[col[2:] + privacy.MARK] = t[col + privacy.MARK].fillna("").to_numpy()
+        if col + privacy.MARK in totals.columns:  # what to show for a hidden count
+            marks = totals[col + privacy.MARK].to_list()
+            table[col[2:] + privacy.MARK] = [marks[i] if i >= 0 and isinstance(marks[i], str) else "" for i in at]
     return table
 
 

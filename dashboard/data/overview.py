@@ -254,10 +254,14 @@ def _metric_counts(reader: Reader, filters: Filters) -> pd.DataFrame:
 def metric_values(counts: pd.DataFrame, metric: str, basis: str) -> pd.Series:
     """The metric as a share, per row of ``metric_counts`` (or of the comparison's profile)."""
     if metric == "completion_rate":
-        return counts.n_completions / counts.n_enrolments.where(counts.n_enrolments > 0)
-    numerator = counts[f"{metric}__{basis}"]
-    denominator = counts.n_offerings if basis == "offerings" else counts.n_enrolments
-    return numerator / denominator.where(denominator > 0)
+        numerator, denominator = counts["n_completions"], counts["n_enrolments"]
+    else:
+        numerator = counts[f"{metric}__{basis}"]
+        denominator = counts["n_offerings"] if basis == "offerings" else counts["n_enrolments"]
+    # numpy, not Series arithmetic: the scorecard and the targets panel ask on every change
+    top, bottom = numerator.to_numpy(dtype=float), denominator.to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return pd.Series(np.where(bottom > 0, top / bottom, np.nan), index=counts.index)
 
 
 class TargetStatus(NamedTuple):

@@ -10,13 +10,14 @@ with the accepted ones and a missing warehouse 503, always as plain text.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request, send_file, stream_with_context
 
 from dashboard import context
 from dashboard.access import web as access_web
-from dashboard.data.database import NoWarehouse
+from dashboard.data.database import NoWarehouse, Reader
 from dashboard.data.filters import FilterError
 from dashboard.data.reference import vocabulary
 from dashboard.data.state import ExploreRequestError, OverviewState
@@ -103,10 +104,7 @@ def export_chart(chart: str) -> Response:
 
 @exports.get("/peers.csv")
 def export_peers() -> Response:
-    counter = [0]
-    body, name = peers.peers_download(context.reader(), _query(), counter)
-    access_web.exported_rows(counter[0])  # the audit
-    return Response(body, content_type=MEDIA_TYPES["csv"], headers=_attachment(name))
+    return _counted_download(peers.peers_download, "csv")
 
 
 @exports.get("/issues.csv")
@@ -117,7 +115,14 @@ def export_issues_csv() -> Response:
 
 @exports.get("/issues.xlsx")
 def export_issues_xlsx() -> Response:
+    return _counted_download(issues.issues_xlsx, "xlsx")
+
+
+def _counted_download(
+    build: Callable[[Reader, Mapping[str, Any], list[int]], tuple[bytes, str]], kind: str
+) -> Response:
+    """A download built whole by ``build(reader, query, counter)``, its rows (the counter) audited."""
     counter = [0]
-    body, name = issues.issues_xlsx(context.reader(), _query(), counter)
+    body, name = build(context.reader(), _query(), counter)
     access_web.exported_rows(counter[0])  # the audit
-    return Response(body, mimetype=MEDIA_TYPES["xlsx"], headers=_attachment(name))
+    return Response(body, content_type=MEDIA_TYPES[kind], headers=_attachment(name))

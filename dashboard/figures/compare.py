@@ -29,19 +29,23 @@ def composition_bar(frame: pd.DataFrame, *, title: str, names: dict[str, str], s
     """
     if frame.empty or not frame.province_base.iloc[0]:
         return empty(title, "No offerings match these filters.", height=260)
-    rows = frame.iloc[::-1]  # first category on top
-    labels = [wrap(label) for label in rows.label]
+    # Plain lists, first category on top: a figure is built on every change, and a pandas
+    # lookup per category costs more than the figure.
+    col = {name: frame[name].to_list()[::-1] for name in frame.columns}
+    plain = [str(label) for label in col["label"]]
+    labels = [wrap(label) for label in plain]
     traces = []
+    shares_of = {}
     for group in reversed(GROUPS):  # horizontal groups stack upwards: the focus bar on top
-        base = int(rows[f"{group}_base"].iloc[0])
+        base = int(col[f"{group}_base"][0])
         small = 0 < base < small_n
-        shares = [None if pd.isna(s) else float(s) for s in rows[f"{group}_share"]]
-        counts = [int(n) for n in rows[f"{group}_n"]]
+        shares = shares_of[group] = [None if pd.isna(s) else float(s) for s in col[f"{group}_share"]]
+        counts = [int(n) for n in col[f"{group}_n"]]
         text = [_pct(s) for s in shares]
         if group == "focus":
             text = [
                 f"<b>{t} ({g:+.0f} pts)</b>" if large and not pd.isna(g) else t
-                for t, g, large in zip(text, rows.gap_pts, rows.large)
+                for t, g, large in zip(text, col["gap_pts"], col["large"])
             ]
         name = names[group] + (f" (n<{small_n})" if small else "") + ("" if base else " (no offerings)")
         marker = {"color": theme.COMPARE_COLOURS[group]}
@@ -62,21 +66,21 @@ def composition_bar(frame: pd.DataFrame, *, title: str, names: dict[str, str], s
                 "cliponaxis": False,
                 "textfont": {"size": 11, "color": "#222"},
                 "marker": marker,
-                "customdata": list(rows.category),
+                "customdata": [str(c) for c in col["category"]],
                 "legendrank": GROUPS.index(group),
                 "hovertemplate": [
                     f"<b>{names[group]}</b><br>{label}: {n:,} of {base:,} offerings ({_pct(s)})"
                     + (" – fewer than 5 offerings, read with care" if small else "")
                     + "<extra></extra>"
-                    for label, n, s in zip(rows.label, counts, shares)
+                    for label, n, s in zip(plain, counts, shares)
                 ],
             }
         )
-    top = max(max((s or 0) for s in rows[f"{g}_share"].fillna(0)) for g in GROUPS)
+    top = max(max((s or 0) for s in shares) for shares in shares_of.values())
     span = min(1.0, top) * 1.3 + 0.02  # room for the labels outside the bars
     step = next(st for st in (0.05, 0.1, 0.2, 0.25, 0.5) if min(span, 1.0) / st <= 4.5)  # readable on a phone
     ticks = [round(i * step, 2) for i in range(int(min(span, 1.0) / step + 1e-9) + 1)]  # never past 100 %
-    layout = theme.base_layout(title, 110 + 46 * len(rows))
+    layout = theme.base_layout(title, 110 + 46 * len(plain))
     layout.update(
         barmode="group",
         bargap=0.25,

@@ -30,6 +30,7 @@ from dashboard.submitting.store import (
     SUBMITTED,
     Draft,
     DraftStore,
+    Move,
     StateError,
     submissions_store_path,
 )
@@ -141,12 +142,7 @@ class Portal:
         if problems:
             raise StateError(" ".join(problems))
         sent = self.store.change_state(
-            draft_id,
-            expected=(DRAFT, RETURNED),
-            state=SUBMITTED,
-            event="submitted",
-            by_user=who(actor),
-            withdraw_others=True,
+            draft_id, Move(SUBMITTED, "submitted"), expected=(DRAFT, RETURNED), by_user=who(actor), withdraw_others=True
         )
         self._notify("submitted", sent)
         return sent
@@ -168,7 +164,7 @@ class Portal:
         if len(comment) > MAX_TEXT:
             raise StateError(f"The comment is longer than {MAX_TEXT:,} characters.")
         returned = self.store.change_state(
-            draft_id, expected=(SUBMITTED,), state=RETURNED, event="returned", by_user=who(actor), comment=comment
+            draft_id, Move(RETURNED, "returned", comment=comment), expected=(SUBMITTED,), by_user=who(actor)
         )
         self._notify("returned", returned)
         return returned
@@ -185,9 +181,7 @@ class Portal:
         by = who(actor)
         with self._accept_lock() as fd:
             self._recover_locked()
-            draft = self.store.change_state(
-                draft_id, expected=(SUBMITTED,), state=ACCEPTING, event="accepting", by_user=by
-            )
+            draft = self.store.change_state(draft_id, Move(ACCEPTING, "accepting"), expected=(SUBMITTED,), by_user=by)
             sent = next((e for e in reversed(draft.events) if e.event == "submitted"), None)
             request = {
                 "draft_id": draft_id,
@@ -201,7 +195,7 @@ class Portal:
 
             def back_to_queue(note: str) -> Draft:
                 return self.store.change_state(
-                    draft_id, expected=(ACCEPTING,), state=SUBMITTED, event="accept_failed", by_user=by, note=note
+                    draft_id, Move(SUBMITTED, "accept_failed", note), expected=(ACCEPTING,), by_user=by
                 )
 
             try:
@@ -217,15 +211,8 @@ class Portal:
                     if o["status"] != "already_loaded"
                     else f"these bytes were already loaded as submission {o['submission_id']}"
                 )
-                return self.store.change_state(
-                    draft_id,
-                    expected=(ACCEPTING,),
-                    state=ACCEPTED,
-                    event="accepted",
-                    by_user=by,
-                    note=note,
-                    submission_id=int(o["submission_id"]),
-                )
+                accepted = Move(ACCEPTED, "accepted", note, submission_id=int(o["submission_id"]))
+                return self.store.change_state(draft_id, accepted, expected=(ACCEPTING,), by_user=by)
             why = (
                 "; ".join(f"{o.get('status')}: {o.get('errors', 0)} errors" for o in outcomes)
                 or "no submission in the file"
@@ -246,20 +233,20 @@ class Portal:
             submission_id = self.loaded_as(draft_id) if self.loaded_as else None
             # Loaded before the process died: accepted; else back in the queue.
             settled = (
-                dict(
-                    state=ACCEPTED,
-                    event="accepted",
-                    note=f"loaded as submission {submission_id} (settled after an interrupted accept)",
+                Move(
+                    ACCEPTED,
+                    "accepted",
+                    f"loaded as submission {submission_id} (settled after an interrupted accept)",
                     submission_id=submission_id,
                 )
                 if submission_id is not None
-                else dict(
-                    state=SUBMITTED,
-                    event="accept_interrupted",
-                    note="the accept was interrupted before the file was loaded; it is back in the queue",
+                else Move(
+                    SUBMITTED,
+                    "accept_interrupted",
+                    "the accept was interrupted before the file was loaded; it is back in the queue",
                 )
             )
-            self.store.change_state(draft_id, expected=(ACCEPTING,), by_user="mcred", **settled)
+            self.store.change_state(draft_id, settled, expected=(ACCEPTING,), by_user="mcred")
 
     @contextlib.contextmanager
     def _accept_lock(self, wait: float = ACCEPT_LOCK_WAIT) -> Iterator[int]:

@@ -100,6 +100,18 @@ def now() -> str:
 
 
 @dataclass(frozen=True)
+class Move:
+    """Where a state change takes a draft: its new state, the event recorded with its note,
+    and the draft's ``comment`` (a return) or ``submission_id`` (an accept) when set."""
+
+    state: str
+    event: str
+    note: str | None = None
+    comment: str | None = None
+    submission_id: int | None = None
+
+
+@dataclass(frozen=True)
 class Event:
     draft_id: int
     event: str
@@ -224,19 +236,10 @@ class DraftStore(SqliteStore):
                     con.execute("DELETE FROM explanation WHERE draft_id = ? AND code = ?", [draft_id, code])
 
     def change_state(
-        self,
-        draft_id: int,
-        *,
-        expected: tuple[str, ...],
-        state: str,
-        event: str,
-        by_user: str,
-        note: str | None = None,
-        comment: str | None = None,
-        submission_id: int | None = None,
-        withdraw_others: bool = False,
+        self, draft_id: int, move: Move, *, expected: tuple[str, ...], by_user: str, withdraw_others: bool = False
     ) -> Draft:
-        """Move a draft from one of ``expected`` to ``state``, atomically, recording the event."""
+        """Make ``move`` from one of the ``expected`` states, atomically, recording its event;
+        ``withdraw_others`` withdraws the institution's other open drafts for the year."""
         at = now()
         with self.transaction() as con:
             current = _state(con, draft_id)
@@ -253,15 +256,15 @@ class DraftStore(SqliteStore):
                 ).fetchall():
                     con.execute("UPDATE draft SET state = ?, updated_at = ? WHERE draft_id = ?", [WITHDRAWN, at, other])
                     _event(con, other, "withdrawn", WITHDRAWN, by_user, at, f"replaced by draft {draft_id}")
-            sets, params = ["state = ?", "updated_at = ?"], [state, at]
-            if comment is not None:
+            sets, params = ["state = ?", "updated_at = ?"], [move.state, at]
+            if move.comment is not None:
                 sets.append("comment = ?")
-                params.append(comment)
-            if submission_id is not None:
+                params.append(move.comment)
+            if move.submission_id is not None:
                 sets.append("submission_id = ?")
-                params.append(submission_id)
+                params.append(move.submission_id)
             con.execute(f"UPDATE draft SET {', '.join(sets)} WHERE draft_id = ?", [*params, draft_id])
-            _event(con, draft_id, event, state, by_user, at, note)
+            _event(con, draft_id, move.event, move.state, by_user, at, move.note)
         found = self.get(draft_id)
         assert found is not None
         return found

@@ -209,21 +209,22 @@ def standouts_list(big: pd.DataFrame, focus: str, peers_have_data: bool = True):
             id="compare-standouts-none",
         )
     cols = []
+    records = big.to_dict("records")  # a few rows: plain dicts beat a pandas selection per list
     for direction, title, colour in (
         ("ahead", f"{focus} well above its peers", "text-primary"),
         ("behind", f"{focus} well below its peers", "text-danger"),
     ):
-        sub = big[big.direction == direction]
         items = [
             html.Li(
                 [
-                    html.Span(f"{r.label} ", className="fw-semibold"),
-                    html.Span(f"({BY_PARAM[r.dimension].title.lower()}): "),
-                    f"{display.share(r.focus_share)} vs {display.share(r.peers_share)}, {display.points(r.gap_pts)}",
-                    html.Span(" n<5", className="badge bg-light text-dark ms-1") if r.small else None,
+                    html.Span(f"{r['label']} ", className="fw-semibold"),
+                    html.Span(f"({BY_PARAM[r['dimension']].title.lower()}): "),
+                    f"{display.share(r['focus_share'])} vs {display.share(r['peers_share'])}, "
+                    f"{display.points(r['gap_pts'])}",
+                    html.Span(" n<5", className="badge bg-light text-dark ms-1") if r["small"] else None,
                 ]
             )
-            for r in sub.head(6).itertuples()
+            for r in [r for r in records if r["direction"] == direction][:6]
         ]
         cols.append(
             dbc.Col(
