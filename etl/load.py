@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
+import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,6 +40,12 @@ BATCH_FILES = 200
 # line, so a rejected file of a million bad rows adds thousands of issues, not millions.
 ISSUES_PER_RULE = 1_000
 BATCH_ROWS = 1_000_000
+
+# Small CSV files read at once (one each on a core); see read_batches.
+READERS = min(2, os.cpu_count() or 1)
+# A CSV file up to this size is "small": pyarrow parses it as one block (16 MB) on one thread.
+# Larger files are parsed block-wise on every core, and read one at a time.
+READ_ALONGSIDE_BYTES = 16 << 20
 
 # Columns of the offering table, in order, with the typed-table expression for each.
 _OFFERING_VALUES = {
@@ -201,23 +210,58 @@ class ReadFiles:
 def read_batches(files: list[Path], on_progress: Callable[[int, int, str], None] | None = None) -> Iterator[ReadFiles]:
     """Read the files in order: a batch at every BATCH_FILES files or BATCH_ROWS rows, the rest
     as the last batch, and an unreadable file on its own as soon as it is met (load_files and
-    etl.check record it at once, before the batch it falls in)."""
+    etl.check record it at once, before the batch it falls in).
+
+    Small CSV files are read READERS at a time (see :func:`_read_alongside`), each file's
+    outcome still taken in order: one small file is one block for pyarrow's parser, so read
+    one after the other they would leave a core idle through every file's opening, header
+    search, hashing and parse (bare DuckDB's read_csv of a file list reads them in parallel)."""
     batch: list[readers.RawSubmissionTable] = []
     batch_rows = 0
-    for n, path in enumerate(files, start=1):
-        if on_progress:
-            on_progress(n, len(files), readers.safe_name(path.name))
-        try:
-            raw = readers.read_submission_file(path)
-        except UnreadableFile as exc:
-            yield ReadFiles(unreadable=(path, exc))
-            continue
-        batch.append(raw)
-        batch_rows += raw.table.num_rows
-        if len(batch) >= BATCH_FILES or batch_rows >= BATCH_ROWS:
-            yield ReadFiles(batch)
-            batch, batch_rows = [], 0
-    yield ReadFiles(batch, last=True)
+    pool = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="mcred-read")
+    ahead: dict[int, Future[readers.RawSubmissionTable | UnreadableFile]] = {}
+    try:
+        for n, path in enumerate(files):
+            # Keep READERS files in flight, over a run of small CSV files only: an .xlsx is read in
+            # a forked child, which no reader thread may be running beside.
+            for m in range(n, min(n + READERS, len(files))):
+                if m not in ahead:
+                    if not _read_alongside(files[m]):
+                        break
+                    ahead[m] = pool.submit(_read_one, files[m])
+            if on_progress:
+                on_progress(n + 1, len(files), readers.safe_name(path.name))
+            future = ahead.pop(n, None)
+            read = future.result() if future is not None else _read_one(path)
+            if isinstance(read, UnreadableFile):
+                yield ReadFiles(unreadable=(path, read))
+                continue
+            batch.append(read)
+            batch_rows += read.table.num_rows
+            if len(batch) >= BATCH_FILES or batch_rows >= BATCH_ROWS:
+                yield ReadFiles(batch)
+                batch, batch_rows = [], 0
+        yield ReadFiles(batch, last=True)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _read_alongside(path: Path) -> bool:
+    """Whether ``path`` may be read on a reader thread beside another file: a small regular CSV."""
+    if path.suffix.lower() != ".csv":
+        return False
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False  # read in line, where the reader says what is wrong
+    return stat.S_ISREG(info.st_mode) and info.st_size <= READ_ALONGSIDE_BYTES
+
+
+def _read_one(path: Path) -> readers.RawSubmissionTable | UnreadableFile:
+    try:
+        return readers.read_submission_file(path)
+    except UnreadableFile as exc:
+        return exc
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
@@ -782,29 +826,26 @@ def _write_portal(con: duckdb.DuckDBPyConnection, ids: list[int], portal: Portal
 
 
 def _attach_issues(con: duckdb.DuckDBPyConnection, outcomes: list[SubmissionOutcome], limit: int | None) -> None:
-    """Each recorded submission's issues (at most ``limit`` each), in one query for the batch."""
+    """Each recorded submission's issues (at most ``limit`` each, all of them for None), in one
+    query for the batch: a query per submission scanned the batch's issues once per submission."""
     if limit == 0 or not outcomes:  # mcred load --json reads them after the load
-        return
-    if limit is None:
-        for outcome in outcomes:
-            if outcome.submission_id is not None:
-                outcome.issues = fetch_issues(con, outcome.submission_id)
         return
     by_id = {o.submission_id: o for o in outcomes if o.submission_id is not None}
     if not by_id:
         return
-    rows = con.execute(
+    cursor = con.execute(
         f"""
         SELECT submission_id, {", ".join(f'"{name}"' for name in ISSUE_FIELDS)} FROM (
             SELECT *, row_number() OVER (PARTITION BY submission_id ORDER BY {_ISSUE_ORDER}) AS n
             FROM validation_issue WHERE submission_id BETWEEN ? AND ?
-        ) WHERE n <= ? ORDER BY submission_id, n
+        ) {"" if limit is None else "WHERE n <= ?"} ORDER BY submission_id, n
     """,
-        [min(by_id), max(by_id), limit],
-    ).fetchall()
-    for row in rows:
-        if row[0] in by_id:
-            by_id[row[0]].issues.append(dict(zip(ISSUE_FIELDS, row[1:])))
+        [min(by_id), max(by_id), *([] if limit is None else [limit])],
+    )
+    while rows := cursor.fetchmany(10_000):
+        for row in rows:
+            if row[0] in by_id:
+                by_id[row[0]].issues.append(dict(zip(ISSUE_FIELDS, row[1:])))
 
 
 _ISSUE_ORDER = 'severity = \'warning\', "row" NULLS FIRST, "column", rule, message'  # ties broken: one order every time
@@ -814,16 +855,6 @@ _ISSUES_SQL = f"""
     WHERE submission_id = ?
     ORDER BY {_ISSUE_ORDER}
 """
-
-
-def fetch_issues(con: duckdb.DuckDBPyConnection, submission_id: int, limit: int | None = None) -> list[dict[str, Any]]:
-    if limit == 0:  # mcred load --json reads them after the load: no query per submission
-        return []
-    if limit is None:
-        return list(iter_issues(con, submission_id))
-    return [
-        dict(zip(ISSUE_FIELDS, r)) for r in con.execute(_ISSUES_SQL + " LIMIT ?", [submission_id, limit]).fetchall()
-    ]
 
 
 def iter_issues(con: duckdb.DuckDBPyConnection, submission_id: int, batch: int = 10_000) -> Iterator[dict[str, Any]]:

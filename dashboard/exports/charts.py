@@ -106,24 +106,14 @@ def _ce_rows(frame: pd.DataFrame, measure: str, labels: dict[str, str], sectors:
     """The continuing-education chart's bars: per sector (in the chart's order) and for all
     sectors, the measure through continuing education, in all, and the share. A sector whose
     figures rest on a hidden count is withheld, and all sectors with it (as on the chart)."""
-    hidden = frame[MARK].astype(bool) if measure == "enrolments" and MARK in frame else pd.Series(False, frame.index)
-    withheld = set(frame.category[hidden])
     through = f"{measure}_continuing_education"
     rows = []
-    for sector in [*sectors, "all"]:
-        part = frame if sector == "all" else frame[frame.category == sector]
-        if sector != "all" and sector not in withheld and not part[measure].sum():
-            continue  # no bar: nothing counted in that sector
-        if sector in withheld or (sector == "all" and withheld):
-            yes: int | str = "x"
-            total: int | str = "x"
-            share = None
-        else:
-            yes = int(part[measure][part.ce == "yes"].sum())
-            total = int(part[measure].sum())
-            share = _share(yes, total)
-        label = "All sectors" if sector == "all" else labels.get(sector, sector)
-        rows.append({"sector": sector, "label": label, through: yes, measure: total, "share": share})
+    for bar in overview.ce_shares(frame, measure, sectors):
+        label = "All sectors" if bar.sector == "all" else labels.get(bar.sector, bar.sector)
+        yes: int | str = "x" if bar.withheld else int(bar.through_ce)
+        total: int | str = "x" if bar.withheld else int(bar.total)
+        share = None if bar.withheld else _share(bar.through_ce, bar.total)
+        rows.append({"sector": bar.sector, "label": label, through: yes, measure: total, "share": share})
     return rows
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from dashboard import display, theme
 from dashboard.data.dimensions import NOT_REPORTED
+from dashboard.data.overview import ce_shares
 
 NO_MATCH = "No offerings match these filters.<br>Widen or reset the filters."
 
@@ -223,20 +224,10 @@ def ce_by_sector(
     marks = _marks(frame, measure)
     if frame.empty or (frame[measure].sum() == 0 and not any(marks)):
         return empty(title, NO_MATCH)
-    yes: dict[str, float] = {}
-    total: dict[str, float] = {}
-    withheld = set()  # sectors whose share rests on a hidden count (dashboard.data.privacy)
-    for sector, ce, value, hidden in zip(frame.category, frame.ce, frame[measure], marks):
-        if hidden:
-            withheld.update((sector, "all"))
-            value = 0
-        total[sector] = total.get(sector, 0) + float(value)
-        if ce == "yes":
-            yes[sector] = yes.get(sector, 0) + float(value)
-    rows = [(s, yes.get(s, 0.0), total[s]) for s in sector_order if total.get(s, 0) > 0 or s in withheld]
-    rows.append(("all", sum(yes.values()), sum(total.values())))
+    bars = ce_shares(frame, measure, sector_order)
+    rows = [(b.sector, b.through_ce, b.total) for b in bars]
     names = [sector_labels.get(s, s).replace(" ", "<br>", 1) if s != "all" else "All<br>sectors" for s, _, _ in rows]
-    shares = [None if s in withheld else (y / t if t else 0) for s, y, t in rows]
+    shares = [b.share for b in bars]
     layout = theme.base_layout(title, 320)
     layout.update(
         yaxis={

@@ -159,9 +159,10 @@ def reporting_note(reader: Reader, filters: Filters):
 
 
 def build_overview(reader: Reader, filters: Filters, measure: str, vocab: Vocabulary) -> OverviewOutputs:
-    now, before = queries.headline(reader, filters)
+    shown = queries.published(reader, filters)  # headline, breakdowns and metric counts: one set of scans
+    now, before = shown.now, shown.before
     kpis, changes = kpi_texts(now, before, measure, filters)
-    data = queries.breakdowns(reader, filters)
+    data = shown.data
     figs = {}
     for chart, key in CHARTS.items():
         codes = vocab.codes(key)
@@ -187,7 +188,7 @@ def build_overview(reader: Reader, filters: Filters, measure: str, vocab: Vocabu
         target=ce.value if ce is not None else None,
         target_text=f"target {display.target(ce.comparator, ce.value)} ({ce.source})" if ce is not None else None,
     )
-    panel = targets_panel(queries.metric_counts(reader, filters), tgts, filters, vocab)
+    panel = targets_panel(shown.counts, tgts, filters, vocab)
     note, absent = reporting_note(reader, filters)
     if note is not None and now.offerings == 0:
         why = f"{display.listing(absent)}: nothing accepted for {filters.period[0]} (see the note above)."

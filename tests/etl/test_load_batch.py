@@ -5,7 +5,7 @@ issue row numbers of the file itself."""
 from __future__ import annotations
 
 import duckdb
-from submission_files import csv_file, offering_row
+from submission_files import HEADER, csv_file, offering_row
 
 from etl.load import load_files
 
@@ -73,3 +73,48 @@ def test_rejected_bytes_then_partial_in_one_load(settings, tmp_path):
     with _db(settings) as con:
         statuses = con.execute("SELECT status FROM submission ORDER BY submission_id").fetchall()
     assert statuses == [("rejected",), ("partial",)]  # the second copy in that load: already loaded
+
+
+def test_files_read_side_by_side_are_taken_in_order(settings, tmp_path, monkeypatch):
+    """Small CSV files are read READERS at a time (an .xlsx in line): the outcomes, submission
+    ids and supersede chain are those of the files in the order given (an unreadable file is
+    recorded as soon as it is met, before the batch it falls in, as when read one at a time)."""
+    import openpyxl
+
+    from etl import load
+
+    monkeypatch.setattr(load, "READERS", 3)
+    read_on: dict[str, str] = {}
+    real_read = load.readers.read_submission_file
+
+    def read(path):
+        import threading
+
+        read_on[path.name] = threading.current_thread().name
+        return real_read(path)
+
+    monkeypatch.setattr(load.readers, "read_submission_file", read)
+    files = [csv_file(tmp_path, f"v{n}.csv", [offering_row(oid=f"V{n}")]) for n in range(6)]
+    files[2] = tmp_path / "v2.csv"
+    files[2].write_bytes(b"\xff\xfeUTF-16 text")  # unreadable
+    wb = openpyxl.Workbook()
+    wb.active.append(HEADER.split(","))
+    wb.active.append(offering_row(oid="V4").split(","))
+    files[4] = tmp_path / "v4.xlsx"
+    wb.save(files[4])
+    outcomes = load_files(files, settings)
+    assert [(o.file, o.status) for o in outcomes] == [
+        ("v2.csv", "rejected"),
+        ("v0.csv", "accepted"),
+        ("v1.csv", "accepted"),
+        ("v3.csv", "accepted"),
+        ("v4.xlsx", "accepted"),
+        ("v5.csv", "accepted"),
+    ]
+    ids = [o.submission_id for o in outcomes]
+    assert ids == sorted(ids)
+    accepted = [o for o in outcomes if o.status == "accepted"]
+    assert [o.superseded for o in accepted] == [None, *(o.submission_id for o in accepted[:-1])]
+    assert read_on["v4.xlsx"] == "MainThread" and read_on["v0.csv"].startswith("mcred-read")
+    with _db(settings) as con:
+        assert con.execute("SELECT offering_id FROM current_offerings").fetchall() == [("V5",)]
