@@ -7,8 +7,8 @@ SQL is parameterised, identifiers come only from the dimension and metric regist
 from __future__ import annotations
 
 from collections.abc import Hashable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -42,11 +42,6 @@ def _frame(reader: Reader, sql: str, params: list[Any]) -> pd.DataFrame:
 
 Statement = tuple[str, list[Any]]
 
-# The overview's statements of one view are independent scans: run side by side on their own
-# cursors (DuckDB works outside the GIL), a view's four or five scans take about three quarters
-# of the time they take one after the other on two cores.
-_SIDE_BY_SIDE = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mcred-overview-sql")
-
 
 def _run_side_by_side(reader: Reader, filters: Filters) -> None:
     """Compute the view's statements at once into the cache, where _headline, _breakdowns and
@@ -58,9 +53,7 @@ def _run_side_by_side(reader: Reader, filters: Filters) -> None:
     ]
     if len(filters.period) != 1:
         statements.append(_institutions_statement(filters))
-    reader.version  # noqa: B018 - pin the request's warehouse version before the threads share it
-    for _ in _SIDE_BY_SIDE.map(lambda statement: _frame(reader, *statement), statements):
-        pass
+    reader.at_once([partial(_frame, reader, *statement) for statement in statements])
 
 
 # --- headline figures ---------------------------------------------------------------------

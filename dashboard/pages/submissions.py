@@ -8,6 +8,7 @@ dashboard.views.submissions.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import NamedTuple
 from urllib.parse import urlencode
 
@@ -243,10 +244,17 @@ class StatusOutputs(NamedTuple):
 
 def build_status(reader: Reader, filters: Filters, vocab: Vocabulary, cell: str = "") -> StatusOutputs:
     period = sq.selected_period(filters, vocab)
-    matrix = sq.status_matrix(reader, filters)
-    institutions = sq.selected_institutions(reader, filters)
+    rows = reader.scope.sees_rows  # the public: the status only (dashboard/data/scope.py)
+    # independent queries, side by side: the flags scan the offerings while the matrix is read
+    matrix, institutions, deadline, flags = reader.at_once(
+        [
+            partial(sq.status_matrix, reader, filters),
+            partial(sq.selected_institutions, reader, filters),
+            partial(sq.deadline_for, reader, period),
+            partial(sq.compliance_flags, reader, filters, period) if rows else lambda: None,
+        ]
+    )
     head = sq.headline(matrix, len(institutions), period)
-    deadline = sq.deadline_for(reader, period)
     kpis, notes = kpi_texts(head, deadline)
     if period is None:
         title = "No fiscal year has submissions yet"
@@ -259,11 +267,9 @@ def build_status(reader: Reader, filters: Filters, vocab: Vocabulary, cell: str 
         if len(filters.period) > 1 or not filters.period:
             title += " (the latest of the selected years)" if filters.period else " (the latest year)"
     periods = sorted(matrix.reporting_period.unique()) if not matrix.empty else []
-    rows = reader.scope.sees_rows  # the public: the status only (dashboard/data/scope.py)
     table = matrix_table(matrix, institutions, periods, vocab, period, cell, clickable=rows)
     if not rows:
         return StatusOutputs(title, kpis, notes, table, "", None)
-    flags = sq.compliance_flags(reader, filters, period)
     return StatusOutputs(
         title, kpis, notes, table, f"Compliance flags, {period or 'no fiscal year'}", compliance_table(flags, vocab)
     )
