@@ -1,4 +1,4 @@
-"""Timing a command in its own process: wall time and that process's peak memory."""
+"""Timing a command in its own process: wall time and the peak memory of it and its children."""
 
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ def run_process(args: Sequence[str], cwd: Path = PROJECT_ROOT) -> Run:
     process's own memory at the fork (Linux keeps the high-water mark across exec): once
     the in-process measurements had grown this process to 986 MB, every later command
     "peaked" at 986 MB at least. So the peak is the child's own ``VmHWM`` (its image
-    after exec), read every few milliseconds until it exits; ``ru_maxrss`` only where
-    /proc cannot be read.
+    after exec) or, when it starts processes of its own, the most their tree held at once,
+    read every few milliseconds until it exits; ``ru_maxrss`` only where /proc cannot be read.
     """
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
@@ -51,30 +51,57 @@ def run_process(args: Sequence[str], cwd: Path = PROJECT_ROOT) -> Run:
 
 
 class _HighWater:
-    """The largest VmHWM of a running process, polled on a thread (MB; 0 if never read)."""
+    """The peak memory of a running process and the processes it starts (an .xlsx is read in
+    a child of ``mcred load``), polled on a thread (MB; 0 if never read): the larger of the
+    process's own VmHWM and the most the whole tree held at once (the sum of VmRSS)."""
 
     def __init__(self, pid: int, every: float = 0.005):
-        self._path, self._every, self.mb = f"/proc/{pid}/status", every, 0.0
+        self._pid, self._every, self.mb = pid, every, 0.0
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True)
         self._thread.start()
 
     def _poll(self) -> None:
         while not self._done.is_set():
-            try:
-                with open(self._path) as f:
-                    for line in f:
-                        if line.startswith("VmHWM:"):
-                            self.mb = max(self.mb, int(line.split()[1]) / 1024)
-                            break
-            except OSError:
+            root = _status(self._pid)
+            if root is None:
                 return  # gone (or a zombie without memory): the last reading stands
+            tree = root["VmRSS"] + sum(_status(child).get("VmRSS", 0.0) for child in _descendants(self._pid))
+            self.mb = max(self.mb, root["VmHWM"], tree)
             self._done.wait(self._every)
 
     def stop(self) -> float:
         self._done.set()
         self._thread.join()
         return self.mb
+
+
+def _status(pid: int) -> dict[str, float] | None:
+    """VmHWM and VmRSS of ``pid`` in MB (None when it is gone or has no memory left)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            fields = {
+                k: int(v.split()[0]) / 1024
+                for k, _, v in (line.partition(":") for line in f)
+                if k in ("VmHWM", "VmRSS")
+            }
+    except (OSError, ValueError):
+        return None
+    return fields if len(fields) == 2 else None
+
+
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        try:
+            with open(f"/proc/{parent}/task/{parent}/children") as f:
+                children = [int(c) for c in f.read().split()]
+        except OSError:
+            children = []
+        out += children
+        todo += children
+    return out
 
 
 def python(*args: str) -> list[str]:
