@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Hashable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,11 +28,6 @@ from dashboard.data.scope import MINISTRY
 
 T = TypeVar("T")
 Params = list[Any] | dict[str, Any] | None
-
-# Independent queries of one request run side by side here (Reader.at_once): DuckDB works
-# outside the GIL, and on two cores a view's few scans take about three quarters of the
-# time they take one after the other.
-_AT_ONCE = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mcred-sql")
 
 
 class NoWarehouse(Exception):
@@ -172,15 +166,34 @@ class Reader:
         return self.database.arrow_batches(sql, params, batch_rows, connection=self._pin())
 
     def at_once(self, calls: list[Callable[[], T]]) -> list[T]:
-        """The results of independent queries of this request, run side by side, in order (the
-        first error raised once all have run). Each runs on its own cursor of the request's one
-        warehouse version, pinned here before the threads share it."""
+        """The results of independent queries of this request, run side by side (DuckDB works
+        outside the GIL: on two cores a view's few scans take about three quarters of the time
+        they take one after the other), in order; the first error is raised once all have run.
+        Each runs on its own cursor of the request's one warehouse version, pinned here first.
+
+        Threads of this call only, no pool: a pool's threads do not survive a fork (gunicorn's
+        workers, the workbook reader's child), and a pool whose threads are gone waits forever."""
         self._pin()
-        if len(calls) < 2:
-            return [call() for call in calls]
-        futures = [_AT_ONCE.submit(call) for call in calls[1:]]
-        first = calls[0]()  # this thread does a share of the work instead of waiting
-        return [first, *(f.result() for f in futures)]
+        results: list[Any] = [None] * len(calls)
+        errors: list[BaseException | None] = [None] * len(calls)
+
+        def run(i: int) -> None:
+            try:
+                results[i] = calls[i]()
+            except BaseException as exc:  # noqa: BLE001 - raised below, in the caller's thread
+                errors[i] = exc
+
+        threads = [threading.Thread(target=run, args=(i,), name="mcred-sql", daemon=True) for i in range(1, len(calls))]
+        for thread in threads:
+            thread.start()
+        if calls:
+            run(0)  # this thread does a share of the work instead of waiting
+        for thread in threads:
+            thread.join()
+        error = next((e for e in errors if e is not None), None)
+        if error is not None:
+            raise error
+        return results
 
     def cached(self, name: str, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, cached per warehouse version under (name, key)."""
