@@ -77,11 +77,23 @@ def describe(state: str, violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# An AG Grid draws itself after its lazily loaded chunk arrives: until then its header rows are
+# empty (axe: aria-required-children) and its viewport holds nothing focusable. A page has
+# settled when every grid on it has drawn its column headers.
+GRIDS_DRAWN = (
+    "return Array.from(document.querySelectorAll('.ag-root-wrapper'))"
+    ".every(g => g.querySelector('.ag-header-container .ag-header-cell'))"
+)
+
+
 def settle(duo, selector: str) -> None:
     duo.wait_for_element(selector, timeout=TIMEOUT)
     until(
-        lambda: duo.driver.execute_script(
-            "return !document.querySelector('[data-dash-is-loading=\"true\"]') && document.readyState === 'complete'"
+        lambda: (
+            duo.driver.execute_script(
+                "return !document.querySelector('[data-dash-is-loading=\"true\"]') && document.readyState === 'complete'"
+            )
+            and duo.driver.execute_script(GRIDS_DRAWN)
         ),
         TIMEOUT,
         msg="the page kept loading",
