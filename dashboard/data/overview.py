@@ -127,7 +127,7 @@ def _headline(reader: Reader, filters: Filters) -> tuple[Headline, Headline | No
     current = frame[frame.reporting_period.isin(periods or wanted)]
     now = Headline(
         int(current.offerings.sum()),
-        _institutions(reader, filters) if len(current) > 1 else int(current.institutions.sum()),
+        _institutions(reader, filters) if not compare else int(current.institutions.sum()),
         int(current.enrolments.sum()),
         int(current.completions.sum()),
         int(current.ce_offerings.sum()),
