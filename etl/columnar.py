@@ -21,6 +21,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from etl.arrays import array, scalar, to_numpy
+
 # What every cell loses: white space at either end (ASCII and the no-break space that
 # spreadsheets leave behind), the export's formula-guard apostrophe, and emptiness.
 TRIM_CHARS = " \t\r\n\u00a0"
@@ -28,8 +30,10 @@ TRIM_CHARS = " \t\r\n\u00a0"
 # which etl may not import (the packages are independent); a test keeps the two equal.
 GUARDED = ("=", "+", "-", "@", "\t", "\r")
 
-_NULL_TEXT = pa.scalar(None, pa.string())
-_GUARDED_SET = pa.array(GUARDED, type=pa.string())
+# Built from buffers (etl.arrays): a Python value given to pyarrow makes it import pandas.
+_NULL_TEXT = scalar(None, pa.string())
+_EMPTY_TEXT = scalar("", pa.string())
+_GUARDED_SET = array(GUARDED, pa.string())
 
 
 def _byte_table(*codes: int) -> np.ndarray:
@@ -63,7 +67,7 @@ class _Bytes:
     def valid(self) -> np.ndarray:
         if self._array.null_count == 0:
             return np.ones(len(self._array), dtype=bool)
-        return np.asarray(self._array.is_valid().to_numpy(zero_copy_only=False))
+        return to_numpy(self._array.is_valid())
 
     def first_bytes(self) -> np.ndarray:
         """The first byte of every cell. An empty cell reads its neighbour's byte instead,
@@ -124,7 +128,7 @@ def _clean_fully(array: pa.Array) -> pa.Array:
         pc.starts_with(trimmed, "'"), pc.is_in(pc.utf8_slice_codeunits(trimmed, 1, 2), value_set=_GUARDED_SET)
     )
     unguarded = pc.if_else(guarded, pc.utf8_slice_codeunits(trimmed, 1), trimmed)
-    return pc.if_else(pc.equal(unguarded, ""), _NULL_TEXT, unguarded)
+    return pc.if_else(pc.equal(unguarded, _EMPTY_TEXT), _NULL_TEXT, unguarded)
 
 
 def present(columns: list[pa.ChunkedArray]) -> pa.ChunkedArray | None:
@@ -149,8 +153,9 @@ DATE_RE = r"^\d{4}-\d{2}-\d{2}([ T]00:00(:00)?)?$"
 NOC_RE = r"^\d{5}(;\d{5}){0,2}$"
 MAX_WHOLE = 1e15
 
-_NULL_NUMBER = pa.scalar(None, pa.float64())
-_FIRST_DAY = pa.scalar(datetime.date(1, 1, 1), pa.date32())
+_NULL_NUMBER = scalar(None, pa.float64())
+_MAX_WHOLE = scalar(MAX_WHOLE, pa.float64())
+_FIRST_DAY = scalar(datetime.date(1, 1, 1), pa.date32())
 
 
 def _cast(column: pa.ChunkedArray, to: pa.DataType) -> pa.ChunkedArray | None:
@@ -189,7 +194,7 @@ def to_integer(column: pa.ChunkedArray, unit_re: str | None = None) -> pa.Chunke
     number = to_number(column, unit_re)
     if number is None:
         return None
-    whole = pc.and_(pc.equal(pc.floor(number), number), pc.less(pc.abs(number), MAX_WHOLE))
+    whole = pc.and_(pc.equal(pc.floor(number), number), pc.less(pc.abs(number), _MAX_WHOLE))
     return _cast(pc.if_else(whole, number, _NULL_NUMBER), pa.int64())
 
 
@@ -201,7 +206,7 @@ def to_date(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
         # strptime rolls 2023-02-30 over to March: a day is real when it reads back the same.
         parsed = pc.strptime(day, format="%Y-%m-%d", unit="s", error_is_null=True)
         real = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), day)
-        typed = _cast(pc.if_else(real, parsed, pa.scalar(None, parsed.type)), pa.date32())
+        typed = _cast(pc.if_else(real, parsed, scalar(None, parsed.type)), pa.date32())
     if typed is None or pc.any(pc.less(typed, _FIRST_DAY)).as_py():
         return None  # year zero, which DuckDB reads as 1 BC: leave it to the SQL rule
     return typed
@@ -231,7 +236,7 @@ def to_text_list(column: pa.ChunkedArray) -> pa.ChunkedArray:
     if _all_chunks(column, canonical):
         return column
     text = _tidy_list(column, ";")
-    return pc.if_else(pc.equal(text, ""), _NULL_TEXT, text)
+    return pc.if_else(pc.equal(text, _EMPTY_TEXT), _NULL_TEXT, text)
 
 
 def to_noc_list(column: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -18,9 +18,9 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from etl import readers, reference, spec
+from etl.arrays import array
 from etl.config import Settings
 from etl.readers import UnreadableFile
 from etl.spec import SEVERITY_ERROR, SEVERITY_WARNING, Issue
@@ -695,7 +695,7 @@ def _write_batch(
     # The sequence stays where one nextval per submission would have left it.
     con.execute("SELECT max(nextval('submission_id_seq')) FROM range(?)", [len(records) - 1]).fetchall()
     submissions = pa.table(
-        [pa.array([r[c] for r in records], type=t) for c, t in zip(_SUBMISSION_COLUMNS, _SUBMISSION_TYPES)],
+        [array([r[c] for r in records], t) for c, t in zip(_SUBMISSION_COLUMNS, _SUBMISSION_TYPES)],
         names=list(_SUBMISSION_COLUMNS),
     )
     file_issues = [
@@ -705,25 +705,26 @@ def _write_batch(
     ]
     issue_table = pa.table(
         [
-            pa.array(list(col), type=t)
+            array(col, t)
             for col, t in zip(zip(*file_issues) if file_issues else [()] * len(_ISSUE_COLUMNS), _ISSUE_TYPES)
         ],
         names=list(_ISSUE_COLUMNS),
-    ).append_column("seq", pa.array(range(len(file_issues)), type=pa.int32()))
+    ).append_column("seq", array(range(len(file_issues)), pa.int32()))
+    grouped = [r for r in records if r["_plan"].group.key != 0]  # key 0: a file without rows, or unreadable
     groups = pa.table(
         {
-            "_sub": pa.array([r["_plan"].group.key for r in records], type=pa.int32()),
-            "submission_id": pa.array(ids, type=pa.int32()),
-            "file_name": pa.array([r["file_name"] for r in records], type=pa.string()),
-            "sheet": pa.array([r["sheet"] for r in records], type=pa.string()),
-            "stored": pa.array([r["status"] in (ACCEPTED, PARTIAL) for r in records], type=pa.bool_()),
+            "_sub": array([r["_plan"].group.key for r in grouped], pa.int32()),
+            "submission_id": array([r["submission_id"] for r in grouped], pa.int32()),
+            "file_name": array([r["file_name"] for r in grouped], pa.string()),
+            "sheet": array([r["sheet"] for r in grouped], pa.string()),
+            "stored": array([r["status"] in (ACCEPTED, PARTIAL) for r in grouped], pa.bool_()),
         }
-    ).filter(pc.not_equal(pa.array([r["_plan"].group.key for r in records], type=pa.int32()), 0))
+    )
     superseding = pa.table(
         {
-            "old": pa.array([s[0] for s in supersede], type=pa.int32()),
-            "new": pa.array([s[1] for s in supersede], type=pa.int32()),
-            "at": pa.array([s[2] for s in supersede], type=pa.timestamp("us", tz="UTC")),
+            "old": array([s[0] for s in supersede], pa.int32()),
+            "new": array([s[1] for s in supersede], pa.int32()),
+            "at": array([s[2] for s in supersede], pa.timestamp("us", tz="UTC")),
         }
     )
     con.register("_batch_submissions", submissions)

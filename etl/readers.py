@@ -33,9 +33,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.ipc  # noqa: F401 - pa.ipc, for the child's table
-from openpyxl.utils import get_column_letter
 
 from etl import spec, workbook_scan
+from etl.arrays import array, from_numpy, scalar
 from etl.spec import SEVERITY_ERROR, SEVERITY_WARNING, Issue
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx")
@@ -195,6 +195,13 @@ def _clip(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _column_letter(number: int) -> str:
+    """A column's letters (1 -> A): openpyxl is imported only when a column is named (0.15 s)."""
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(number)
+
+
 def _header_issues(
     file_name: str,
     sheet: str | None,
@@ -211,7 +218,7 @@ def _header_issues(
             issues.append(
                 Issue(
                     SEVERITY_ERROR,
-                    f"columns {get_column_letter(first + 1)} ({_clip(_text(cells[first]))!r}) and {get_column_letter(pos + 1)} "
+                    f"columns {_column_letter(first + 1)} ({_clip(_text(cells[first]))!r}) and {_column_letter(pos + 1)} "
                     f"({_clip(_text(cells[pos]))!r}) both name {name}; keep one of them",
                     file_name,
                     sheet,
@@ -232,7 +239,7 @@ def _header_issues(
             issues.append(
                 Issue(
                     SEVERITY_WARNING,
-                    f"column {get_column_letter(pos + 1)} {_clip(text)!r} is not a known column and was not loaded",
+                    f"column {_column_letter(pos + 1)} {_clip(text)!r} is not a known column and was not loaded",
                     file_name,
                     sheet,
                     row_number,
@@ -246,11 +253,11 @@ def _header_issues(
             issues.append(
                 Issue(
                     SEVERITY_WARNING,
-                    f"column {get_column_letter(pos + 1)} has data but no header and was not loaded",
+                    f"column {_column_letter(pos + 1)} has data but no header and was not loaded",
                     file_name,
                     sheet,
                     row_number,
-                    get_column_letter(pos + 1),
+                    _column_letter(pos + 1),
                     None,
                     "a header naming one of the submission format's columns",
                     rule="unknown_column",
@@ -515,7 +522,7 @@ def _parse_csv_tolerant(text_path: Path, delimiter: str, header_index: int, widt
             raise UnreadableFile(f"the CSV cannot be parsed near row {header_index + len(rows) + 2}: {exc}") from exc
     width = max([width, *(len(r) for r in rows)]) if rows else width
     columns = [[(r[i] if i < len(r) else "") for r in rows] for i in range(width)]
-    return pa.table({f"c{i}": pa.array(col, type=pa.string()) for i, col in enumerate(columns)})
+    return pa.table({f"c{i}": array(col, pa.string()) for i, col in enumerate(columns)})
 
 
 # --- XLSX ---------------------------------------------------------------------
@@ -1005,7 +1012,7 @@ def _formulas_without_results(
         workbook.close()
     issues = []
     for at_row, pos, text in found[:MAX_FORMULA_ISSUES]:
-        message, expected, rule = _formula_problem(f"{get_column_letter(pos + 1)}{at_row}", text, links)
+        message, expected, rule = _formula_problem(f"{_column_letter(pos + 1)}{at_row}", text, links)
         issues.append(
             Issue(
                 SEVERITY_ERROR,
@@ -1056,13 +1063,14 @@ def _assemble(
         if pos in mapping or _text(header_cells[pos] if pos < len(header_cells) else None):
             continue
         col = table.column(pos)
-        has_data[pos] = bool(len(col)) and bool(pc.any(pc.not_equal(pc.utf8_trim_whitespace(col), "")).as_py())
+        empty = scalar("", pa.string())
+        has_data[pos] = bool(len(col)) and bool(pc.any(pc.not_equal(pc.utf8_trim_whitespace(col), empty)).as_py())
     cells = list(header_cells) + [None] * max(0, width - len(header_cells))
     issues = _header_issues(file_name, sheet, header_row, cells, mapping, has_data)
     chosen: dict[str, int] = {}
     for pos, name in sorted(mapping.items()):
         chosen.setdefault(name, pos)
-    rows = pa.array(np.arange(header_row + 1, header_row + 1 + table.num_rows, dtype=np.int64))
+    rows = from_numpy(np.arange(header_row + 1, header_row + 1 + table.num_rows, dtype=np.int64))
     arrays = [rows] + [table.column(pos) for pos in chosen.values() if pos < width]
     names = [ROW_COLUMN] + [name for name, pos in chosen.items() if pos < width]
     headers = {name: _text(cells[pos]) for name, pos in chosen.items()}
@@ -1080,7 +1088,7 @@ def _refuse_long_cells(name: str, values: Any, header_row: int, sheet: str | Non
     lengths = pc.utf8_length(values)
     longest = pc.max(lengths).as_py() or 0
     if longest > limit:
-        at = pc.index(pc.greater(lengths, limit), True).as_py()
+        at = pc.index(pc.greater(lengths, scalar(limit, pa.int32())), scalar(True, pa.bool_())).as_py()
         raise UnreadableFile(
             f"row {header_row + 1 + at}, column {name} holds {lengths[at].as_py():,} characters; a cell holds at most "
             f"{limit:,}: shorten it",

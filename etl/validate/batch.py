@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from etl import columnar, spec
+from etl.arrays import from_numpy, scalar, to_numpy
 from etl.readers import ROW_COLUMN, RawSubmissionTable
 from etl.spec import COLUMNS, SEVERITY_ERROR, SEVERITY_WARNING, Column, Issue
 from etl.sql import identifier, literal
@@ -90,7 +91,7 @@ def validate_batch(
     present = {c for c, files in present_in.items() if files}
     prepared, groups, sql_typed, facts = _prepare(_concat(raws), Mapper(institutions, periods), present)
     for raw in raws:  # the rows now live in ``prepared``: let the reader's references go
-        raw.table = raw.table.schema.empty_table()
+        raw.table = pa.Table.from_batches([], schema=raw.table.schema)
     con.register("prepared", prepared)
     columns = ["_row", "_file", "_sub"]
     for col in COLUMNS:
@@ -209,7 +210,7 @@ def _concat(raws: list[RawSubmissionTable]) -> pa.Table:
     parts = []
     for n, raw in enumerate(raws):
         t = raw.table
-        arrays = [t.column(ROW_COLUMN), pa.repeat(pa.scalar(n, pa.int32()), t.num_rows)]
+        arrays = [t.column(ROW_COLUMN), pa.repeat(scalar(n, pa.int32()), t.num_rows)]
         for name in spec.COLUMN_NAMES:
             arrays.append(t.column(name) if name in t.column_names else pa.nulls(t.num_rows, type=pa.string()))
         parts.append(pa.table(arrays, names=[ROW_COLUMN, "_file", *spec.COLUMN_NAMES]))
@@ -304,7 +305,7 @@ def _assign_submissions(
     submission of its own, which is rejected."""
     (inst_values, inst_index), (period_values, period_index) = institutions, periods
     n_inst, n_period = len(inst_values), len(period_values)
-    combined = (_numpy(files).astype(np.int64) * n_inst + _numpy(inst_index)) * n_period + _numpy(period_index)
+    combined = (to_numpy(files).astype(np.int64) * n_inst + to_numpy(inst_index)) * n_period + to_numpy(period_index)
     distinct, row_combo = np.unique(combined, return_inverse=True)
     inst_texts, period_texts = inst_values.to_pylist(), period_values.to_pylist()
     combos = [
@@ -347,11 +348,4 @@ def _assign_submissions(
             )
         combo_key[i] = keys[key].key
     groups = sorted(keys.values(), key=lambda g: g.key)
-    return groups, pa.array(combo_key[row_combo.reshape(-1)], type=pa.int32())
-
-
-def _numpy(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
-    array: np.ndarray = values.to_numpy(zero_copy_only=False)
-    return array
+    return groups, from_numpy(combo_key[row_combo.reshape(-1)])

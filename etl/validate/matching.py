@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from etl import spec
+from etl.arrays import array
 from etl.spec import Column, normalize_key
 
 # A matched value: a code, a period, a yes/no, or a list of partner codes.
@@ -95,20 +96,20 @@ class Mapper:
             values.append(value)
             problems.append(problem)
         if column.kind in self.ARROW_TYPES:
-            typed = pc.take(pa.array(values, type=self.ARROW_TYPES[column.kind]), index)
+            typed = pc.take(array(values, self.ARROW_TYPES[column.kind]), index)
         else:  # a code per row: dictionary-encoded, so a million rows hold indices, not strings
             dictionary: dict[str, int] = {}
-            slot = pa.array(
-                [None if v is None else dictionary.setdefault(str(v), len(dictionary)) for v in values], type=pa.int32()
+            slot = array(
+                [None if v is None else dictionary.setdefault(str(v), len(dictionary)) for v in values], pa.int32()
             )
-            codes = pa.array(list(dictionary), type=pa.string())
+            codes = array(dictionary, pa.string())
             typed = pa.chunked_array(
                 [pa.DictionaryArray.from_arrays(chunk, codes) for chunk in pc.take(slot, index).chunks],
                 type=pa.dictionary(pa.int32(), pa.string()),
             )
         if column.kind != spec.CODES:
             return typed, None
-        return typed, pc.take(pa.array(problems, type=pa.string()), index)
+        return typed, pc.take(array(problems, pa.string()), index)
 
     def match(self, column: Column, text: str) -> tuple[MatchedValue, str | None]:
         """(the typed value or None, the problem or None) of one spelling."""
