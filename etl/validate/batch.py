@@ -306,7 +306,7 @@ def _assign_submissions(
     (inst_values, inst_index), (period_values, period_index) = institutions, periods
     n_inst, n_period = len(inst_values), len(period_values)
     combined = (to_numpy(files).astype(np.int64) * n_inst + to_numpy(inst_index)) * n_period + to_numpy(period_index)
-    distinct, row_combo = np.unique(combined, return_inverse=True)
+    distinct, row_combo = _distinct(combined)
     inst_texts, period_texts = inst_values.to_pylist(), period_values.to_pylist()
     combos = [
         (int(k // (n_inst * n_period)), inst_texts[int(k // n_period % n_inst)], period_texts[int(k % n_period)])
@@ -349,3 +349,18 @@ def _assign_submissions(
         combo_key[i] = keys[key].key
     groups = sorted(keys.values(), key=lambda g: g.key)
     return groups, from_numpy(combo_key[row_combo.reshape(-1)])
+
+
+def _distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True)`` of non-negative integers; by a table of every
+    possible key when there are no more of those than rows (a file's institution and period
+    pairs: 125 of them over 1M rows): 20 ms where sorting the rows takes 150 ms."""
+    size = int(keys.max()) + 1 if len(keys) else 0
+    if size > max(len(keys), 1 << 16):
+        return np.unique(keys, return_inverse=True)
+    seen = np.zeros(size, dtype=bool)
+    seen[keys] = True
+    distinct = np.flatnonzero(seen)
+    position = np.zeros(size, dtype=np.int64)
+    position[distinct] = np.arange(len(distinct))
+    return distinct, position[keys]

@@ -13,12 +13,14 @@ import datetime as dt
 import io
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from etl import spec
 from etl.config import DEFAULT_DATA_DIR, Settings
 from etl.load import load_files
 from etl.validate import parse_period
+from etl.validate.batch import _distinct
 from etl.warehouse import read_only
 
 # Value aliases, copied from the contract (submission-format.md, "Values"); the codes
@@ -723,3 +725,15 @@ def test_compliance_flags_follow_the_warnings(warnings_loaded):
     assert by_case["no-assessment"] == (False, True, False)
     assert by_case["no-partner-na"] == (False, False, True)
     assert by_case["clean"] == (False, False, False)
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [[], [5], [3, 0, 3, 7, 0], list(range(100, 0, -1)) * 3, [0, 10**9, 7, 10**9]],  # the last: sorted, not tabled
+)
+def test_submission_keys_are_numbered_as_np_unique_numbers_them(keys):
+    values = np.array(keys, dtype=np.int64)
+    distinct, inverse = _distinct(values)
+    expected, expected_inverse = np.unique(values, return_inverse=True)
+    assert distinct.tolist() == expected.tolist()
+    assert inverse.tolist() == expected_inverse.reshape(-1).tolist()
