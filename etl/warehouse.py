@@ -53,6 +53,11 @@ DEFAULT_MEMORY_LIMIT = "500MB"
 # time and 7% more bytes than v1.4.0. A file in another format is rewritten in this one by
 # the next load. MCRED_STORAGE_VERSION overrides it (see README).
 DEFAULT_STORAGE_VERSION = "v1.0.0"
+# A commit whose log would pass this is checkpointed at once, without the log (see
+# Writer._open_staging). The batch of load_many_submissions logged 22 MB (its issues and
+# partner rows; the offerings go to the file as they are inserted), all written again by
+# publish()'s CHECKPOINT; under DuckDB's default (16 MB) its commit was still logged.
+CHECKPOINT_THRESHOLD = "1MB"
 _STORAGE_VERSION = re.compile(r"v\d+\.\d+\.\d+")
 
 
@@ -401,14 +406,15 @@ class Writer:
         version is rewritten instead: its whole database is copied into a new file."""
         self._staging = self.path.with_name(f".{self.path.name}.next-{os.getpid()}")
         try:
-            # No automatic checkpoints: each commit would otherwise rewrite the growing
-            # tables once the log passes 16 MB; publish() checkpoints once per batch. The
+            # A load commits once per batch (etl.load): a commit past CHECKPOINT_THRESHOLD is
+            # checkpointed at once, its rows written to the file only (DuckDB skips the log
+            # for it), rather than to the log and then again by publish()'s CHECKPOINT. The
             # spill folder stays beside the copy (where a killed load's is cleared).
             con = duckdb.connect(
                 ":memory:",
                 config={
                     "memory_limit": self.memory_limit,
-                    "checkpoint_threshold": "1TB",
+                    "checkpoint_threshold": CHECKPOINT_THRESHOLD,
                     "temp_directory": f"{self._staging}.tmp",
                 },
             )
