@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.ipc  # noqa: F401 - pa.ipc, for the child's table
+from openpyxl.utils import get_column_letter
 
 from etl import spec, workbook_scan
 from etl.arrays import array, from_numpy, scalar
@@ -195,13 +196,6 @@ def _clip(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _column_letter(number: int) -> str:
-    """A column's letters (1 -> A): openpyxl is imported only when a column is named (0.15 s)."""
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(number)
-
-
 def _header_issues(
     file_name: str,
     sheet: str | None,
@@ -218,7 +212,7 @@ def _header_issues(
             issues.append(
                 Issue(
                     SEVERITY_ERROR,
-                    f"columns {_column_letter(first + 1)} ({_clip(_text(cells[first]))!r}) and {_column_letter(pos + 1)} "
+                    f"columns {get_column_letter(first + 1)} ({_clip(_text(cells[first]))!r}) and {get_column_letter(pos + 1)} "
                     f"({_clip(_text(cells[pos]))!r}) both name {name}; keep one of them",
                     file_name,
                     sheet,
@@ -239,7 +233,7 @@ def _header_issues(
             issues.append(
                 Issue(
                     SEVERITY_WARNING,
-                    f"column {_column_letter(pos + 1)} {_clip(text)!r} is not a known column and was not loaded",
+                    f"column {get_column_letter(pos + 1)} {_clip(text)!r} is not a known column and was not loaded",
                     file_name,
                     sheet,
                     row_number,
@@ -253,11 +247,11 @@ def _header_issues(
             issues.append(
                 Issue(
                     SEVERITY_WARNING,
-                    f"column {_column_letter(pos + 1)} has data but no header and was not loaded",
+                    f"column {get_column_letter(pos + 1)} has data but no header and was not loaded",
                     file_name,
                     sheet,
                     row_number,
-                    _column_letter(pos + 1),
+                    get_column_letter(pos + 1),
                     None,
                     "a header naming one of the submission format's columns",
                     rule="unknown_column",
@@ -1012,7 +1006,7 @@ def _formulas_without_results(
         workbook.close()
     issues = []
     for at_row, pos, text in found[:MAX_FORMULA_ISSUES]:
-        message, expected, rule = _formula_problem(f"{_column_letter(pos + 1)}{at_row}", text, links)
+        message, expected, rule = _formula_problem(f"{get_column_letter(pos + 1)}{at_row}", text, links)
         issues.append(
             Issue(
                 SEVERITY_ERROR,
