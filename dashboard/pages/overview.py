@@ -12,7 +12,7 @@ from typing import NamedTuple
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from dashboard import context, display
 from dashboard.data import overview as queries
@@ -270,26 +270,30 @@ def _state(measure_values, split_values=None) -> tuple[Filters, Vocabulary, Over
     [Output(f"kpi-{k}-change", "children") for k in KPIS],
     [Output(c, "figure") for c in OUTPUT_CHARTS],
     Output("targets-panel", "children"),
+    Output("overview-reporting", "children"),
+    Output(TREND_CHART, "figure"),
     FILTERS_INPUT,
     MEASURE_INPUT,
+    SPLIT_INPUT,
     prevent_initial_call=True,  # the layout draws the first view
 )
-def update_overview(_filter_values, measure_values):
-    filters, vocab, state = _state(measure_values)
-    out = overview_outputs(context.reader(), filters, state.measure, vocab)
-    return [*out.kpis, *out.changes, *[out.figures[c] for c in OUTPUT_CHARTS], out.targets_panel]
-
-
-@callback(Output("overview-reporting", "children"), FILTERS_INPUT, prevent_initial_call=True)
-def update_reporting_note(_filter_values):
-    vocab = vocabulary(context.reader())
-    return reporting_note(context.reader(), Filters.from_controls(ctx.inputs_list[0], vocab))[0]
-
-
-@callback(Output(TREND_CHART, "figure"), FILTERS_INPUT, MEASURE_INPUT, SPLIT_INPUT, prevent_initial_call=True)
-def update_trend(_filter_values, measure_values, split_values):
+def update_overview(_filter_values, measure_values, split_values):
+    """Everything a change redraws, in one request (one per callback ran at once on the server's
+    threads and slowed one another); a change of the trend's split redraws the trend alone."""
     filters, vocab, state = _state(measure_values, split_values)
-    return trend_figure(context.reader(), filters, state.measure, state.split, vocab)
+    reader = context.reader()
+    trend = trend_figure(reader, filters, state.measure, state.split, vocab)
+    if len(ctx.triggered_prop_ids) == 1 and ctx.triggered_id == SPLIT_ID:
+        return [*[no_update] * (2 * len(KPIS) + len(OUTPUT_CHARTS) + 2), trend]
+    out = overview_outputs(reader, filters, state.measure, vocab)
+    return [
+        *out.kpis,
+        *out.changes,
+        *[out.figures[c] for c in OUTPUT_CHARTS],
+        out.targets_panel,
+        out.reporting,
+        trend,
+    ]
 
 
 @callback(
