@@ -7,9 +7,12 @@ are assigned by the code's sort order in the warehouse's code lists.
 
 from __future__ import annotations
 
+import math
+import re
+
 from dashboard.data.dimensions import NOT_REPORTED, NOT_REPORTED_LABEL
 
-__all__ = ["NOT_REPORTED_LABEL", "base_layout", "colours_for"]
+__all__ = ["NOT_REPORTED_LABEL", "base_layout", "colours_for", "label_room", "text_width"]
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
 TOL_MUTED = (
@@ -36,6 +39,45 @@ MISSED_COLOUR = "#D55E00"
 COMPARE_COLOURS = {"focus": "#0072B2", "peers": "#E69F00", "province": "#999999"}
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+FONT_SIZE = 12  # px: the charts' text, tick labels included
+
+# --- room for labels ---------------------------------------------------------------------------
+# A chart whose labels do not fit its margins makes Plotly measure them and draw the chart a
+# second time (axis automargin): on the overview at a million offerings that second pass was a
+# fifth of the first render in headless Chromium (2.6 s to 2.1 s without it). So the builders size
+# each margin from the labels they draw, and automargin stays on only as the safety net for a
+# font wider than foreseen. Widths are Helvetica's (Arial's are the same), in 1/1000 em;
+# WIDTH_SLACK covers DejaVu Sans, the usual Linux fallback of the font stack, measured at up to
+# 15% wider in Chromium (canvas measureText of the dashboard's labels at 12 px).
+_HELVETICA = dict(
+    zip(
+        " !\"#$%&'()*+,-./:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~",
+        (
+            278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 278, 278,
+            584, 584, 584, 556, 1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833,
+            722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556,
+            333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556, 556,
+            333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
+        ),
+    )
+)  # fmt: skip
+_DIGIT, _OTHER = 556, 667  # digits; anything else (accented letters...): a wide letter's width
+WIDTH_SLACK = 1.2
+_TAG = re.compile(r"<[^>]*>")
+
+
+def text_width(text: str, size: float = FONT_SIZE) -> float:
+    """An upper estimate, in px, of the widest line of a chart text (``<br>`` breaks lines)."""
+    lines = _TAG.sub("", text.replace("<br>", "\n")).split("\n") if "<" in text else [text]
+    widest = max(sum(_HELVETICA.get(ch, _DIGIT if ch.isdigit() else _OTHER) for ch in line) for line in lines)
+    return widest * size / 1000 * WIDTH_SLACK
+
+
+def label_room(labels: list[str], size: float = FONT_SIZE, pad: int = 14) -> int:
+    """Pixels of margin for a column of axis labels: the widest, plus ``pad`` (Plotly keeps about
+    13 px between a label and the edge: measured in Chromium)."""
+    return math.ceil(max((text_width(label, size) for label in labels), default=0)) + pad
+
 
 STATUS_COLOURS = {  # submission states, used by the submissions page
     "accepted": "#009E73",

@@ -94,7 +94,7 @@ def composition_bar(frame: pd.DataFrame, *, title: str, names: dict[str, str], s
             "fixedrange": True,
             "tickangle": 0,
         },
-        yaxis={"automargin": True, "fixedrange": True},
+        yaxis={"automargin": True, "fixedrange": True},  # a safety net: the margin below fits the labels
         legend={
             "orientation": "h",
             "x": 0,
@@ -103,7 +103,7 @@ def composition_bar(frame: pd.DataFrame, *, title: str, names: dict[str, str], s
             "traceorder": "normal",
             "font": {"size": 11},
         },
-        margin={"l": 10, "r": 20, "t": 70, "b": 40},
+        margin={"l": theme.label_room(labels), "r": 20, "t": 70, "b": 40},
     )
     return {"data": traces, "layout": layout}
 
@@ -162,10 +162,20 @@ def trend_lines(
             "rangemode": "tozero",
             "gridcolor": "#eee",
             "fixedrange": True,
-            "automargin": True,
+            "automargin": True,  # a safety net: the margin below fits the tick labels
             **({"range": [0, 1.05]} if is_share else {}),
         },
         legend={"orientation": "h", "x": 0, "y": -0.18, "yanchor": "top"},
-        margin={"l": 10, "r": 20, "t": 48, "b": 70},
+        margin={
+            "l": theme.label_room(["100%"] if is_share else [_top_tick(focus + median)]),
+            "r": 20,
+            "t": 48,
+            "b": 70,
+        },
     )
     return {"data": traces, "layout": layout}
+
+
+def _top_tick(values: list[float | None]) -> str:
+    """The widest tick label a count axis can show: its top, plus Plotly's padding."""
+    return f"{int(max((v for v in values if v is not None), default=0) * 1.1) + 1:,d}"

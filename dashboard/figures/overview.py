@@ -104,10 +104,11 @@ def breakdown_bar(
             "gridcolor": "#eee",
             "tickformat": ",d",
         },
-        yaxis={"automargin": True},
+        yaxis={"automargin": True},  # a safety net: the margin below fits the labels
         showlegend=False,
         bargap=0.3,
     )
+    layout["margin"] = {**layout["margin"], "l": theme.label_room(names)}
     if note:
         layout["title"]["subtitle"] = {"text": note, "font": {"size": 11, "color": "#555"}}
         layout["margin"] = {**layout["margin"], "t": 78}
@@ -201,12 +202,15 @@ def trend(
             "gridcolor": "#eee",
             "tickformat": ",d",
             "rangemode": "tozero",
-            "automargin": True,  # thousands were clipped to their last digit
+            "automargin": True,  # thousands were clipped to their last digit (now a safety net)
         },
         legend={"orientation": "h", "y": -0.25, "x": 0},
         showlegend=len(cats) > 1,
     )
-    layout["margin"] = {**layout["margin"], "b": 90 if len(cats) > 1 else 40}
+    # The top tick is at most the tallest stack plus Plotly's padding; its title is one line more.
+    top = int(max(totals.values(), default=0) * 1.1) + 1
+    layout["margin"] = {**layout["margin"], "l": theme.label_room([f"{top:,d}"]) + AXIS_TITLE_ROOM}
+    layout["margin"]["b"] = 92 if len(cats) > 1 else 40
     return {"data": traces, "layout": layout}
 
 
@@ -235,11 +239,13 @@ def ce_by_sector(
             "range": [0, 1.12],
             "gridcolor": "#eee",
             "title": {"text": f"Share of {measure}"},
-            "automargin": True,  # the tick labels were clipped to "%" at the left edge
+            "automargin": True,  # the tick labels were clipped to "%" at the left edge (now a safety net)
         },
         xaxis={"automargin": True},
         showlegend=False,
     )
+    lines = max(n.count("<br>") + 1 for n in names)
+    layout["margin"] = {**layout["margin"], "l": theme.label_room(["100%"]) + AXIS_TITLE_ROOM, "b": 14 + 16 * lines}
     if target is not None:
         # the target's words go under the title, never over a bar's label (they collided)
         layout["title"]["subtitle"] = {
@@ -283,6 +289,7 @@ def ce_by_sector(
     return _figure(trace, hover, layout)
 
 
+AXIS_TITLE_ROOM = 26  # px beside the tick labels for a one-line axis title at the chart font size
 LABEL_HEIGHT = 0.1  # of the 0-100% share axis: a bar's outside label is about this tall
 
 

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from dashboard import context, display
 from dashboard.data import overview as queries
@@ -44,8 +44,12 @@ SPLIT_OPTIONS = [(NO_SPLIT, "No split"), *[(p, BY_PARAM[p].label) for p in SPLIT
 
 @page_layout
 def layout(**query):
+    """The page with its figures drawn in: the data callbacks below answer filter changes only
+    (prevent_initial_call), so a visit is one request for the page instead of one for an empty
+    page, then one per callback, and each chart is drawn once, not empty first."""
     _reader, vocab, filters, problems = start(query)
     state = OverviewState.parse(query)
+    out = overview_outputs(_reader, filters, state.measure, vocab)
     return html.Div(
         [
             *page_heading(
@@ -55,7 +59,7 @@ def layout(**query):
             ),
             filter_panel(filters, vocab, problems),
             suppression_legend(_reader.scope.suppresses, _reader.scope.min_cell, _reader.scope.institution),
-            html.Div(id="overview-reporting", **{"aria-live": "polite"}),
+            html.Div(out.reporting, id="overview-reporting", **{"aria-live": "polite"}),
             html.Div(id="overview-announce", role="status", className="visually-hidden"),
             html.Div(
                 [
@@ -73,11 +77,17 @@ def layout(**query):
                 ],
                 className="mb-3 d-flex align-items-center flex-wrap",
             ),
-            dbc.Row([dbc.Col(kpi_card(k), xs=6, md=4, xl=True, className="mb-2") for k in KPIS], className="g-2"),
+            dbc.Row(
+                [
+                    dbc.Col(kpi_card(k, shown=shown), xs=6, md=4, xl=True, className="mb-2")
+                    for k, shown in zip(KPIS, zip(out.kpis, out.changes))
+                ],
+                className="g-2",
+            ),
             dcc.Loading(
                 dbc.Row(
                     [
-                        dbc.Col(graph_card(c), lg=6)
+                        dbc.Col(graph_card(c, out.figures[c]), lg=6)
                         for c in (
                             chart_id("type"),
                             chart_id("delivery"),
@@ -118,7 +128,11 @@ def layout(**query):
                             ],
                             className="align-items-center",
                         ),
-                        dcc.Graph(id=TREND_CHART, config={"displayModeBar": False}),
+                        dcc.Graph(
+                            id=TREND_CHART,
+                            figure=trend_figure(_reader, filters, state.measure, state.split, vocab),
+                            config={"displayModeBar": False},
+                        ),
                         chart_table(TREND_CHART, filters_on_click=True),
                         chart_download(TREND_CHART),
                     ]
@@ -130,7 +144,7 @@ def layout(**query):
                 "Framework rules come from the B.C. Micro-credential Framework (2021); illustrative targets "
                 "are placeholders for the ministry to set in data/targets.toml. "
                 "The institutions furthest from each target are one click away.",
-                html.Div(id="targets-panel"),
+                html.Div(out.targets_panel, id="targets-panel"),
                 class_name="mt-3",
             ),
         ]
@@ -156,6 +170,20 @@ def reporting_note(reader: Reader, filters: Filters):
     period = filters.period[0]
     frame = sq.not_reported(reader, filters, period)
     return overview_note(frame, period, sq.deadline_for(reader, period)), list(frame.institution_name)
+
+
+def overview_outputs(reader: Reader, filters: Filters, measure: str, vocab: Vocabulary) -> OverviewOutputs:
+    """build_overview, once per warehouse version and view (the layout and the callback share it)."""
+    return reader.cached_view(
+        "overview_page", (filters, measure), lambda: build_overview(reader, filters, measure, vocab)
+    )
+
+
+def trend_figure(reader: Reader, filters: Filters, measure: str, split: str, vocab: Vocabulary) -> dict:
+    """build_trend, once per warehouse version and view."""
+    return reader.cached_view(
+        "overview_trend_page", (filters, measure, split), lambda: build_trend(reader, filters, measure, split, vocab)
+    )
 
 
 def build_overview(reader: Reader, filters: Filters, measure: str, vocab: Vocabulary) -> OverviewOutputs:
@@ -242,33 +270,30 @@ def _state(measure_values, split_values=None) -> tuple[Filters, Vocabulary, Over
     [Output(f"kpi-{k}-change", "children") for k in KPIS],
     [Output(c, "figure") for c in OUTPUT_CHARTS],
     Output("targets-panel", "children"),
+    Output("overview-reporting", "children"),
+    Output(TREND_CHART, "figure"),
     FILTERS_INPUT,
     MEASURE_INPUT,
+    SPLIT_INPUT,
+    prevent_initial_call=True,  # the layout draws the first view
 )
-def update_overview(_filter_values, measure_values):
-    filters, vocab, state = _state(measure_values)
-    reader = context.reader()
-    out = reader.cached_view(
-        "overview_page", (filters, state.measure), lambda: build_overview(reader, filters, state.measure, vocab)
-    )
-    return [*out.kpis, *out.changes, *[out.figures[c] for c in OUTPUT_CHARTS], out.targets_panel]
-
-
-@callback(Output("overview-reporting", "children"), FILTERS_INPUT)
-def update_reporting_note(_filter_values):
-    vocab = vocabulary(context.reader())
-    return reporting_note(context.reader(), Filters.from_controls(ctx.inputs_list[0], vocab))[0]
-
-
-@callback(Output(TREND_CHART, "figure"), FILTERS_INPUT, MEASURE_INPUT, SPLIT_INPUT)
-def update_trend(_filter_values, measure_values, split_values):
+def update_overview(_filter_values, measure_values, split_values):
+    """Everything a change redraws, in one request (one per callback ran at once on the server's
+    threads and slowed one another); a change of the trend's split redraws the trend alone."""
     filters, vocab, state = _state(measure_values, split_values)
     reader = context.reader()
-    return reader.cached_view(
-        "overview_trend_page",
-        (filters, state.measure, state.split),
-        lambda: build_trend(reader, filters, state.measure, state.split, vocab),
-    )
+    trend = trend_figure(reader, filters, state.measure, state.split, vocab)
+    if len(ctx.triggered_prop_ids) == 1 and ctx.triggered_id == SPLIT_ID:
+        return [*[no_update] * (2 * len(KPIS) + len(OUTPUT_CHARTS) + 2), trend]
+    out = overview_outputs(reader, filters, state.measure, vocab)
+    return [
+        *out.kpis,
+        *out.changes,
+        *[out.figures[c] for c in OUTPUT_CHARTS],
+        out.targets_panel,
+        out.reporting,
+        trend,
+    ]
 
 
 @callback(

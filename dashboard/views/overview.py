@@ -17,14 +17,21 @@ _TITLES = ("Offerings", "Reporting institutions", "Enrolments", "Completions", "
 KPI_TITLES = dict(zip(KPIS, _TITLES, strict=True))
 
 
-def kpi_card(key: str, titles: dict[str, str] = KPI_TITLES, note: str = "change", lists: str | None = None) -> dbc.Card:
-    """A headline figure's card: title, value (id kpi-<key>) and a note below (id kpi-<key>-<note>).
-    With ``lists`` (the id of the element that lists what the figure counts), the figure is a
-    button (mouse and keyboard) that fills that element and moves the focus there."""
+def kpi_card(
+    key: str,
+    titles: dict[str, str] = KPI_TITLES,
+    note: str = "change",
+    lists: str | None = None,
+    shown: tuple[str, str] = ("…", ""),
+) -> dbc.Card:
+    """A headline figure's card: title, value (id kpi-<key>) and a note below (id kpi-<key>-<note>),
+    first showing ``shown`` (value, note). With ``lists`` (the id of the element that lists what
+    the figure counts), the figure is a button (mouse and keyboard) that fills that element and
+    moves the focus there."""
     title_id = f"kpi-{key}-title"
     if lists:
         value = html.Button(
-            "…",
+            shown[0],
             id=f"kpi-{key}",
             n_clicks=0,
             className="kpi-value kpi-action h3 mb-0",
@@ -32,25 +39,25 @@ def kpi_card(key: str, titles: dict[str, str] = KPI_TITLES, note: str = "change"
             **{"aria-controls": lists, "aria-labelledby": f"kpi-{key} {title_id}", "data-focus-target": lists},
         )
     else:
-        value = html.Div("…", id=f"kpi-{key}", className="kpi-value h3 mb-0")
+        value = html.Div(shown[0], id=f"kpi-{key}", className="kpi-value h3 mb-0")
     return dbc.Card(
         dbc.CardBody(
             [
                 html.Div(titles[key], className="kpi-title small text-muted", id=title_id),
                 value,
-                html.Div("", id=f"kpi-{key}-{note}", className="kpi-change small"),
+                html.Div(shown[1], id=f"kpi-{key}-{note}", className="kpi-change small"),
             ]
         ),
         className="h-100 kpi-card" + (" kpi-card-action" if lists else ""),
     )
 
 
-def graph_card(graph_id: str) -> dbc.Card:
+def graph_card(graph_id: str, figure: dict | None = None) -> dbc.Card:
     """An overview chart (a click on a bar filters the page), its table and its CSV."""
     return dbc.Card(
         dbc.CardBody(
             [
-                dcc.Graph(id=graph_id, config={"displayModeBar": False}),
+                dcc.Graph(id=graph_id, config={"displayModeBar": False}, **({"figure": figure} if figure else {})),
                 chart_table(graph_id, filters_on_click=True),
                 chart_download(graph_id),
             ],

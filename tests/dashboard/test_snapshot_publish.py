@@ -162,7 +162,7 @@ def test_no_response_mixes_two_published_versions(tmp_path, app_factory):
     app = app_factory(db)
     client = app.server.test_client()
     bodies = _bodies(client)
-    assert len(bodies) == 4, sorted(bodies)
+    assert len(bodies) == 3, sorted(bodies)  # the overview's one data callback, compare's two
 
     # Each output's content in A and in B, recorded twice each while nothing loads: an output
     # that differs between two loads of the same state (none is expected) could not identify it.

@@ -283,7 +283,12 @@ def post(client, body) -> tuple[int, dict | None]:
     return response.status_code, (response.json if response.status_code == 200 else None)
 
 
-def overview_body(client, measure="offerings", **values) -> dict:
+SPLIT_ID = {"type": "urlparam", "name": "split", "default": "sector"}
+
+
+def overview_body(client, measure="offerings", split="sector", changed: str | None = None, **values) -> dict:
+    """The overview's one data callback, as the renderer sends it after ``changed`` (a property id;
+    the sector filter by default) changed."""
     outputs = [
         {"id": f"kpi-{k}", "property": "children"}
         for k in ("offerings", "institutions", "enrolments", "completions", "ce-share")
@@ -294,13 +299,19 @@ def overview_body(client, measure="offerings", **values) -> dict:
         for c in ("chart-type", "chart-delivery", "chart-credit", "chart-partner", "chart-field", "chart-ce-sector")
     ]
     outputs.append({"id": "targets-panel", "property": "children"})
+    outputs.append({"id": "overview-reporting", "property": "children"})
+    outputs.append({"id": "chart-trend", "property": "figure"})
     measure_id = {"type": "urlparam", "name": "measure", "default": "offerings"}
     return {
         "output": dependency(client, "kpi-offerings.children"),
         "outputs": outputs,
-        "inputs": [filter_values(**values), [{"id": measure_id, "property": "value", "value": measure}]],
+        "inputs": [
+            filter_values(**values),
+            [{"id": measure_id, "property": "value", "value": measure}],
+            [{"id": SPLIT_ID, "property": "value", "value": split}],
+        ],
         "state": [],
-        "changedPropIds": [f"{stringify(fid('sector'))}.value"],
+        "changedPropIds": [changed or f"{stringify(fid('sector'))}.value"],
     }
 
 
@@ -335,26 +346,18 @@ def test_update_overview_callback_ignores_unknown_values(client):
     assert body["response"]["kpi-offerings"]["children"] == "8"
 
 
-def test_update_trend_callback(client):
-    split_id = {"type": "urlparam", "name": "split", "default": "sector"}
-    measure_id = {"type": "urlparam", "name": "measure", "default": "offerings"}
-    status, body = post(
-        client,
-        {
-            "output": "chart-trend.figure",
-            "outputs": {"id": "chart-trend", "property": "figure"},
-            "inputs": [
-                filter_values(period=[P23]),
-                [{"id": measure_id, "property": "value", "value": "offerings"}],
-                [{"id": split_id, "property": "value", "value": "ce"}],
-            ],
-            "state": [],
-            "changedPropIds": [],
-        },
-    )
+def test_update_overview_callback_draws_the_trend_and_a_split_change_redraws_it_alone(client):
+    status, body = post(client, overview_body(client, split="ce", period=[P23]))
     assert status == 200
     traces = body["response"]["chart-trend"]["figure"]["data"]
     assert {t["customdata"][0]: plotly_array(t["y"]) for t in traces} == {"yes": [1, 3, 4], "no": [1, 2, 4]}
+    assert "kpi-offerings" in body["response"]
+    status, body = post(
+        client, overview_body(client, split="type", changed=f"{stringify(SPLIT_ID)}.value", period=[P23])
+    )
+    assert status == 200
+    assert set(body["response"]) == {"chart-trend"}  # the other outputs are left as they are
+    assert {t["customdata"][0] for t in body["response"]["chart-trend"]["figure"]["data"]} >= {"teaser"}
 
 
 def cross_filter_body(client, chart: str, point: dict | None, **values) -> dict:

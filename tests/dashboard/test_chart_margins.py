@@ -1,0 +1,47 @@
+"""Charts are drawn once: each builder sizes its margins from the labels it draws, so Plotly's
+axis automargin (kept as a safety net) finds nothing to add and does not draw the chart a
+second time. Checked in headless Chromium at the desktop size on the fixture warehouse, where
+a chart whose rendered margins exceed the ones it was given was drawn twice."""
+
+from __future__ import annotations
+
+import pytest
+from dash.testing.wait import until
+
+from dashboard import theme
+
+TIMEOUT = 20
+
+MARGINS = """
+return [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout).map(g => [
+    g.parentElement.id || g.id,
+    ['l', 'r', 't', 'b'].filter(k => Math.round(g._fullLayout._size[k]) > g._fullLayout.margin[k])
+]);
+"""
+
+
+def test_text_width_takes_the_widest_line_without_tags():
+    one = theme.text_width("Indigenous community")
+    assert theme.text_width("Indigenous<br>community") < one
+    assert theme.text_width("<b>Indigenous community</b>") == pytest.approx(one)
+    assert theme.text_width("WWW") > theme.text_width("iii")
+    assert theme.text_width("Éé") > 0  # characters outside the table get a wide letter's width
+    assert theme.label_room([]) == 14 and theme.label_room(["100%"]) > theme.label_room(["0%"])
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["/", "/?measure=enrolments&period=all", "/compare?focus=BCIT"])
+def test_no_chart_needs_a_second_drawing_for_its_labels(dash_duo, app_factory, db_path, path):
+    dash_duo.start_server(app_factory(db_path))
+    dash_duo.driver.set_window_size(1366, 768)
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}{path}")
+    dash_duo.wait_for_element(".js-plotly-plot .bars, .js-plotly-plot .scatterlayer .trace", timeout=TIMEOUT)
+
+    def drawn():
+        charts = dash_duo.driver.execute_script(MARGINS)
+        loading = dash_duo.driver.execute_script("return !!document.querySelector('[data-dash-is-loading=\"true\"]')")
+        return charts if len(charts) >= 3 and not loading else None
+
+    until(drawn, TIMEOUT, msg=f"{path}: the charts were not drawn")
+    pushed = {chart: sides for chart, sides in drawn() if sides}
+    assert not pushed, f"{path}: automargin widened these charts' margins (so drew them twice): {pushed}"
