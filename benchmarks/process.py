@@ -66,7 +66,8 @@ class _HighWater:
             root = _status(self._pid)
             if root is None:
                 return  # gone (or a zombie without memory): the last reading stands
-            tree = root["VmRSS"] + sum(_status(child).get("VmRSS", 0.0) for child in _descendants(self._pid))
+            # A child may end between the listing and the reading of its status: it counts 0.
+            tree = root["VmRSS"] + sum((_status(child) or {}).get("VmRSS", 0.0) for child in _descendants(self._pid))
             self.mb = max(self.mb, root["VmHWM"], tree)
             self._done.wait(self._every)
 

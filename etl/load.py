@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,8 @@ BATCH_ROWS = 1_000_000
 
 # Small CSV files read at once (one each on a core); see read_batches.
 READERS = min(2, os.cpu_count() or 1)
+# Workbooks read ahead: the small ones among the next this many files (see read_batches).
+WORKBOOKS_AHEAD = 16
 # A CSV file up to this size is "small": pyarrow parses it as one block (16 MB) on one thread.
 # Larger files are parsed block-wise on every core, and read one at a time.
 READ_ALONGSIDE_BYTES = 16 << 20
@@ -157,7 +160,8 @@ def load_files(
     # The fiscal years the ministry collects: from the first to the last in the deadlines file.
     periods = (min(deadlines), max(deadlines)) if deadlines else None
     outcomes: list[SubmissionOutcome] = []
-    with settings.writer(on_wait) as writer:
+    # The workbooks' zygote is forked first, while this process is small and has no threads.
+    with readers.workbook_readers(files) as workbooks, settings.writer(on_wait) as writer:
         con = writer.con
         apply_migrations(con)
         con.execute("BEGIN TRANSACTION")
@@ -187,7 +191,7 @@ def load_files(
                         on_outcome(outcome)
                 pending.clear()
 
-        for read in read_batches(files, on_progress):
+        for read in read_batches(files, on_progress, workbooks):
             if read.unreadable is not None:
                 pending.append(_record_unreadable(writer.con, *read.unreadable, allow_partial, issue_limit))
             else:
@@ -207,7 +211,11 @@ class ReadFiles:
     last: bool = False  # the batch after the last file (possibly empty)
 
 
-def read_batches(files: list[Path], on_progress: Callable[[int, int, str], None] | None = None) -> Iterator[ReadFiles]:
+def read_batches(
+    files: list[Path],
+    on_progress: Callable[[int, int, str], None] | None = None,
+    workbooks: readers.WorkbookReaders | None = None,
+) -> Iterator[ReadFiles]:
     """Read the files in order: a batch at every BATCH_FILES files or BATCH_ROWS rows, the rest
     as the last batch, and an unreadable file on its own as soon as it is met (load_files and
     etl.check record it at once, before the batch it falls in).
@@ -215,13 +223,20 @@ def read_batches(files: list[Path], on_progress: Callable[[int, int, str], None]
     Small CSV files are read READERS at a time (see :func:`_read_alongside`), each file's
     outcome still taken in order: one small file is one block for pyarrow's parser, so read
     one after the other they would leave a core idle through every file's opening, header
-    search, hashing and parse (bare DuckDB's read_csv of a file list reads them in parallel)."""
+    search, hashing and parse (bare DuckDB's read_csv of a file list reads them in parallel).
+    With ``workbooks``, the small .xlsx files of the next WORKBOOKS_AHEAD are read ahead, in
+    their children, while this process reads, validates and records the files before them."""
     batch: list[readers.RawSubmissionTable] = []
     batch_rows = 0
     pool = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="mcred-read")
     ahead: dict[int, Future[readers.RawSubmissionTable | UnreadableFile]] = {}
+    books: dict[int, int] = {}  # position -> ticket of a workbook read ahead
     try:
         for n, path in enumerate(files):
+            if workbooks is not None:
+                for m in range(n, min(n + WORKBOOKS_AHEAD, len(files))):
+                    if m not in books and workbooks.may_read_ahead(files[m]):
+                        books[m] = workbooks.submit(files[m])
             # Keep READERS files in flight, over a run of small CSV files only: an .xlsx is read in
             # a forked child, which no reader thread may be running beside.
             for m in range(n, min(n + READERS, len(files))):
@@ -232,7 +247,10 @@ def read_batches(files: list[Path], on_progress: Callable[[int, int, str], None]
             if on_progress:
                 on_progress(n + 1, len(files), readers.safe_name(path.name))
             future = ahead.pop(n, None)
-            read = future.result() if future is not None else _read_one(path)
+            if n in books:
+                read = _read_one(path, partial(workbooks.result, books.pop(n)) if workbooks else None)
+            else:
+                read = future.result() if future is not None else _read_one(path, workbooks=workbooks)
             if isinstance(read, UnreadableFile):
                 yield ReadFiles(unreadable=(path, read))
                 continue
@@ -257,9 +275,13 @@ def _read_alongside(path: Path) -> bool:
     return stat.S_ISREG(info.st_mode) and info.st_size <= READ_ALONGSIDE_BYTES
 
 
-def _read_one(path: Path) -> readers.RawSubmissionTable | UnreadableFile:
+def _read_one(
+    path: Path,
+    read_ahead: Callable[[], readers.RawSubmissionTable] | None = None,
+    workbooks: readers.WorkbookReaders | None = None,
+) -> readers.RawSubmissionTable | UnreadableFile:
     try:
-        return readers.read_submission_file(path)
+        return read_ahead() if read_ahead is not None else readers.read_submission_file(path, workbooks)
     except UnreadableFile as exc:
         return exc
 

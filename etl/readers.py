@@ -8,20 +8,27 @@ sees in the file. It does not judge values: that is ``etl.validate``'s job.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import faulthandler
 import functools
+import gc
 import hashlib
 import io
+import itertools
 import multiprocessing
+import multiprocessing.connection
 import os
+import pickle
 import re
 import resource
 import signal
 import stat
+import sys
 import tempfile
+import time
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -33,11 +40,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.ipc  # noqa: F401 - pa.ipc, for the child's table
-from openpyxl.utils import get_column_letter
 
 from etl import spec, workbook_scan
 from etl.arrays import array, from_numpy, scalar
 from etl.spec import SEVERITY_ERROR, SEVERITY_WARNING, Issue
+from etl.workbook_scan import column_letter
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx")
 DELIMITERS = (",", ";", "\t")
@@ -127,8 +134,10 @@ def not_regular(path: Path) -> str | None:
     return next((what for test, what in _NOT_REGULAR if test(mode)), "not a regular file")
 
 
-def read_submission_file(path: Path) -> RawSubmissionTable:
-    """Read one submission file; raise UnreadableFile with a message a person can act on."""
+def read_submission_file(path: Path, workbooks: WorkbookReaders | None = None) -> RawSubmissionTable:
+    """Read one submission file; raise UnreadableFile with a message a person can act on.
+    ``workbooks``: an .xlsx is read in a child of their zygote (see :class:`WorkbookReaders`),
+    else in a child of this process."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -145,18 +154,22 @@ def read_submission_file(path: Path) -> RawSubmissionTable:
     try:
         os.fspath(path).encode("utf-8")
     except UnicodeEncodeError:
-        return _read_through_alias(path, suffix)
-    return _read_csv(path) if suffix == ".csv" else _read_xlsx_isolated(path)
+        return _read_through_alias(path, suffix, workbooks)
+    return _read_csv(path) if suffix == ".csv" else _read_workbook(path, workbooks)
 
 
-def _read_through_alias(path: Path, suffix: str) -> RawSubmissionTable:
+def _read_workbook(path: Path, workbooks: WorkbookReaders | None) -> RawSubmissionTable:
+    return _read_xlsx_isolated(path) if workbooks is None else workbooks.result(workbooks.submit(path))
+
+
+def _read_through_alias(path: Path, suffix: str, workbooks: WorkbookReaders | None = None) -> RawSubmissionTable:
     """Read a file whose path holds bytes that are not UTF-8 (the Arrow and workbook readers
     take UTF-8 paths only) through a symlink with a plain name, then name the file again."""
     name = safe_name(path.name)
     with tempfile.TemporaryDirectory(prefix="mcred-") as tmp:
         alias = Path(tmp) / f"submission{suffix}"
         os.symlink(os.fsencode(path.resolve()), os.fsencode(alias))
-        raw = _read_csv(alias) if suffix == ".csv" else _read_xlsx_isolated(alias)
+        raw = _read_csv(alias) if suffix == ".csv" else _read_workbook(alias, workbooks)
     raw.path, raw.file_name = path, name
     for issue in raw.issues:
         issue.file = name
@@ -212,7 +225,7 @@ def _header_issues(
             issues.append(
                 Issue(
                     SEVERITY_ERROR,
-                    f"columns {get_column_letter(first + 1)} ({_clip(_text(cells[first]))!r}) and {get_column_letter(pos + 1)} "
+                    f"columns {column_letter(first + 1)} ({_clip(_text(cells[first]))!r}) and {column_letter(pos + 1)} "
                     f"({_clip(_text(cells[pos]))!r}) both name {name}; keep one of them",
                     file_name,
                     sheet,
@@ -233,7 +246,7 @@ def _header_issues(
             issues.append(
                 Issue(
                     SEVERITY_WARNING,
-                    f"column {get_column_letter(pos + 1)} {_clip(text)!r} is not a known column and was not loaded",
+                    f"column {column_letter(pos + 1)} {_clip(text)!r} is not a known column and was not loaded",
                     file_name,
                     sheet,
                     row_number,
@@ -247,11 +260,11 @@ def _header_issues(
             issues.append(
                 Issue(
                     SEVERITY_WARNING,
-                    f"column {get_column_letter(pos + 1)} has data but no header and was not loaded",
+                    f"column {column_letter(pos + 1)} has data but no header and was not loaded",
                     file_name,
                     sheet,
                     row_number,
-                    get_column_letter(pos + 1),
+                    column_letter(pos + 1),
                     None,
                     "a header naming one of the submission format's columns",
                     rule="unknown_column",
@@ -646,8 +659,18 @@ def _address_space() -> int:
         return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def _xlsx_child(conn: Any, path: str, memory_mb: int, seconds: int, out: str) -> None:
-    """The child: limits first, then the read; one message back."""
+class _WithoutPandas:
+    """An import finder that has no pandas. pyarrow imports pandas (0.45 s) at its first
+    conversion of a Python value or NumPy array, only to ask whether the value is a pandas
+    object: never so in the reader's child, which is spared the import."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name.partition(".")[0] == "pandas":
+            raise ModuleNotFoundError(f"No module named {name!r} (not needed to read a workbook)", name=name)
+
+
+def _xlsx_child(send: Callable[[tuple[Any, ...]], None], path: str, memory_mb: int, seconds: int, out: str) -> None:
+    """The child: limits first, then the read; one message back (through ``send``)."""
     faulthandler.disable()  # a test runner's fault handler would print the abort on its own stream
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)  # a Rust abort prints its backtrace on stderr: not the user's business
@@ -655,7 +678,8 @@ def _xlsx_child(conn: Any, path: str, memory_mb: int, seconds: int, out: str) ->
     budget = _address_space() + (memory_mb << 20)
     resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
-    send = conn.send
+    if "pandas" not in sys.modules:
+        sys.meta_path.insert(0, _WithoutPandas())
     try:
         raw = _read_xlsx(Path(path))
         table, raw.table = raw.table, None
@@ -672,11 +696,8 @@ def _xlsx_child(conn: Any, path: str, memory_mb: int, seconds: int, out: str) ->
 
 @functools.cache
 def _warm_up() -> None:
-    """Import and initialise in the parent what every child would otherwise load again (fastexcel;
-    pyarrow.compute's first call imports pandas): 0.6 s a workbook, paid once."""
+    """Import in the parent what every child would otherwise import again (fastexcel)."""
     import fastexcel  # noqa: F401
-
-    _sheet_columns(pa.record_batch({"c": pa.array(["2024-09-30 00:00:00", ""])}), [0])
 
 
 def _read_xlsx_isolated(path: Path) -> RawSubmissionTable:
@@ -688,7 +709,7 @@ def _read_xlsx_isolated(path: Path) -> RawSubmissionTable:
     with tempfile.TemporaryDirectory(prefix="mcred-read-") as tmp:
         out = os.path.join(tmp, "table.arrow")
         receive, send = ctx.Pipe(duplex=False)
-        child = ctx.Process(target=_xlsx_child, args=(send, str(path), memory_mb, seconds, out), daemon=True)
+        child = ctx.Process(target=_xlsx_child, args=(send.send, str(path), memory_mb, seconds, out), daemon=True)
         child.start()
         send.close()
         message: tuple[Any, ...] | None = None
@@ -706,25 +727,228 @@ def _read_xlsx_isolated(path: Path) -> RawSubmissionTable:
                 child.kill()
             child.join()
             receive.close()
-        if timed_out or child.exitcode == -signal.SIGXCPU:
-            raise UnreadableFile(
-                f"reading the workbook took longer than the {seconds} s a workbook may take ({READ_SECONDS_ENV}): "
-                "save it again from Excel, or as CSV"
-            )
-        if message is None:
-            raise _death(path, child.exitcode, memory_mb)
-        kind = message[0]
-        if kind == "ok":
-            raw: RawSubmissionTable = message[1]
-            raw.table = pa.ipc.open_file(pa.memory_map(out)).read_all()  # mapped: stays valid once unlinked
-            raw.path = path
-            return raw
-        if kind == "unreadable":
-            _, text, column, row, sheet = message
-            raise UnreadableFile(text, column=column, row=row, sheet=sheet)
-        if kind == "memory":
-            raise _memory_error(memory_mb)
-        raise UnreadableFile(f"the .xlsx workbook cannot be read ({message[1]}): open it in Excel and save it again")
+        return _child_outcome(path, message, child.exitcode, timed_out, memory_mb, seconds, out)
+
+
+def _child_outcome(
+    path: Path,
+    message: tuple[Any, ...] | None,
+    exitcode: int | None,
+    timed_out: bool,
+    memory_mb: int,
+    seconds: int,
+    out: str,
+) -> RawSubmissionTable:
+    """The table a child read (from its message and the table file ``out``), or the
+    :class:`UnreadableFile` that says why there is none."""
+    if timed_out or exitcode == -signal.SIGXCPU:
+        raise UnreadableFile(
+            f"reading the workbook took longer than the {seconds} s a workbook may take ({READ_SECONDS_ENV}): "
+            "save it again from Excel, or as CSV"
+        )
+    if message is None:
+        raise _death(path, exitcode, memory_mb)
+    kind = message[0]
+    if kind == "ok":
+        raw: RawSubmissionTable = message[1]
+        raw.table = pa.ipc.open_file(pa.memory_map(out)).read_all()  # mapped: stays valid once unlinked
+        raw.path = path
+        return raw
+    if kind == "unreadable":
+        _, text, column, row, sheet = message
+        raise UnreadableFile(text, column=column, row=row, sheet=sheet)
+    if kind == "memory":
+        raise _memory_error(memory_mb)
+    raise UnreadableFile(f"the .xlsx workbook cannot be read ({message[1]}): open it in Excel and save it again")
+
+
+# Workbooks up to this size (about 10,000 rows) may be read ahead of the caller: a few of them
+# at once cost little memory and disk, and most of the time of so small a read is the fork.
+READ_AHEAD_BYTES = 1 << 20
+
+
+class WorkbookReaders:
+    """Workbooks read in bounded children forked by a zygote: a process forked from the caller
+    before it opens a database or starts threads, that forks a child per workbook on request
+    and tells how each ended. Two children run at once; a workbook may be submitted long before
+    its table is asked for (see :meth:`may_read_ahead`), so that it is read on the other core.
+
+    Each child is the one :func:`_read_xlsx_isolated` forks (the same limits of memory and
+    CPU, the same message and table file); the zygote stops it at the wall-clock deadline.
+    A fork costs in proportion to what the forking process has mapped: a loader holding DuckDB
+    and a batch of tables paid 20 ms and more a workbook for its forks and their exits, on
+    its own core. Should the zygote be gone (killed from outside), a workbook is read in a
+    child of the caller, as without it."""
+
+    def __init__(self, children: int = 2):
+        _warm_up()
+        self._tmp = tempfile.TemporaryDirectory(prefix="mcred-read-")
+        self._tickets = itertools.count()
+        self._asked: dict[int, tuple[Path, int, int, str]] = {}  # ticket -> (path, memory, seconds, out)
+        self._ended: dict[int, tuple[int, bool]] = {}  # ticket -> (exit code, stopped at the deadline)
+        ours, theirs = multiprocessing.Pipe()
+        pid = os.fork()
+        if pid == 0:  # the zygote
+            code = 0
+            try:
+                ours.close()
+                _zygote(theirs, children)
+            except BaseException:  # noqa: BLE001 - the zygote never returns into the caller's code
+                code = 1
+            finally:
+                os._exit(code)
+        theirs.close()
+        self._conn: multiprocessing.connection.Connection | None = ours
+        self._pid = pid
+
+    def may_read_ahead(self, path: Path) -> bool:
+        """Whether ``path`` is a small .xlsx whose read :func:`read_submission_file` would hand
+        straight to a child (a regular file, not empty, its path UTF-8)."""
+        if path.suffix.lower() != ".xlsx":
+            return False
+        try:
+            os.fspath(path).encode("utf-8")
+            info = os.stat(path)
+        except (OSError, UnicodeEncodeError):
+            return False
+        return stat.S_ISREG(info.st_mode) and 0 < info.st_size <= READ_AHEAD_BYTES
+
+    def submit(self, path: Path) -> int:
+        """Start reading the workbook at ``path``; the ticket to ask its table with."""
+        memory_mb, seconds = read_limits()
+        ticket = next(self._tickets)
+        out = os.path.join(self._tmp.name, f"{ticket}.arrow")
+        self._asked[ticket] = (path, memory_mb, seconds, out)
+        if self._conn is not None:
+            try:
+                self._conn.send((ticket, str(path), memory_mb, seconds, out))
+            except OSError:
+                self._lost()
+        return ticket
+
+    def result(self, ticket: int) -> RawSubmissionTable:
+        """The table of a submitted workbook; UnreadableFile when it cannot be read."""
+        path, memory_mb, seconds, out = self._asked.pop(ticket)
+        try:
+            while ticket not in self._ended and self._conn is not None:
+                self._receive(seconds)
+            if ticket not in self._ended:
+                return _read_xlsx_isolated(path)
+            exitcode, timed_out = self._ended.pop(ticket)
+            message = None
+            with contextlib.suppress(FileNotFoundError):
+                with open(out + ".message", "rb") as fh:
+                    message = pickle.load(fh)
+            return _child_outcome(path, message, exitcode, timed_out, memory_mb, seconds, out)
+        finally:
+            for name in (out, out + ".message"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(name)
+
+    def _receive(self, seconds: int) -> None:
+        """One child's end. The zygote reports at least every ``seconds`` while it reads: silent
+        longer than that, it is stuck, and stopped."""
+        assert self._conn is not None
+        try:
+            if not self._conn.poll(seconds + 30):
+                raise EOFError
+            ticket, exitcode, timed_out = self._conn.recv()
+        except (EOFError, OSError):
+            self._lost()
+            return
+        self._ended[ticket] = (exitcode, timed_out)
+
+    def _lost(self) -> None:
+        """The zygote is gone or stuck: what it has not reported is read in the caller's children."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self._pid, signal.SIGKILL)
+
+    def close(self) -> None:
+        """Stop the zygote (which stops the children still reading) and remove the tables not asked for."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self._pid, 0)
+        self._tmp.cleanup()
+
+    def __enter__(self) -> WorkbookReaders:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@contextlib.contextmanager
+def workbook_readers(files: Sequence[Path]) -> Iterator[WorkbookReaders | None]:
+    """A :class:`WorkbookReaders` when ``files`` hold an .xlsx (None otherwise), stopped after."""
+    if not any(Path(f).suffix.lower() == ".xlsx" for f in files):
+        yield None
+        return
+    with WorkbookReaders() as workbooks:
+        yield workbooks
+
+
+def _zygote(conn: multiprocessing.connection.Connection, children: int) -> None:
+    """Fork a child per request ``(ticket, path, memory MB, seconds, out)``, at most ``children``
+    at once, and send ``(ticket, exit code, stopped at the deadline)`` as each ends. The caller
+    closing its end stops the children still reading, and the zygote."""
+    gc.freeze()  # the children's collections leave the zygote's objects (and their pages) alone
+    waiting: list[tuple[int, str, int, int, str]] = []
+    running: dict[int, tuple[int, int, float]] = {}  # pidfd -> (ticket, pid, deadline)
+    stopped: set[int] = set()
+    try:
+        while True:
+            while waiting and len(running) < children:
+                ticket, path, memory_mb, seconds, out = waiting.pop(0)
+                pid = os.fork()
+                if pid == 0:
+                    conn.close()
+                    try:
+                        _xlsx_child(_sender(out + ".message"), path, memory_mb, seconds, out)
+                    finally:
+                        os._exit(0)
+                running[os.pidfd_open(pid)] = (ticket, pid, time.monotonic() + seconds)
+            now = time.monotonic()
+            for fd, (_, pid, deadline) in running.items():
+                if deadline <= now and fd not in stopped:
+                    os.kill(pid, signal.SIGKILL)
+                    stopped.add(fd)
+            timeout = max(0.0, min(d for _, _, d in running.values()) - now) if running else None
+            for ready in multiprocessing.connection.wait([conn, *running], timeout):
+                if ready is conn:
+                    try:
+                        waiting.append(conn.recv())
+                    except EOFError:
+                        return
+                    continue
+                assert isinstance(ready, int)
+                ticket, pid, _ = running.pop(ready)
+                os.close(ready)
+                _, status = os.waitpid(pid, 0)
+                conn.send((ticket, os.waitstatus_to_exitcode(status), ready in stopped))
+                stopped.discard(ready)
+    finally:
+        for _, pid, _ in running.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        for _, pid, _ in running.values():
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+
+def _sender(path: str) -> Callable[[tuple[Any, ...]], None]:
+    """A child's one message, written to ``path`` whole or not at all."""
+
+    def send(message: tuple[Any, ...]) -> None:
+        with open(path + ".part", "wb") as fh:
+            pickle.dump(message, fh)
+        os.replace(path + ".part", path)
+
+    return send
 
 
 def _memory_error(memory_mb: int) -> UnreadableFile:
@@ -775,7 +999,11 @@ def _sheet_columns(batch: pa.RecordBatch, positions: list[int]) -> list[pa.Array
             columns.append(pa.nulls(batch.num_rows, pa.string()))
         if column.type != pa.string():
             column = pc.cast(column, pa.string())
-        column = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+        # Empty text is rare (a spreadsheet program writes no cell): the cells' lengths tell
+        # whether there is any, and only then is the column rebuilt.
+        lengths = pc.binary_length(column)
+        if pc.min(lengths).as_py() == 0:
+            column = pc.if_else(pc.equal(lengths, 0), pa.scalar(None, pa.string()), column)
         for pattern, test, affix, start, stop in _PATTERNS:
             if not pc.any(test(column, affix)).as_py():
                 continue
@@ -1006,7 +1234,7 @@ def _formulas_without_results(
         workbook.close()
     issues = []
     for at_row, pos, text in found[:MAX_FORMULA_ISSUES]:
-        message, expected, rule = _formula_problem(f"{get_column_letter(pos + 1)}{at_row}", text, links)
+        message, expected, rule = _formula_problem(f"{column_letter(pos + 1)}{at_row}", text, links)
         issues.append(
             Issue(
                 SEVERITY_ERROR,

@@ -30,7 +30,6 @@ from xml.parsers import expat
 
 import numpy as np
 import numpy.typing as npt
-from openpyxl.utils import get_column_letter
 
 # A sheet's own limits (Excel's): 1,048,576 rows, 16,384 columns, 32,767 characters a cell.
 SHEET_ROWS = 1_048_576
@@ -99,6 +98,16 @@ def parse_ref(ref: str) -> tuple[int, int] | None:
     for ch in m.group(1).upper():
         col = col * 26 + ord(ch) - 64
     return int(m.group(2)), col
+
+
+def column_letter(number: int) -> str:
+    """1 -> 'A', 27 -> 'AA', 16384 -> 'XFD': openpyxl's get_column_letter, without importing
+    openpyxl (0.17 s at the start of every load)."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 # --- which part holds the sheet the reader will read --------------------------------------
@@ -454,9 +463,9 @@ def _scan_expat(chunks: Iterator[bytes], facts: SheetFacts, sizes: npt.NDArray[n
             state["row"], state["col"] = row, col
             facts.cells += 1
             if row > facts.max_row:
-                facts.max_row, facts.far_row_cell = row, f"{get_column_letter(col)}{row}"
+                facts.max_row, facts.far_row_cell = row, f"{column_letter(col)}{row}"
             if col > facts.max_col:
-                facts.max_col, facts.far_col_cell = col, f"{get_column_letter(col)}{row}"
+                facts.max_col, facts.far_col_cell = col, f"{column_letter(col)}{row}"
             facts.min_row = row if not facts.min_row else min(facts.min_row, row)
             facts.min_col = col if not facts.min_col else min(facts.min_col, col)
             state["shared"] = attrs.get("t") == "s"
@@ -583,7 +592,7 @@ def _wording(facts: SheetFacts, limits: Limits) -> dict[str, object]:
     rows, columns = _declared_size(facts)
     span = ""  # a sheet without cells has no span (and no column 0 to name)
     if facts.area:
-        span = f"{get_column_letter(facts.min_col)}{facts.min_row}:{get_column_letter(facts.max_col)}{facts.max_row}"
+        span = f"{column_letter(facts.min_col)}{facts.min_row}:{column_letter(facts.max_col)}{facts.max_row}"
     return {
         "facts": facts,
         "limits": limits,

@@ -262,3 +262,89 @@ def test_a_big_sheet_read_before_it_is_measured_is_held_to_the_same_limits(tmp_p
         read_submission_file(build(tmp_path / name))
     assert fragment in caught.value.message
     assert read_submission_file(workbook(tmp_path / "ok.xlsx", rows_xml(valid_rows()))).table.num_rows == 2
+
+
+def _outcome(read, path):
+    """What reading ``path`` gives, comparably: the table and issues, or the refusal."""
+    try:
+        raw = read(path)
+    except UnreadableFile as exc:
+        return ("refused", exc.message, exc.column, exc.row, exc.sheet)
+    return ("read", raw.table, raw.issues, raw.headers, raw.header_row, raw.sheet, raw.sha256)
+
+
+def test_the_zygote_s_children_read_what_the_caller_s_children_read(tmp_path):
+    """The same workbooks, read ahead by the zygote (all submitted before any is asked for) and
+    one at a time in children of the caller: the same tables, issues and refusals, in order."""
+    paths = [
+        workbook(tmp_path / "ok.xlsx", rows_xml(valid_rows())),
+        REPRODUCTIONS["xfd1048576.xlsx"][0](tmp_path / "far.xlsx"),
+        workbook(tmp_path / "ok2.xlsx", rows_xml(valid_rows())),
+        REPRODUCTIONS["shared-string-bomb.xlsx"][0](tmp_path / "bomb.xlsx"),
+    ]
+    with readers.WorkbookReaders() as workbooks:
+        tickets = [workbooks.submit(p) for p in paths]
+        ahead = [_outcome(lambda _, t=t: workbooks.result(t), p) for t, p in zip(tickets, paths)]
+    assert ahead == [_outcome(read_submission_file, p) for p in paths]
+    assert [o[0] for o in ahead] == ["read", "refused", "read", "refused"]
+
+
+def test_the_zygote_holds_its_children_to_the_time_and_memory_limits(tmp_path, monkeypatch):
+    """As in a child of the caller (the tests above): the slow sheet stopped at 1 s, the text
+    beyond 64 MB refused, and read with the default limit."""
+    rng = random.Random(14)
+    body = "".join(
+        '<row r="2">' + "".join(f"<c><v>{rng.randrange(10**6)}</v></c>" for _ in range(200)) + "</row>"
+        for _ in range(6_000)
+    )
+    slow = workbook(tmp_path / "slow.xlsx", rows_xml([HEADER.split(",")]) + body)
+    big = many_shared_references(tmp_path / "big-text.xlsx", chars=20_000, cells=20_000)
+    monkeypatch.setenv("MCRED_READ_SECONDS", "1")
+    start = time.monotonic()
+    with readers.WorkbookReaders() as workbooks:
+        with pytest.raises(UnreadableFile, match=r"took longer than the 1 s a workbook may take"):
+            workbooks.result(workbooks.submit(slow))
+        monkeypatch.delenv("MCRED_READ_SECONDS")
+        monkeypatch.setenv("MCRED_READ_MEMORY_MB", "64")
+        with pytest.raises(UnreadableFile, match=r"needs more than the 64 MB of memory a workbook may use"):
+            workbooks.result(workbooks.submit(big))
+        monkeypatch.delenv("MCRED_READ_MEMORY_MB")
+        assert workbooks.result(workbooks.submit(big)).table.num_rows == 1_000
+    assert time.monotonic() - start < 30
+
+
+def test_a_child_of_the_zygote_that_dies_is_named_as_such(tmp_path, monkeypatch):
+    import signal
+
+    real = readers._read_xlsx
+
+    def dies(p):
+        os.kill(os.getpid(), signal.SIGKILL)
+        return real(p)
+
+    monkeypatch.setattr(readers, "_read_xlsx", dies)
+    with readers.WorkbookReaders() as workbooks:
+        with pytest.raises(UnreadableFile, match="needs more than the 2,048 MB of memory"):
+            workbooks.result(workbooks.submit(workbook(tmp_path / "ok.xlsx", rows_xml(valid_rows()))))
+
+
+def test_without_its_zygote_a_workbook_is_read_in_a_child_of_the_caller(tmp_path):
+    """The zygote killed from outside: what it had not reported is read as without it."""
+    import signal
+
+    path = workbook(tmp_path / "ok.xlsx", rows_xml(valid_rows()))
+    with readers.WorkbookReaders() as workbooks:
+        first = workbooks.submit(path)
+        assert workbooks.result(first).table.num_rows == 2
+        os.kill(workbooks._pid, signal.SIGKILL)
+        second, third = workbooks.submit(path), workbooks.submit(path)
+        assert workbooks.result(second).table.num_rows == 2
+        assert workbooks.result(third).table.num_rows == 2
+
+
+def test_column_letters_are_openpyxl_s():
+    from openpyxl.utils import get_column_letter
+
+    assert [workbook_scan.column_letter(n) for n in range(1, 18_279)] == [
+        get_column_letter(n) for n in range(1, 18_279)
+    ]
