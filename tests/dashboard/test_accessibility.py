@@ -78,11 +78,15 @@ def describe(state: str, violations: list[dict]) -> str:
 
 
 # An AG Grid draws itself after its lazily loaded chunk arrives: until then its header rows are
-# empty (axe: aria-required-children) and its viewport holds nothing focusable. A page has
-# settled when every grid on it has drawn its column headers.
+# empty (axe: aria-required-children) and its viewport holds nothing focusable; a grid whose rows
+# or columns a callback has just replaced redraws its header rows too (seen once under load, both
+# the pinned and the centre row empty). A page has settled when every grid on it has drawn its
+# column headers and each header row it shows has its cells.
 GRIDS_DRAWN = (
-    "return Array.from(document.querySelectorAll('.ag-root-wrapper'))"
-    ".every(g => g.querySelector('.ag-header-container .ag-header-cell'))"
+    "return Array.from(document.querySelectorAll('.ag-root-wrapper')).every(g =>"
+    " g.querySelector('.ag-header-container .ag-header-cell') &&"
+    " Array.from(g.querySelectorAll('.ag-header-row-column'))"
+    ".every(r => r.offsetWidth === 0 || r.querySelector('.ag-header-cell')))"
 )
 
 
