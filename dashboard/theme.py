@@ -12,7 +12,7 @@ import re
 
 from dashboard.data.dimensions import NOT_REPORTED, NOT_REPORTED_LABEL
 
-__all__ = ["NOT_REPORTED_LABEL", "base_layout", "colours_for", "label_room", "text_width"]
+__all__ = ["NOT_REPORTED_LABEL", "base_layout", "colours_for", "label_room", "text_width", "top_tick"]
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
 TOL_MUTED = (
@@ -73,6 +73,12 @@ def text_width(text: str, size: float = FONT_SIZE) -> float:
     return widest * size / 1000 * WIDTH_SLACK
 
 
+def top_tick(values: list[float | None]) -> str:
+    """The widest tick label a count axis (``,d``) drawn up to these values can show: their
+    top plus Plotly's padding above it."""
+    return f"{int(max((v for v in values if v is not None), default=0) * 1.1) + 1:,d}"
+
+
 def label_room(labels: list[str], size: float = FONT_SIZE, pad: int = 14) -> int:
     """Pixels of margin for a column of axis labels: the widest, plus ``pad`` (Plotly keeps about
     13 px between a label and the edge: measured in Chromium)."""
@@ -115,7 +121,7 @@ def base_layout(title: str, height: int = 320) -> dict:
         "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
         "height": height,
         "margin": {"l": 10, "r": 20, "t": 48, "b": 36},
-        "font": {"family": FONT, "size": 12, "color": "#222"},
+        "font": {"family": FONT, "size": FONT_SIZE, "color": "#222"},
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
         "hoverlabel": {"font": {"family": FONT}},

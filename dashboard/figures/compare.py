@@ -167,15 +167,10 @@ def trend_lines(
         },
         legend={"orientation": "h", "x": 0, "y": -0.18, "yanchor": "top"},
         margin={
-            "l": theme.label_room(["100%"] if is_share else [_top_tick(focus + median)]),
+            "l": theme.label_room(["100%"] if is_share else [theme.top_tick(focus + median)]),
             "r": 20,
             "t": 48,
             "b": 70,
         },
     )
     return {"data": traces, "layout": layout}
-
-
-def _top_tick(values: list[float | None]) -> str:
-    """The widest tick label a count axis can show: its top, plus Plotly's padding."""
-    return f"{int(max((v for v in values if v is not None), default=0) * 1.1) + 1:,d}"

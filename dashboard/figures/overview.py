@@ -207,9 +207,11 @@ def trend(
         legend={"orientation": "h", "y": -0.25, "x": 0},
         showlegend=len(cats) > 1,
     )
-    # The top tick is at most the tallest stack plus Plotly's padding; its title is one line more.
-    top = int(max(totals.values(), default=0) * 1.1) + 1
-    layout["margin"] = {**layout["margin"], "l": theme.label_room([f"{top:,d}"]) + AXIS_TITLE_ROOM}
+    # room for the top tick (the tallest stack) and, beside it, the axis title
+    layout["margin"] = {
+        **layout["margin"],
+        "l": theme.label_room([theme.top_tick(list(totals.values()))]) + AXIS_TITLE_ROOM,
+    }
     layout["margin"]["b"] = 92 if len(cats) > 1 else 40
     return {"data": traces, "layout": layout}
 

@@ -246,6 +246,38 @@ def _page(client, path: str, search: str = "") -> str:
     return response.get_data(as_text=True)
 
 
+def _figure_in_page(page: str, graph_id: str) -> dict:
+    """The figure the page's layout gives graph ``graph_id``."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("props", {}).get("id") == graph_id and "figure" in node["props"]:
+                found.append(node["props"]["figure"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads(page))
+    assert len(found) == 1, f"{graph_id}: {len(found)} figures in the page"
+    return found[0]
+
+
+def test_the_overview_page_draws_its_first_view_with_the_same_hidden_counts(clients):
+    """The layout draws the first view itself (no data callback on a visit), hidden as the callback hides it."""
+    query = "?period=2024/25&measure=enrolments"
+    chart = _figure_in_page(_page(clients(None), "/", query), "chart-type")["data"][0]
+    by_code = dict(zip(chart["customdata"], zip(chart["x"], chart["text"])))
+    assert by_code["teaser"] == (0.0, "<10") and by_code["transferable_skill"] == (0.0, "x")
+    assert by_code["pathway"][0] == 40
+    figure = json.dumps(chart)
+    assert "8 enrolments" not in figure and "25 enrolments" not in figure
+    ministry = _figure_in_page(_page(clients("ana@gov.bc.ca"), "/", query), "chart-type")["data"][0]
+    assert dict(zip(ministry["customdata"], ministry["x"]))["teaser"] == 8
+
+
 def test_the_legend_is_on_the_public_and_institution_pages_and_not_for_the_ministry(clients):
     for path in ("/", "/compare"):
         assert "Small counts are hidden" in _page(clients(None), path)
