@@ -196,3 +196,20 @@ def test_a_phone_never_scrolls_sideways(dash_duo, app_factory, db_path, page):
     )
     scroll_width, inner_width, wide = widths
     assert scroll_width <= inner_width, f"{page} scrolls sideways: {scroll_width} > {inner_width}; too wide: {wide}"
+
+
+def test_a_grid_shows_its_cells_when_ag_grid_leaves_them_hidden(dash_duo, app_factory, db_path):
+    """AG Grid 35 can leave ``ag-delay-render`` on a grid (seen on a phone, /submissions' issues
+    grid, about one load in five): its rule hides every header and cell. assets/style.css shows
+    them whatever that class says."""
+    dash_duo.start_server(app_factory(db_path))
+    dash_duo.driver.set_window_size(*SIZES["phone"])
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/submissions")
+    settle(dash_duo, ".matrix-cell")
+    hidden = dash_duo.driver.execute_script(
+        "document.querySelectorAll('.ag-root').forEach(r => r.classList.add('ag-delay-render'));"
+        "const cells = document.querySelectorAll('.ag-root .ag-header-cell, .ag-root .ag-cell, .ag-root .ag-row');"
+        "return [cells.length, Array.from(cells).filter(c => getComputedStyle(c).visibility !== 'visible').length]"
+    )
+    assert hidden[0] > 0, "the page drew no grid cells"
+    assert hidden[1] == 0, f"{hidden[1]} of {hidden[0]} grid cells are hidden under ag-delay-render"
