@@ -8,6 +8,8 @@ dashboard.data.compare for the comparison and hand it to dashboard.views.compare
 
 from __future__ import annotations
 
+from functools import partial
+
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -257,23 +259,29 @@ def _state(focus_values, peers_values) -> tuple[Filters, Vocabulary, str | None,
     Output("compare-scorecard", "children"),
     Output(PEERS_GRID, "rowData"),
     Output(hrefs_store_id(PEERS_GRID), "data"),
+    Output("compare-trend", "children"),
     FILTERS_INPUT,
     FOCUS_INPUT,
     PEERS_INPUT,
 )
 def update_compare(_filter_values, focus_values, peers_values):
+    """The whole comparison, trend included, in one request: one parse of the page's state, and
+    the worker's threads are not split between two halves of one change."""
     filters, vocab, focus, peers = _state(focus_values, peers_values)
-    out = build_compare(context.reader(), filters, focus, peers, vocab)
-    return [*out[:-1], [out.download_href]]  # the link follows the grid's sort (follow_grid_sort)
+    reader = context.reader()
+    if focus:  # the two GROUP BYs side by side, into the cache where both halves find them
+        reader.at_once(
+            [
+                partial(compare.institution_profile, reader, filters, vocab),
+                partial(compare.trend_counts, reader, filters),
+            ]
+        )
+    out = build_compare(reader, filters, focus, peers, vocab)
+    trend = build_trend(reader, filters, focus, peers, vocab)
+    return [*out[:-1], [out.download_href], trend]  # the link follows the grid's sort (follow_grid_sort)
 
 
 follow_grid_sort(PEERS_GRID, [PEERS_DOWNLOAD])
-
-
-@callback(Output("compare-trend", "children"), FILTERS_INPUT, FOCUS_INPUT, PEERS_INPUT)
-def update_compare_trend(_filter_values, focus_values, peers_values):
-    filters, vocab, focus, peers = _state(focus_values, peers_values)
-    return build_trend(context.reader(), filters, focus, peers, vocab)
 
 
 @callback(

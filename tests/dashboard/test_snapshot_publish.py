@@ -103,7 +103,7 @@ def _bodies(client) -> dict[str, dict]:
     """The overview's and compare's data callbacks, as the renderer sends them for 2024/25 (compare
     with BCIT as the focus), keyed by their output."""
     deps = client.get("/_dash-dependencies").get_json()
-    wanted = ("kpi-offerings.children", "chart-trend.figure", "compare-heading.children", "compare-trend.children")
+    wanted = ("kpi-offerings.children", "chart-trend.figure", "compare-heading.children")
     bodies = {}
     for dep in deps:
         if not any(w in dep["output"] for w in wanted) or "allow_duplicate" in dep["output"]:
@@ -162,7 +162,7 @@ def test_no_response_mixes_two_published_versions(tmp_path, app_factory):
     app = app_factory(db)
     client = app.server.test_client()
     bodies = _bodies(client)
-    assert len(bodies) == 3, sorted(bodies)  # the overview's one data callback, compare's two
+    assert len(bodies) == 2, sorted(bodies)  # the overview's one data callback, compare's one
 
     # Each output's content in A and in B, recorded twice each while nothing loads: an output
     # that differs between two loads of the same state (none is expected) could not identify it.
@@ -237,4 +237,4 @@ def test_no_response_mixes_two_published_versions(tmp_path, app_factory):
     assert out.split() == ["B", "A"] * (LOADS // 2)
     assert errors == [], "\n".join(errors[:5])
     assert seen["A"] >= 5 and seen["B"] >= 5, seen  # the requests ran across both states
-    assert responses[0] >= 4 * LOADS, responses
+    assert responses[0] >= 2 * LOADS, responses  # about two requests per publish or more: every publish was tried

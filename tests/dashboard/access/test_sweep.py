@@ -42,7 +42,6 @@ CALLBACKS = {
     '{"cell":["ALL"],"type":"matrix-cell"}.className': SHELL,
     "_pages_content.children": SHELL,  # the page router: each page's layout, swept page by page
     "compare-heading.children": AGGREGATE,
-    "compare-trend.children": AGGREGATE,
     "kpi-offerings.children": AGGREGATE,
     "chart-trend.figure": AGGREGATE,
     "submissions-period.children": AGGREGATE,

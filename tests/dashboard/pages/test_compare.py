@@ -561,6 +561,7 @@ def test_callback_through_dash_endpoint(app):
         "compare-scorecard.children",
         "compare-peers-grid.rowData",
         "compare-peers-grid-downloads.data",
+        "compare-trend.children",
     ]
     body = {
         "output": ".." + "...".join(outputs) + "..",
@@ -579,6 +580,9 @@ def test_callback_through_dash_endpoint(app):
     assert rows[0]["code"] == "UBC" and {"BCIT", "JIBC", "DOUG"} <= {r["code"] for r in rows}
     # the link's href without the grid's sort (the browser adds it: assets/grid_downloads.js)
     assert data["compare-peers-grid-downloads"]["data"] == ["/export/peers.csv?period=2024/25&focus=UBC&peers=region"]
+    # the trend comes in the same response: one graph per measure, each with the focus's line
+    trend = json.dumps(data["compare-trend"]["children"])
+    assert "compare-trend-" in trend and "UBC" in trend
 
 
 # --- in a browser ----------------------------------------------------------------------------------------------
