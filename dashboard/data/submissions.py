@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from dashboard.data.database import Reader
-from dashboard.data.dimensions import LOCATION, PARAMETERS
+from dashboard.data.dimensions import BY_PARAM, LOCATION, PARAMETERS
 from dashboard.data.filters import Filters, Vocabulary
 from dashboard.data.reference import with_periods
 from dashboard.data.scope import require_rows, require_rows_of, row_filters, status_for_scope
@@ -77,13 +77,18 @@ def _location_where(filters: Filters, alias: str) -> tuple[str, list[Any]]:
 
 
 def reporting_periods(reader: Reader) -> list[str]:
-    """Every fiscal year with any submission (accepted or not), oldest first."""
-    return [
-        r[0]
-        for r in reader.rows(
-            "SELECT DISTINCT reporting_period FROM submissions WHERE reporting_period IS NOT NULL ORDER BY 1"
-        )
-    ]
+    """Every fiscal year with any submission (accepted or not), oldest first (cached per
+    warehouse version: each of the page's callbacks asks)."""
+    return reader.cached(
+        "reporting_periods",
+        None,
+        lambda: [
+            r[0]
+            for r in reader.rows(
+                "SELECT DISTINCT reporting_period FROM submissions WHERE reporting_period IS NOT NULL ORDER BY 1"
+            )
+        ],
+    )
 
 
 def page_vocabulary(reader: Reader, vocab: Vocabulary) -> Vocabulary:
@@ -118,10 +123,19 @@ ORDER BY r.sort_order, r.reporting_period
 
 
 def status_matrix(reader: Reader, filters: Filters) -> pd.DataFrame:
-    """One row per (institution, fiscal year with any submission), for the selected institutions."""
-    where, params = _location_where(filters, "r")
+    """One row per (institution, fiscal year with any submission), for the selected institutions.
+
+    The province's matrix is read once per warehouse version (a few hundred rows at most, but
+    five views deep); the location filters then pick its rows here, as ``Filters.where`` would."""
     latest = LATEST_FILES_SQL.format(where="s.institution_code IS NOT NULL AND s.reporting_period IS NOT NULL")
-    return status_for_scope(reader, reader.frame(MATRIX_SQL.format(where=where, latest=latest), params))
+    province = reader.cached(
+        "status_matrix", None, lambda: reader.frame(MATRIX_SQL.format(where="TRUE", latest=latest))
+    )
+    keep = pd.Series(True, index=province.index)
+    for name in LOCATION:
+        if chosen := filters.get(name):
+            keep &= province[BY_PARAM[name].column].isin(chosen)
+    return status_for_scope(reader, province[keep].reset_index(drop=True))
 
 
 def selected_institutions(reader: Reader, filters: Filters) -> pd.DataFrame:
@@ -402,11 +416,22 @@ def _issues_sql(
     return sql, params
 
 
-def issues(reader: Reader, scope: IssueScope, limit: int = ISSUE_LIMIT, sort: Sort = ()) -> pd.DataFrame:
-    """The first ``limit`` issues of the scope, in the order of the downloads (``sort`` first)."""
+def _first_issues_sql(scope: IssueScope, limit: int, sort: Sort) -> tuple[str, list[Any]]:
     select = ", ".join(f'{expr} AS "{name}"' for name, expr in ISSUE_EXPORT_COLUMNS)
     sql, params = _issues_sql(scope, select, sort=sort)
-    return reader.frame(sql + " LIMIT ?", [*params, limit])
+    return sql + " LIMIT ?", [*params, limit]
+
+
+def issues(reader: Reader, scope: IssueScope, limit: int = ISSUE_LIMIT, sort: Sort = ()) -> pd.DataFrame:
+    """The first ``limit`` issues of the scope, in the order of the downloads (``sort`` first)."""
+    return reader.frame(*_first_issues_sql(scope, limit, sort))
+
+
+def issue_records(reader: Reader, scope: IssueScope, limit: int = ISSUE_LIMIT, sort: Sort = ()) -> list[dict[str, Any]]:
+    """``issues`` as a grid's rows: one dict per issue, None where a value is missing (no
+    DataFrame between DuckDB and the page: the page's rows are plain text and numbers)."""
+    names = [name for name, _ in ISSUE_EXPORT_COLUMNS]
+    return [dict(zip(names, row, strict=True)) for row in reader.rows(*_first_issues_sql(scope, limit, sort))]
 
 
 def issue_counts(reader: Reader, scope: IssueScope) -> dict[str, int]:

@@ -343,18 +343,22 @@ def build_issues(
     order, _ = parse_sort(sort or "", ISSUE_TABLE.fields)
     if query and order:
         query["sort"] = sort_text(order)
-    frame = sq.issues(reader, scope, limit, order)
-    counts = sq.issue_counts(reader, scope)
-    columns = [{"label": c, "value": c} for c in sq.issue_columns(reader, scope)]
+    rows, counts, named = reader.at_once(
+        [
+            partial(sq.issue_records, reader, scope, limit, order),
+            partial(sq.issue_counts, reader, scope),
+            partial(sq.issue_columns, reader, scope),
+        ]
+    )
+    columns = [{"label": c, "value": c} for c in named]
     total = counts["total"]
     detail = f"{display.count(counts['error'], 'error')}, {display.count(counts['warning'], 'warning')}"
     if total == 0:
         caption = "No issues match." if (scope.severity or scope.column) else "No issues: every check passed."
-    elif len(frame) < total:
-        caption = f"Showing {len(frame):,} of {total:,} issues ({detail}); download for the full list."
+    elif len(rows) < total:
+        caption = f"Showing {len(rows):,} of {total:,} issues ({detail}); download for the full list."
     else:
         caption = f"{'All ' if total > 1 else ''}{display.count(total, 'issue')} ({detail})."
-    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
     search = "?" + urlencode(query, safe=",/:") if query else ""
     hrefs = (f"/export/issues.csv{search}", f"/export/issues.xlsx{search}") if query else ("#", "#")
     return IssuesOutputs(title, caption, rows, columns, *hrefs)
