@@ -19,9 +19,9 @@ import pandas as pd
 import pyarrow as pa
 
 from dashboard.data.database import Reader
-from dashboard.data.dimensions import BY_PARAM, LOCATION, PARAMETERS
+from dashboard.data.dimensions import LOCATION, PARAMETERS
 from dashboard.data.filters import Filters, Vocabulary
-from dashboard.data.reference import with_periods
+from dashboard.data.reference import institutions, with_periods
 from dashboard.data.scope import require_rows, require_rows_of, row_filters, status_for_scope
 from dashboard.data.state import SEVERITIES, IssueSelection, cell_key, parse_cell
 from dashboard.data.tables import ISSUE_TABLE, Sort
@@ -122,20 +122,32 @@ ORDER BY r.sort_order, r.reporting_period
 """
 
 
+def located_codes(reader: Reader, filters: Filters) -> set[str]:
+    """The codes of the institutions the location filters (institution, sector, region) select,
+    from the cached reference: what ``Filters.where`` selects over a table of institutions."""
+    ref = institutions(reader)
+    keep = pd.Series(True, index=ref.index)
+    for name, column in (("institution", "code"), ("sector", "sector"), ("region", "region")):
+        if chosen := filters.get(name):
+            keep &= ref[column].isin(chosen)
+    return set(ref.code[keep])
+
+
+def _located(reader: Reader, province: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """The rows of a cached province-wide frame that the location filters select (a new frame)."""
+    return province[province.institution_code.isin(located_codes(reader, filters))].reset_index(drop=True)
+
+
 def status_matrix(reader: Reader, filters: Filters) -> pd.DataFrame:
     """One row per (institution, fiscal year with any submission), for the selected institutions.
 
     The province's matrix is read once per warehouse version (a few hundred rows at most, but
-    five views deep); the location filters then pick its rows here, as ``Filters.where`` would."""
+    five views deep); the location filters then pick its rows."""
     latest = LATEST_FILES_SQL.format(where="s.institution_code IS NOT NULL AND s.reporting_period IS NOT NULL")
     province = reader.cached(
         "status_matrix", None, lambda: reader.frame(MATRIX_SQL.format(where="TRUE", latest=latest))
     )
-    keep = pd.Series(True, index=province.index)
-    for name in LOCATION:
-        if chosen := filters.get(name):
-            keep &= province[BY_PARAM[name].column].isin(chosen)
-    return status_for_scope(reader, province[keep].reset_index(drop=True))
+    return status_for_scope(reader, _located(reader, province, filters))
 
 
 def selected_institutions(reader: Reader, filters: Filters) -> pd.DataFrame:
@@ -253,20 +265,18 @@ def not_reported(reader: Reader, filters: Filters, period: str | None) -> pd.Dat
     columns = ["institution_code", "institution_name", "status", "overdue", *ROW_LEVEL, "loaded_at", "errors"]
     if not period:
         return pd.DataFrame(columns=columns)
-    where, params = _location_where(filters, "i")
-    latest = LATEST_FILES_SQL.format(where="s.reporting_period = ?")
-    ids = [
-        r[0]
-        for r in reader.rows(
-            f"SELECT submission_id FROM ({latest}) WHERE status = 'rejected'",
-            [period],
-        )
-    ]
-    frame = reader.frame(NOT_REPORTED_SQL.format(where=where, latest=latest), [*params, period, period, ids, period])
+    frame = _located(reader, reader.cached("not_reported", period, lambda: _not_reported(reader, period)), filters)
     hidden = ~frame.institution_code.map(reader.scope.may_see_rows_of).astype(bool)
     for col in ROW_LEVEL:
         frame[col] = frame[col].astype(object).where(~hidden, None)
     return frame
+
+
+def _not_reported(reader: Reader, period: str) -> pd.DataFrame:
+    """not_reported for the whole province, every column (cached per version and fiscal year)."""
+    latest = LATEST_FILES_SQL.format(where="s.reporting_period = ?")
+    ids = [r[0] for r in reader.rows(f"SELECT submission_id FROM ({latest}) WHERE status = 'rejected'", [period])]
+    return reader.frame(NOT_REPORTED_SQL.format(where="TRUE", latest=latest), [period, period, ids, period])
 
 
 # --- submission history ------------------------------------------------------------------

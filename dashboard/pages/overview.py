@@ -7,6 +7,8 @@ dashboard.views.overview, and return.
 
 from __future__ import annotations
 
+from functools import partial
+
 from typing import NamedTuple
 
 import dash
@@ -282,10 +284,11 @@ def update_overview(_filter_values, measure_values, split_values):
     threads and slowed one another); a change of the trend's split redraws the trend alone."""
     filters, vocab, state = _state(measure_values, split_values)
     reader = context.reader()
-    trend = trend_figure(reader, filters, state.measure, state.split, vocab)
+    draw_trend = partial(trend_figure, reader, filters, state.measure, state.split, vocab)
     if len(ctx.triggered_prop_ids) == 1 and ctx.triggered_id == SPLIT_ID:
-        return [*[no_update] * (2 * len(KPIS) + len(OUTPUT_CHARTS) + 2), trend]
-    out = overview_outputs(reader, filters, state.measure, vocab)
+        return [*[no_update] * (2 * len(KPIS) + len(OUTPUT_CHARTS) + 2), draw_trend()]
+    # side by side: the trend's scan runs (outside the GIL) while the rest of the page is drawn
+    trend, out = reader.at_once([draw_trend, partial(overview_outputs, reader, filters, state.measure, vocab)])
     return [
         *out.kpis,
         *out.changes,
