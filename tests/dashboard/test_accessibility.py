@@ -213,3 +213,19 @@ def test_a_grid_shows_its_cells_when_ag_grid_leaves_them_hidden(dash_duo, app_fa
     )
     assert hidden[0] > 0, "the page drew no grid cells"
     assert hidden[1] == 0, f"{hidden[1]} of {hidden[0]} grid cells are hidden under ag-delay-render"
+
+
+def test_a_table_that_scrolls_sideways_is_a_named_region_that_takes_focus(dash_duo, app_factory, db_path):
+    """assets/a11y.js: the status matrix scrolls sideways on a phone, so it takes keyboard focus
+    as a named region; widened to a desktop it no longer scrolls, and the region goes."""
+    dash_duo.start_server(app_factory(db_path))
+    dash_duo.driver.set_window_size(*SIZES["phone"])
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/submissions")
+    settle(dash_duo, ".matrix-cell")
+    box = "const b = document.querySelector('.matrix-scroll'); return [b.scrollWidth > b.clientWidth, b.getAttribute('tabindex'), b.getAttribute('role'), b.getAttribute('aria-label')]"
+    until(lambda: dash_duo.driver.execute_script(box)[1] == "0", TIMEOUT, msg="the matrix never took focus")
+    scrolls, tabindex, role, label = dash_duo.driver.execute_script(box)
+    assert scrolls and tabindex == "0" and role == "region" and "scrolls sideways" in label
+    dash_duo.driver.set_window_size(*SIZES["desktop"])
+    until(lambda: dash_duo.driver.execute_script(box)[1] is None, TIMEOUT, msg="the region stayed on a desktop")
+    assert dash_duo.driver.execute_script(box)[0] is False
