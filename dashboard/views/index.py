@@ -2,11 +2,19 @@
 default page has no ``lang``) and a skip link, the first thing a keyboard reaches, to the
 page's ``<main id="main-content">`` (which the shell in app.py provides).
 
+The page preloads the two chunks of Dash's core components that it loads lazily, one after
+the other, only once the page's layout has arrived and rendered (the filters' dropdowns, the
+charts' graph): asked for with the bundles, they are at hand when the renderer wants them.
+
 app.py: ``Dash(..., index_string=INDEX_STRING)``."""
 
 from __future__ import annotations
 
 MAIN_ID = "main-content"
+LAZY_CHUNKS = ("dash/dcc/async-dropdown.js", "dash/dcc/async-graph.js")
+PRELOADS = "\n        ".join(
+    f'<link rel="preload" as="script" href="/_dash-component-suites/{chunk}">' for chunk in LAZY_CHUNKS
+)
 
 INDEX_STRING = f"""<!DOCTYPE html>
 <html lang="en">
@@ -15,6 +23,7 @@ INDEX_STRING = f"""<!DOCTYPE html>
         <title>{{%title%}}</title>
         {{%favicon%}}
         {{%css%}}
+        {PRELOADS}
     </head>
     <body>
         <a class="visually-hidden-focusable skip-link" href="#{MAIN_ID}">Skip to main content</a>
