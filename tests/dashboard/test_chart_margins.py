@@ -5,6 +5,8 @@ a chart whose rendered margins exceed the ones it was given was drawn twice."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from dash.testing.wait import until
 
@@ -45,3 +47,43 @@ def test_no_chart_needs_a_second_drawing_for_its_labels(dash_duo, app_factory, d
     until(drawn, TIMEOUT, msg=f"{path}: the charts were not drawn")
     pushed = {chart: sides for chart, sides in drawn() if sides}
     assert not pushed, f"{path}: automargin widened these charts' margins (so drew them twice): {pushed}"
+
+
+# Plotly makes a chart's _fullLayout anew on every drawing (keeping only its "_" keys): a mark
+# left on it says whether the chart has been drawn again since.
+MARK_LAYOUTS = """
+const gds = [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout);
+gds.forEach(g => { g._fullLayout.mcredMark = true; });
+return gds.length;
+"""
+REDRAWN = """
+return [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout && !g._fullLayout.mcredMark)
+    .map(g => g.parentElement.id || g.id);
+"""
+
+
+@pytest.mark.browser
+def test_a_chart_is_drawn_once_and_again_only_when_its_box_changes(dash_duo, app_factory, db_path):
+    """assets/plotly_resize.js: dcc.Graph resizes every chart just after its first drawing,
+    and Plotly then drew it a second time at the same size, 100 ms later; a chart whose box
+    has changed is still drawn again to fit."""
+    dash_duo.start_server(app_factory(db_path))
+    dash_duo.driver.set_window_size(1366, 768)
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/")
+    until(lambda: dash_duo.driver.execute_script(MARK_LAYOUTS) == 7, TIMEOUT, msg="the overview drew no 7 charts")
+    time.sleep(0.6)  # past Plotly's 100 ms resize debounce: a second drawing would have come
+    assert dash_duo.driver.execute_script(REDRAWN) == []
+    # a box that did change: the resize goes through and the chart is drawn to its new width
+    dash_duo.driver.execute_script(
+        "const gd = document.querySelector('#chart-type .js-plotly-plot');"
+        "gd.parentElement.style.width = '300px'; Plotly.Plots.resize(gd);"
+    )
+    until(
+        lambda: dash_duo.driver.execute_script(REDRAWN) == ["chart-type"],
+        TIMEOUT,
+        msg="the narrowed chart was not redrawn",
+    )
+    width = dash_duo.driver.execute_script(
+        "return document.querySelector('#chart-type .js-plotly-plot')._fullLayout.width"
+    )
+    assert round(width) == 300
