@@ -8,7 +8,6 @@ dashboard.views.overview, and return.
 from __future__ import annotations
 
 from functools import partial
-
 from typing import NamedTuple
 
 import dash
