@@ -86,6 +86,13 @@
     // A table that scrolls sideways inside its card (a phone) must be scrollable by keyboard.
     // Measured by a ResizeObserver (after layout) of the box and its table: reading scrollWidth
     // here, after every re-render, forced a layout each time (~35 ms of a first render).
+    // A box or table a re-render has removed is let go (the observer would keep it alive).
+    sized.forEach(function (el) {
+      if (!el.isConnected) {
+        sizes.unobserve(el);
+        sized.delete(el);
+      }
+    });
     document.querySelectorAll(SCROLL_BOXES).forEach(function (box) {
       [box, box.querySelector("table")].forEach(function (el) {
         if (el && !sized.has(el)) {
@@ -112,7 +119,7 @@
   }
 
   const SCROLL_BOXES = ".table-responsive, .matrix-scroll";
-  const sized = new WeakSet();
+  const sized = new Set(); // the boxes and tables observed
   function markScrolling(box) {
     if (box.scrollWidth > box.clientWidth + 1) {
       if (!box.hasAttribute("tabindex")) {
@@ -128,6 +135,7 @@
       box.removeAttribute("aria-label");
     }
   }
+  window.mcredObservedTables = function () { return Array.from(sized); }; // for tests/dashboard/test_accessibility.py
   const sizes = new ResizeObserver(function (entries) {
     entries.forEach(function (entry) {
       const box = entry.target.closest(SCROLL_BOXES);

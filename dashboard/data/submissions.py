@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from dashboard.data.database import Reader
-from dashboard.data.dimensions import LOCATION, PARAMETERS
+from dashboard.data.dimensions import BY_PARAM, LOCATION, PARAMETERS
 from dashboard.data.filters import Filters, Vocabulary
 from dashboard.data.reference import institutions, with_periods
 from dashboard.data.scope import require_rows, require_rows_of, row_filters, status_for_scope
@@ -122,14 +122,19 @@ ORDER BY r.sort_order, r.reporting_period
 """
 
 
+# The reference's name of each location filter's column (the frames here say institution_code).
+_REFERENCE_COLUMN = {"institution_code": "code"}
+
+
 def located_codes(reader: Reader, filters: Filters) -> set[str]:
     """The codes of the institutions the location filters (institution, sector, region) select,
     from the cached reference: what ``Filters.where`` selects over a table of institutions."""
     ref = institutions(reader)
     keep = pd.Series(True, index=ref.index)
-    for name, column in (("institution", "code"), ("sector", "sector"), ("region", "region")):
+    for name in LOCATION:
         if chosen := filters.get(name):
-            keep &= ref[column].isin(chosen)
+            column = BY_PARAM[name].column
+            keep &= ref[_REFERENCE_COLUMN.get(column, column)].isin(chosen)
     return set(ref.code[keep])
 
 
@@ -143,21 +148,21 @@ def status_matrix(reader: Reader, filters: Filters) -> pd.DataFrame:
 
     The province's matrix is read once per warehouse version (a few hundred rows at most, but
     five views deep); the location filters then pick its rows."""
-    latest = LATEST_FILES_SQL.format(where="s.institution_code IS NOT NULL AND s.reporting_period IS NOT NULL")
-    province = reader.cached(
-        "status_matrix", None, lambda: reader.frame(MATRIX_SQL.format(where="TRUE", latest=latest))
-    )
+    province = reader.cached("status_matrix", None, lambda: _status_matrix(reader))
     return status_for_scope(reader, _located(reader, province, filters))
 
 
+def _status_matrix(reader: Reader) -> pd.DataFrame:
+    latest = LATEST_FILES_SQL.format(where="s.institution_code IS NOT NULL AND s.reporting_period IS NOT NULL")
+    return reader.frame(MATRIX_SQL.format(where="TRUE", latest=latest))
+
+
 def selected_institutions(reader: Reader, filters: Filters) -> pd.DataFrame:
-    """The institutions the location filters select (rows of the matrix even before any load)."""
-    where, params = _location_where(filters, "i")
-    return reader.frame(
-        f"SELECT * FROM (SELECT code AS institution_code, name AS institution_name, sector, region, "
-        f"sort_order FROM institutions) i WHERE {where} ORDER BY sort_order",
-        params,
-    )
+    """The institutions the location filters select (rows of the matrix even before any load),
+    in reference order: institution_code, institution_name, sector, region."""
+    ref = institutions(reader)
+    chosen = ref[ref.code.isin(located_codes(reader, filters))]
+    return chosen.rename(columns={"code": "institution_code", "name": "institution_name"}).reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -432,14 +437,10 @@ def _first_issues_sql(scope: IssueScope, limit: int, sort: Sort) -> tuple[str, l
     return sql + " LIMIT ?", [*params, limit]
 
 
-def issues(reader: Reader, scope: IssueScope, limit: int = ISSUE_LIMIT, sort: Sort = ()) -> pd.DataFrame:
-    """The first ``limit`` issues of the scope, in the order of the downloads (``sort`` first)."""
-    return reader.frame(*_first_issues_sql(scope, limit, sort))
-
-
 def issue_records(reader: Reader, scope: IssueScope, limit: int = ISSUE_LIMIT, sort: Sort = ()) -> list[dict[str, Any]]:
-    """``issues`` as a grid's rows: one dict per issue, None where a value is missing (no
-    DataFrame between DuckDB and the page: the page's rows are plain text and numbers)."""
+    """The first ``limit`` issues of the scope, in the order of the downloads (``sort`` first), as
+    a grid's rows: one dict per issue, None where a value is missing (no DataFrame between
+    DuckDB and the page: the page's rows are plain text and numbers)."""
     names = [name for name, _ in ISSUE_EXPORT_COLUMNS]
     return [dict(zip(names, row, strict=True)) for row in reader.rows(*_first_issues_sql(scope, limit, sort))]
 

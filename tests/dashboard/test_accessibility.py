@@ -229,3 +229,26 @@ def test_a_table_that_scrolls_sideways_is_a_named_region_that_takes_focus(dash_d
     dash_duo.driver.set_window_size(*SIZES["desktop"])
     until(lambda: dash_duo.driver.execute_script(box)[1] is None, TIMEOUT, msg="the region stayed on a desktop")
     assert dash_duo.driver.execute_script(box)[0] is False
+
+
+def test_the_scroll_observer_lets_go_of_tables_a_re_render_removed(dash_duo, app_factory, db_path):
+    """assets/a11y.js observes each sideways-scrolling box and its table; the status matrix is
+    a new table after every filter change, and the old ones must not stay observed (a leak)."""
+    dash_duo.start_server(app_factory(db_path))
+    dash_duo.driver.set_window_size(*SIZES["phone"])
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/submissions")
+    settle(dash_duo, ".matrix-cell")
+    new_table = "const t = document.querySelector('#status-matrix-table'); return !!t && !t.mcredOld"
+    for sector in (["college"], ["university"], []):
+        dash_duo.driver.execute_script("document.querySelector('#status-matrix-table').mcredOld = true")
+        dash_duo.driver.execute_script(
+            "window.dash_clientside.set_props({type: 'filter', name: 'sector'}, {value: arguments[0]})", sector
+        )
+        until(lambda: dash_duo.driver.execute_script(new_table), TIMEOUT, msg="the matrix was not drawn anew")
+        settle(dash_duo, ".matrix-cell")
+    assert dash_duo.driver.execute_script("return window.mcredObservedTables().length") >= 2  # box and table
+    until(
+        lambda: dash_duo.driver.execute_script("return window.mcredObservedTables().every(e => e.isConnected)"),
+        TIMEOUT,
+        msg="removed tables are still observed",
+    )

@@ -162,13 +162,18 @@ def test_history_lists_every_file_newest_first(sdb):
 # --- issues ------------------------------------------------------------------------------------
 
 
+def issue_frame(reader, scope, **kw) -> pd.DataFrame:
+    """sq.issue_records (the issue grid's rows) as a frame, with the records' own columns."""
+    return pd.DataFrame(sq.issue_records(reader, scope, **kw), columns=[name for name, _ in sq.ISSUE_EXPORT_COLUMNS])
+
+
 def triples(frame) -> list[tuple]:
     return [(r["institution_code"], r["row"], r["column"], r["severity"]) for r in frame.to_dict("records")]
 
 
 def test_period_issues_come_from_each_institutions_most_recent_file(sdb, svocab):
     scope = sq.IssueScope(P24, parse("", svocab))
-    frame = sq.issues(sdb, scope)
+    frame = issue_frame(sdb, scope)
     assert set(frame.file_name) == {"bcit_2024-25.csv", "sfu_2024-25_fix.csv", "ubc_2024-25.csv", "cam_2024-25.csv"}
     got = triples(frame)
     # institutions in reference order (SFU, UBC... see institutions.csv), errors first, then by row
@@ -187,18 +192,18 @@ def test_period_issues_come_from_each_institutions_most_recent_file(sdb, svocab)
 
 def test_issue_filters(sdb, svocab):
     errors = sq.IssueScope(P24, parse("", svocab), severity="error")
-    assert {r[3] for r in triples(sq.issues(sdb, errors))} == {"error"}
+    assert {r[3] for r in triples(issue_frame(sdb, errors))} == {"error"}
     cam = sq.IssueScope(P24, parse("institution=CAM", svocab))
-    assert triples(sq.issues(sdb, cam)) == [("CAM", 2, "mc_type", "error"), ("CAM", 3, "delivery_mode", "error")]
+    assert triples(issue_frame(sdb, cam)) == [("CAM", 2, "mc_type", "error"), ("CAM", 3, "delivery_mode", "error")]
     assert sq.issue_columns(sdb, cam) == ["delivery_mode", "mc_type"]
     by_column = sq.IssueScope(P24, parse("", svocab), column="assessment")
-    assert triples(sq.issues(sdb, by_column)) == [("BCIT", 3, "assessment", "warning")]
+    assert triples(issue_frame(sdb, by_column)) == [("BCIT", 3, "assessment", "warning")]
     # the column filter does not narrow the list of columns to choose from
     assert "mc_type" in sq.issue_columns(sdb, by_column)
-    assert sq.issues(sdb, sq.IssueScope(P24, parse("sector=institute", svocab))).institution_code.unique().tolist() == [
-        "BCIT"
-    ]
-    capped = sq.issues(sdb, sq.IssueScope(P24, parse("", svocab)), limit=2)
+    assert issue_frame(
+        sdb, sq.IssueScope(P24, parse("sector=institute", svocab))
+    ).institution_code.unique().tolist() == ["BCIT"]
+    capped = issue_frame(sdb, sq.IssueScope(P24, parse("", svocab)), limit=2)
     assert len(capped) == 2
     with pytest.raises(ValueError, match="severity"):
         sq.IssueScope(P24, parse("", svocab), severity="fatal")
@@ -207,7 +212,7 @@ def test_issue_filters(sdb, svocab):
 def test_issues_of_one_submission_include_a_superseded_one(sdb, svocab):
     draft = sq.submission_history(sdb, "BCIT", P24).iloc[1]
     scope = sq.IssueScope(P24, parse("institution=UBC", svocab), submission_id=int(draft.submission_id))
-    assert triples(sq.issues(sdb, scope)) == [("BCIT", 2, "partner_categories", "warning")]
+    assert triples(issue_frame(sdb, scope)) == [("BCIT", 2, "partner_categories", "warning")]
     latest = sq.latest_submission(sdb, "SFU", P24)
     assert sq.submission_info(sdb, latest)["file_name"] == "sfu_2024-25_fix.csv"
     assert sq.submission_info(sdb, 10_000) is None
