@@ -810,21 +810,6 @@ def _write_batch(
                 WHERE NOT EXISTS (SELECT 1 FROM issues e WHERE e._sub = t._sub AND e._row = t._row
                                   AND e.severity = 'error')
             """)
-            # In no particular order (its rows are found by key, as the offering's are): kept in
-            # order, the insert leaves its rows in memory for the CHECKPOINT to compress (0.7 s
-            # of the 1.46M rows of load_many_submissions); unordered, it writes them as it goes.
-            con.execute("SET preserve_insertion_order = false")
-            try:
-                con.execute(
-                    """
-                    INSERT INTO offering_partner
-                    SELECT submission_id, offering_id, unnest(partner_categories) FROM offering
-                    WHERE submission_id BETWEEN ? AND ?
-                """,
-                    [min(ids), max(ids)],
-                )
-            finally:
-                con.execute("RESET preserve_insertion_order")
         if supersede:
             con.execute("""
                 UPDATE submission SET superseded_by = s.new, superseded_at = s.at
