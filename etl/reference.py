@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -174,9 +175,8 @@ def sync_reference(
 ) -> None:
     """Replace the reference tables with the current reference data (inside the caller's transaction)."""
     con.execute("DELETE FROM institution")
-    con.executemany(
-        "INSERT INTO institution VALUES (?, ?, ?, ?, ?)",
-        [(i.code, i.name, i.sector, i.region, n) for n, i in enumerate(institutions)],
+    _insert(
+        con, "INSERT INTO institution", [(i.code, i.name, i.sector, i.region, n) for n, i in enumerate(institutions)]
     )
     con.execute("DELETE FROM code_list")
     con.execute("DELETE FROM code_alias")
@@ -189,22 +189,31 @@ def sync_reference(
             aliases.append((cl.name, alias, matched))
     regions = sorted({i.region for i in institutions})
     rows += [("region", r, r, None, n) for n, r in enumerate(regions)]
-    con.executemany("INSERT INTO code_list VALUES (?, ?, ?, ?, ?)", rows)
-    con.executemany("INSERT INTO code_alias VALUES (?, ?, ?)", aliases)
+    _insert(con, "INSERT INTO code_list", rows)
+    _insert(con, "INSERT INTO code_alias", aliases)
     con.execute("DELETE FROM target_metric")
-    con.executemany(
-        "INSERT INTO target_metric (metric, label, description, framework, sort_order, column_name, basis) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+    _insert(
+        con,
+        "INSERT INTO target_metric (metric, label, description, framework, sort_order, column_name, basis)",
         [(m.name, m.label, m.description, m.framework, n, m.column, m.unit_of) for n, m in enumerate(spec.METRICS)],
     )
     con.execute("DELETE FROM target")
-    con.executemany(
-        "INSERT INTO target VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    _insert(
+        con,
+        "INSERT INTO target",
         [
             (n, t.metric, t.comparator, t.value, t.source, t.period, t.sector, t.institution, t.basis)
             for n, t in enumerate(targets, start=1)
         ],
     )
     con.execute("DELETE FROM reporting_deadline")
-    if deadlines:  # no deadlines.toml: no deadlines (DuckDB refuses an empty executemany)
-        con.executemany("INSERT INTO reporting_deadline VALUES (?, ?)", list(deadlines.items()))
+    _insert(con, "INSERT INTO reporting_deadline", list((deadlines or {}).items()))
+
+
+def _insert(con: duckdb.DuckDBPyConnection, into: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """``rows`` in one statement (none: nothing). executemany runs one statement per row: for the
+    ~250 reference rows that was 0.08 s of every load."""
+    if not rows:
+        return
+    one = "(" + ", ".join("?" * len(rows[0])) + ")"
+    con.execute(f"{into} VALUES {', '.join([one] * len(rows))}", [value for row in rows for value in row])
