@@ -1,7 +1,9 @@
 """Charts are drawn once: each builder sizes its margins from the labels it draws, so Plotly's
 axis automargin (kept as a safety net) finds nothing to add and does not draw the chart a
 second time. Checked in headless Chromium at the desktop size on the fixture warehouse, where
-a chart whose rendered margins exceed the ones it was given was drawn twice."""
+a chart whose rendered margins exceed the ones it was given was drawn twice. Every axis lets
+its tick labels be (theme.base_layout: Plotly would measure them all again after placing
+each), so every tick label must lie inside its chart."""
 
 from __future__ import annotations
 
@@ -19,6 +21,22 @@ return [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayo
     g.parentElement.id || g.id,
     ['l', 'r', 't', 'b'].filter(k => Math.round(g._fullLayout._size[k]) > g._fullLayout.margin[k])
 ]);
+"""
+
+# Per chart: axes whose tick labels Plotly would hide past the chart's edge (anything but
+# "allow"), and the tick labels that reach past it.
+OVERFLOW = """
+return [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout).map(g => {
+    const box = g.querySelector('.main-svg').getBoundingClientRect();
+    const axes = Object.keys(g._fullLayout).filter(k => /^[xy]axis\\d*$/.test(k))
+        .filter(k => g._fullLayout[k].ticklabeloverflow !== 'allow');
+    const outside = [...g.querySelectorAll('.xtick text, .ytick text')].filter(t => {
+        const r = t.getBoundingClientRect();
+        return r.width && (r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5
+            || r.bottom > box.bottom + 0.5);
+    }).map(t => t.textContent);
+    return [g.parentElement.id || g.id, axes, outside];
+});
 """
 
 
@@ -47,6 +65,10 @@ def test_no_chart_needs_a_second_drawing_for_its_labels(dash_duo, app_factory, d
     until(drawn, TIMEOUT, msg=f"{path}: the charts were not drawn")
     pushed = {chart: sides for chart, sides in drawn() if sides}
     assert not pushed, f"{path}: automargin widened these charts' margins (so drew them twice): {pushed}"
+    overflow = dash_duo.driver.execute_script(OVERFLOW)
+    assert len(overflow) >= 3
+    assert not [(chart, axes) for chart, axes, _ in overflow if axes], f"{path}: axes that hide labels: {overflow}"
+    assert not [(chart, out) for chart, _, out in overflow if out], f"{path}: tick labels past the chart: {overflow}"
 
 
 # Plotly makes a chart's _fullLayout anew on every drawing (keeping only its "_" keys): a mark
