@@ -27,7 +27,7 @@ from dashboard.settings import DashboardSettings
 from dashboard.submitting import routes as submitting_routes
 from dashboard.views.downloads import href
 from dashboard.views.filters import summary_text
-from dashboard.views.index import INDEX_STRING, MAIN_ID
+from dashboard.views.index import EARLY_ASSETS, MAIN_ID, NATIVES, index_string
 
 ASSETS = Path(str(resources.files("dashboard") / "assets"))  # package data: served wherever mcred is installed
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -53,9 +53,11 @@ def create_app(settings: DashboardSettings) -> dash.Dash:
         assets_folder=str(ASSETS),
         title=settings.title,
         suppress_callback_exceptions=True,
-        index_string=INDEX_STRING,
+        assets_path_ignore=[EARLY_ASSETS],
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
+    # Fingerprinted as Dash does its own assets' URLs, so it is cached as they are.
+    app.index_string = index_string(f"{app.get_asset_url(NATIVES)}?m={int((ASSETS / NATIVES).stat().st_mtime)}")
     database = Database(settings.db_path)
     app.server.extensions[context.EXTENSION_KEY] = {"db": database, "settings": settings}
     # Request bodies: an upload of MCRED_MAX_UPLOAD_MB travels base64-encoded in a callback (4/3 larger).
