@@ -15,7 +15,7 @@ import flask
 from dash import Input, Output, dcc, html
 from flask import request
 
-from dashboard import callback_requests, context, display
+from dashboard import callback_requests, context, display, first_page
 from dashboard.access import web as access_web
 from dashboard.access.actor import OutOfScope
 from dashboard.access.store import AccessStore, store_path
@@ -160,7 +160,7 @@ def _shell(settings: DashboardSettings, database: Database):
                 _navbar(),
                 dcc.Store(id="url-sync"),
                 html.Main(
-                    dbc.Container(dash.page_container, fluid=True, className="pb-4", id="page"),
+                    dbc.Container(first_page.page_container(), fluid=True, className="pb-4", id="page"),
                     id=MAIN_ID,
                     tabIndex="-1",
                 ),

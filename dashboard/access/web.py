@@ -180,6 +180,16 @@ def _resolve() -> Actor | None:
     return actor
 
 
+def refused_page(actor: Actor | None, path: str) -> Callable[[], flask.Response] | None:
+    """How the gate refuses ``actor`` a visit to the page at ``path`` (None: it does not)."""
+    page = path.rstrip("/")
+    if actor is not None and actor.role == "public" and page in NOT_PUBLIC_PAGES:
+        return _not_public
+    if actor is not None and actor.role != "ministry" and page in MINISTRY_PAGES:
+        return _ministry_only
+    return None
+
+
 def _gate() -> flask.Response | None:
     path = request.path
     settings = _access().settings
@@ -189,10 +199,9 @@ def _gate() -> flask.Response | None:
     g.mcred_actor = actor
     if path.startswith(OPEN_PREFIXES) or path in OPEN_PATHS:
         return None
-    if actor is not None and actor.role == "public" and path.rstrip("/") in NOT_PUBLIC_PAGES:
-        return _not_public()
-    if actor is not None and actor.role != "ministry" and path.rstrip("/") in MINISTRY_PAGES:
-        return _ministry_only()
+    refusal = refused_page(actor, path)
+    if refusal is not None:
+        return refusal()
     if actor is not None:
         return None
     if path.startswith(DATA_PREFIXES):
