@@ -69,6 +69,7 @@ def create_app(settings: DashboardSettings) -> dash.Dash:
     callback_requests.install(app)
     app.server.register_error_handler(OutOfScope, _outside_scope)
     app.server.after_request(partial(_cache_fingerprinted_assets, app.get_asset_url("")))
+    app.server.after_request(first_page.no_store)
     # A script path Dash does not serve (a crafted or stale URL) is not found, not a server error.
     app.server.register_error_handler(
         dash.exceptions.DependencyException,

@@ -10,10 +10,13 @@ router is not called until a link is followed. One round trip less on every visi
 40-50 ms of the overview's first render at a million offerings on loopback, a whole network
 round trip more for anyone further away.
 
-The page is drawn only where the router would draw it for this viewer: a Referer of this host,
-naming a page the gate lets the viewer open (access.web.refused_page) and whose layout does not
-refuse them (OutOfScope). Otherwise, or if its layout fails, the container is Dash's own and
-the router draws the page exactly as before (and answers a refusal as before).
+The page is drawn only where the router would draw it for this viewer: an http(s) Referer of
+this host, naming a page the gate lets the viewer open (access.web.refused_page, asked of the
+page the path matched) and whose layout does not refuse them (OutOfScope). Otherwise, or if its
+layout fails, the container is Dash's own and the router draws the page exactly as before (and
+answers a refusal as before). The answer is never cached (no_store). Should the drawn page not
+be the address the browser shows (a browser that trims Referers to the origin),
+assets/mcred.js has the router draw the one it shows.
 """
 
 from __future__ import annotations
@@ -33,6 +36,14 @@ from dashboard.access.actor import OutOfScope
 log = logging.getLogger(__name__)
 
 
+def no_store(response: flask.Response) -> flask.Response:
+    """``/_dash-layout`` holds a page of this viewer's, chosen by the Referer: never cached."""
+    if flask.request.path.endswith("/_dash-layout"):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Vary"] = "Referer, Cookie"
+    return response
+
+
 def page_container() -> Any:
     """Dash's page container, holding the page the browser is opening when that can be drawn here."""
     drawn = _opened_page()
@@ -46,12 +57,17 @@ def _opened_page() -> html.Div | None:
     if not referrer:
         return None
     url = urlsplit(referrer)
-    if url.netloc != flask.request.host:
+    if url.scheme not in ("http", "https") or url.netloc != flask.request.host or not url.path:
         return None
     app = dash.get_app()
-    page, variables = _path_to_page(app.strip_relative_path(url.path))
+    try:
+        page, variables = _path_to_page(app.strip_relative_path(url.path))
+    except Exception:  # a path outside the app's prefix: Dash's router says what it says of it
+        return None
     actor = access_web.request_actor()
-    if not page or actor is None or access_web.refused_page(actor, url.path) is not None:
+    # The gate's rule, for the page the path matched (its path as registered: "//explore" and
+    # "/explore/" match /explore, which the gate refuses the public).
+    if not page or actor is None or access_web.refused_page(actor, page["path"]) is not None:
         return None
     search = f"?{url.query}" if url.query else ""
     try:
@@ -69,7 +85,9 @@ def _opened_page() -> html.Div | None:
             dcc.Location(
                 id=location.id, refresh=location.refresh, pathname=url.path, search=search, hash="", href=referrer
             ),
-            html.Div(content, id=_content.id, disable_n_clicks=True),
+            # assets/mcred.js: if this is not the address the browser shows (a browser that
+            # trimmed the Referer), the page router draws the one it shows.
+            html.Div(content, id=_content.id, disable_n_clicks=True, **{"data-first-page": url.path + search}),
             dcc.Store(id=store.id, data={"title": title}),
             html.Div(id=dummy.id, disable_n_clicks=True),
         ]

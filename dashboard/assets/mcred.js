@@ -94,3 +94,19 @@ document.addEventListener("click", function (event) {
   window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
   window.scrollTo(0, 0);
 }, true);
+
+// dashboard/first_page.py drew into the first layout the page the Referer named (data-first-page).
+// A browser that trims Referers to the origin would have had the overview drawn at any address:
+// then the page Location is told the address changed, and Dash's page router draws this one.
+(function () {
+  const watch = new MutationObserver(function () {
+    const content = document.getElementById("_pages_content"); // in the first layout, drawn or not
+    if (!content) return;
+    watch.disconnect();
+    const drawn = content.getAttribute("data-first-page");
+    if (drawn !== null && drawn !== window.location.pathname + window.location.search) {
+      window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
+    }
+  });
+  watch.observe(document.documentElement, {childList: true, subtree: true});
+})();
