@@ -83,7 +83,9 @@ def _choose_columns(dash_duo, wanted: list[str]) -> None:
 
 
 def _filter_title_contains(dash_duo, text: str) -> None:
-    """Through the grid's own column filter: the title header's filter button, then its text box."""
+    """Through the grid's own column filter: the title header's filter button, then its text box
+    (once no panel above the grid is still opening or closing: the header would move under the click)."""
+    _wait(lambda: not dash_duo.find_elements(".collapsing"), what="the panels above the grid to settle")
     header = dash_duo.find_element(".ag-header-cell[col-id=title]")
     button = header.find_elements("css selector", ".ag-header-cell-filter-button, .ag-header-cell-menu-button")
     assert button, "the title column has a filter button"
