@@ -109,8 +109,9 @@ def render_migration(path: Path) -> str:
     return _PLACEHOLDER.sub(fill, path.read_text(encoding="utf-8"))
 
 
-def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Apply, in order and each in its own transaction, the migrations not yet recorded."""
+def apply_migrations(con: duckdb.DuckDBPyConnection, up_to: int | None = None) -> list[int]:
+    """Apply, in order and each in its own transaction, the migrations not yet recorded (up to
+    version ``up_to``: a warehouse as an older mcred left it)."""
     con.execute("""
         CREATE TABLE IF NOT EXISTS schema_migrations (
             version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)
@@ -118,7 +119,7 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
     done = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
     applied = []
     for version, name, path in migration_files():
-        if version in done:
+        if version in done or (up_to is not None and version > up_to):
             continue
         con.execute("BEGIN TRANSACTION")
         try:

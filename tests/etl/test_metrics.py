@@ -153,14 +153,7 @@ def test_metrics_view_lists_every_metric_in_display_order(tmp_path, settings):
 def test_a_warehouse_of_migration_003_is_upgraded_on_the_next_load(tmp_path, settings):
     # Build a warehouse as mcred wrote it before migration 004, with its reference rows.
     con = duckdb.connect(str(settings.db_path))
-    con.execute(
-        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
-        "applied_at TIMESTAMPTZ NOT NULL)"
-    )
-    for version, name, path in migration_files():
-        if version <= 3:
-            con.execute(render_migration(path))
-            con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
+    assert apply_migrations(con, up_to=3) == [1, 2, 3]
     con.execute("INSERT INTO target_metric VALUES ('duration_compliance', 'Under 288 hours', 'x', true, 0)")
     con.close()
     load_files([_rows_csv(tmp_path)], settings)

@@ -8,7 +8,7 @@ import duckdb
 
 from etl.config import SAMPLE_DIR
 from etl.load import load_files
-from etl.warehouse import apply_migrations, migration_files, read_only, render_migration
+from etl.warehouse import apply_migrations, read_only
 
 PARTNERS = "SELECT submission_id, offering_id, partner_category FROM current_offering_partners ORDER BY ALL"
 
@@ -37,14 +37,7 @@ def test_migration_007_keeps_the_rows_of_a_warehouse_written_before_it(settings,
 
     # The same warehouse as migration 006 left it: offering_partner filled as the loader then did.
     old = duckdb.connect(str(tmp_path / "before_007.duckdb"))
-    old.execute(
-        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
-        "applied_at TIMESTAMPTZ NOT NULL)"
-    )
-    for version, name, path in migration_files():
-        if version <= 6:
-            old.execute(render_migration(path))
-            old.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
+    assert apply_migrations(old, up_to=6) == [1, 2, 3, 4, 5, 6]
     old.execute(f"ATTACH '{settings.db_path}' AS new (READ_ONLY)")
     for table in ("institution", "submission", "offering"):
         old.execute(f"INSERT INTO {table} SELECT * FROM new.{table}")
