@@ -328,10 +328,14 @@ clientside_callback(
 
 # One institution, one picker state: on this page the institution filter is the focus. Choosing a
 # focus sets the filter to it (so the overview, reached through the nav, shows the same
-# institution); choosing exactly one institution in the filter makes it the focus.
+# institution); choosing exactly one institution in the filter makes it the focus. The focus is
+# matched by a wildcard: every page has the institution filter, only this one the focus, and a
+# plain id missing from the page is an error in the browser's console at each institution chosen.
 clientside_callback(
-    """function (focus, chosen) {
+    """function (focusValues, chosen) {
         const nu = window.dash_clientside.no_update;
+        if (!focusValues.length) { return [nu, nu]; }  // another page: no focus to follow
+        const focus = focusValues[0];
         const t = (window.dash_clientside.callback_context.triggered || []).map(function (x) { return x.prop_id; });
         const byFocus = t.some(function (id) { return id.indexOf('"name":"focus"') >= 0; });
         chosen = chosen || [];
@@ -339,12 +343,12 @@ clientside_callback(
             const want = focus ? [focus] : [];
             return [(chosen.length === want.length && chosen[0] === want[0]) ? nu : want, nu];
         }
-        if (chosen.length === 1 && chosen[0] !== focus) { return [nu, chosen[0]]; }
+        if (chosen.length === 1 && chosen[0] !== focus) { return [nu, [chosen[0]]]; }
         return [nu, nu];
     }""",
     Output(filter_id("institution"), "value", allow_duplicate=True),
-    Output(FOCUS_ID, "value", allow_duplicate=True),
-    Input(FOCUS_ID, "value"),
+    Output(url_param_id("focus", ALL), "value", allow_duplicate=True),
+    Input(url_param_id("focus", ALL), "value"),
     Input(filter_id("institution"), "value"),
     prevent_initial_call=True,
 )

@@ -265,3 +265,11 @@ def test_institution_leader_journey_one_institution_across_pages(dash_duo, sapp)
     for got, shown in zip(rows, shown_rows, strict=True):  # the same rows in the same order
         for name in ("Institution", "Code", "Sector", "Region", "Offerings", "Note"):
             assert got[header.index(name)] == shown[name].replace(",", ""), (name, got, shown)
+
+    # and the other way: exactly one institution chosen in the filter becomes the focus
+    driver.execute_script(
+        "window.dash_clientside.set_props({type: 'filter', name: 'institution'}, {value: ['UBC']})"
+    )
+    dash_duo.wait_for_contains_text("#compare-heading", "University of British Columbia", TIMEOUT)
+    until(lambda: "focus=UBC" in driver.current_url, TIMEOUT, msg=driver.current_url)
+    assert dash_duo.get_logs() == []
