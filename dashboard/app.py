@@ -20,13 +20,11 @@ from dashboard.access import web as access_web
 from dashboard.access.actor import OutOfScope
 from dashboard.access.store import AccessStore, store_path
 from dashboard.data.database import Database, NoWarehouse
-from dashboard.data.filters import Filters
 from dashboard.data.reference import data_version, vocabulary
 from dashboard.exports.routes import exports
 from dashboard.settings import DashboardSettings
 from dashboard.submitting import routes as submitting_routes
-from dashboard.views.downloads import href
-from dashboard.views.filters import summary_text
+from dashboard.views.filters import FILTER_LABELS, FILTER_SUMMARY
 from dashboard.views.index import EARLY_ASSETS, MAIN_ID, NATIVES, index_string
 
 ASSETS = Path(str(resources.files("dashboard") / "assets"))  # package data: served wherever mcred is installed
@@ -214,32 +212,16 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         latest = vocabulary(context.reader()).latest_period
         return [[latest] if i["name"] == "period" and latest else [] for i in ids]
 
-    @app.callback(
-        Output("filter-summary", "children"),
+    # The words under the filters, in the browser: a request of its own would wait behind the
+    # page's callback on the worker's threads and count twice in every change's server time.
+    app.clientside_callback(
+        dash.ClientsideFunction("mcred", "filterSummary"),
+        Output(FILTER_SUMMARY, "children"),
         Input({"type": "filter", "name": dash.ALL}, "value"),
+        dash.State({"type": "filter", "name": dash.ALL}, "options"),
+        dash.State(FILTER_LABELS, "data"),
         prevent_initial_call=True,
     )
-    def summarise_filters(_values):
-        vocab = vocabulary(context.reader())
-        return summary_text(Filters.from_controls(dash.ctx.inputs_list[0], vocab), vocab)
-
-    @app.callback(
-        Output({"type": "download-link", "path": dash.ALL}, "href"),
-        Input({"type": "filter", "name": dash.ALL}, "value"),
-        Input({"type": "urlparam", "name": dash.ALL, "default": dash.ALL}, "value"),
-        dash.State({"type": "download-link", "path": dash.ALL}, "id"),
-    )
-    def update_download_links(_filters, _params, ids):
-        """Every download link follows the page's filters and URL state (measure, split, search...)."""
-        if not ids:
-            return []
-        filters = Filters.from_controls(dash.ctx.inputs_list[0], vocabulary(context.reader()))
-        extra = {
-            item["id"]["name"]: str(item["value"])
-            for item in dash.ctx.inputs_list[1]
-            if item.get("value") not in (None, "", item["id"]["default"])
-        }
-        return [href(i["path"], filters, extra) for i in ids]
 
     app.clientside_callback(
         "function(n, open) { return n ? !open : open; }",

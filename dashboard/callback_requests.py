@@ -76,9 +76,11 @@ def _check_outputs(outputs: Any, output: str) -> None:
         each = outputs
     else:
         each = [outputs]
-    for one in each:
-        for item in one if isinstance(one, list) else [one]:
-            _check_item("outputs", item)
+    declared = (
+        [part.rsplit(".", 1)[0] for part in output.strip(".").split("...")] if multi else [output.rsplit(".", 1)[0]]
+    )
+    for one, declared_id in zip(each, declared, strict=True):
+        _check_dependency("outputs", one, declared_id)
 
 
 def _check_dependency(key: str, item: Any, declared_id: str) -> None:

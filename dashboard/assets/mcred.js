@@ -80,6 +80,35 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         mcredGesture = false;
       }
       return window.dash_clientside.no_update;
+    },
+
+    // The words under the filters after a change, as dashboard.views.filters.summary_text
+    // writes them into the layout: each filter with a value, in the order of `labels`
+    // ([param, its name] pairs), its values by the dropdown's own option labels (a value
+    // the dropdown does not offer is left out, as the server's lenient parse leaves it out).
+    filterSummary: function (_values, options, labels) {
+      const ctx = window.dash_clientside.callback_context;
+      const chosen = {};
+      (ctx.inputs_list[0] || []).forEach(function (item, i) {
+        const names = Object.create(null);
+        (options[i] || []).forEach(function (o) { names[o.value] = o.label; });
+        const values = Array.isArray(item.value) ? item.value : (item.value ? [item.value] : []);
+        chosen[item.id.name] = values
+          .filter(function (v, at) { return v in names && values.indexOf(v) === at; })
+          .map(function (v) { return names[v]; });
+      });
+      const parts = [];
+      (labels || []).forEach(function (pair) {
+        const shown = chosen[pair[0]] || [];
+        if (shown.length) {
+          parts.push(pair[1] + ": " + shown.slice(0, 3).join(", ") +
+                     (shown.length > 3 ? " +" + (shown.length - 3) + " more" : ""));
+        }
+      });
+      if (chosen.period && !chosen.period.length) {
+        parts.unshift("All fiscal years");
+      }
+      return "Showing " + (parts.length ? parts.join("; ") : "everything") + ".";
     }
   }
 });

@@ -59,6 +59,10 @@ class OverviewState:
             split if split in (NO_SPLIT, *SPLITS) else cls.DEFAULTS["split"],
         )
 
+    def to_query(self) -> dict[str, str]:
+        """The parameters away from their defaults, as the page's URL holds them."""
+        return {p: getattr(self, p) for p in self.PARAMETERS if getattr(self, p) != self.DEFAULTS[p]}
+
 
 # --- the comparison: a focus institution and its peer group ------------------------------------
 

@@ -14,6 +14,7 @@ import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from dashboard import context, display
 from dashboard.data import overview as queries
@@ -28,7 +29,7 @@ from dashboard.exports.charts import SECTOR_CE_CHART, TREND_CHART, chart_id
 from dashboard.figures import overview as figures
 from dashboard.pages._glue import page_layout, start
 from dashboard.views.charts import chart_table
-from dashboard.views.downloads import chart_download
+from dashboard.views.downloads import chart_download, chart_path, download_id, href
 from dashboard.views.filters import filter_panel, url_param_id
 from dashboard.views.layout import page_heading, section_card
 from dashboard.views.overview import KPIS, graph_card, kpi_card, kpi_texts, targets_table
@@ -88,7 +89,7 @@ def layout(**query):
             dcc.Loading(
                 dbc.Row(
                     [
-                        dbc.Col(graph_card(c, out.figures[c]), lg=6)
+                        dbc.Col(graph_card(c, out.figures[c], filters, state.to_query()), lg=6)
                         for c in (
                             chart_id("type"),
                             chart_id("delivery"),
@@ -135,7 +136,7 @@ def layout(**query):
                             config={"displayModeBar": False},
                         ),
                         chart_table(TREND_CHART, filters_on_click=True),
-                        chart_download(TREND_CHART),
+                        chart_download(TREND_CHART, filters, state.to_query()),
                     ]
                 ),
                 className="mt-3",
@@ -258,12 +259,21 @@ MEASURE_INPUT = Input({"type": "urlparam", "name": "measure", "default": ALL}, "
 SPLIT_INPUT = Input({"type": "urlparam", "name": "split", "default": ALL}, "value")
 OUTPUT_CHARTS = (*CHARTS, SECTOR_CE_CHART)
 CLICKABLE = (*OUTPUT_CHARTS, TREND_CHART)
+CHART_PATHS = {chart_path(c) for c in CLICKABLE}
 
 
 def _state(measure_values, split_values=None) -> tuple[Filters, Vocabulary, OverviewState]:
     vocab = vocabulary(context.reader())
     state = OverviewState.parse({"measure": measure_values or [], "split": split_values or [NO_SPLIT]})
     return Filters.from_controls(ctx.inputs_list[0], vocab), vocab, state
+
+
+def _chart_links(outputs: list[dict], filters: Filters, state: OverviewState) -> list[str]:
+    """The charts' download links for the view, in the order the request names them."""
+    paths = [o["id"].get("path") for o in outputs]
+    if not set(paths) <= CHART_PATHS:
+        raise PreventUpdate  # a crafted request: the page has no other download links
+    return [href(p, filters, state.to_query()) for p in paths]
 
 
 @callback(
@@ -273,19 +283,22 @@ def _state(measure_values, split_values=None) -> tuple[Filters, Vocabulary, Over
     Output("targets-panel", "children"),
     Output("overview-reporting", "children"),
     Output(TREND_CHART, "figure"),
+    Output(download_id(ALL), "href"),
     FILTERS_INPUT,
     MEASURE_INPUT,
     SPLIT_INPUT,
     prevent_initial_call=True,  # the layout draws the first view
 )
 def update_overview(_filter_values, measure_values, split_values):
-    """Everything a change redraws, in one request (one per callback ran at once on the server's
-    threads and slowed one another); a change of the trend's split redraws the trend alone."""
+    """Everything a change redraws, the charts' download links included, in one request (one
+    per callback ran at once on the server's threads and slowed one another); a change of the
+    trend's split redraws the trend alone."""
     filters, vocab, state = _state(measure_values, split_values)
     reader = context.reader()
+    links = _chart_links(ctx.outputs_list[-1], filters, state)
     draw_trend = partial(trend_figure, reader, filters, state.measure, state.split, vocab)
     if len(ctx.triggered_prop_ids) == 1 and ctx.triggered_id == SPLIT_ID:
-        return [*[no_update] * (2 * len(KPIS) + len(OUTPUT_CHARTS) + 2), draw_trend()]
+        return [*[no_update] * (2 * len(KPIS) + len(OUTPUT_CHARTS) + 2), draw_trend(), links]
     # side by side: the trend's scan runs (outside the GIL) while the rest of the page is drawn
     trend, out = reader.at_once([draw_trend, partial(overview_outputs, reader, filters, state.measure, vocab)])
     return [
@@ -295,6 +308,7 @@ def update_overview(_filter_values, measure_values, split_values):
         out.targets_panel,
         out.reporting,
         trend,
+        links,
     ]
 
 

@@ -1,7 +1,7 @@
-"""Download links that follow the page's filters: ``download_link(path, label)`` gives a plain
-link to an export endpoint (dashboard/exports/); one app-wide callback (dashboard/app.py)
-rewrites every such link's query whenever a filter or URL-state control (measure, split,
-search...) changes."""
+"""Download links that follow the page's filters: ``download_link(path, label, filters)`` gives a
+plain link to an export endpoint (dashboard/exports/) with the view's query; the page's own
+change callback rewrites it (its id is :func:`download_id`) whenever a filter or URL-state
+control (measure, split...) changes, in the same request as the figures it downloads."""
 
 from __future__ import annotations
 
@@ -18,13 +18,18 @@ def href(path: str, filters: Filters, extra: dict[str, str] | None = None) -> st
     return path + filters.to_search(extra)
 
 
-def chart_download(chart_id: str) -> html.Div:
+def chart_path(chart_id: str) -> str:
+    return f"/export/chart/{chart_id}.csv"
+
+
+def chart_download(chart_id: str, filters: Filters, extra: dict[str, str] | None = None) -> html.Div:
     """The small "Download CSV" link under an overview chart (its data: /export/chart/<id>.csv)."""
     return html.Div(
         download_link(
-            f"/export/chart/{chart_id}.csv",
+            chart_path(chart_id),
             "Download CSV",
-            Filters(),
+            filters,
+            extra,
             className="small chart-download",
             title="This chart's data as CSV",
         ),

@@ -7,11 +7,16 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.data.dimensions import BY_PARAM, DIMENSIONS, PERIOD
+from dashboard.data.dimensions import BY_PARAM, DIMENSIONS, PARAMETERS, PERIOD
 from dashboard.data.filters import Filters, Vocabulary
 from dashboard.views.layout import small_button
 
 PRIMARY = tuple(d.param for d in DIMENSIONS if d.primary)
+# The words under the filters ("Showing Sector: College."): summary_text writes them into a page's
+# layout, assets/mcred.js (filterSummary) after each change, from the dropdowns' own option labels
+# and the filter names in FILTER_LABELS, in the order of the filter parameters.
+FILTER_SUMMARY = "filter-summary"
+FILTER_LABELS = "filter-labels"
 
 
 def filter_id(name: str) -> dict:
@@ -83,10 +88,11 @@ def filter_panel(filters: Filters, vocabulary: Vocabulary, problems: list[str]) 
                                 ),
                                 small_button("Reset filters", "filter-reset", color="secondary", class_name="me-3"),
                                 html.Div(
-                                    id="filter-summary",
+                                    id=FILTER_SUMMARY,
                                     className="small text-muted flex-grow-1",
                                     children=summary_text(filters, vocabulary),
                                 ),
+                                dcc.Store(id=FILTER_LABELS, data=[[p, BY_PARAM[p].label] for p in PARAMETERS]),
                             ],
                             className="d-flex align-items-center flex-wrap mt-2",
                         ),

@@ -52,14 +52,15 @@ def kpi_card(
     )
 
 
-def graph_card(graph_id: str, figure: dict | None = None) -> dbc.Card:
-    """An overview chart (a click on a bar filters the page), its table and its CSV."""
+def graph_card(graph_id: str, figure: dict, filters: Filters, extra: dict[str, str]) -> dbc.Card:
+    """An overview chart (a click on a bar filters the page), its table and its CSV (of the
+    view: ``filters`` and the URL state ``extra``)."""
     return dbc.Card(
         dbc.CardBody(
             [
-                dcc.Graph(id=graph_id, config={"displayModeBar": False}, **({"figure": figure} if figure else {})),
+                dcc.Graph(id=graph_id, config={"displayModeBar": False}, figure=figure),
                 chart_table(graph_id, filters_on_click=True),
-                chart_download(graph_id),
+                chart_download(graph_id, filters, extra),
             ],
             className="p-2",
         ),

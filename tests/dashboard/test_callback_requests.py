@@ -38,10 +38,15 @@ def test_malformed_bodies_get_400(client, body):
 
 
 def _body(callback, inputs):
+    """A request for ``callback``: its outputs as the renderer names them (a list, empty here, for a
+    pattern of many), with ``inputs``."""
     outputs = [
-        dict(zip(("id", "property"), part.rsplit(".", 1), strict=True))
+        _renderer_item(dict(zip(("id", "property"), part.rsplit(".", 1), strict=True)))
         for part in callback["output"].strip(".").split("...")
     ]
+    for out in outputs:
+        if isinstance(out, dict):
+            del out["value"]
     return {"output": callback["output"], "outputs": outputs, "inputs": inputs, "changedPropIds": [], "state": []}
 
 
@@ -88,6 +93,20 @@ def test_outputs_not_shaped_as_the_callback_declares_get_400(client, callback):
     inputs = [_renderer_item(i) for i in callback["inputs"]]
     for outputs in ([], [1, 2], _body(callback, inputs)["outputs"][:3], 10**30):
         body = {**_body(callback, inputs), "outputs": outputs}
+        response = client.post("/_dash-update-component", json=body)
+        assert response.status_code == 400 and "outputs" in response.text, response.text
+
+
+def test_an_output_of_many_components_sent_as_one_gets_400(client, callback):
+    """The overview's download links are a pattern of many: one object there reached the callback (HTTP 500)."""
+    inputs = [_renderer_item(i) for i in callback["inputs"]]
+    outputs = _body(callback, inputs)["outputs"]
+    many = next(i for i, o in enumerate(outputs) if isinstance(o, list))
+    for wrong in (
+        {"id": {"type": "download-link", "path": "/export/chart/chart-type.csv"}, "property": "href"},
+        [{"id": "chart-type", "property": "href"}],
+    ):
+        body = {**_body(callback, inputs), "outputs": [*outputs[:many], wrong, *outputs[many + 1 :]]}
         response = client.post("/_dash-update-component", json=body)
         assert response.status_code == 400 and "outputs" in response.text, response.text
 

@@ -35,8 +35,6 @@ CALLBACKS = {
     "_pages_dummy.children": CLIENTSIDE,
     '..{"default":"sector","name":"peers","type":"urlparam"}.value...compare-peer-pick-wrap.style..': CLIENTSIDE,
     '{"name":["ALL"],"type":"filter"}.value': SHELL,  # reset filters; the overview's click-to-filter
-    "filter-summary.children": SHELL,
-    '{"path":["ALL"],"type":"download-link"}.href': SHELL,
     '{"default":"","name":"focus","type":"urlparam"}.value': SHELL,
     "compare-peer-pick.value": SHELL,
     '{"cell":["ALL"],"type":"matrix-cell"}.className': SHELL,
@@ -48,6 +46,7 @@ CALLBACKS = {
     "overview-announce.children": CLIENTSIDE,
     '{"name":"institution","type":"filter"}.value': CLIENTSIDE,  # /compare: the filter follows the focus
     "submissions-announce.children": CLIENTSIDE,
+    "filter-summary.children": CLIENTSIDE,
     # who has not reported and why: reporting status for all; file names and errors in scope only
     "overview-reporting.children": AGGREGATE,
     "submissions-status-list.children": AGGREGATE,

@@ -13,6 +13,12 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from dashboard.data.database import Database
+from dashboard.data.filters import Filters
+from dashboard.data.reference import vocabulary
+from dashboard.views.downloads import href
+from dashboard.views.filters import summary_text
+
 pytestmark = pytest.mark.browser
 
 TIMEOUT = 15
@@ -148,4 +154,54 @@ def test_clicking_a_bar_filters_the_page_by_its_category(duo):
     duo.driver.back()
     kpis(duo, "8")
     assert "type" not in query(duo)
+    assert_console_empty(duo)
+
+
+def set_filters(duo, **values: list[str]) -> None:
+    """Filter values set through Dash's own set_props, as a dropdown does."""
+    for name, value in values.items():
+        duo.driver.execute_script(
+            "window.dash_clientside.set_props({type: 'filter', name: arguments[0]}, {value: arguments[1]});",
+            name,
+            value,
+        )
+
+
+def test_the_words_under_the_filters_and_the_chart_links_follow_each_change(duo, db_path):
+    """The browser writes the summary after a change (assets/mcred.js): the same words the server
+    writes into a layout (summary_text). The charts' CSV links come back with the figures."""
+    vocab = vocabulary(Database(db_path).reader())
+    kpis(duo, "8")
+    shown = {name: [] for name in Filters.parameter_names()}
+    shown["period"] = [vocab.latest_period]
+    link = duo.driver.find_element(By.CSS_SELECTOR, "#chart-type ~ .text-end a")
+    assert link.get_attribute("href") == duo.server_url + "/export/chart/chart-type.csv"
+    steps = [
+        {"sector": ["college"]},
+        {"sector": ["college", "institute"], "type": ["pathway", "upskilling", "teaser", "technical_skill"]},
+        {"period": []},  # an emptied fiscal-year box: every year
+        {"period": ["2023/24", "2024/25"], "institution": ["UBC"], "type": [], "ce": ["yes"]},
+        {"sector": [], "institution": [], "ce": [], "period": ["2024/25"]},
+    ]
+    walked = []
+    for step in steps:
+        set_filters(duo, **step)
+        shown.update(step)
+        filters = Filters.from_controls(
+            [{"id": {"type": "filter", "name": n}, "value": v} for n, v in shown.items()], vocab
+        )
+        words = summary_text(filters, vocab)
+        until(
+            lambda words=words: duo.find_element("#filter-summary").text == words,
+            TIMEOUT,
+            msg=f"{words!r} under the filters, not {duo.find_element('#filter-summary').text!r}",
+        )
+        target = duo.server_url + href("/export/chart/chart-type.csv", filters)
+        until(
+            lambda target=target: link.get_attribute("href") == target,
+            TIMEOUT,
+            msg=f"the link {target}, not {link.get_attribute('href')}",
+        )
+        walked.append(words)
+    assert any("+1 more" in w for w in walked) and any(w.startswith("Showing All fiscal years") for w in walked)
     assert_console_empty(duo)

@@ -284,6 +284,7 @@ def post(client, body) -> tuple[int, dict | None]:
 
 
 SPLIT_ID = {"type": "urlparam", "name": "split", "default": "sector"}
+CHART_CSVS = ("/export/chart/chart-type.csv", "/export/chart/chart-trend.csv")
 
 
 def overview_body(client, measure="offerings", split="sector", changed: str | None = None, **values) -> dict:
@@ -301,6 +302,7 @@ def overview_body(client, measure="offerings", split="sector", changed: str | No
     outputs.append({"id": "targets-panel", "property": "children"})
     outputs.append({"id": "overview-reporting", "property": "children"})
     outputs.append({"id": "chart-trend", "property": "figure"})
+    outputs.append([{"id": {"type": "download-link", "path": p}, "property": "href"} for p in CHART_CSVS])
     measure_id = {"type": "urlparam", "name": "measure", "default": "offerings"}
     return {
         "output": dependency(client, "kpi-offerings.children"),
@@ -356,8 +358,33 @@ def test_update_overview_callback_draws_the_trend_and_a_split_change_redraws_it_
         client, overview_body(client, split="type", changed=f"{stringify(SPLIT_ID)}.value", period=[P23])
     )
     assert status == 200
-    assert set(body["response"]) == {"chart-trend"}  # the other outputs are left as they are
+    assert set(body["response"]) == {"chart-trend", *map(link_key, CHART_CSVS)}  # the other outputs stay
     assert {t["customdata"][0] for t in body["response"]["chart-trend"]["figure"]["data"]} >= {"teaser"}
+
+
+def link_key(path: str) -> str:
+    return stringify({"type": "download-link", "path": path})
+
+
+def chart_links(body: dict) -> list[str]:
+    return [body["response"][link_key(p)]["href"] for p in CHART_CSVS]
+
+
+def test_the_charts_download_links_follow_the_filters_the_measure_and_the_split(client):
+    """The links under the charts are the change's output too: the CSV is the view's."""
+    status, body = post(client, overview_body(client, period=[P24], sector=["college", "institute"]))
+    assert status == 200
+    assert chart_links(body) == [f"{p}?period={P24}&sector=college,institute" for p in CHART_CSVS]
+    status, body = post(client, overview_body(client, measure="enrolments", split="none", type=["pathway"]))
+    assert chart_links(body) == [f"{p}?period=all&type=pathway&measure=enrolments&split=none" for p in CHART_CSVS]
+    status, body = post(client, overview_body(client, split="ce", changed=f"{stringify(SPLIT_ID)}.value"))
+    assert chart_links(body) == [f"{p}?period=all&split=ce" for p in CHART_CSVS]
+
+
+def test_a_download_link_the_overview_does_not_draw_is_refused_without_an_error(client):
+    body = overview_body(client, period=[P24])
+    body["outputs"][-1] = [{"id": {"type": "download-link", "path": "javascript:alert(1)"}, "property": "href"}]
+    assert post(client, body) == (204, None)
 
 
 def cross_filter_body(client, chart: str, point: dict | None, **values) -> dict:
