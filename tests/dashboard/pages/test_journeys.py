@@ -267,9 +267,7 @@ def test_institution_leader_journey_one_institution_across_pages(dash_duo, sapp)
             assert got[header.index(name)] == shown[name].replace(",", ""), (name, got, shown)
 
     # and the other way: exactly one institution chosen in the filter becomes the focus
-    driver.execute_script(
-        "window.dash_clientside.set_props({type: 'filter', name: 'institution'}, {value: ['UBC']})"
-    )
+    driver.execute_script("window.dash_clientside.set_props({type: 'filter', name: 'institution'}, {value: ['UBC']})")
     dash_duo.wait_for_contains_text("#compare-heading", "University of British Columbia", TIMEOUT)
     until(lambda: "focus=UBC" in driver.current_url, TIMEOUT, msg=driver.current_url)
     assert dash_duo.get_logs() == []
