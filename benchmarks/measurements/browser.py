@@ -13,8 +13,9 @@ it reads the worker's memory.
   through Dash's own ``set_props``, as a click does) until every chart has redrawn
   (``plotly_afterplot``) and every callback request has answered.
 - ``filter_change_server_<page>``: the time the server was answering one filter change on
-  that page: the union of its callback requests' intervals, from the fetch to the last byte
-  of the answer, read in the page (the browser's side of each interval adds only loopback
+  that page: the union of its callback requests' intervals, from the request's sending
+  (Resource Timing's ``requestStart``) to the last byte of the answer (``responseEnd``), read
+  in the page (the browser's side of each interval adds only loopback
   transfer). The note beside it gives gunicorn's own request times (access log, last field):
   their sum, which counts twice the time two requests ran at once on the worker's threads,
   and the slowest request of each change. The bar is per change. The overview's cache does
@@ -222,8 +223,8 @@ class Session:
     server_sum: dict[str, list[float]] = field(default_factory=dict)
     requests: dict[str, list[int]] = field(default_factory=dict)  # page -> callback requests per change
     slowest_request: dict[str, float] = field(default_factory=dict)
-    # page -> the slowest request of each change: a lower bound of the change's server time where
-    # the sum (its requests run at once on the worker's threads and slow one another) is an upper one
+    # page -> the slowest request of each change (access log): the part of the change's server
+    # time one request took; ``server`` (the union) is at least this and at most ``server_sum``
     slowest_per_change: dict[str, list[float]] = field(default_factory=dict)
     rss_mb: float = 0.0
     hwm_mb: float = 0.0
