@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html
+from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html
 
 from dashboard import context, display
 from dashboard.data import submissions as sq
@@ -100,6 +100,8 @@ def layout(**query):
                 "Click a cell to see every file loaded for that institution and year, and its issues.",
                 legend(),
                 dcc.Loading(html.Div(id="status-matrix"), delay_show=400, type="circle"),
+                dcc.Store(id=MATRIX_CLICK),
+                dcc.Store(id=MATRIX_SELECTED),
                 class_name="mt-2",
             ),
             review_section(),
@@ -387,6 +389,8 @@ LISTED = ("rejected", "missing")  # the headline figures that list their institu
 LIST_KIND = "submissions-status-kind"
 CELL = url_param_id("cell", "")
 SUBMISSION = url_param_id("submission", "")
+MATRIX_CLICK = "matrix-click"  # {"cell": key, "at": ms}: a click on a matrix cell (assets/matrix.js)
+MATRIX_SELECTED = "matrix-selected"  # the cell the matrix marks (written by assets/matrix.js)
 
 
 def page_vocabulary(reader: Reader) -> Vocabulary:
@@ -431,32 +435,20 @@ def update_status_list(_filter_values, *args):
     return shown, kind, *["true" if k == kind else "false" for k in LISTED]
 
 
-@callback(
-    Output({"type": "matrix-cell", "cell": ALL}, "className"),
+# The matrix marks its selected cell in the browser (assets/matrix.js): the cell is drawn in HTML.
+clientside_callback(
+    ClientsideFunction("matrix", "select"),
+    Output(MATRIX_SELECTED, "data"),
     Input(CELL, "value"),
-    State({"type": "matrix-cell", "cell": ALL}, "id"),
-    State({"type": "matrix-cell", "cell": ALL}, "className"),
     prevent_initial_call=True,
 )
-def highlight_cell(cell, ids, classes):
-    return highlighted(cell, ids, classes)
-
-
-def highlighted(cell: str | None, ids: list[dict], classes: list[str | None]) -> list[str]:
-    out = []
-    for i, cls in zip(ids, classes):
-        names = [c for c in (cls or "").split() if c != "selected"]
-        if i["cell"] == cell:
-            names.append("selected")
-        out.append(" ".join(names))
-    return out
 
 
 @callback(
     Output(CELL, "value"),
     Output(SUBMISSION, "value"),
     Output(url_param_id("column", ""), "value"),
-    Input({"type": "matrix-cell", "cell": ALL}, "n_clicks"),
+    Input(MATRIX_CLICK, "data"),
     Input({"type": "status-list-cell", "cell": ALL}, "n_clicks"),
     Input({"type": "history-issues", "submission": ALL}, "n_clicks"),
     Input("issues-all-period", "n_clicks"),
@@ -467,12 +459,19 @@ def choose_scope(_cells, _listed, _history, _all):
 
 
 def scope_for_click(trigger, clicks) -> tuple:
-    """(cell, submission, column) after a click; no_update for a render without a click."""
+    """(cell, submission, column) after a click; no_update for a render without a click. A
+    click on the matrix comes as ``{"cell": key, ...}`` (assets/matrix.js); the cell it names is
+    checked where it is used (IssueSelection), like a cell in the URL."""
     if trigger is None or not clicks:
         return dash.no_update, dash.no_update, dash.no_update
     if trigger == "issues-all-period":
         return "", "", None
-    if trigger.get("type") in ("matrix-cell", "status-list-cell"):
+    if trigger == MATRIX_CLICK:
+        cell = clicks.get("cell") if isinstance(clicks, dict) else None
+        return (cell, "", None) if isinstance(cell, str) else (dash.no_update,) * 3
+    if not isinstance(trigger, dict):
+        return dash.no_update, dash.no_update, dash.no_update
+    if trigger.get("type") == "status-list-cell":
         return trigger["cell"], "", None
     if trigger.get("type") == "history-issues":
         return dash.no_update, str(trigger["submission"]), None

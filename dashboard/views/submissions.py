@@ -12,6 +12,7 @@ from dashboard.data import submissions as sq
 from dashboard.data.filters import Vocabulary
 from dashboard.data.tables import ISSUE_TABLE
 from dashboard.views.grid_downloads import grid_column_defs
+from dashboard.views.markup import Markup, element, html_view
 
 # the headline figures (element ids ``kpi-<key>``) and their titles, in display order
 KPIS = ("reported", "on-time", "partial", "rejected", "missing")
@@ -156,105 +157,91 @@ def matrix_table(
     clickable: bool = True,
 ):
     """Institutions (rows, grouped by sector) against fiscal years: status in words, mark and colour.
+    One component (``dashboard.views.markup``): as Dash components its ~900 elements cost the
+    browser up to 1.8 s after every filter change. A clickable cell is a native button whose
+    ``data-cell`` names its institution and year (assets/matrix.js sends its clicks);
     ``clickable=False`` (the public): plain cells, no way to a file's history or issues."""
     if institutions.empty:
         return dbc.Alert("No institution matches these filters.", color="light")
     if not periods:
         return dbc.Alert("No submissions have been loaded yet: every institution is missing.", color="light")
     by_pair = {(r.institution_code, r.reporting_period): r for r in matrix.itertuples()}
-    header = html.Thead(
-        html.Tr(
-            [html.Th("Institution", scope="col", className="matrix-inst")]
+    header = element(
+        "thead",
+        element(
+            "tr",
+            [element("th", "Institution", scope="col", class_="matrix-inst")]
             + [
-                html.Th(p, scope="col", className="matrix-period" + (" selected" if p == selected_period else ""))
+                element("th", p, scope="col", class_="matrix-period" + (" selected" if p == selected_period else ""))
                 for p in periods
-            ]
-        )
+            ],
+        ),
     )
     body = []
     sector_labels = dict(vocab.values.get("sector", ()))
     for sector in [s for s in vocab.codes("sector") if s in set(institutions.sector)]:
+        label = element("span", sector_labels.get(sector, sector), class_="matrix-sector-label")
         body.append(
-            html.Tr(
-                html.Th(
-                    html.Span(sector_labels.get(sector, sector), className="matrix-sector-label"),
-                    colSpan=len(periods) + 1,
-                    scope="colgroup",
-                    className="matrix-sector",
-                )
-            )
+            element("tr", element("th", label, colspan=len(periods) + 1, scope="colgroup", class_="matrix-sector"))
         )
         for inst in institutions[institutions.sector == sector].itertuples():
-            cells = [
-                html.Th(
-                    [
-                        html.Div(inst.institution_code, className="fw-semibold"),
-                        html.Div(inst.institution_name, className="matrix-inst-name"),
-                    ],
-                    scope="row",
-                    className="matrix-inst",
-                    title=inst.institution_name,
-                )
+            name = [
+                element("div", inst.institution_code, class_="fw-semibold"),
+                element("div", inst.institution_name, class_="matrix-inst-name"),
             ]
+            cells = [element("th", name, scope="row", class_="matrix-inst", title=inst.institution_name)]
             for p in periods:
                 row = by_pair.get((inst.institution_code, p))
                 if row is None:  # cannot happen: reporting_status crosses institutions and periods
-                    cells.append(html.Td())
-                    continue
-                detail, tags, tip = _cell_words(row)
-                key = sq.cell_key(inst.institution_code, p)
-                # Few components per cell: a 25 x 6 matrix is rebuilt on every filter change.
-                tag_spans = [
-                    html.Span(
-                        t,
-                        className="status-tag",
-                        style={
-                            "backgroundColor": theme.STATUS_COLOURS["late"]
-                            if t in ("late", "overdue")
-                            else theme.TAG_BACKGROUND,
-                            "color": theme.STATUS_TEXT,
-                        },
-                    )
-                    for t in tags
-                ]
-                content = [
-                    html.Span(
-                        f"{theme.STATUS_MARKS[row.status]} {theme.STATUS_LABELS[row.status]}",
-                        className="matrix-status",
-                    ),
-                    html.Span([detail, *tag_spans], className="matrix-tags"),
-                ]
-                style = {"backgroundColor": theme.STATUS_COLOURS[row.status], "color": theme.STATUS_TEXT}
-                if not clickable:
-                    cells.append(
-                        html.Td(html.Div(content, title=tip, className=cell_class(row.status, False), style=style))
-                    )
+                    cells.append(element("td"))
                     continue
                 cells.append(
-                    html.Td(
-                        html.Button(
-                            content,
-                            id={"type": "matrix-cell", "cell": key},
-                            n_clicks=0,
-                            # name: the visible words (WCAG 2.5.3, label in name); the title, which
-                            # names institution, year and state, is the description screen readers add
-                            title=tip,
-                            className=cell_class(row.status, key == selected_cell),
-                            **{"data-focus-target": "submission-history"},
-                            style=style,
-                        )
-                    )
+                    element("td", _matrix_cell(row, sq.cell_key(inst.institution_code, p), selected_cell, clickable))
                 )
-            body.append(html.Tr(cells))
+            body.append(element("tr", cells))
     # Fixed layout: equal fiscal-year columns, never narrower than a cell's words (scrolls on a phone).
-    return html.Div(
-        html.Table(
-            [header, html.Tbody(body)],
-            className="status-matrix",
-            id="status-matrix-table",
-            style={"minWidth": f"{110 + 112 * len(periods)}px"},
-        ),
-        className="matrix-scroll",
+    table = element(
+        "table",
+        [header, element("tbody", body)],
+        class_="status-matrix",
+        id="status-matrix-table",
+        style={"minWidth": f"{110 + 112 * len(periods)}px"},
+    )
+    return html_view(element("div", table, class_="matrix-scroll"), className="matrix-host")
+
+
+def _matrix_cell(row, key: str, selected_cell: str, clickable: bool) -> Markup:
+    detail, tags, tip = _cell_words(row)
+    tag_spans = [
+        element(
+            "span",
+            t,
+            class_="status-tag",
+            style={
+                "backgroundColor": theme.STATUS_COLOURS["late"] if t in ("late", "overdue") else theme.TAG_BACKGROUND,
+                "color": theme.STATUS_TEXT,
+            },
+        )
+        for t in tags
+    ]
+    content = [
+        element("span", f"{theme.STATUS_MARKS[row.status]} {theme.STATUS_LABELS[row.status]}", class_="matrix-status"),
+        element("span", [detail, *tag_spans], class_="matrix-tags"),
+    ]
+    style = {"backgroundColor": theme.STATUS_COLOURS[row.status], "color": theme.STATUS_TEXT}
+    if not clickable:
+        return element("div", content, title=tip, class_=cell_class(row.status, False), style=style)
+    # name: the visible words (WCAG 2.5.3, label in name); the title, which names institution,
+    # year and state, is the description screen readers add
+    return element(
+        "button",
+        content,
+        type="button",
+        class_=cell_class(row.status, key == selected_cell),
+        title=tip,
+        style=style,
+        data_cell=key,
+        data_focus_target="submission-history",
     )
 
 

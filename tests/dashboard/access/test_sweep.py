@@ -37,7 +37,7 @@ CALLBACKS = {
     '{"name":["ALL"],"type":"filter"}.value': SHELL,  # reset filters; the overview's click-to-filter
     '{"default":"","name":"focus","type":"urlparam"}.value': SHELL,
     "compare-peer-pick.value": SHELL,
-    '{"cell":["ALL"],"type":"matrix-cell"}.className': SHELL,
+    "matrix-selected.data": CLIENTSIDE,  # /submissions: the matrix marks its selected cell
     "_pages_content.children": SHELL,  # the page router: each page's layout, swept page by page
     "compare-heading.children": AGGREGATE,
     "kpi-offerings.children": AGGREGATE,
@@ -205,7 +205,7 @@ def _crafted(world) -> dict:
         "measure": "enrolments",
         "split": "type",
         "q": "",
-        "matrix-cell": [{"id": {"type": "matrix-cell", "cell": "UBC_2024/25"}, "property": "n_clicks", "value": 1}],
+        "matrix-click.data": {"cell": "UBC_2024/25", "at": 1},  # a click on a matrix cell (assets/matrix.js)
         "history-issues": [{"id": {"type": "history-issues", "submission": sid}, "property": "n_clicks", "value": 1}],
         "download-link": [
             {"id": {"type": "download-link", "path": "/export/offerings.csv"}, "property": "id", "value": None}

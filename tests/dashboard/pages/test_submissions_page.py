@@ -14,7 +14,7 @@ from pathlib import Path
 import dash
 import pytest
 from dash import html
-from layout_tree import find_all, texts
+from layout_tree import elements, find_all, texts
 from submissions_fixture import P23, P24, submissions_warehouse  # noqa: F401  (session fixture)
 
 from dashboard import theme
@@ -63,9 +63,9 @@ def parse(query, vocab) -> Filters:
     return Filters.parse(query, vocab, strict=True)[0]
 
 
-def matrix_cells(table) -> dict[str, html.Button]:
-    buttons = find_all(table, lambda c: isinstance(c, html.Button) and isinstance(getattr(c, "id", None), dict))
-    return {b.id["cell"]: b for b in buttons}
+def matrix_cells(table) -> dict:
+    """The matrix's clickable cells (buttons of its HTML) by their data-cell."""
+    return {b.attrs["data-cell"]: b for b in elements(table, "button") if "data-cell" in b.attrs}
 
 
 # --- builders --------------------------------------------------------------------------------
@@ -120,13 +120,13 @@ def test_matrix_cells_say_their_state_in_words_marks_and_colour(page, sdb, svoca
     assert state("KPU_2023/24")[0] == ["– Missing", "no file", "overdue"]
     # a cell's name is its visible words (WCAG 2.5.3); its title (read as its description)
     # names the institution, year and state for screen readers
-    props = cells["KPU_2023/24"].to_plotly_json()["props"]
-    assert "aria-label" not in props
+    props = cells["KPU_2023/24"].attrs
+    assert "aria-label" not in props and props["type"] == "button"
     assert props["title"].startswith("Kwantlen Polytechnic University, 2023/24: missing")
     # rows grouped by sector, in the reference order; the selected year is marked
-    sectors = find_all(out.matrix, lambda c: isinstance(c, html.Th) and getattr(c, "className", "") == "matrix-sector")
+    sectors = [c for c in elements(out.matrix, "th") if c.className == "matrix-sector"]
     assert [texts(s)[0] for s in sectors] == ["Research university", "Teaching university", "College", "Institute"]
-    heads = find_all(out.matrix, lambda c: isinstance(c, html.Th) and "matrix-period" in (c.className or ""))
+    heads = [c for c in elements(out.matrix, "th") if "matrix-period" in (c.className or "")]
     assert [(texts(h)[0], "selected" in h.className) for h in heads] == [(P23, False), (P24, True)]
 
 
@@ -215,15 +215,16 @@ def test_issues_for_the_year_a_cell_and_a_submission(page, sdb, svocab):
 
 def test_clicks_choose_the_scope(page):
     no = dash.no_update
-    assert page.scope_for_click({"type": "matrix-cell", "cell": "CAM_2024/25"}, 1) == ("CAM_2024/25", "", None)
+    click = {"cell": "CAM_2024/25", "at": 1}
+    assert page.scope_for_click("matrix-click", click) == ("CAM_2024/25", "", None)
+    assert page.scope_for_click({"type": "status-list-cell", "cell": "KPU_2024/25"}, 1) == ("KPU_2024/25", "", None)
     assert page.scope_for_click({"type": "history-issues", "submission": 7}, 2) == (no, "7", None)
     assert page.scope_for_click("issues-all-period", 1) == ("", "", None)
-    assert page.scope_for_click({"type": "matrix-cell", "cell": "CAM_2024/25"}, 0) == (no, no, no)  # a new render
+    assert page.scope_for_click("matrix-click", None) == (no, no, no)  # the store's first render
+    # what a crafted request could send as the store's data: nothing happens
+    for junk in ({"cell": 5}, {"cell": ["x"]}, ["CAM_2024/25"], "CAM_2024/25", {"at": 3}):
+        assert page.scope_for_click("matrix-click", junk) == (no, no, no), junk
     assert page.scope_for_click(None, None) == (no, no, no)
-    ids = [{"cell": "A_2024/25"}, {"cell": "B_2024/25"}]
-    assert page.highlighted(
-        "B_2024/25", ids, ["matrix-cell status-missing selected", "matrix-cell status-partial"]
-    ) == ["matrix-cell status-missing", "matrix-cell status-partial selected"]
 
 
 def test_layout_reads_its_state_from_the_url(page, sapp):
@@ -325,6 +326,9 @@ def test_click_a_cell_see_its_history_and_download_its_issues(dash_duo, submissi
     # a superseded file's own issues, from the history
     click(dash_duo, cell_button(dash_duo, "British Columbia Institute of Technology, 2024/25"))
     wait_text(dash_duo, "#submission-history", "bcit_2024-25_draft.csv")
+    # one cell marked at a time (assets/matrix.js follows the page's cell)
+    marked = [b.get_attribute("title") for b in dash_duo.find_elements(".matrix-cell.selected")]
+    assert [t.split(":")[0] for t in marked] == ["British Columbia Institute of Technology, 2024/25"], marked
     buttons = [b for b in dash_duo.find_elements("#history-table button") if b.text == "Issues"]
     click(dash_duo, buttons[1])
     wait_text(dash_duo, "#issues-title", "bcit_2024-25_draft.csv")
