@@ -116,11 +116,35 @@ def colours_for(codes: list[str], long_list: bool = False) -> dict[str, str]:
     return out
 
 
+TITLE_SIZE = 15  # px
+# The narrowest a chart is drawn: a card on a 390 px wide phone, less its padding.
+NARROWEST_CHART = 320
+TITLE_LINE = 19  # px: a second line of title
+
+
+def chart_title(title: str, width: int = NARROWEST_CHART) -> str:
+    """``title``, broken before its last part after a comma (else its last word that still
+    fits) when it is wider than the narrowest chart: Plotly does not wrap a title, and a
+    phone clipped the longest at its right edge."""
+    if "<br>" in title or text_width(title, TITLE_SIZE) <= width:
+        return title
+    head, comma, tail = title.rpartition(", ")
+    if comma and text_width(head + ",", TITLE_SIZE) <= width:
+        return f"{head},<br>{tail}"
+    words = title.split(" ")
+    for n in range(len(words) - 1, 0, -1):
+        if text_width(" ".join(words[:n]), TITLE_SIZE) <= width:
+            return " ".join(words[:n]) + "<br>" + " ".join(words[n:])
+    return title
+
+
 def base_layout(title: str, height: int = 320) -> dict:
+    text = chart_title(title)
+    extra = TITLE_LINE * text.count("<br>")
     return {
-        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-        "height": height,
-        "margin": {"l": 10, "r": 20, "t": 48, "b": 36},
+        "title": {"text": text, "x": 0, "xanchor": "left", "font": {"size": TITLE_SIZE}},
+        "height": height + extra,
+        "margin": {"l": 10, "r": 20, "t": 48 + extra, "b": 36},
         "font": {"family": FONT, "size": FONT_SIZE, "color": "#222"},
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",

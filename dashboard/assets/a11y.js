@@ -147,6 +147,7 @@
     repair();
     if (window.mcredKeyboard) window.mcredKeyboard(); // assets/keyboard.js: roving tabindex, focus
     if (window.mcredChartTables) window.mcredChartTables(); // assets/chart_tables.js: "Show as table"
+    if (window.mcredBarLabels) window.mcredBarLabels(); // assets/bar_labels.js: value labels inside
   }
 
   let pending = false;

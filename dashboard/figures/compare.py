@@ -103,7 +103,7 @@ def composition_bar(frame: pd.DataFrame, *, title: str, names: dict[str, str], s
             "traceorder": "normal",
             "font": {"size": 11},
         },
-        margin={"l": theme.label_room(labels), "r": 20, "t": 70, "b": 40},
+        margin={"l": theme.label_room(labels), "r": 20, "t": layout["margin"]["t"] + 22, "b": 40},
     )
     return {"data": traces, "layout": layout}
 
@@ -169,7 +169,7 @@ def trend_lines(
         margin={
             "l": theme.label_room(["100%"] if is_share else [theme.top_tick(focus + median)]),
             "r": 20,
-            "t": 48,
+            "t": layout["margin"]["t"],
             "b": 70,
         },
     )

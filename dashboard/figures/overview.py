@@ -95,11 +95,15 @@ def breakdown_bar(
     names = [wrap(labels.get(c, c)) for c in codes]
     of = f"all {measure}" if denominator else f"{measure} shown"
     two_lines = any("<br>" in n for n in names)
+    texts = [
+        m or (f"{v:,.0f}" + ("" if pd.isna(s) else f" ({display.share(s)})")) for v, s, m in zip(values, shares, hidden)
+    ]
     layout = theme.base_layout(title, height or max(200, 90 + (38 if two_lines else 30) * len(rows)))
     layout.update(
         xaxis={
             "title": {"text": measure.capitalize()},
-            # room right of the longest bar for its "n (share)" label, even on a phone
+            # room right of the longest bar for its "n (share)" label; where a chart is too narrow
+            # for that (a phone), assets/bar_labels.js widens the range until every label fits
             "range": [0, (max(values) or 1) * 1.45],
             "gridcolor": "#eee",
             "tickformat": ",d",
@@ -111,16 +115,13 @@ def breakdown_bar(
     layout["margin"] = {**layout["margin"], "l": theme.label_room(names)}
     if note:
         layout["title"]["subtitle"] = {"text": note, "font": {"size": 11, "color": "#555"}}
-        layout["margin"] = {**layout["margin"], "t": 78}
+        layout["margin"] = {**layout["margin"], "t": layout["margin"]["t"] + 30}
     trace = {
         "type": "bar",
         "orientation": "h",
         "x": values,
         "y": names,
-        "text": [
-            m or (f"{v:,.0f}" + ("" if pd.isna(s) else f" ({display.share(s)})"))
-            for v, s, m in zip(values, shares, hidden)
-        ],
+        "text": texts,
         "textposition": "outside",
         "cliponaxis": False,
         "textfont": {"color": "#222"},
@@ -254,7 +255,7 @@ def ce_by_sector(
             "text": f"Dashed line: {target_text or 'target ' + display.whole_share(target)}",
             "font": {"size": 11, "color": theme.TARGET_TEXT},
         }
-        layout["margin"] = {**layout["margin"], "t": 66}
+        layout["margin"] = {**layout["margin"], "t": layout["margin"]["t"] + 18}
         layout["shapes"] = [
             {
                 "type": "line",

@@ -109,3 +109,53 @@ def test_a_chart_is_drawn_once_and_again_only_when_its_box_changes(dash_duo, app
         "return document.querySelector('#chart-type .js-plotly-plot')._fullLayout.width"
     )
     assert round(width) == 300
+
+
+LOADING = "return !!document.querySelector('[data-dash-is-loading=\"true\"]')"
+
+# Per chart at a phone's width: its bar value labels and its title past the chart's edges.
+CUT = """
+return [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout).map(g => {
+    const box = g.querySelector('.main-svg').getBoundingClientRect();
+    const past = el => { const r = el.getBoundingClientRect(); return r.width && (r.left < box.left - 0.5 || r.right > box.right + 0.5); };
+    return [g.parentElement.id || g.id, [...g.querySelectorAll('.bartext')].filter(past).map(t => t.textContent),
+            [...g.querySelectorAll('.gtitle')].filter(past).map(t => t.textContent)];
+});
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["/", "/?measure=enrolments&period=all"])
+def test_on_a_phone_no_bar_label_or_title_is_cut(dash_duo, app_factory, db_path, path):
+    """At 390 px the longest bars' "n (share)" labels ran past the chart's right edge and the
+    longest title past its edge: the titles wrap (theme.chart_title) and assets/bar_labels.js
+    widens a bar chart's range until its labels fit."""
+    dash_duo.start_server(app_factory(db_path))
+    dash_duo.driver.set_window_size(390, 844)
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}{path}")
+    dash_duo.wait_for_element(".js-plotly-plot .bars", timeout=TIMEOUT)
+
+    def settled():
+        loading = dash_duo.driver.execute_script(LOADING)
+        charts = dash_duo.driver.execute_script(CUT)
+        return charts if len(charts) >= 6 and not loading and not [c for c in charts if c[1] or c[2]] else None
+
+    try:
+        until(settled, TIMEOUT)
+    except Exception:  # noqa: BLE001 - say what was cut
+        cut = [c for c in dash_duo.driver.execute_script(CUT) if c[1] or c[2]]
+        raise AssertionError(f"{path}: cut at 390 px: {cut}") from None
+    labels = dash_duo.driver.execute_script("return document.querySelectorAll('.js-plotly-plot .bartext').length")
+    assert labels >= 20  # the labels were there to be measured
+
+
+def test_long_titles_wrap_before_their_last_part():
+    long = "Continuing-education share of offerings, by sector"
+    assert theme.chart_title(long) == "Continuing-education share of offerings,<br>by sector"
+    # when the part before the comma is too wide itself, the last words that fit
+    longer = theme.chart_title("Continuing-education share of completions, by sector")
+    assert longer == "Continuing-education share of<br>completions, by sector"
+    assert theme.chart_title("Offerings by delivery mode") == "Offerings by delivery mode"
+    layout = theme.base_layout(long, 320)
+    assert layout["margin"]["t"] == 48 + theme.TITLE_LINE and layout["height"] == 320 + theme.TITLE_LINE
+    assert theme.text_width(theme.chart_title("word " * 20).split("<br>")[0], theme.TITLE_SIZE) <= 320
