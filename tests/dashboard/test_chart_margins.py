@@ -15,6 +15,7 @@ from dash.testing.wait import until
 from dashboard import theme
 
 TIMEOUT = 20
+CHARTS_DRAWN = ".js-plotly-plot .bars, .js-plotly-plot .scatterlayer .trace"
 
 MARGINS = """
 return [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout).map(g => [
@@ -40,6 +41,22 @@ return [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayo
 """
 
 
+LOADING = "return !!document.querySelector('[data-dash-is-loading=\"true\"]')"
+
+
+def open_page(dash_duo, app, path: str, size: tuple[int, int], drawn: str | None = None) -> None:
+    """``path`` of ``app`` in Chromium at ``size``, once an element ``drawn`` is there."""
+    dash_duo.start_server(app)
+    dash_duo.driver.set_window_size(*size)
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}{path}")
+    if drawn:
+        dash_duo.wait_for_element(drawn, timeout=TIMEOUT)
+
+
+def loading(dash_duo) -> bool:
+    return dash_duo.driver.execute_script(LOADING)
+
+
 def test_text_width_takes_the_widest_line_without_tags():
     one = theme.text_width("Indigenous community")
     assert theme.text_width("Indigenous<br>community") < one
@@ -52,15 +69,11 @@ def test_text_width_takes_the_widest_line_without_tags():
 @pytest.mark.browser
 @pytest.mark.parametrize("path", ["/", "/?measure=enrolments&period=all", "/compare?focus=BCIT"])
 def test_no_chart_needs_a_second_drawing_for_its_labels(dash_duo, app_factory, db_path, path):
-    dash_duo.start_server(app_factory(db_path))
-    dash_duo.driver.set_window_size(1366, 768)
-    dash_duo.wait_for_page(url=f"{dash_duo.server_url}{path}")
-    dash_duo.wait_for_element(".js-plotly-plot .bars, .js-plotly-plot .scatterlayer .trace", timeout=TIMEOUT)
+    open_page(dash_duo, app_factory(db_path), path, (1366, 768), CHARTS_DRAWN)
 
     def drawn():
         charts = dash_duo.driver.execute_script(MARGINS)
-        loading = dash_duo.driver.execute_script("return !!document.querySelector('[data-dash-is-loading=\"true\"]')")
-        return charts if len(charts) >= 3 and not loading else None
+        return charts if len(charts) >= 3 and not loading(dash_duo) else None
 
     until(drawn, TIMEOUT, msg=f"{path}: the charts were not drawn")
     pushed = {chart: sides for chart, sides in drawn() if sides}
@@ -89,9 +102,7 @@ def test_a_chart_is_drawn_once_and_again_only_when_its_box_changes(dash_duo, app
     """assets/plotly_resize.js: dcc.Graph resizes every chart just after its first drawing,
     and Plotly then drew it a second time at the same size, 100 ms later; a chart whose box
     has changed is still drawn again to fit."""
-    dash_duo.start_server(app_factory(db_path))
-    dash_duo.driver.set_window_size(1366, 768)
-    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/")
+    open_page(dash_duo, app_factory(db_path), "/", (1366, 768))
     until(lambda: dash_duo.driver.execute_script(MARK_LAYOUTS) == 7, TIMEOUT, msg="the overview drew no 7 charts")
     time.sleep(0.6)  # past Plotly's 100 ms resize debounce: a second drawing would have come
     assert dash_duo.driver.execute_script(REDRAWN) == []
@@ -111,8 +122,6 @@ def test_a_chart_is_drawn_once_and_again_only_when_its_box_changes(dash_duo, app
     assert round(width) == 300
 
 
-LOADING = "return !!document.querySelector('[data-dash-is-loading=\"true\"]')"
-
 # Per chart at a phone's width: its bar value labels and its title past the chart's edges.
 CUT = """
 return [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout).map(g => {
@@ -130,15 +139,13 @@ def test_on_a_phone_no_bar_label_or_title_is_cut(dash_duo, app_factory, db_path,
     """At 390 px the longest bars' "n (share)" labels ran past the chart's right edge and the
     longest title past its edge: the titles wrap (theme.chart_title) and assets/bar_labels.js
     widens a bar chart's range until its labels fit."""
-    dash_duo.start_server(app_factory(db_path))
-    dash_duo.driver.set_window_size(390, 844)
-    dash_duo.wait_for_page(url=f"{dash_duo.server_url}{path}")
-    dash_duo.wait_for_element(".js-plotly-plot .bars", timeout=TIMEOUT)
+    open_page(dash_duo, app_factory(db_path), path, (390, 844), ".js-plotly-plot .bars")
 
     def settled():
-        loading = dash_duo.driver.execute_script(LOADING)
         charts = dash_duo.driver.execute_script(CUT)
-        return charts if len(charts) >= 6 and not loading and not [c for c in charts if c[1] or c[2]] else None
+        return (
+            charts if len(charts) >= 6 and not loading(dash_duo) and not [c for c in charts if c[1] or c[2]] else None
+        )
 
     try:
         until(settled, TIMEOUT)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import dash
 import pytest
-from dash import html
+from dash import dcc, html
+from dash.development.base_component import Component
 from layout_tree import elements, find_all, texts
 from submissions_fixture import P23, P24, submissions_warehouse  # noqa: F401  (session fixture)
 
@@ -96,6 +97,8 @@ def test_status_of_a_year_whose_deadline_passed(page, sdb, svocab):
 
 def test_matrix_cells_say_their_state_in_words_marks_and_colour(page, sdb, svocab):
     out = page.build_status(sdb, parse("", svocab), svocab, cell="CAM_2024/25")
+    # one component for the whole matrix (dashboard.views.markup), its cells in its HTML
+    assert isinstance(out.matrix, dcc.Markdown) and find_all(out.matrix, Component) == [out.matrix]
     cells = matrix_cells(out.matrix)
     assert len(cells) == 25 * 2
 
