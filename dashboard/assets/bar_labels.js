@@ -10,6 +10,7 @@
   "use strict";
 
   const PAD = 6; // px between a label and the chart's edge
+  const GAP = 4; // px: Plotly's space between a bar and its outside label
 
   function fit(gd) {
     const full = gd._fullLayout;
@@ -28,9 +29,7 @@
     const range = full.xaxis.range[1];
     let need = range;
     (trace.x || []).forEach(function (x, i) {
-      const w = widths[i] || 0;
-      const gap = 4; // Plotly's space between a bar and its outside label
-      const free = plot + room - gap - w;
+      const free = plot + room - GAP - (widths[i] || 0);
       if (x > 0 && free > 0) need = Math.max(need, x * plot / free);
     });
     // a few tries at most: each drawing measures again (a label's own width does not change)

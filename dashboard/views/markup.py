@@ -3,7 +3,7 @@
 Every Dash component in a page is subscribed to the renderer's store and is checked on every
 store update; a filter change makes dozens of updates. The submissions page's status matrix
 (about 900 components for 25 institutions by 6 years) kept the browser's main thread busy
-0.7-1.8 s after each filter change at province size; as one component it is under 0.2 s. The
+0.3-1.8 s after each filter change at province size; as one component at most 0.13 s. The
 browser builds the same table, with native buttons (see ``assets/matrix.js`` for their clicks).
 
 Safety: every text and attribute value is escaped here (``&<>"'`` and the braces, which
