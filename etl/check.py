@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import reference, spec
+from etl import readers, reference, spec
 from etl.config import Settings
 from etl.editchecks import ValidatedSubmission
 from etl.load import (
@@ -70,9 +70,12 @@ def check_files(
     """What ``load_files(paths, settings, allow_partial=..., replace=...)`` would report for each
     submission if it ran now, in the same order, without writing anything."""
     files = _resolve(paths)
-    with _scratch(settings) as (con, institutions, periods, stored_ids):
+    # As in load_files, the workbooks' zygote is forked first, while this process has no
+    # DuckDB and no reader threads: a child forked beside running threads may inherit a lock
+    # one of them held (an allocator's), and wait on it until its deadline.
+    with readers.workbook_readers(files) as workbooks, _scratch(settings) as (con, institutions, periods, stored_ids):
         outcomes: list[SubmissionOutcome] = []
-        for read in read_batches(files, on_progress):
+        for read in read_batches(files, on_progress, workbooks):
             if read.unreadable is not None:
                 outcomes.append(_record_unreadable(con, *read.unreadable, allow_partial, None))
             elif read.batch:
