@@ -397,6 +397,9 @@ def _transcode_to_utf8(path: Path, encoding: str) -> Path:
     return Path(tmp)
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def _head_records(head: str, delimiter: str, limit: int) -> list[list[str]]:
     """The first ``limit`` records of the file's head, split at ``delimiter``."""
     # newline="": a lone \r ends a line too (old Excel for Mac), as it does for the parsers below.
@@ -412,8 +415,9 @@ def _head_records(head: str, delimiter: str, limit: int) -> list[list[str]]:
     return records
 
 
-def _find_csv_header(text_path: Path) -> tuple[str, int, list[str], dict[int, str]]:
-    """The delimiter whose header row comes first (the most recognised columns on a tie).
+def _find_csv_header(text_path: Path) -> tuple[str, int, list[str], dict[int, str], int]:
+    """The delimiter whose header row comes first (the most recognised columns on a tie), and
+    the lines the header row and the rows above it take (a quoted cell may hold line breaks).
     The head is read once; a later delimiter is tried only on the rows up to the best so far."""
     with open(text_path, encoding="utf-8-sig", newline="") as fh:
         head = fh.read(256 * 1024)
@@ -435,7 +439,9 @@ def _find_csv_header(text_path: Path) -> tuple[str, int, list[str], dict[int, st
         )
     neg_index, _, delimiter, record, mapping = best
     _refuse_wide(len(record), -neg_index + 1, complete=len(head) < 256 * 1024)
-    return delimiter, -neg_index, record, mapping
+    above = _head_records(head, delimiter, -neg_index + 1)
+    lines = sum(1 + sum(len(_LINE_BREAK.findall(cell)) for cell in row) for row in above)
+    return delimiter, -neg_index, record, mapping, lines
 
 
 def _refuse_wide(width: int, row: int, complete: bool = True) -> None:
@@ -474,8 +480,8 @@ def _read_csv(path: Path) -> RawSubmissionTable:
 
 def _parse_csv(text_path: Path) -> tuple[str, int, list[str], dict[int, str], pa.Table]:
     try:
-        delimiter, header_index, header_cells, mapping = _find_csv_header(text_path)
-        table = _parse_csv_fast(text_path, delimiter, header_index, len(header_cells))
+        delimiter, header_index, header_cells, mapping, lines_above = _find_csv_header(text_path)
+        table = _parse_csv_fast(text_path, delimiter, len(header_cells), lines_above)
         if table is None:
             table = _parse_csv_tolerant(text_path, delimiter, header_index, len(header_cells))
     except UnicodeDecodeError as exc:
@@ -483,8 +489,18 @@ def _parse_csv(text_path: Path) -> tuple[str, int, list[str], dict[int, str], pa
     return delimiter, header_index, header_cells, mapping, table
 
 
-def _parse_csv_fast(text_path: Path, delimiter: str, header_index: int, width: int) -> pa.Table | None:
-    """pyarrow's multi-threaded parser; None when some row has the wrong number of fields."""
+# pyarrow's block: what one thread parses at a time.
+CSV_BLOCK_BYTES = 16 << 20
+
+
+def _parse_csv_fast(text_path: Path, delimiter: str, width: int, lines_above: int) -> pa.Table | None:
+    """pyarrow's multi-threaded parser; None when some row has the wrong number of fields.
+
+    ``lines_above`` is what pyarrow's ``skip_rows`` counts: the lines of the header row and of
+    the rows above it, a line break inside a quoted cell of theirs starting a line of its own.
+    (Reading as if no value held a line break, which spares pyarrow following the quoting
+    through the whole file, was tried and refused: a block cut inside a quoted value can then
+    be parsed into rows of the right width, silently wrong.)"""
     names = [f"c{i}" for i in range(width)]
     ragged: list[Any] = []
 
@@ -495,7 +511,7 @@ def _parse_csv_fast(text_path: Path, delimiter: str, header_index: int, width: i
     try:
         table = pacsv.read_csv(
             text_path,
-            read_options=pacsv.ReadOptions(skip_rows=header_index + 1, column_names=names, block_size=16 << 20),
+            read_options=pacsv.ReadOptions(skip_rows=lines_above, column_names=names, block_size=CSV_BLOCK_BYTES),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, ignore_empty_lines=False, newlines_in_values=True, invalid_row_handler=on_invalid
             ),

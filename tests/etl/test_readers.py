@@ -309,6 +309,22 @@ def loaded(tmp_path_factory):
     (d / name).write_text(body, encoding="utf-8")
     files.append(d / name)
 
+    # A title cell holding a line break (Alt+Enter in Excel, which writes it as \n inside quotes)
+    # above the header: the header is still row 3 as a spreadsheet shows it, and not a data row.
+    name = "title-line-break.csv"
+    inst = inst_for(name)
+    body = "\r\n".join(
+        [
+            '"Micro-credential report\n2024/25",,',
+            "Prepared by the Office of Institutional Research",
+            ",".join(SHORT_HEADER),
+            ",".join(short_row(inst, "B-1", "First")),
+            ",".join(short_row(inst, "B-2", "Second")),
+        ]
+    )
+    (d / name).write_text(body + "\r\n", encoding="utf-8")
+    files.append(d / name)
+
     # Line endings: \n (Unix), \r\n (Windows, the other files) and a lone \r (old Excel for Mac).
     for name, newline in (("lf.csv", "\n"), ("cr.csv", "\r")):
         inst = inst_for(name)
@@ -479,6 +495,13 @@ def test_csv_title_rows_and_blank_rows(loaded):
     # Header on row 4: rows as a person sees them, blank rows counted but not loaded.
     assert [(r["offering_id"], r["source_row"]) for r in rows] == [("T-1", 5), ("T-2", 7), ("T-3", 10)]
     assert _issues(loaded, "titled.csv") == []
+
+
+def test_a_line_break_in_a_title_cell_above_the_header(loaded):
+    outcome = _only(loaded, "title-line-break.csv")
+    assert outcome.status == "accepted", outcome.issues  # the header row read as data would be rejected
+    rows = _offerings(loaded, "title-line-break.csv")
+    assert [(r["offering_id"], r["source_row"]) for r in rows] == [("B-1", 4), ("B-2", 5)]
 
 
 @pytest.mark.parametrize("name", ["lf.csv", "cr.csv"])
