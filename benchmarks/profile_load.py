@@ -31,6 +31,7 @@ PAGE_MB = 4096 / 2**20
 class Step:
     what: str
     seconds: float
+    cpu_seconds: float  # of every thread of the process: above ``seconds`` when the step ran in parallel
     rss_mb: float
     peak_mb: float
 
@@ -64,13 +65,18 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _record(what: str, started: float) -> None:
-    STEPS.append(Step(what, time.perf_counter() - started, _rss_mb(), _peak_mb()))
+def _now() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
+def _record(what: str, started: tuple[float, float]) -> None:
+    wall, cpu = _now()
+    STEPS.append(Step(what, wall - started[0], cpu - started[1], _rss_mb(), _peak_mb()))
 
 
 def _timed(what: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
+        started = _now()
         try:
             return fn(*args, **kwargs)
         finally:
@@ -90,14 +96,14 @@ class TimedConnection:
         self._con = con
 
     def execute(self, sql: str, *args: Any) -> Any:
-        started = time.perf_counter()
+        started = _now()
         try:
             return self._con.execute(sql, *args)
         finally:
             _record("SQL " + _sql_label(sql), started)
 
     def executemany(self, sql: str, *args: Any) -> Any:
-        started = time.perf_counter()
+        started = _now()
         try:
             return self._con.executemany(sql, *args)
         finally:
@@ -139,17 +145,20 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db or Path(tmp) / "profile.duckdb"
-        started = time.perf_counter()
+        started = _now()
         load.load_files(args.paths, make_settings(db))
-        total = time.perf_counter() - started
-    print(f"total {total:.2f} s, peak {_peak_mb():.0f} MB, {len(STEPS)} steps; slowest {args.top}:")
-    print(f"{'seconds':>8} {'share':>6} {'rss MB':>7} {'peak MB':>8}  step")
+        total, cpu = (end - start for end, start in zip(_now(), started))
+    print(f"total {total:.2f} s ({cpu:.2f} CPU s), peak {_peak_mb():.0f} MB, {len(STEPS)} steps; slowest {args.top}:")
+    print(f"{'seconds':>8} {'share':>6} {'CPU s':>6} {'rss MB':>7} {'peak MB':>8}  step")
     for step in sorted(STEPS, key=lambda s: -s.seconds)[: args.top]:
-        print(f"{step.seconds:8.2f} {step.seconds / total:6.1%} {step.rss_mb:7.0f} {step.peak_mb:8.0f}  {step.what}")
+        print(
+            f"{step.seconds:8.2f} {step.seconds / total:6.1%} {step.cpu_seconds:6.2f} "
+            f"{step.rss_mb:7.0f} {step.peak_mb:8.0f}  {step.what}"
+        )
     print("\nin order (steps over 1% of the total):")
     for step in STEPS:
         if step.seconds >= total / 100:
-            print(f"{step.seconds:8.2f} {step.rss_mb:7.0f} {step.peak_mb:8.0f}  {step.what}")
+            print(f"{step.seconds:8.2f} {step.cpu_seconds:6.2f} {step.rss_mb:7.0f} {step.peak_mb:8.0f}  {step.what}")
     return 0
 
 
