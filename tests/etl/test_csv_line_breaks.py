@@ -5,7 +5,7 @@ the title rows above the header, read with blocks small enough that pyarrow's cu
 everywhere: the result must be the csv module's (the tolerant reader), cell for cell.
 
 One thing pyarrow does not get right, and that is left out here: a block boundary falling
-between the \\r and the \\n of a quoted \\r\\n keeps the \\r only (pyarrow 23, checked with
+between the \\r and the \\n of a quoted \\r\\n keeps the \\r only (pyarrow 26, checked with
 pyarrow alone). Blocks are 8 MB (etl.readers.CSV_BLOCK_BYTES), so a file meets at most one
 boundary per 8 MB, and only a cell's line break, not a row, is changed; so \\r\\n in cells
 is tried with one block per file."""
