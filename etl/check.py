@@ -42,6 +42,7 @@ from etl.load import (
     _record_unreadable,
     _resolve,
     read_batches,
+    use_load_memory_pool,
 )
 from etl.sql import literal
 from etl.warehouse import WarehouseError, apply_migrations, describe_duckdb_error, migration_files
@@ -69,6 +70,7 @@ def check_files(
 ) -> list[CheckedSubmission]:
     """What ``load_files(paths, settings, allow_partial=..., replace=...)`` would report for each
     submission if it ran now, in the same order, without writing anything."""
+    use_load_memory_pool()
     files = _resolve(paths)
     # As in load_files, the workbooks' zygote is forked first, while this process has no
     # DuckDB and no reader threads: a child forked beside running threads may inherit a lock

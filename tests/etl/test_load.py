@@ -5,7 +5,10 @@ warehouse as a plain DuckDB file with the views interfaces.md names."""
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import subprocess
+import sys
 
 import duckdb
 import openpyxl
@@ -414,3 +417,25 @@ def test_a_killed_loads_spill_folder_is_cleared_by_the_next_load(settings, tmp_p
     [outcome] = load_files([csv_file(tmp_path, "a.csv", [offering_row()])], settings)
     assert outcome.status == "accepted"
     assert not spill.exists()
+
+
+@pytest.mark.parametrize(("chosen", "expected"), [("", "jemalloc"), ("system", "system")])
+def test_a_load_uses_jemalloc_for_arrow_unless_the_user_chose_a_pool(tmp_path, chosen, expected):
+    # In a fresh process: the pool is process-wide, and pyarrow reads the variable once.
+    script = (
+        "import sys, pyarrow as pa\n"
+        "from pathlib import Path\n"
+        "from etl.config import DEFAULT_DATA_DIR, Settings\n"
+        "from etl.load import load_files\n"
+        "before = pa.default_memory_pool().backend_name\n"
+        "load_files([], Settings(db_path=Path(sys.argv[1]), data_dir=DEFAULT_DATA_DIR))\n"
+        "print(before, pa.default_memory_pool().backend_name)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if chosen:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "w.duckdb")], env=env, capture_output=True, text=True, check=True
+    )
+    before, after = done.stdout.split()
+    assert after == expected and before == (chosen or before)  # a pool chosen is the pool used
