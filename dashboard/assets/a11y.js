@@ -148,6 +148,7 @@
     if (window.mcredKeyboard) window.mcredKeyboard(); // assets/keyboard.js: roving tabindex, focus
     if (window.mcredChartTables) window.mcredChartTables(); // assets/chart_tables.js: "Show as table"
     if (window.mcredBarLabels) window.mcredBarLabels(); // assets/bar_labels.js: value labels inside
+    if (window.mcredLegendRow) window.mcredLegendRow(); // assets/legend_row.js: a legend on one row
   }
 
   let pending = false;

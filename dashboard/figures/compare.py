@@ -15,6 +15,21 @@ from dashboard.figures.overview import empty, wrap
 
 GROUPS = ("focus", "peers", "province")
 
+# One row above the plot, under the chart's title (below the plot, the trend's turned
+# fiscal-year labels ran into it). Plotly wraps a horizontal legend at the plot's width: on a
+# phone, where the category labels leave the plot 100-200 px, assets/legend_row.js starts it
+# at the chart's left edge instead, where one row fits.
+TOP_LEGEND = {
+    "orientation": "h",
+    "x": 0,
+    "xanchor": "left",
+    "y": 1.0,
+    "yanchor": "bottom",
+    "traceorder": "normal",
+    "font": {"size": 11},
+}
+LEGEND_ROOM = 22  # px above the plot for the legend's row
+
 
 def _pct(value) -> str:
     return display.share(value)
@@ -90,20 +105,19 @@ def composition_bar(frame: pd.DataFrame, *, title: str, names: dict[str, str], s
             "range": [0, span],
             "tickvals": ticks,
             "gridcolor": "#eee",
-            "title": {"text": "Share of the group's offerings"},
+            "title": {"text": "Share of offerings"},  # of each group's: short enough for a phone's narrow plot
             "fixedrange": True,
             "tickangle": 0,
         },
         yaxis={"automargin": True, "fixedrange": True},  # a safety net: the margin below fits the labels
-        legend={
-            "orientation": "h",
-            "x": 0,
-            "y": 1.0,
-            "yanchor": "bottom",
-            "traceorder": "normal",
-            "font": {"size": 11},
+        legend=TOP_LEGEND,
+        margin={
+            "l": theme.label_room(labels),
+            "r": 20,
+            "t": layout["margin"]["t"] + LEGEND_ROOM,
+            "b": 40,
+            "autoexpand": False,  # a legend moved left of the plot (legend_row.js) must not push it right
         },
-        margin={"l": theme.label_room(labels), "r": 20, "t": layout["margin"]["t"] + 22, "b": 40},
     )
     return {"data": traces, "layout": layout}
 
@@ -165,12 +179,13 @@ def trend_lines(
             "automargin": True,  # a safety net: the margin below fits the tick labels
             **({"range": [0, 1.05]} if is_share else {}),
         },
-        legend={"orientation": "h", "x": 0, "y": -0.18, "yanchor": "top"},
+        legend=TOP_LEGEND,
         margin={
             "l": theme.label_room(["100%"] if is_share else [theme.top_tick(focus + median)]),
             "r": 20,
-            "t": layout["margin"]["t"],
-            "b": 70,
+            "t": layout["margin"]["t"] + LEGEND_ROOM,
+            "b": 50,  # the fiscal years, turned on a narrow phone
+            "autoexpand": False,  # a legend moved left of the plot (legend_row.js) must not push it right
         },
     )
     return {"data": traces, "layout": layout}

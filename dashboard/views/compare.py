@@ -18,7 +18,7 @@ from dashboard.data.tables import PEER_TABLE
 from dashboard.figures import compare as compare_figures
 from dashboard.views.charts import chart_table
 from dashboard.views.grid_downloads import grid_column_defs
-from dashboard.views.overview import kind_words, met_badge
+from dashboard.views.overview import kind_badge, met_badge
 
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": False}
 HIDDEN = {"display": "none"}
@@ -241,13 +241,6 @@ def standouts_list(big: pd.DataFrame, focus: str, peers_have_data: bool = True):
 def scorecard_table(rows: list[compare.ScoreRow], focus: str):
     pct = display.share
 
-    def kind(r: compare.ScoreRow, extra: str = ""):
-        return dbc.Badge(
-            kind_words(r.framework),
-            color="primary" if r.framework else "secondary",
-            className=f"fw-normal {extra}".strip(),
-        )
-
     body = []
     for r in rows:
         status = (
@@ -269,7 +262,7 @@ def scorecard_table(rows: list[compare.ScoreRow], focus: str):
                     html.Td(
                         [
                             html.Div(r.label, className="fw-semibold"),
-                            html.Div(kind(r, "d-md-none")),
+                            html.Div(kind_badge(r.framework, "d-md-none")),
                             html.Div(
                                 r.description
                                 + (
@@ -281,13 +274,16 @@ def scorecard_table(rows: list[compare.ScoreRow], focus: str):
                             ),
                         ]
                     ),
-                    html.Td(kind(r), className="d-none d-md-table-cell"),
-                    html.Td(value, className="text-end fw-semibold"),
+                    html.Td(kind_badge(r.framework), className="d-none d-md-table-cell"),
+                    # On a phone the status sits under the value, where it is seen without scrolling.
+                    html.Td(
+                        [*value, html.Div(status, className="d-md-none fw-normal")], className="text-end fw-semibold"
+                    ),
                     html.Td(
                         display.target(r.comparator, r.target),
                         className="text-end text-nowrap",
                     ),
-                    html.Td(status),
+                    html.Td(status, className="d-none d-md-table-cell"),
                     html.Td(pct(r.peer_median), className="text-end"),
                     html.Td("–" if r.rank is None else f"{r.rank} of {r.ranked}", className="text-end text-nowrap"),
                 ]
@@ -300,7 +296,7 @@ def scorecard_table(rows: list[compare.ScoreRow], focus: str):
                 html.Th("Kind", className="d-none d-md-table-cell"),
                 html.Th(focus, className="text-end"),
                 html.Th("Target", className="text-end"),
-                html.Th("Status"),
+                html.Th("Status", className="d-none d-md-table-cell"),
                 html.Th("Peer median", className="text-end"),
                 html.Th("Rank", className="text-end"),
             ]

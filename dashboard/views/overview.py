@@ -111,12 +111,13 @@ def _count(headline: Headline, name: str) -> str:
     return headline.mark(name) if value is None else f"{value:,}"
 
 
-def kind_badge_class(framework: bool) -> str:
-    return "bg-primary" if framework else "bg-secondary"
-
-
-def kind_words(framework: bool) -> str:
-    return "Framework rule" if framework else "Illustrative"
+def kind_badge(framework: bool, extra: str = "") -> dbc.Badge:
+    """A target's kind: a rule of the framework, or an illustrative target for the ministry to set."""
+    return dbc.Badge(
+        "Framework rule" if framework else "Illustrative",
+        color="primary" if framework else "secondary",
+        className=f"fw-normal {extra}".strip(),
+    )
 
 
 def met_badge(met: bool) -> html.Span:
@@ -146,15 +147,12 @@ def targets_table(status: list[TargetStatus], names: dict[str, str], link_filter
                     html.Td(
                         [
                             html.Div(target.label, className="fw-semibold"),
+                            # On a phone the kind sits under the metric, leaving room for the status.
+                            html.Div(kind_badge(target.framework, "d-md-none")),
                             html.Div(target.description + by, className="small text-muted"),
                         ]
                     ),
-                    html.Td(
-                        html.Span(
-                            kind_words(target.framework),
-                            className="badge fw-normal " + kind_badge_class(target.framework),
-                        )
-                    ),
+                    html.Td(kind_badge(target.framework), className="d-none d-md-table-cell"),
                     html.Td(display.share(actual), className="text-end fw-semibold"),
                     html.Td(display.target(target.comparator, target.value), className="text-end text-nowrap"),
                     html.Td(
@@ -171,7 +169,7 @@ def targets_table(status: list[TargetStatus], names: dict[str, str], link_filter
         html.Tr(
             [
                 html.Th("Metric"),
-                html.Th("Kind"),
+                html.Th("Kind", className="d-none d-md-table-cell"),
                 html.Th("Actual", className="text-end"),
                 html.Th("Target", className="text-end"),
                 html.Th("Status"),

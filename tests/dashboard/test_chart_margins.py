@@ -122,36 +122,53 @@ def test_a_chart_is_drawn_once_and_again_only_when_its_box_changes(dash_duo, app
     assert round(width) == 300
 
 
-# Per chart at a phone's width: its bar value labels and its title past the chart's edges.
+# Per chart at a phone's width: what reaches past the chart's edges (bar value labels, the
+# title, legend entries, axis titles), whether a legend above the plot meets the title or the
+# plot, and tick labels that touch their neighbours.
 CUT = """
 return [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout).map(g => {
     const box = g.querySelector('.main-svg').getBoundingClientRect();
     const past = el => { const r = el.getBoundingClientRect(); return r.width && (r.left < box.left - 0.5 || r.right > box.right + 0.5); };
-    return [g.parentElement.id || g.id, [...g.querySelectorAll('.bartext')].filter(past).map(t => t.textContent),
-            [...g.querySelectorAll('.gtitle')].filter(past).map(t => t.textContent)];
+    const cut = sel => [...g.querySelectorAll(sel)].filter(past).map(t => t.textContent);
+    const legend = g._fullLayout.legend, top = box.top + g._fullLayout._size.t;
+    const entries = [...g.querySelectorAll('.legend .traces')].map(e => e.getBoundingClientRect());
+    const titles = [...g.querySelectorAll('.gtitle')].map(t => t.getBoundingClientRect());
+    const meets = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    const above = !!(legend && legend.orientation === 'h' && legend.y >= 1);
+    const clash = above && entries.some(e => e.bottom > top + 1 || titles.some(t => meets(e, t)));
+    const ticks = [...g.querySelectorAll('.xtick text')].map(t => t.getBoundingClientRect()).filter(r => r.width)
+        .sort((a, b) => a.left - b.left);
+    const touching = ticks.some((r, i) => i > 0 && r.left < ticks[i - 1].right);
+    return [g.parentElement.id || g.id, cut('.bartext'), cut('.gtitle'),
+            cut('.legend .traces, .xtitle, .ytitle'), clash, touching];
 });
 """
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("path", ["/", "/?measure=enrolments&period=all"])
+@pytest.mark.parametrize("path", ["/", "/?measure=enrolments&period=all", "/compare?focus=BCIT"])
 def test_on_a_phone_no_bar_label_or_title_is_cut(dash_duo, app_factory, db_path, path):
     """At 390 px the longest bars' "n (share)" labels ran past the chart's right edge and the
     longest title past its edge: the titles wrap (theme.chart_title) and assets/bar_labels.js
-    widens a bar chart's range until its labels fit."""
+    widens a bar chart's range until its labels fit, and thins /compare's named ticks where
+    they touch. /compare's legends above the plot wrapped onto three rows into the title, or
+    ran past the edge: assets/legend_row.js starts them at the chart's left edge."""
     open_page(dash_duo, app_factory(db_path), path, (390, 844), ".js-plotly-plot .bars")
+
+    def faults(charts):
+        return [c for c in charts if any(c[1:])]
 
     def settled():
         charts = dash_duo.driver.execute_script(CUT)
-        return (
-            charts if len(charts) >= 6 and not loading(dash_duo) and not [c for c in charts if c[1] or c[2]] else None
-        )
+        return charts if len(charts) >= 6 and not loading(dash_duo) and not faults(charts) else None
 
     try:
         until(settled, TIMEOUT)
     except Exception:  # noqa: BLE001 - say what was cut
-        cut = [c for c in dash_duo.driver.execute_script(CUT) if c[1] or c[2]]
-        raise AssertionError(f"{path}: cut at 390 px: {cut}") from None
+        cut = faults(dash_duo.driver.execute_script(CUT))
+        raise AssertionError(
+            f"{path} at 390 px (chart, labels, titles, legend/axis titles, legend clash, ticks): {cut}"
+        ) from None
     labels = dash_duo.driver.execute_script("return document.querySelectorAll('.js-plotly-plot .bartext').length")
     assert labels >= 20  # the labels were there to be measured
 

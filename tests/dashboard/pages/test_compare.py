@@ -508,8 +508,20 @@ def test_build_compare(app, cdb, cvocab, filters_of):
         assert out.peer_rows[2]["completion_rate"] is None  # JSON null, not NaN
         assert out.download_href == "/export/peers.csv?period=2024/25&focus=BCIT&peers=sector"
         assert out.body_style is None
-        rows = {texts(tr.children[0])[0]: texts(tr) for tr in out.scorecard.children[1].children}
-        assert rows["Completion rate"][-6:] == ["Illustrative", "66.7%", "≥ 70%", "Not met", "50.0%", "1 of 2"]
+        rows = {
+            texts(tr.children[0])[0]: [texts(td) for td in tr.children] for tr in out.scorecard.children[1].children
+        }
+        # The kind under the metric and the status under the value are the phone's (d-md-none);
+        # the kind and status columns the wider screens' (d-none d-md-table-cell).
+        label, kind, value, target, status, median, rank = rows["Completion rate"]
+        assert label[:2] == ["Completion rate", "Illustrative"] and kind == ["Illustrative"]
+        assert (value, target, status, median, rank) == (
+            ["66.7%", "Not met"],
+            ["≥ 70%"],
+            ["Not met"],
+            ["50.0%"],
+            ["1 of 2"],
+        )
         assert "well below its peers" in " ".join(texts(out.standouts))
         assert " n<5" in texts(out.standouts)  # the peers rest on JIBC's 2 offerings
 
