@@ -143,6 +143,17 @@
     });
   });
 
+  // fit(gd) after every drawing of every chart, from its first on (assets/bar_labels.js and
+  // legend_row.js refit narrow charts this way); ``key`` marks a chart already watched.
+  window.mcredAfterEveryDraw = function (key, fit) {
+    document.querySelectorAll(".js-plotly-plot").forEach(function (gd) {
+      if (gd[key] || !gd.on) return;
+      gd[key] = true;
+      gd.on("plotly_afterplot", function () { fit(gd); });
+      fit(gd);
+    });
+  };
+
   function afterRender() {
     repair();
     if (window.mcredKeyboard) window.mcredKeyboard(); // assets/keyboard.js: roving tabindex, focus

@@ -64,15 +64,8 @@
     }
   }
 
-  function watch(gd) {
-    if (gd.mcredBarLabels || !gd.on) return;
-    gd.mcredBarLabels = true;
-    gd.on("plotly_afterplot", function () { fit(gd); });
-    fit(gd);
-  }
-
   // Called by assets/a11y.js after every re-render (its one MutationObserver).
   window.mcredBarLabels = function () {
-    document.querySelectorAll(".js-plotly-plot").forEach(watch);
+    window.mcredAfterEveryDraw("mcredBarLabels", fit);
   };
 })();

@@ -70,15 +70,8 @@
     gd.mcredLegendMoves = 0; // in place: the next resize may move it again
   }
 
-  function watch(gd) {
-    if (gd.mcredLegendRow || !gd.on) return;
-    gd.mcredLegendRow = true;
-    gd.on("plotly_afterplot", function () { fit(gd); });
-    fit(gd);
-  }
-
   // Called by assets/a11y.js after every re-render (its one MutationObserver).
   window.mcredLegendRow = function () {
-    document.querySelectorAll(".js-plotly-plot").forEach(watch);
+    window.mcredAfterEveryDraw("mcredLegendRow", fit);
   };
 })();
