@@ -24,13 +24,19 @@
     // Every trace's labels (the overview's one trace, /compare's three grouped ones), each
     // measured where it is drawn: no label needs matching with its value.
     const texts = Array.from(gd.querySelectorAll(".barlayer .bartext"));
+    // A range other than the one set here is a new figure's: it may be fitted afresh (dcc.Graph
+    // draws the figure again with the range set here, which is no new figure).
+    const range = full.xaxis.range[1];
+    if (gd.mcredSetRange !== undefined && Math.abs(range - gd.mcredSetRange) > 1e-9) {
+      gd.mcredRefits = 0;
+      gd.mcredSetRange = undefined;
+    }
     const over = texts.some(function (t) { return t.getBoundingClientRect().right > box.right - PAD; });
     if (!over) { gd.mcredRefits = 0; thinTicks(gd); return; }
     // A label starts GAP px after its bar's end, at x / R * P px from the plot's left; drawn
     // with the range R', it ends at x / R' * P + GAP + w, which must be at most P + r.
     const size = full._size;
     const plot = size.w, room = size.r - PAD, plotLeft = box.left + size.l;
-    const range = full.xaxis.range[1];
     let need = range;
     texts.forEach(function (t) {
       const r = t.getBoundingClientRect();
@@ -38,12 +44,16 @@
       const free = plot + room - GAP - r.width;
       if (value > 0 && free > 0) need = Math.max(need, value * plot / free);
     });
-    // a few tries at most: each drawing measures again (a label's own width does not change)
+    // A few tries at most: each drawing measures again (Plotly may scale a label to its bar's
+    // thickness, which a drawing can change). A plot too narrow for some label (a 320 px
+    // screen) is widened at most threefold: past that the bars would say nothing.
+    need = Math.min(need, range * 3);
     gd.mcredRefits = (gd.mcredRefits || 0) + 1;
     if (need > range * 1.01 && isFinite(need) && gd.mcredRefits <= 3) {
       // and fewer ticks on the narrower bars, so their labels stay level and apart (a chart
       // that names its ticks, as /compare's, keeps them)
-      window.Plotly.relayout(gd, {"xaxis.range": [0, need * 1.02], "xaxis.nticks": Math.max(2, Math.floor(plot / 70))});
+      gd.mcredSetRange = need * 1.02;
+      window.Plotly.relayout(gd, {"xaxis.range": [0, gd.mcredSetRange], "xaxis.nticks": Math.max(2, Math.floor(plot / 70))});
     }
   }
 

@@ -6,17 +6,15 @@
 // rose into the chart's title, or ran past the chart's right edge. Plotly lets a legend that
 // starts left of the plot take the left margin too: where the legend wraps or is cut, this
 // starts it at the chart's left edge (x = -l/w of the plot), where one row fits (one more
-// drawing, on such charts only); where even that holds no one row, the chart grows to keep
-// the legend's rows clear of the title.
+// drawing, on such charts only).
 (function () {
   "use strict";
 
   // Rows of legend entries: tops more than 5 px apart (an entry with a patterned swatch sits a
-  // pixel or two lower than the others); and the px from the first row's top to the last's.
+  // pixel or two lower than the others).
   function rows(items) {
     const tops = items.map(function (el) { return el.getBoundingClientRect().top; }).sort(function (a, b) { return a - b; });
-    const count = 1 + tops.filter(function (t, i) { return i > 0 && t > tops[i - 1] + 5; }).length;
-    return {count: count, span: tops.length ? tops[tops.length - 1] - tops[0] : 0};
+    return 1 + tops.filter(function (t, i) { return i > 0 && t > tops[i - 1] + 5; }).length;
   }
 
   function fit(gd) {
@@ -36,37 +34,17 @@
     };
     if (legend.x === 0) { // a new figure: the server's legend starts at the plot's left
       gd.mcredLegendMoves = 0;
-      gd.mcredLegendGrown = 0;
       const right = gd.querySelector(".main-svg").getBoundingClientRect().right;
       const cut = items.some(function (el) { return el.getBoundingClientRect().right > right; });
-      if (rows(items).count > 1 || cut) relayout({"legend.x": edge});
+      if (rows(items) > 1 || cut) relayout({"legend.x": edge});
       return;
     }
     if (legend.x > 0) return;
     // Moved here before (no figure starts a legend left of its plot): kept at the left edge
-    // when the chart is resized (a phone turned) ...
+    // when the chart is resized (a phone turned). Room for a second row, where the names are
+    // long, is the figure's own (figures/compare.py legend_rows): a chart grown here had its
+    // height put back by dcc.Graph, which keeps every relayout but the size.
     if (Math.abs(legend.x - edge) > 1e-3) { relayout({"legend.x": edge}); return; }
-    // ... and, where even the chart's width holds no one row of its names (long ones: "Peers
-    // (no offerings)"), the chart grows by the rows above the first, so that they stay above
-    // the plot and below the title.
-    const need = Math.ceil(rows(items).span);
-    const grown = gd.mcredLegendGrown || 0;
-    if (need > grown) {
-      const extra = need - grown;
-      gd.mcredLegendGrown = need;
-      const box = gd.closest(".dash-graph") || gd.parentElement;
-      const height = full.height + extra;
-      if (box && box.style.height) box.style.height = height + "px";
-      const update = {"margin.t": full.margin.t + extra, "height": height};
-      // Plotly centres the title in the top margin: pinned where it is, at the top
-      const title = gd.querySelector(".gtitle");
-      if (title) {
-        const top = title.getBoundingClientRect().top - gd.querySelector(".main-svg").getBoundingClientRect().top;
-        Object.assign(update, {"title.yref": "container", "title.yanchor": "top", "title.y": 1 - top / height});
-      }
-      relayout(update);
-      return;
-    }
     gd.mcredLegendMoves = 0; // in place: the next resize may move it again
   }
 

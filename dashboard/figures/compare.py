@@ -28,7 +28,24 @@ TOP_LEGEND = {
     "traceorder": "normal",
     "font": {"size": 11},
 }
-LEGEND_ROOM = 22  # px above the plot for the legend's row
+LEGEND_ROOM = 22  # px above the plot for each row of the legend
+# The widest a legend row may be on a 390 px phone: the chart (~317 px) less its right margin.
+PHONE_LEGEND_WIDTH = 290
+LEGEND_ENTRY = 40  # px of an entry beside its name: swatch and gaps
+
+
+def legend_room(names: list[str], layout: dict) -> int:
+    """Margin above the plot for the legend of ``names``: one row, or two where the names are
+    too long for one row on a phone ("BCIT (n<5)", "Peers (no offerings)", "Province"). For
+    the second the chart is that much taller (its plot keeps its height) and its title is
+    pinned at the top, where Plotly would centre it in the taller margin."""
+    width = sum(theme.text_width(name, 11) + LEGEND_ENTRY for name in names)
+    if width <= PHONE_LEGEND_WIDTH:
+        return LEGEND_ROOM
+    layout["height"] += LEGEND_ROOM
+    top = 14  # px: where a one-line title starts in the default margin
+    layout["title"].update(yref="container", yanchor="top", y=1 - top / layout["height"])
+    return 2 * LEGEND_ROOM
 
 
 def _pct(value) -> str:
@@ -114,7 +131,7 @@ def composition_bar(frame: pd.DataFrame, *, title: str, names: dict[str, str], s
         margin={
             "l": theme.label_room(labels),
             "r": 20,
-            "t": layout["margin"]["t"] + LEGEND_ROOM,
+            "t": layout["margin"]["t"] + legend_room([t["name"] for t in traces], layout),
             "b": 40,
             "autoexpand": False,  # a legend moved left of the plot (legend_row.js) must not push it right
         },
@@ -183,8 +200,8 @@ def trend_lines(
         margin={
             "l": theme.label_room(["100%"] if is_share else [theme.top_tick(focus + median)]),
             "r": 20,
-            "t": layout["margin"]["t"] + LEGEND_ROOM,
-            "b": 50,  # the fiscal years, turned on a narrow phone
+            "t": layout["margin"]["t"] + legend_room([t["name"] for t in traces], layout),
+            "b": 70,  # the fiscal years, turned upright on a phone once there are many
             "autoexpand": False,  # a legend moved left of the plot (legend_row.js) must not push it right
         },
     )

@@ -183,3 +183,46 @@ def test_long_titles_wrap_before_their_last_part():
     layout = theme.base_layout(long, 320)
     assert layout["margin"]["t"] == 48 + theme.TITLE_LINE and layout["height"] == 320 + theme.TITLE_LINE
     assert theme.text_width(theme.chart_title("word " * 20).split("<br>")[0], theme.TITLE_SIZE) <= 320
+
+
+# Per chart: its drawn height against its box's (dcc.Graph's style height, from the figure).
+HEIGHTS = """
+return [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout).map(g => [
+    g.parentElement.id || g.id, Math.round(g._fullLayout.height),
+    Math.round((g.closest('.dash-graph') || g.parentElement).getBoundingClientRect().height)]);
+"""
+
+
+@pytest.mark.browser
+def test_a_phone_turned_keeps_every_compare_chart_its_height(dash_duo, app_factory, db_path):
+    """The legend fitter once grew a chart on a phone; dcc.Graph put the figure's height back
+    on its next drawing while the box stayed grown, and after turning the phone each plot was
+    38 px short above a blank strip. The room for a legend's second row is now the figure's
+    (figures/compare.py legend_room): every chart's drawn height is its box's, before and after."""
+    open_page(dash_duo, app_factory(db_path), "/compare?focus=BCIT", (390, 844), ".js-plotly-plot .bars")
+
+    def matched():
+        charts = dash_duo.driver.execute_script(HEIGHTS)
+        bad = [c for c in charts if abs(c[1] - c[2]) > 1]
+        return charts if len(charts) >= 6 and not loading(dash_duo) and not bad else None
+
+    until(matched, TIMEOUT, msg="a chart's height is not its box's at 390 px")
+    time.sleep(0.6)  # the fitters' redrawings done
+    dash_duo.driver.set_window_size(1366, 768)
+    time.sleep(1.5)  # past the resize's drawing (a check before it would find the old heights)
+    try:
+        until(matched, TIMEOUT)
+    except Exception:  # noqa: BLE001 - say which
+        raise AssertionError(f"after turning: {dash_duo.driver.execute_script(HEIGHTS)}") from None
+
+
+def test_a_legend_of_long_names_gets_a_second_row_above_the_plot():
+    from dashboard.figures import compare as figures
+
+    short, long = theme.base_layout("Credit status", 200), theme.base_layout("Credit status", 200)
+    assert figures.legend_room(["BCIT", "Peers", "Province"], short) == figures.LEGEND_ROOM
+    assert short["height"] == 200 and "yref" not in short["title"]
+    names = ["BCIT (n<5)", "Peers (no offerings)", "Province"]
+    assert figures.legend_room(names, long) == 2 * figures.LEGEND_ROOM
+    assert long["height"] == 200 + figures.LEGEND_ROOM  # the plot keeps its height
+    assert long["title"]["yref"] == "container" and long["title"]["yanchor"] == "top"
