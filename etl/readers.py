@@ -421,13 +421,15 @@ def _find_csv_header(text_path: Path) -> tuple[str, int, list[str], dict[int, st
     The head is read once; a later delimiter is tried only on the rows up to the best so far."""
     with open(text_path, encoding="utf-8-sig", newline="") as fh:
         head = fh.read(256 * 1024)
-    best: tuple[int, int, str, list[str], dict[int, str]] | None = None  # (-index, matches, delim, ...)
+    # (-index, matches, delimiter, the records up to the header's, its mapping)
+    best: tuple[int, int, str, list[list[str]], dict[int, str]] | None = None
     for delimiter in DELIMITERS:
         limit = HEADER_SEARCH_ROWS if best is None else -best[0] + 1
-        for index, record in enumerate(_head_records(head, delimiter, limit)):
+        records = _head_records(head, delimiter, limit)
+        for index, record in enumerate(records):
             mapping = _match_header_row(record)
             if len(set(mapping.values())) >= spec.MIN_HEADER_MATCHES:
-                candidate = (-index, len(mapping), delimiter, record, mapping)
+                candidate = (-index, len(mapping), delimiter, records[: index + 1], mapping)
                 if best is None or candidate[:2] > best[:2]:
                     best = candidate
                 break
@@ -437,9 +439,9 @@ def _find_csv_header(text_path: Path) -> tuple[str, int, list[str], dict[int, st
             f"{spec.MIN_HEADER_MATCHES} columns of the submission format (e.g. institution_code, "
             "reporting_period, offering_id, title), separated by commas, semicolons or tabs"
         )
-    neg_index, _, delimiter, record, mapping = best
+    neg_index, _, delimiter, above, mapping = best
+    record = above[-1]
     _refuse_wide(len(record), -neg_index + 1, complete=len(head) < 256 * 1024)
-    above = _head_records(head, delimiter, -neg_index + 1)
     lines = sum(1 + sum(len(_LINE_BREAK.findall(cell)) for cell in row) for row in above)
     return delimiter, -neg_index, record, mapping, lines
 

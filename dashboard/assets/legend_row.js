@@ -42,7 +42,7 @@
     if (legend.x > 0) return;
     // Moved here before (no figure starts a legend left of its plot): kept at the left edge
     // when the chart is resized (a phone turned). Room for a second row, where the names are
-    // long, is the figure's own (figures/compare.py legend_rows): a chart grown here had its
+    // long, is the figure's own (figures/compare.py legend_room): a chart grown here had its
     // height put back by dcc.Graph, which keeps every relayout but the size.
     if (Math.abs(legend.x - edge) > 1e-3) { relayout({"legend.x": edge}); return; }
     gd.mcredLegendMoves = 0; // in place: the next resize may move it again

@@ -1,7 +1,9 @@
 """Charts are drawn once: each builder sizes its margins from the labels it draws, so Plotly's
 axis automargin (kept as a safety net) finds nothing to add and does not draw the chart a
 second time. Checked in headless Chromium at the desktop size on the fixture warehouse, where
-a chart whose rendered margins exceed the ones it was given was drawn twice. Every axis lets
+a chart whose rendered margins exceed the ones it was given was drawn twice. (/compare's
+charts turn margin expansion off, for their legends: there only the tick-label check below
+can fail.) Every axis lets
 its tick labels be (theme.base_layout: Plotly would measure them all again after placing
 each), so every tick label must lie inside its chart."""
 
